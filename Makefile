@@ -1,0 +1,44 @@
+# Two commands matter: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export SANDBOX_DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test lint typecheck importcheck pytest pytest-sqlite pytest-postgres bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/sandbox migrate
+	$(BIN)/sandbox serve --demo-partner
+
+test: $(STAMP) lint typecheck importcheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy sandbox identity consent payments loadtests tests
+
+importcheck: $(STAMP)
+	$(BIN)/lint-imports
+
+pytest: pytest-sqlite pytest-postgres
+
+pytest-sqlite: $(STAMP)
+	$(BIN)/pytest --engine=sqlite
+
+pytest-postgres: $(STAMP)
+	$(BIN)/pytest --engine=postgresql
+
+bench: $(STAMP)
+	$(BIN)/sandbox bench
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

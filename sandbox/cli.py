@@ -1,0 +1,262 @@
+"""The ``sandbox`` command: serve, migrate, seed, partner create, reset."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from sandbox.settings import Settings
+
+
+def _settings(database_url: str | None = None, **overrides: Any) -> Settings:
+    if database_url is not None:
+        os.environ["SANDBOX_DATABASE_URL"] = database_url
+    for key, value in overrides.items():
+        if value is not None:
+            os.environ[f"SANDBOX_{key.upper()}"] = str(value)
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's message names the setting and the rule
+        raise click.ClickException(f"invalid settings: {exc}") from exc
+
+
+def _database(settings: Settings) -> Any:
+    from sandbox.storage.database import Database
+
+    db = Database(settings)
+    db.start()
+    return db
+
+
+@click.group()
+def main() -> None:
+    """India Stack Sandbox: identity, consent and payment APIs over a synthetic population."""
+
+
+@main.command()
+@click.option("--database-url", default=None, help="postgresql://... (default: SQLite in data dir)")
+def migrate(database_url: str | None) -> None:
+    """Create or upgrade the schema (safe to run on every start)."""
+    from sandbox.storage.database import make_engine
+    from sandbox.storage.migrate import upgrade
+
+    settings = _settings(database_url)
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    where = settings.database_url or str(settings.data_dir / "sandbox.db")
+    click.echo(f"schema is up to date ({_redact(where)})")
+
+
+@main.command()
+@click.option("--host", default=None, help="Bind address (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8000).")
+@click.option("--workers", default=None, type=int, help="API worker processes (PostgreSQL only).")
+@click.option("--database-url", default=None, help="postgresql://... (default: SQLite in data dir)")
+@click.option("--demo-partner", is_flag=True, help="Create (once) and print a demo partner's key.")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    database_url: str | None,
+    demo_partner: bool,
+) -> None:
+    """Serve the API (uvicorn, uvloop, httptools)."""
+    import uvicorn
+
+    settings = _settings(database_url, host=host, port=port, workers=workers)
+    if settings.is_sqlite and settings.workers > 1:
+        raise click.ClickException(
+            "the embedded SQLite store has one writer process; use --workers 1, or "
+            "--database-url postgresql://... for several workers"
+        )
+    base = f"http://{settings.host}:{settings.port}"
+    if demo_partner:
+        key = _demo_partner_key(settings)
+        click.echo(
+            f"\n  India Stack Sandbox on {base}\n"
+            f"  docs:          {base}/docs\n"
+            f"  demo API key:  {key}\n"
+            f"  try:           curl -H 'Authorization: Bearer {key}' {base}/v1/sandbox/personas\n"
+        )
+    uvicorn.run(
+        "sandbox.app:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _demo_partner_key(settings: Settings) -> str:
+    """The demo partner's key, kept in the data dir so `make run` reuses one world."""
+    from sandbox.partners import service
+    from sandbox.storage.migrate import upgrade
+
+    path: Path = settings.data_dir / "demo-partner.json"
+    db = _database(settings)
+    try:
+        upgrade(db.engine)
+        if path.exists():
+            saved = json.loads(path.read_text())
+            import anyio
+
+            async def check() -> bool:
+                try:
+                    await service.authenticate(db, f"Bearer {saved['apiKey']}")
+                except Exception:
+                    return False
+                return True
+
+            if anyio.run(check):
+                return str(saved["apiKey"])
+        result = service.sign_up_sync(
+            db, settings, name="Demo partner", contact_email="demo@example.com", country=None
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"partnerId": result.partner.id, "apiKey": result.api_key}))
+        path.chmod(0o600)
+        return result.api_key
+    finally:
+        db.close()
+
+
+@main.group()
+def partner() -> None:
+    """Manage partners."""
+
+
+@partner.command("create")
+@click.option("--name", required=True)
+@click.option("--email", "contact_email", required=True)
+@click.option("--country", default=None, help="IN, TT, AM, SL, SR, AG or PG.")
+@click.option("--residents", default=None, type=int, help="Generated residents in the world.")
+@click.option("--database-url", default=None)
+def partner_create(
+    name: str,
+    contact_email: str,
+    country: str | None,
+    residents: int | None,
+    database_url: str | None,
+) -> None:
+    """Create a partner and print its API key (shown once)."""
+    from sandbox.errors import SandboxError
+    from sandbox.partners import service
+
+    settings = _settings(database_url)
+    db = _database(settings)
+    try:
+        result = service.sign_up_sync(
+            db,
+            settings,
+            name=name,
+            contact_email=contact_email,
+            country=country,
+            residents=residents,
+        )
+    except SandboxError as exc:
+        raise click.ClickException(f"{exc.detail} {exc.hint or ''}") from exc
+    finally:
+        db.close()
+    click.echo(
+        json.dumps(
+            {
+                "partnerId": result.partner.id,
+                "apiKey": result.api_key,
+                "webhookSecret": result.partner.webhook_secret,
+                "country": result.partner.country,
+            },
+            indent=2,
+        )
+    )
+
+
+@main.command()
+@click.option("--partner-id", required=True)
+@click.option("--database-url", default=None)
+def reset(partner_id: str, database_url: str | None) -> None:
+    """Restore a partner's world as generated at signup."""
+    import anyio
+
+    from sandbox.world import service
+
+    settings = _settings(database_url)
+    db = _database(settings)
+    try:
+        partner = _load_partner(db, partner_id)
+        anyio.run(service.reset, db, settings, partner)
+    finally:
+        db.close()
+    click.echo(f"world of {partner_id} reset")
+
+
+@main.command()
+@click.option("--residents", required=True, type=click.IntRange(0, 10_000_000))
+@click.option("--partner-id", default=None, help="Reseed this partner's world (else a new one).")
+@click.option("--country", default=None, help="Country of a new partner.")
+@click.option("--database-url", default=None)
+def seed(
+    residents: int, partner_id: str | None, country: str | None, database_url: str | None
+) -> None:
+    """Build a large world (personas plus N generated residents), with a progress bar."""
+    from sandbox.partners import service as partners
+    from sandbox.world import service
+
+    settings = _settings(database_url)
+    db = _database(settings)
+    try:
+        if partner_id is None:
+            created = partners.sign_up_sync(
+                db,
+                settings,
+                name="Seeded world",
+                contact_email="seed@example.com",
+                country=country,
+                residents=0,
+            )
+            partner = created.partner
+            click.echo(json.dumps({"partnerId": partner.id, "apiKey": created.api_key}))
+        else:
+            partner = _load_partner(db, partner_id)
+        with click.progressbar(length=residents, label="residents", file=sys.stderr) as bar:
+            last = 0
+
+            def progress(done: int) -> None:
+                nonlocal last
+                bar.update(max(0, min(done, residents) - last))
+                last = min(done, residents)
+
+            total = service.seed_large(
+                db, settings, partner, residents=residents, progress=progress
+            )
+    finally:
+        db.close()
+    click.echo(f"world of {partner.id}: {total} residents (personas included)")
+
+
+def _load_partner(db: Any, partner_id: str) -> Any:
+    from sandbox.partners import store
+
+    found = db.read_sync(lambda conn: store.get_partner(conn, partner_id))
+    if found is None:
+        raise click.ClickException(f"no partner '{partner_id}'")
+    return found
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

@@ -1,0 +1,50 @@
+"""FastAPI dependencies shared by every router: the app state and the authenticated caller.
+
+All are ``async def``: a sync dependency costs a thread-pool hop per request.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from sandbox.ops.ratelimit import RateLimiter
+from sandbox.partners import service as partners
+from sandbox.partners.errors import TooManyRequests
+from sandbox.partners.models import Caller
+from sandbox.state import AppState
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="The API key from POST /v1/partners, as `Authorization: Bearer sk_sandbox_...`.",
+)
+
+
+async def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.sandbox
+    return state
+
+
+async def get_caller(
+    request: Request,
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Caller:
+    state: AppState = request.app.state.sandbox
+    caller = await partners.authenticate(state.db, request.headers.get("authorization"))
+    wait = state.limiter.take(caller.key_id)
+    if wait:
+        raise TooManyRequests(
+            f"This API key sent more than {state.settings.rate_limit_per_second:g} requests "
+            "per second.",
+            retry_after=RateLimiter.retry_after(wait),
+            hint="Wait for Retry-After seconds; for load tests raise "
+            "SANDBOX_RATE_LIMIT_PER_SECOND.",
+        )
+    return caller
+
+
+State = Annotated[AppState, Depends(get_state)]
+CurrentCaller = Annotated[Caller, Depends(get_caller)]

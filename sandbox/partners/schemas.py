@@ -1,0 +1,71 @@
+"""Wire models of partners."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AnyHttpUrl, EmailStr, Field
+
+from sandbox.kit.schema import InputModel, OutputModel
+
+CountryCode = Literal["IN", "TT", "AM", "SL", "SR", "AG", "PG"]
+
+
+class PartnerCreate(InputModel):
+    name: str = Field(
+        min_length=1,
+        max_length=200,
+        description="Team or organisation name.",
+        examples=["Team Doubles"],
+    )
+    contact_email: EmailStr = Field(
+        description="Where the organiser can reach the team.", examples=["team@example.com"]
+    )
+    webhook_url: AnyHttpUrl | None = Field(
+        None,
+        description="Where signed event notifications are POSTed (http or https).",
+        examples=["https://team.example.com/hooks/sandbox"],
+    )
+    country: CountryCode = Field(
+        "IN",
+        description="Country profile of the world: currency, phone formats, names, limits.",
+        examples=["IN"],
+    )
+
+
+class PartnerCreated(OutputModel):
+    partner_id: str = Field(examples=["prt_3k2j4h5g6f7d8s9a0q1w"])
+    api_key: str = Field(
+        description="Shown once; send it as `Authorization: Bearer <apiKey>`.",
+        examples=["sk_sandbox_Vh3..."],
+    )
+    webhook_secret: str = Field(
+        description="Verifies the Sandbox-Signature header of webhooks.",
+        examples=["whsec_..."],
+    )
+    country: str = Field(examples=["IN"])
+    currency: str = Field(examples=["INR"])
+    next_steps: list[str]
+
+
+class PartnerUpdate(InputModel):
+    name: str | None = Field(None, min_length=1, max_length=200, examples=["Team Doubles"])
+    webhook_url: AnyHttpUrl | None = Field(
+        None,
+        description="New webhook URL; `null` stops deliveries.",
+        examples=["https://team.example.com/hooks/sandbox"],
+    )
+
+
+class PartnerPublic(OutputModel):
+    partner_id: str
+    name: str
+    contact_email: str
+    webhook_url: str | None
+    country: str
+    currency: str
+    created_at: str
+
+
+class KeyRotated(OutputModel):
+    api_key: str = Field(description="The new key; every older key stops working now.")

@@ -1,0 +1,164 @@
+"""Use cases of partners: sign up (with a fresh world), authenticate, rotate keys, update."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from sqlalchemy.engine import Connection
+
+from sandbox.kit import secrets
+from sandbox.kit.ids import new_id
+from sandbox.partners import store
+from sandbox.partners.errors import InvalidApiKey, UnknownCountryCode
+from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner, real_now_us
+from sandbox.population.countries import COUNTRIES
+from sandbox.settings import Settings
+from sandbox.storage.database import Database
+from sandbox.webhooks.service import emit
+from sandbox.world import service as world_service
+
+
+@dataclass(frozen=True, slots=True)
+class SignupResult:
+    partner: Partner
+    api_key: str
+
+
+async def sign_up(
+    db: Database,
+    settings: Settings,
+    *,
+    name: str,
+    contact_email: str,
+    webhook_url: str | None,
+    country: str | None,
+    residents: int | None = None,
+) -> SignupResult:
+    """Create a partner, its first API key and its world (personas plus generated residents)."""
+    code = (country or settings.default_country).upper()
+    if code not in COUNTRIES:
+        raise UnknownCountryCode(
+            "country",
+            "known_country",
+            f"'{country}' is not a country profile of this sandbox",
+            hint=f"Use one of {', '.join(sorted(COUNTRIES))}.",
+        )
+    now_us = real_now_us()
+    partner = Partner(
+        id=new_id("prt"),
+        name=name,
+        contact_email=contact_email,
+        webhook_url=webhook_url,
+        webhook_secret=secrets.new_webhook_secret(),
+        country=code,
+        world_seed=DEFAULT_WORLD_SEED,
+        world_residents=settings.world_residents if residents is None else residents,
+        clock_offset_us=0,
+        created_us=now_us,
+    )
+    api_key = secrets.new_api_key()
+    world = await world_service.generate(settings, partner)
+
+    def unit(conn: Connection) -> None:
+        store.insert_partner(conn, partner)
+        _insert_key(conn, partner.id, api_key, now_us)
+        world_service.insert(conn, world)
+
+    await db.write(unit)
+    return SignupResult(partner, api_key)
+
+
+def sign_up_sync(
+    db: Database,
+    settings: Settings,
+    *,
+    name: str,
+    contact_email: str,
+    country: str | None,
+    residents: int | None = None,
+) -> SignupResult:
+    """``sign_up`` for the CLI (no event loop)."""
+    import anyio
+
+    async def run() -> SignupResult:
+        return await sign_up(
+            db,
+            settings,
+            name=name,
+            contact_email=contact_email,
+            webhook_url=None,
+            country=country,
+            residents=residents,
+        )
+
+    return anyio.run(run)
+
+
+async def authenticate(db: Database, authorization: str | None) -> Caller:
+    """The caller behind ``Authorization: Bearer <apiKey>``, or ``InvalidApiKey``."""
+    if not authorization:
+        raise InvalidApiKey(
+            "This endpoint needs an API key and the request has no Authorization header.",
+            hint="Send `Authorization: Bearer <apiKey>`; get a key with POST /v1/partners.",
+        )
+    scheme, _, key = authorization.partition(" ")
+    key = key.strip()
+    if scheme.lower() != "bearer" or not key:
+        raise InvalidApiKey(
+            "The Authorization header is not of the form `Bearer <apiKey>`.",
+            hint="Send `Authorization: Bearer sk_sandbox_...` (the key from POST /v1/partners).",
+        )
+    key_hash = secrets.hash_api_key(key)
+    found = await db.read(lambda conn: store.find_by_key_hash(conn, key_hash))
+    if found is None:
+        raise InvalidApiKey(
+            "This API key is unknown or has been rotated out.",
+            hint="Use the newest key from POST /v1/partners or POST /v1/partners/me/keys.",
+        )
+    partner, key_id = found
+    return Caller(partner=partner, key_id=key_id)
+
+
+async def rotate_key(db: Database, caller: Caller) -> str:
+    """Issue a new key and revoke every other key of the partner, in one transaction."""
+    api_key = secrets.new_api_key()
+    now_us = real_now_us()
+
+    def unit(conn: Connection) -> None:
+        new_key_id = _insert_key(conn, caller.partner.id, api_key, now_us)
+        store.revoke_keys(conn, caller.partner.id, now_us, except_id=new_key_id)
+        emit(conn, caller.partner, "partner.api_key.rotated", {"prefix": api_key[:16]})
+
+    await db.write(unit)
+    return api_key
+
+
+async def update(
+    db: Database,
+    caller: Caller,
+    *,
+    webhook_url: str | None,
+    set_webhook_url: bool,
+    name: str | None,
+) -> Partner:
+    values: dict[str, object] = {}
+    if set_webhook_url:
+        values["webhook_url"] = webhook_url
+    if name is not None:
+        values["name"] = name
+    if values:
+        await db.write(lambda conn: store.update_partner(conn, caller.partner.id, **values))
+    return replace(caller.partner, **values)  # type: ignore[arg-type]
+
+
+def _insert_key(conn: Connection, partner_id: str, api_key: str, now_us: int) -> str:
+    key_id = new_id("key")
+    store.insert_key(
+        conn,
+        key_id=key_id,
+        partner_id=partner_id,
+        key_hash=secrets.hash_api_key(api_key),
+        prefix=api_key[:16],
+        now_us=now_us,
+    )
+    return key_id

@@ -1,0 +1,100 @@
+"""All SQL of partners and API keys (platform tables, keyed by partner id)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sandbox.partners.models import Partner
+from sandbox.storage.schema import api_keys, partners
+
+_PARTNER_COLUMNS = list(partners.c)
+
+
+def _partner(row: Any) -> Partner:
+    return Partner(
+        id=row.id,
+        name=row.name,
+        contact_email=row.contact_email,
+        webhook_url=row.webhook_url,
+        webhook_secret=row.webhook_secret,
+        country=row.country,
+        world_seed=row.world_seed,
+        world_residents=row.world_residents,
+        clock_offset_us=row.clock_offset_us,
+        created_us=row.created_us,
+    )
+
+
+def insert_partner(conn: Connection, partner: Partner) -> None:
+    conn.execute(
+        partners.insert().values(
+            id=partner.id,
+            name=partner.name,
+            contact_email=partner.contact_email,
+            webhook_url=partner.webhook_url,
+            webhook_secret=partner.webhook_secret,
+            country=partner.country,
+            world_seed=partner.world_seed,
+            world_residents=partner.world_residents,
+            clock_offset_us=partner.clock_offset_us,
+            created_us=partner.created_us,
+        )
+    )
+
+
+def insert_key(
+    conn: Connection, *, key_id: str, partner_id: str, key_hash: str, prefix: str, now_us: int
+) -> None:
+    conn.execute(
+        api_keys.insert().values(
+            id=key_id, partner_id=partner_id, key_hash=key_hash, prefix=prefix, created_us=now_us
+        )
+    )
+
+
+def find_by_key_hash(conn: Connection, key_hash: str) -> tuple[Partner, str] | None:
+    """The partner owning an active key with this hash, and the key's id."""
+    row = conn.execute(
+        sa.select(api_keys.c.id.label("key_id"), *_PARTNER_COLUMNS)
+        .join(partners, partners.c.id == api_keys.c.partner_id)
+        .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_us.is_(None))
+    ).first()
+    return None if row is None else (_partner(row), row.key_id)
+
+
+def get_partner(conn: Connection, partner_id: str) -> Partner | None:
+    row = conn.execute(sa.select(partners).where(partners.c.id == partner_id)).first()
+    return None if row is None else _partner(row)
+
+
+def revoke_keys(conn: Connection, partner_id: str, now_us: int, *, except_id: str) -> int:
+    result = conn.execute(
+        sa.update(api_keys)
+        .where(
+            api_keys.c.partner_id == partner_id,
+            api_keys.c.revoked_us.is_(None),
+            api_keys.c.id != except_id,
+        )
+        .values(revoked_us=now_us)
+    )
+    return result.rowcount
+
+
+def update_partner(conn: Connection, partner_id: str, **values: Any) -> None:
+    conn.execute(sa.update(partners).where(partners.c.id == partner_id).values(**values))
+
+
+def advance_clock(conn: Connection, partner_id: str, by_us: int) -> int:
+    """Move the world's clock forward atomically and return the new offset."""
+    conn.execute(
+        sa.update(partners)
+        .where(partners.c.id == partner_id)
+        .values(clock_offset_us=partners.c.clock_offset_us + by_us)
+    )
+    offset: int = conn.execute(
+        sa.select(partners.c.clock_offset_us).where(partners.c.id == partner_id)
+    ).scalar_one()
+    return offset

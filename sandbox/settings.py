@@ -1,0 +1,106 @@
+"""Settings of one sandbox process, read from the environment (prefix ``SANDBOX_``).
+
+``Settings`` is passed into ``create_app``; nothing in the code base reads the environment on its
+own. Outside development mode the default secrets are refused, so an organiser cannot expose a
+sandbox whose admin token or PIN key is printed in this file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - the refused default
+DEV_ADMIN_TOKEN = "dev-only-admin-token"  # noqa: S105 - the refused default
+
+
+class Settings(BaseSettings):
+    """Everything a sandbox process can be told, with safe defaults for a laptop."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses the default secret key and admin token.",
+    )
+    data_dir: Path = Field(Path("data"), description="Where the SQLite file and keys live.")
+    database_url: str = Field(
+        "",
+        description=(
+            "Empty for the embedded SQLite store in the data dir; "
+            "`postgresql://user@host:5432/db` for PostgreSQL."
+        ),
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    workers: int = Field(1, ge=1, le=64)
+    secret_key: str = Field(
+        DEV_SECRET_KEY,
+        min_length=16,
+        description="Keys the hashes of UPI PINs and other secrets stored by the sandbox.",
+    )
+    admin_token: str = Field(
+        DEV_ADMIN_TOKEN,
+        min_length=16,
+        description="Bearer token for admin-only calls (signup when closed).",
+    )
+    signup: Literal["open", "admin"] = Field(
+        "open",
+        description="`admin` closes self-signup: POST /v1/partners then needs the admin token.",
+    )
+    rate_limit_per_second: float = Field(
+        200.0, gt=0, description="Sustained requests per second allowed per API key."
+    )
+    rate_limit_burst: int = Field(400, ge=1, description="Requests an API key may send at once.")
+    signup_rate_limit_per_minute: int = Field(
+        30, ge=1, description="Partner signups per minute per client address."
+    )
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
+    world_residents: int = Field(
+        40, ge=0, le=10_000, description="Generated residents per new world, besides the personas."
+    )
+    default_country: str = "IN"
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_max_attempts: int = Field(6, ge=1, le=20)
+    webhook_backoff_seconds: float = Field(
+        2.0, gt=0, description="First retry delay; doubles per attempt, capped at 300 s."
+    )
+    webhook_poll_seconds: float = Field(0.5, gt=0)
+    dispatch_webhooks: bool = Field(True, description="Run the webhook dispatcher in this process.")
+    log_level: str = "INFO"
+    access_log: bool = Field(False, description="Log every request (costs CPU under load).")
+    group_commit_max: int = Field(
+        512, ge=1, description="Most write units one SQLite commit may carry."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets(self) -> Settings:
+        if self.environment != "development":
+            if self.secret_key == DEV_SECRET_KEY:
+                raise ValueError(
+                    "SANDBOX_SECRET_KEY is the development default; set a random value "
+                    "(e.g. `python -c 'import secrets; print(secrets.token_urlsafe(32))'`)"
+                )
+            if self.admin_token == DEV_ADMIN_TOKEN:
+                raise ValueError(
+                    "SANDBOX_ADMIN_TOKEN is the development default; set a random value"
+                )
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return not self.database_url or self.database_url.startswith("sqlite")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL SQLAlchemy understands (psycopg 3 driver for PostgreSQL)."""
+        if not self.database_url:
+            return f"sqlite:///{(self.data_dir / 'sandbox.db').resolve()}"
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url

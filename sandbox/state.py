@@ -1,0 +1,21 @@
+"""What one app instance holds: built by ``create_app``, reached by routes through ``deps``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sandbox.ops.middleware import Metrics
+from sandbox.ops.ratelimit import RateLimiter
+from sandbox.settings import Settings
+from sandbox.storage.database import Database
+from sandbox.webhooks.dispatcher import Dispatcher
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    db: Database
+    metrics: Metrics
+    limiter: RateLimiter
+    signup_limiter: RateLimiter
+    dispatcher: Dispatcher | None = None

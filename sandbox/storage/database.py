@@ -1,0 +1,251 @@
+"""Units of work on SQLite (group commit) or PostgreSQL (a transaction per unit).
+
+A *unit* is a plain function ``unit(conn) -> T`` holding all the SQL of one use case. Services hand
+units to ``Database.write`` or ``Database.read``; routes never see a connection, and nothing
+commits except this module.
+
+SQLite: one writer thread owns the only write connection. It drains the queue of pending units,
+opens one ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that
+raises is rolled back alone and its caller gets the exception), then COMMITs once with
+``synchronous=FULL`` and only then answers every caller of the batch. Reads run on the event loop
+thread on a separate WAL reader connection: a primary-key read costs less than a thread hop.
+
+PostgreSQL: each unit runs in its own transaction on a pooled connection in a worker thread;
+concurrent sessions already share WAL flushes, and units use conditional updates instead of locks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import anyio.to_thread
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+from sandbox.settings import Settings
+
+T = TypeVar("T")
+Unit = Callable[[Connection], T]
+log = logging.getLogger("sandbox.storage")
+
+_PG_RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
+
+
+class DatabaseClosed(RuntimeError):
+    """A unit was submitted after the database was closed."""
+
+
+@dataclass(slots=True)
+class _Pending:
+    fn: Callable[[Connection], Any]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
+    result: Any = None
+    error: BaseException | None = field(default=None)
+
+
+def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def _sqlite_engine(url: str, begin: str) -> Engine:
+    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine
+
+
+def make_engine(settings: Settings) -> Engine:
+    """An engine for migrations and tools (writers use ``Database``)."""
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        return _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
+    return sa.create_engine(settings.sqlalchemy_url, pool_pre_ping=True)
+
+
+class Database:
+    """Runs units of work; ``start()`` before use, ``close()`` at shutdown."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.is_sqlite = settings.is_sqlite
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._closed = False
+        if self.is_sqlite:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
+            self._read_engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN")
+            self._read_conn: Connection | None = None
+            self._read_lock = threading.Lock()
+        else:
+            self.engine = sa.create_engine(
+                settings.sqlalchemy_url, pool_size=10, max_overflow=30, pool_pre_ping=True
+            )
+
+    # -- lifecycle -------------------------------------------------------------------------
+    def start(self) -> None:
+        if self.is_sqlite and self._writer is None:
+            self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer")
+            self._writer.daemon = True
+            self._writer.start()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join(timeout=30)
+            self._writer = None
+        if self.is_sqlite:
+            if self._read_conn is not None:
+                self._read_conn.close()
+                self._read_conn = None
+            self._read_engine.dispose()
+        self.engine.dispose()
+
+    # -- public API ------------------------------------------------------------------------
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a transaction; return once its effects are committed."""
+        if not self.is_sqlite:
+            return await anyio.to_thread.run_sync(self._pg_write, fn)
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[T] = loop.create_future()
+        self._submit(_Pending(fn, loop, fut))
+        return await fut
+
+    def write_sync(self, fn: Callable[[Connection], T]) -> T:
+        """``write`` for code without an event loop (CLI, tools, sync tests)."""
+        if not self.is_sqlite:
+            return self._pg_write(fn)
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._submit(_Pending(fn, None, fut))
+        return fut.result()
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a consistent snapshot; it must not write."""
+        if self.is_sqlite:
+            return self.read_sync(fn)
+        return await anyio.to_thread.run_sync(self._pg_read, fn)
+
+    def read_sync(self, fn: Callable[[Connection], T]) -> T:
+        if not self.is_sqlite:
+            return self._pg_read(fn)
+        with self._read_lock:
+            if self._read_conn is None:
+                self._read_conn = self._read_engine.connect()
+            conn = self._read_conn
+            with conn.begin():
+                return fn(conn)
+
+    # -- SQLite group commit -------------------------------------------------------------
+    def _submit(self, pending: _Pending) -> None:
+        if self._closed:
+            raise DatabaseClosed("the database is closed")
+        if self._writer is None:
+            self.start()
+        self._queue.put(pending)
+
+    def _write_loop(self) -> None:
+        conn = self.engine.connect()
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < self.settings.group_commit_max:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        stop = True
+                        break
+                    batch.append(nxt)
+                self._commit_batch(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit_batch(self, conn: Connection, batch: list[_Pending]) -> None:
+        try:
+            with conn.begin():
+                for item in batch:
+                    try:
+                        with conn.begin_nested():
+                            item.result = item.fn(conn)
+                    except Exception as exc:  # the unit's own failure, rolled back alone
+                        item.error = exc
+        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
+            log.exception("group commit failed; %d units rolled back", len(batch))
+            for item in batch:
+                item.result, item.error = None, exc
+        _deliver(batch)
+
+    # -- PostgreSQL ------------------------------------------------------------------------
+    def _pg_write(self, fn: Callable[[Connection], T]) -> T:
+        for attempt in range(5):
+            try:
+                with self.engine.begin() as conn:
+                    return fn(conn)
+            except sa.exc.OperationalError as exc:
+                code = getattr(exc.orig, "sqlstate", None)
+                if code not in _PG_RETRYABLE or attempt == 4:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _pg_read(self, fn: Callable[[Connection], T]) -> T:
+        with self.engine.connect() as conn, conn.begin():
+            return fn(conn)
+
+
+def _deliver(batch: list[_Pending]) -> None:
+    """Answer the callers of a committed (or failed) batch: one wake-up per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
+    for item in batch:
+        if item.loop is None:
+            cfut = item.future
+            assert isinstance(cfut, concurrent.futures.Future)
+            if item.error is not None:
+                cfut.set_exception(item.error)
+            else:
+                cfut.set_result(item.result)
+        else:
+            by_loop.setdefault(item.loop, []).append(item)
+    for loop, items in by_loop.items():
+        # a closed loop raises RuntimeError: nobody is waiting any more
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(_resolve_on_loop, items)
+
+
+def _resolve_on_loop(items: list[_Pending]) -> None:
+    for item in items:
+        fut = item.future
+        assert isinstance(fut, asyncio.Future)
+        if fut.done():  # the caller was cancelled; the effect is committed regardless
+            continue
+        if item.error is not None:
+            fut.set_exception(item.error)
+        else:
+            fut.set_result(item.result)

@@ -1,0 +1,94 @@
+"""Use cases of webhooks: emit an event (inside the caller's unit of work), list, replay, test.
+
+``emit`` is called by other services *inside* their unit of work, so the event and the change it
+announces commit together (transactional outbox); the dispatcher delivers it afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from sandbox.kit.ids import new_id
+from sandbox.partners.models import Partner, iso, real_now_us
+from sandbox.storage.database import Database
+from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
+from sandbox.webhooks.store import WebhookStore
+
+
+def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, Any]) -> str:
+    """Record an event for ``partner`` and queue its delivery; returns the event id."""
+    now_us = real_now_us()
+    world_us = now_us + partner.clock_offset_us
+    event_id = new_id("evt")
+    payload = {
+        "id": event_id,
+        "type": event_type,
+        "createdAt": iso(world_us),
+        "partnerId": partner.id,
+        "data": data,
+    }
+    store = WebhookStore(conn, partner.world_id)
+    store.add_event(
+        event_id=event_id, type=event_type, payload=payload, now_us=now_us, world_time_us=world_us
+    )
+    if partner.webhook_url:
+        store.add_delivery(
+            delivery_id=new_id("whd"), event_id=event_id, url=partner.webhook_url, now_us=now_us
+        )
+    return event_id
+
+
+async def list_deliveries(
+    db: Database, partner: Partner, *, limit: int, before_us: int | None, status: str | None
+) -> list[Any]:
+    def unit(conn: Connection) -> list[Any]:
+        return WebhookStore(conn, partner.world_id).deliveries(
+            limit=limit, before_us=before_us, status=status
+        )
+
+    return await db.read(unit)
+
+
+async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:
+    def unit(conn: Connection) -> tuple[Any, list[Any]]:
+        store = WebhookStore(conn, partner.world_id)
+        row = store.delivery(delivery_id)
+        if row is None:
+            raise _not_found(delivery_id)
+        return row, store.attempts(delivery_id)
+
+    return await db.read(unit)
+
+
+async def replay(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:
+    """Queue a delivery again now, whatever its state (its attempts are kept)."""
+
+    def unit(conn: Connection) -> tuple[Any, list[Any]]:
+        store = WebhookStore(conn, partner.world_id)
+        if not store.requeue(delivery_id, real_now_us()):
+            raise _not_found(delivery_id)
+        return store.delivery(delivery_id), store.attempts(delivery_id)
+
+    return await db.write(unit)
+
+
+async def send_test(db: Database, partner: Partner) -> str:
+    if not partner.webhook_url:
+        raise NoWebhookUrl(
+            "This partner has no webhook URL, so there is nowhere to send the test event.",
+            hint='Set one with PATCH /v1/partners/me {"webhookUrl": "https://..."}.',
+        )
+
+    def unit(conn: Connection) -> str:
+        return emit(conn, partner, "sandbox.ping", {"message": "Webhook delivery works."})
+
+    return await db.write(unit)
+
+
+def _not_found(delivery_id: str) -> DeliveryNotFound:
+    return DeliveryNotFound(
+        f"No webhook delivery '{delivery_id}' in your world.",
+        hint="List yours with GET /v1/sandbox/webhooks/deliveries.",
+    )

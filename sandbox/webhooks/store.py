@@ -1,0 +1,155 @@
+"""All SQL of the webhook outbox: events, deliveries and delivery attempts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sandbox.storage.schema import partners, webhook_attempts, webhook_deliveries, webhook_events
+from sandbox.storage.scoped import WorldStore
+
+
+@dataclass(frozen=True, slots=True)
+class DueDelivery:
+    id: str
+    world_id: str
+    url: str
+    attempts: int
+    event: dict[str, Any]
+    secret: str
+
+
+class WebhookStore(WorldStore):
+    def add_event(
+        self, *, event_id: str, type: str, payload: dict[str, Any], now_us: int, world_time_us: int
+    ) -> None:
+        self.insert(
+            webhook_events,
+            {
+                "id": event_id,
+                "type": type,
+                "payload": payload,
+                "created_us": now_us,
+                "world_time_us": world_time_us,
+            },
+        )
+
+    def add_delivery(self, *, delivery_id: str, event_id: str, url: str, now_us: int) -> None:
+        self.insert(
+            webhook_deliveries,
+            {
+                "id": delivery_id,
+                "event_id": event_id,
+                "url": url,
+                "status": "pending",
+                "attempts": 0,
+                "next_attempt_us": now_us,
+                "created_us": now_us,
+                "updated_us": now_us,
+            },
+        )
+
+    def deliveries(self, *, limit: int, before_us: int | None, status: str | None) -> list[Any]:
+        d, e = webhook_deliveries, webhook_events
+        query = (
+            self.select(d, d, e.c.type.label("event_type"))
+            .join(e, e.c.id == d.c.event_id)
+            .order_by(d.c.created_us.desc(), d.c.id.desc())
+            .limit(limit)
+        )
+        if before_us is not None:
+            query = query.where(d.c.created_us < before_us)
+        if status is not None:
+            query = query.where(d.c.status == status)
+        return list(self.conn.execute(query))
+
+    def delivery(self, delivery_id: str) -> Any | None:
+        d, e = webhook_deliveries, webhook_events
+        return self.conn.execute(
+            self.select(d, d, e.c.type.label("event_type"), e.c.payload)
+            .join(e, e.c.id == d.c.event_id)
+            .where(d.c.id == delivery_id)
+        ).first()
+
+    def attempts(self, delivery_id: str) -> list[Any]:
+        a = webhook_attempts
+        return list(
+            self.conn.execute(self.select(a).where(a.c.delivery_id == delivery_id).order_by(a.c.id))
+        )
+
+    def requeue(self, delivery_id: str, now_us: int) -> bool:
+        result = self.conn.execute(
+            self.update(webhook_deliveries)
+            .where(webhook_deliveries.c.id == delivery_id)
+            .values(status="pending", next_attempt_us=now_us, updated_us=now_us)
+        )
+        return result.rowcount == 1
+
+
+# -- the dispatcher's side: it works across worlds, by delivery id ----------------------------
+
+
+def claim_due(conn: Connection, *, now_us: int, lease_us: int, limit: int) -> list[DueDelivery]:
+    """Take up to ``limit`` due deliveries for ``lease_us`` (other dispatchers skip them)."""
+    d, e = webhook_deliveries, webhook_events
+    pick = (
+        sa.select(d.c.id)
+        .where(d.c.status == "pending", d.c.next_attempt_us <= now_us)
+        .order_by(d.c.next_attempt_us)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    ids = [row.id for row in conn.execute(pick)]
+    if not ids:
+        return []
+    conn.execute(sa.update(d).where(d.c.id.in_(ids)).values(next_attempt_us=now_us + lease_us))
+    rows = conn.execute(
+        sa.select(
+            d.c.id, d.c.world_id, d.c.url, d.c.attempts, e.c.payload, partners.c.webhook_secret
+        )
+        .join(e, e.c.id == d.c.event_id)
+        .join(partners, partners.c.id == d.c.world_id)
+        .where(d.c.id.in_(ids))
+    )
+    return [
+        DueDelivery(r.id, r.world_id, r.url, r.attempts, r.payload, r.webhook_secret) for r in rows
+    ]
+
+
+def record_attempt(
+    conn: Connection,
+    *,
+    delivery: DueDelivery,
+    attempted_us: int,
+    status_code: int | None,
+    error: str | None,
+    duration_ms: int,
+    new_status: str,
+    next_attempt_us: int | None,
+) -> None:
+    conn.execute(
+        webhook_attempts.insert().values(
+            delivery_id=delivery.id,
+            world_id=delivery.world_id,
+            attempted_us=attempted_us,
+            status_code=status_code,
+            error=error,
+            duration_ms=duration_ms,
+        )
+    )
+    conn.execute(
+        sa.update(webhook_deliveries)
+        .where(webhook_deliveries.c.id == delivery.id)
+        .values(
+            status=new_status,
+            attempts=webhook_deliveries.c.attempts + 1,
+            next_attempt_us=next_attempt_us,
+            last_status_code=status_code,
+            last_error=error,
+            updated_us=attempted_us,
+        )
+    )

@@ -1,0 +1,61 @@
+"""All SQL over a partner's world as a whole: the persona view, and wiping it for a reset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from sandbox.storage.schema import aa_handles, accounts, banks, residents, vpas
+from sandbox.storage.scoped import WorldStore
+
+WORLD_TABLES = (vpas, aa_handles, accounts, banks, residents)
+
+
+class PopulationStore(WorldStore):
+    def wipe(self) -> None:
+        """Delete every resident, bank, account, VPA and AA handle of the world."""
+        for table in WORLD_TABLES:
+            self.conn.execute(self.delete(table))
+
+    def personas(self) -> list[Any]:
+        return list(
+            self.conn.execute(
+                self.select(residents)
+                .where(residents.c.persona.is_not(None))
+                .order_by(residents.c.uid)
+            )
+        )
+
+    def accounts_of(self, uids: list[str]) -> list[Any]:
+        a, b = accounts, banks
+        return list(
+            self.conn.execute(
+                self.select(a, a, b.c.name.label("bank_name"), b.c.online.label("bank_online"))
+                .join(b, (b.c.world_id == a.c.world_id) & (b.c.code == a.c.bank_code))
+                .where(a.c.resident_uid.in_(uids))
+                .order_by(a.c.resident_uid, a.c.number)
+            )
+        )
+
+    def vpas_of(self, account_numbers: list[str]) -> list[Any]:
+        return list(
+            self.conn.execute(
+                self.select(vpas)
+                .where(vpas.c.account_number.in_(account_numbers))
+                .order_by(vpas.c.vpa)
+            )
+        )
+
+    def aa_handles_of(self, uids: list[str]) -> list[Any]:
+        return list(
+            self.conn.execute(self.select(aa_handles).where(aa_handles.c.resident_uid.in_(uids)))
+        )
+
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in WORLD_TABLES:
+            out[table.name] = self.conn.execute(
+                self.select(table, sa.func.count()).select_from(table)
+            ).scalar_one()
+        return out

@@ -1,0 +1,209 @@
+"""Fixtures every test inherits: an engine (``--engine sqlite|postgresql``), fresh state per
+test, the app built by ``create_app(test_settings)``, an HTTP client and signed-up partners."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from sandbox.app import create_app
+from sandbox.settings import Settings
+from sandbox.storage.database import make_engine
+from sandbox.storage.migrate import upgrade
+from sandbox.storage.schema import metadata
+
+PG_ADMIN_URL = os.environ.get(
+    "SANDBOX_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--engine",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="Storage engine the whole suite runs on.",
+    )
+
+
+def _pg_reachable() -> str | None:
+    engine = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+    except Exception as exc:
+        return str(exc).splitlines()[0]
+    finally:
+        engine.dispose()
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--engine") != "postgresql":
+        return
+    problem = _pg_reachable()
+    if problem is None:
+        return
+    if os.environ.get("CI"):
+        raise pytest.UsageError(
+            f"PostgreSQL at {PG_ADMIN_URL} is unreachable and CI makes its suite mandatory: "
+            f"{problem}"
+        )
+    pytest.exit(
+        f"PostgreSQL at {PG_ADMIN_URL} is unreachable, so the PostgreSQL suite is skipped "
+        f"here (CI makes it mandatory): {problem}",
+        returncode=0,
+    )
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    name: str
+    url: str  # "" for SQLite (a file per test)
+    template: Path | None
+
+
+@pytest.fixture(scope="session")
+def engine_info(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[EngineInfo]:
+    name = request.config.getoption("--engine")
+    if name == "sqlite":
+        template_dir = tmp_path_factory.mktemp("template")
+        engine = make_engine(Settings(data_dir=template_dir))
+        upgrade(engine)
+        engine.dispose()
+        yield EngineInfo("sqlite", "", template_dir / "sandbox.db")
+        return
+    db_name = f"sandbox_test_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(
+        PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name
+    engine = make_engine(Settings(database_url=url))
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield EngineInfo("postgresql", url, None)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def fresh_database(info: EngineInfo, data_dir: Path) -> str:
+    """Give the test an empty, migrated database; return its URL ("" for SQLite)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if info.name == "sqlite":
+        assert info.template is not None
+        shutil.copyfile(info.template, data_dir / "sandbox.db")
+        return ""
+    engine = make_engine(Settings(database_url=info.url))
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return info.url
+
+
+@pytest.fixture
+def engine_name(engine_info: EngineInfo) -> str:
+    return engine_info.name
+
+
+@pytest.fixture
+def make_settings(engine_info: EngineInfo, tmp_path: Path) -> Iterator[Any]:
+    """``make_settings(**overrides)``: test settings on a fresh database of the chosen engine."""
+    made: list[Settings] = []
+    url = fresh_database(engine_info, tmp_path / "data")
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "data_dir": tmp_path / "data",
+            "database_url": url,
+            "world_residents": 5,
+            "dispatch_webhooks": False,
+            "rate_limit_per_second": 10_000.0,
+            "rate_limit_burst": 10_000,
+            "signup_rate_limit_per_minute": 10_000,
+            "webhook_backoff_seconds": 0.05,
+            "webhook_poll_seconds": 0.05,
+        }
+        values.update(overrides)
+        settings = Settings(**values)
+        made.append(settings)
+        return settings
+
+    yield make
+
+
+@pytest.fixture
+def settings(make_settings: Any) -> Settings:
+    s: Settings = make_settings()
+    return s
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+def client_for(application: FastAPI) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://sandbox.test")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as c:
+        yield c
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    partner_id: str
+    api_key: str
+    webhook_secret: str
+    body: dict[str, Any]
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+async def sign_up(client: httpx.AsyncClient, **overrides: Any) -> SignedUp:
+    payload: dict[str, Any] = {"name": "Team Test", "contactEmail": "team@example.com"}
+    payload.update(overrides)
+    response = await client.post("/v1/partners", json=payload)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return SignedUp(body["partnerId"], body["apiKey"], body["webhookSecret"], body)
+
+
+@pytest.fixture
+async def partner(client: httpx.AsyncClient) -> SignedUp:
+    return await sign_up(client)
+
+
+@pytest.fixture
+async def other_partner(client: httpx.AsyncClient) -> SignedUp:
+    return await sign_up(client, name="Team Other", contactEmail="other@example.com")
