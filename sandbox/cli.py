@@ -42,15 +42,8 @@ def main() -> None:
 @click.option("--database-url", default=None, help="postgresql://... (default: SQLite in data dir)")
 def migrate(database_url: str | None) -> None:
     """Create or upgrade the schema (safe to run on every start)."""
-    from sandbox.storage.database import make_engine
-    from sandbox.storage.migrate import upgrade
-
     settings = _settings(database_url)
-    engine = make_engine(settings)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
+    _migrate(settings)
     where = settings.database_url or str(settings.data_dir / "sandbox.db")
     click.echo(f"schema is up to date ({_redact(where)})")
 
@@ -77,6 +70,7 @@ def serve(
             "the embedded SQLite store has one writer process; use --workers 1, or "
             "--database-url postgresql://... for several workers"
         )
+    _migrate(settings)  # once, here, before any worker starts
     base = f"http://{settings.host}:{settings.port}"
     if demo_partner:
         key = _demo_partner_key(settings)
@@ -100,15 +94,24 @@ def serve(
     )
 
 
+def _migrate(settings: Settings) -> None:
+    from sandbox.storage.database import make_engine
+    from sandbox.storage.migrate import upgrade
+
+    engine = make_engine(settings)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
 def _demo_partner_key(settings: Settings) -> str:
     """The demo partner's key, kept in the data dir so `make run` reuses one world."""
     from sandbox.partners import service
-    from sandbox.storage.migrate import upgrade
 
     path: Path = settings.data_dir / "demo-partner.json"
     db = _database(settings)
     try:
-        upgrade(db.engine)
         if path.exists():
             saved = json.loads(path.read_text())
             import anyio

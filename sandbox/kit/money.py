@@ -36,4 +36,4 @@ def parse_amount(text: str, minor_units: int) -> int:
         )
     whole = int(match.group(1))
     frac = int(match.group(2)) if minor_units else 0
-    return whole * 10**minor_units + frac
+    return int(whole * 10**minor_units + frac)

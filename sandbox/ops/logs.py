@@ -49,6 +49,7 @@ class MaskingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = mask_text(record.getMessage())
         record.args = None
+        record.__dict__.pop("color_message", None)  # uvicorn's ANSI copy of the message
         for key, value in list(record.__dict__.items()):
             if key not in _STANDARD:
                 record.__dict__[key] = _mask_value(key, value)

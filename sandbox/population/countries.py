@@ -92,13 +92,6 @@ class CountryProfile:
             )
         return self.calling_code + national
 
-    def bank_index(self, code: str) -> int:
-        """Position of a bank (the offline bank included) in ``all_banks``."""
-        for index, bank in enumerate(self.all_banks):
-            if bank.code == code:
-                return index
-        raise KeyError(code)
-
 
 def _major(amount: int) -> int:
     """Major units to minor units (every profile here has two minor units)."""

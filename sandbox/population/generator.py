@@ -18,7 +18,6 @@ Generated residents, for tests and docs that need to know them:
 
 from __future__ import annotations
 
-import hashlib
 import math
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -35,27 +34,45 @@ from sandbox.population.countries import (
     Bank,
     CountryProfile,
 )
+from sandbox.population.identifiers import (
+    MAX_RESIDENTS,
+    UID_BODY_BASE,
+    account_number,
+    generated_pin,
+    generated_uid,
+    permute,
+    uid_from_body,
+    uid_round_keys,
+)
 from sandbox.population.names import NamePair, ascii_slug, name_pools
 from sandbox.population.personas import OFFLINE_BANK_INDEX, PERSONAS, Persona
 from sandbox.population.places import ADDRESS_BOOKS, AddressBook
 from sandbox.storage import schema
+
+__all__ = [
+    "DAY_US",
+    "MAX_RESIDENTS",
+    "REFERENCE_DATE",
+    "Row",
+    "WorldRows",
+    "generate_world",
+    "generated_pin",
+    "generated_uid",
+    "insert_world",
+    "seed_world",
+]
 
 Row = dict[str, Any]
 
 DAY_US = 86_400_000_000
 REFERENCE_DATE = date(2026, 1, 1)
 """Ages of generated residents (18 to 80) are counted at this date, not at ``now_us``."""
-MAX_RESIDENTS = 1 << 36
-"""Generated residents a world can hold: the size of the ID number permutation."""
 
 MERCHANT_CATEGORIES = ("5411", "5499", "5812", "5912", "5331", "4121", "7230", "5691")
 """MCCs of generated merchants: grocery, food stores, restaurants, pharmacy, variety stores,
 taxis, beauty salons, clothing."""
 EMAIL_DOMAINS = ("example.com", "example.org", "example.net")
 
-_UID_BODY_BASE = 20_000_000_000
-_HALF_BITS = 18
-_HALF_MASK = (1 << _HALF_BITS) - 1
 _PERSONA_SERIAL_BLOCK = 1000
 """Account serials below this are the personas'; generated accounts count up from it."""
 _LOG_MIN_BALANCE = math.log(100)
@@ -71,78 +88,6 @@ class WorldRows:
     accounts: list[Row] = field(default_factory=list)
     vpas: list[Row] = field(default_factory=list)
     aa_handles: list[Row] = field(default_factory=list)
-
-
-# --- identifiers ---------------------------------------------------------------------------
-
-_VERHOEFF_D = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 2, 3, 4, 0, 6, 7, 8, 9, 5),
-    (2, 3, 4, 0, 1, 7, 8, 9, 5, 6),
-    (3, 4, 0, 1, 2, 8, 9, 5, 6, 7),
-    (4, 0, 1, 2, 3, 9, 5, 6, 7, 8),
-    (5, 9, 8, 7, 6, 0, 4, 3, 2, 1),
-    (6, 5, 9, 8, 7, 1, 0, 4, 3, 2),
-    (7, 6, 5, 9, 8, 2, 1, 0, 4, 3),
-    (8, 7, 6, 5, 9, 3, 2, 1, 0, 4),
-    (9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
-)
-_VERHOEFF_P = (
-    (0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
-    (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
-    (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
-    (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
-    (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
-    (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
-    (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
-)
-_VERHOEFF_INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
-
-
-def verhoeff_check_digit(body: str) -> str:
-    """The Verhoeff check digit to append to ``body`` (same result as ``stdnum.verhoeff``)."""
-    check = 0
-    for position, digit in enumerate(reversed(body), start=1):
-        check = _VERHOEFF_D[check][_VERHOEFF_P[position % 8][ord(digit) - 48]]
-    return str(_VERHOEFF_INV[check])
-
-
-def _uid_round_keys(seed: int) -> tuple[int, ...]:
-    rng = random.Random(f"uid-permutation:{seed}")
-    return tuple(rng.getrandbits(32) for _ in range(4))
-
-
-def _permute(index: int, keys: tuple[int, ...]) -> int:
-    """A keyed bijection on 36-bit integers (a 4-round Feistel network)."""
-    left, right = index >> _HALF_BITS, index & _HALF_MASK
-    for key in keys:
-        mixed = ((right ^ key) * 0x9E3779B1) & 0xFFFFFFFF
-        mixed ^= mixed >> 15
-        mixed = (mixed * 0x85EBCA6B) & 0xFFFFFFFF
-        mixed ^= mixed >> 13
-        left, right = right, left ^ (mixed & _HALF_MASK)
-    return (left << _HALF_BITS) | right
-
-
-def generated_uid(seed: int, index: int) -> str:
-    """ID number of generated resident ``index`` (0-based) in a world built from ``seed``."""
-    if not 0 <= index < MAX_RESIDENTS:
-        raise ValueError(f"resident index must be in [0, {MAX_RESIDENTS}), got {index}")
-    body = str(_UID_BODY_BASE + _permute(index, _uid_round_keys(seed)))
-    return body + verhoeff_check_digit(body)
-
-
-def generated_pin(seed: int, uid: str) -> str:
-    """The 4-digit UPI PIN of a generated resident (all their VPAs share it)."""
-    digest = hashlib.blake2b(f"pin:{seed}:{uid}".encode(), digest_size=8).digest()
-    return f"{int.from_bytes(digest, 'big') % 10_000:04d}"
-
-
-def account_number(bank_index: int, serial: int) -> str:
-    """14 digits: a 2-digit bank number (11, 12, ...; 99 for the offline bank), then a serial."""
-    bank_number = 99 if bank_index == OFFLINE_BANK_INDEX else 11 + bank_index
-    return f"{bank_number}{serial:012d}"
 
 
 # --- the builder ---------------------------------------------------------------------------
@@ -185,7 +130,7 @@ class _WorldBuilder:
         self.streets = tuple(
             stem + suffix for stem in self.book.street_stems for suffix in self.book.street_suffixes
         )
-        self.uid_keys = _uid_round_keys(seed)
+        self.uid_keys = uid_round_keys(seed)
         self.name_counts: dict[str, int] = {}
         self.next_index = 0
         self.next_serial = _PERSONA_SERIAL_BLOCK
@@ -345,8 +290,7 @@ class _WorldBuilder:
         country = self.country
         index = self.next_index
         self.next_index += 1
-        body = str(_UID_BODY_BASE + _permute(index, self.uid_keys))
-        uid = body + verhoeff_check_digit(body)
+        uid = uid_from_body(UID_BODY_BASE + permute(index, self.uid_keys))
 
         draw = rand()
         gender = "F" if draw < 0.495 else "M" if draw < 0.99 else "T"

@@ -293,7 +293,7 @@ PERSONAS: tuple[Persona, ...] = (
         accounts=(
             PersonaAccount(bank=1, vpa_local="arjun", opening_balance=30_000, pin_set=False),
         ),
-        purpose="UPI PIN not set: he can receive money, but every debit asks him to set a PIN.",
+        purpose="UPI PIN not set: he can receive money; payments from him fail until a PIN is set.",
     ),
     Persona(
         key="sanjay",
@@ -310,7 +310,7 @@ PERSONAS: tuple[Persona, ...] = (
         accounts=(
             PersonaAccount(bank=OFFLINE_BANK_INDEX, vpa_local="sanjay", opening_balance=40_000),
         ),
-        purpose="Banks with Sandbox Offline Bank, which is always down: his payments time out.",
+        purpose="Banks with Sandbox Offline Bank, always down: payments to or from him fail.",
     ),
 )
 """Every persona, in documentation order."""

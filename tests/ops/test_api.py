@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 import pytest
 
@@ -57,7 +59,7 @@ async def test_large_body_is_a_413_problem(client: httpx.AsyncClient) -> None:
 
 
 async def test_streamed_large_body_is_a_413_problem(client: httpx.AsyncClient) -> None:
-    async def chunks():  # type: ignore[no-untyped-def]
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(40):
             yield b"x" * 65_536
 

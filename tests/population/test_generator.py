@@ -24,8 +24,8 @@ from sandbox.population.generator import (
     generated_uid,
     insert_world,
     seed_world,
-    verhoeff_check_digit,
 )
+from sandbox.population.identifiers import account_number, verhoeff_check_digit
 from sandbox.population.personas import PERSONAS, persona_by_key
 from sandbox.storage import schema
 
@@ -160,6 +160,13 @@ def test_generated_uids_are_injective(i: int, j: int) -> None:
 def test_generated_uid_refuses_out_of_range() -> None:
     with pytest.raises(ValueError, match="index"):
         generated_uid(1, -1)
+    with pytest.raises(ValueError, match="index"):
+        generated_uid(1, 2**36)
+
+
+def test_account_numbers() -> None:
+    assert account_number(0, 1) == "11000000000001"
+    assert account_number(-1, 1_000) == "99000000001000"
 
 
 def test_vpas_handles_and_accounts_are_unique_and_well_formed(india: WorldRows) -> None:
