@@ -186,7 +186,7 @@ class _WorldBuilder:
         bank_index: int,
         serial: int,
         branch: str,
-        vpa_local: str,
+        vpa: str,
         type_: str,
         status: str,
         opening_balance: int,
@@ -197,7 +197,6 @@ class _WorldBuilder:
     ) -> None:
         bank = OFFLINE_BANK if bank_index == OFFLINE_BANK_INDEX else self.country.banks[bank_index]
         number = account_number(bank_index, serial)
-        vpa = f"{vpa_local}@{bank.psp_handle}"
         rows.accounts.append(
             {
                 "world_id": self.world_id,
@@ -265,7 +264,7 @@ class _WorldBuilder:
                 bank_index=account.bank,
                 serial=position * 10 + number + 1,
                 branch="000001",
-                vpa_local=account.vpa_local,
+                vpa=account.vpa(self.country),
                 type_=account.type,
                 status=account.status,
                 opening_balance=account.opening_balance * self.minor_scale,
@@ -384,7 +383,7 @@ class _WorldBuilder:
                 bank_index=bank_index,
                 serial=serial,
                 branch=branch,
-                vpa_local=local,
+                vpa=f"{local}@{self.country.banks[bank_index].psp_handle}",
                 type_=type_,
                 status=status,
                 opening_balance=balance,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sandbox.population.countries import AA_HANDLE_DOMAIN, OFFLINE_BANK, CountryProfile
+from sandbox.population.countries import AA_HANDLE_DOMAIN, CountryProfile
 
 OFFLINE_BANK_INDEX = -1
 """``PersonaAccount.bank`` value that means the offline bank instead of one of the country's."""
@@ -34,9 +34,17 @@ class PersonaAccount:
     pin_set: bool = True
 
     def vpa(self, country: CountryProfile) -> str:
-        """The full VPA in a country: ``<local>@<psp handle of the bank>``."""
-        bank = OFFLINE_BANK if self.bank == OFFLINE_BANK_INDEX else country.banks[self.bank]
-        return f"{self.vpa_local}@{bank.psp_handle}"
+        """The full VPA, the same in every country: ``<local>@sandbox``.
+
+        Persona VPAs are documented once for all worlds, so they use the sandbox's own PSP handle
+        rather than the handle of their bank (which differs per country); generated residents'
+        VPAs use their bank's handle.
+        """
+        del country  # the same in every world
+        return f"{self.vpa_local}@{PERSONA_PSP_HANDLE}"
+
+
+PERSONA_PSP_HANDLE = "sandbox"
 
 
 @dataclass(frozen=True)

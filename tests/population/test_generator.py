@@ -267,15 +267,15 @@ def test_persona_rows_in_india() -> None:
         "आशा वर्मा",
     )
     assert asha["mobile"] == "+919876500001"
-    asha_vpa = vpas["asha@bharat"]
-    assert asha_vpa["pin_hash"] == pin_hash(SECRET, "w1", "asha@bharat", "1234")
+    asha_vpa = vpas["asha@sandbox"]
+    assert asha_vpa["pin_hash"] == pin_hash(SECRET, "w1", "asha@sandbox", "1234")
     assert accounts[asha_vpa["account_number"]]["balance"] == 1_000_000 * 100
-    assert vpas["arjun@dhanvikas"]["pin_hash"] is None
-    assert vpas["meeras.kirana@bharat"]["is_merchant"] is True
-    assert vpas["meeras.kirana@bharat"]["merchant_category"] == "5411"
-    assert accounts[vpas["pooja@kaveri"]["account_number"]]["balance"] == 100
-    assert accounts[vpas["farhan@dhanvikas"]["account_number"]]["status"] == "FROZEN"
-    assert accounts[vpas["sanjay@offlinebank"]["account_number"]]["bank_code"] == "OFFL"
+    assert vpas["arjun@sandbox"]["pin_hash"] is None
+    assert vpas["meeras.kirana@sandbox"]["is_merchant"] is True
+    assert vpas["meeras.kirana@sandbox"]["merchant_category"] == "5411"
+    assert accounts[vpas["pooja@sandbox"]["account_number"]]["balance"] == 100
+    assert accounts[vpas["farhan@sandbox"]["account_number"]]["status"] == "FROZEN"
+    assert accounts[vpas["sanjay@sandbox"]["account_number"]]["bank_code"] == "OFFL"
     assert residents["sunil"]["mobile"] is None
     assert residents["kabir"]["biometrics_locked"] is True
     for persona in PERSONAS:

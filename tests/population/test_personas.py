@@ -118,6 +118,6 @@ def test_persona_mobiles_and_vpas_fit_every_country(code: str) -> None:
 
 def test_india_persona_vpas_and_mobile() -> None:
     india = get_country("IN")
-    assert persona_by_key("asha").vpas(india) == ("asha@bharat",)
+    assert persona_by_key("asha").vpas(india) == ("asha@sandbox",)
     assert persona_by_key("asha").e164_mobile(india) == "+919876500001"
-    assert persona_by_key("sanjay").vpas(india) == ("sanjay@offlinebank",)
+    assert persona_by_key("sanjay").vpas(india) == ("sanjay@sandbox",)
