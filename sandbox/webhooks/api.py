@@ -7,7 +7,6 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query
 
 from sandbox.deps import CurrentCaller, State
-from sandbox.errors import InvalidRequest
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.partners.models import iso
 from sandbox.webhooks import service
@@ -31,21 +30,10 @@ async def list_deliveries(
     status: Literal["pending", "succeeded", "failed"] | None = Query(None),
 ) -> DeliveryList:
     """Your webhook deliveries, newest first."""
-    before_us = None
-    if cursor is not None:
-        if not cursor.isdigit() or len(cursor) > 19:
-            raise InvalidRequest(
-                "query.cursor",
-                "cursor",
-                "is not a cursor this API returned",
-                hint="Pass `nextCursor` from the previous page unchanged.",
-            )
-        before_us = int(cursor)
-    rows = await service.list_deliveries(
-        state.db, caller.partner, limit=limit, before_us=before_us, status=status
+    page = await service.list_deliveries(
+        state.db, caller.partner, limit=limit, cursor=cursor, status=status
     )
-    next_cursor = str(rows[-1].created_us) if len(rows) == limit else None
-    return DeliveryList(deliveries=[_delivery(r) for r in rows], next_cursor=next_cursor)
+    return DeliveryList(deliveries=[_delivery(r) for r in page.rows], next_cursor=page.next_cursor)
 
 
 @router.get(

@@ -62,6 +62,8 @@ class Dispatcher:
 
     async def _run(self) -> None:
         while True:
+            # cleared before the round, so a wake() during the round starts the next one at once
+            self._wake.clear()
             try:
                 sent = await self.run_once()
             except asyncio.CancelledError:
@@ -71,7 +73,6 @@ class Dispatcher:
                 sent = 0
             if sent:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)
 
@@ -83,8 +84,14 @@ class Dispatcher:
             return claim_due(conn, now_us=real_now_us(), lease_us=lease_us, limit=BATCH)
 
         due = await self.db.write(claim)
-        if due:
-            await asyncio.gather(*(self._attempt(d) for d in due))
+        results = await asyncio.gather(*(self._attempt(d) for d in due), return_exceptions=True)
+        for delivery, result in zip(due, results, strict=True):
+            if isinstance(result, Exception):
+                log.error(
+                    "webhook attempt not recorded; retried when its lease expires",
+                    exc_info=result,
+                    extra={"delivery_id": delivery.id},
+                )
         return len(due)
 
     async def _attempt(self, delivery: DueDelivery) -> None:
@@ -106,7 +113,7 @@ class Dispatcher:
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"receiver answered HTTP {status_code}"
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure to send is a failed attempt, never a stuck lease
             error = f"{type(exc).__name__}: {exc}"[:500]
         duration_ms = int((time.perf_counter() - started) * 1000)
         attempts = delivery.attempts + 1

@@ -6,15 +6,20 @@ announces commit together (transactional outbox); the dispatcher delivers it aft
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sandbox.errors import InvalidRequest
 from sandbox.kit.ids import new_id
 from sandbox.partners.models import Partner, iso, real_now_us
 from sandbox.storage.database import Database
 from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
 from sandbox.webhooks.store import WebhookStore
+
+_CURSOR = re.compile(r"([0-9]{1,18})\.(whd_[0-9a-z]{1,36})")
 
 
 def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, Any]) -> str:
@@ -40,15 +45,41 @@ def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, An
     return event_id
 
 
+@dataclass(frozen=True, slots=True)
+class DeliveryPage:
+    rows: list[Any]
+    next_cursor: str | None
+
+
 async def list_deliveries(
-    db: Database, partner: Partner, *, limit: int, before_us: int | None, status: str | None
-) -> list[Any]:
+    db: Database, partner: Partner, *, limit: int, cursor: str | None, status: str | None
+) -> DeliveryPage:
+    """A page of the partner's deliveries, newest first; ``cursor`` continues a listing."""
+    before = _parse_cursor(cursor) if cursor is not None else None
+
     def unit(conn: Connection) -> list[Any]:
         return WebhookStore(conn, partner.world_id).deliveries(
-            limit=limit, before_us=before_us, status=status
+            limit=limit + 1, before=before, status=status
         )
 
-    return await db.read(unit)
+    rows = await db.read(unit)
+    if len(rows) <= limit:
+        return DeliveryPage(rows, None)
+    last = rows[limit - 1]
+    return DeliveryPage(rows[:limit], f"{last.created_us}.{last.id}")
+
+
+def _parse_cursor(cursor: str) -> tuple[int, str]:
+    """``<created_us>.<delivery id>`` of the last delivery of the previous page."""
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidRequest(
+            "query.cursor",
+            "cursor",
+            "is not a cursor this API returned",
+            hint="Pass `nextCursor` from the previous page unchanged.",
+        )
+    return int(match[1]), match[2]
 
 
 async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:

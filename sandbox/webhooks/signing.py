@@ -31,9 +31,9 @@ def verify(
     candidates: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
+        if key == "t" and value.isascii() and value.isdigit():
             timestamp = int(value)
-        elif key == "v1":
+        elif key == "v1" and value.isascii():
             candidates.append(value)
     if timestamp is None or not candidates:
         raise SignatureError("expected 't=<unix seconds>,v1=<hex>'")

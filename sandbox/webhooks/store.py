@@ -20,6 +20,7 @@ class DueDelivery:
     attempts: int
     event: dict[str, Any]
     secret: str
+    lease_until_us: int  # the claim's lease: only the holder may settle the delivery
 
 
 class WebhookStore(WorldStore):
@@ -52,7 +53,10 @@ class WebhookStore(WorldStore):
             },
         )
 
-    def deliveries(self, *, limit: int, before_us: int | None, status: str | None) -> list[Any]:
+    def deliveries(
+        self, *, limit: int, before: tuple[int, str] | None, status: str | None
+    ) -> list[Any]:
+        """Newest first; ``before`` is the (created_us, id) of the last row already seen."""
         d, e = webhook_deliveries, webhook_events
         query = (
             self.select(d, d, e.c.type.label("event_type"))
@@ -60,8 +64,14 @@ class WebhookStore(WorldStore):
             .order_by(d.c.created_us.desc(), d.c.id.desc())
             .limit(limit)
         )
-        if before_us is not None:
-            query = query.where(d.c.created_us < before_us)
+        if before is not None:
+            created_us, delivery_id = before
+            query = query.where(
+                sa.or_(
+                    d.c.created_us < created_us,
+                    sa.and_(d.c.created_us == created_us, d.c.id < delivery_id),
+                )
+            )
         if status is not None:
             query = query.where(d.c.status == status)
         return list(self.conn.execute(query))
@@ -106,7 +116,8 @@ def claim_due(conn: Connection, *, now_us: int, lease_us: int, limit: int) -> li
     ids = [row.id for row in conn.execute(pick)]
     if not ids:
         return []
-    conn.execute(sa.update(d).where(d.c.id.in_(ids)).values(next_attempt_us=now_us + lease_us))
+    lease_until_us = now_us + lease_us
+    conn.execute(sa.update(d).where(d.c.id.in_(ids)).values(next_attempt_us=lease_until_us))
     rows = conn.execute(
         sa.select(
             d.c.id, d.c.world_id, d.c.url, d.c.attempts, e.c.payload, partners.c.webhook_secret
@@ -116,7 +127,10 @@ def claim_due(conn: Connection, *, now_us: int, lease_us: int, limit: int) -> li
         .where(d.c.id.in_(ids))
     )
     return [
-        DueDelivery(r.id, r.world_id, r.url, r.attempts, r.payload, r.webhook_secret) for r in rows
+        DueDelivery(
+            r.id, r.world_id, r.url, r.attempts, r.payload, r.webhook_secret, lease_until_us
+        )
+        for r in rows
     ]
 
 
@@ -131,6 +145,12 @@ def record_attempt(
     new_status: str,
     next_attempt_us: int | None,
 ) -> None:
+    """Log one attempt and settle the delivery, if the claim's lease is still held.
+
+    A replay while the attempt was in flight (``requeue``), or another dispatcher that took the
+    delivery after the lease expired, moved ``next_attempt_us``: then the attempt is logged and
+    counted, but the status and the next attempt are theirs to decide.
+    """
     conn.execute(
         webhook_attempts.insert().values(
             delivery_id=delivery.id,
@@ -141,15 +161,21 @@ def record_attempt(
             duration_ms=duration_ms,
         )
     )
-    conn.execute(
-        sa.update(webhook_deliveries)
-        .where(webhook_deliveries.c.id == delivery.id)
-        .values(
-            status=new_status,
-            attempts=webhook_deliveries.c.attempts + 1,
-            next_attempt_us=next_attempt_us,
-            last_status_code=status_code,
-            last_error=error,
-            updated_us=attempted_us,
+    d = webhook_deliveries
+    outcome = {
+        "attempts": d.c.attempts + 1,
+        "last_status_code": status_code,
+        "last_error": error,
+        "updated_us": attempted_us,
+    }
+    settled = conn.execute(
+        sa.update(d)
+        .where(
+            d.c.id == delivery.id,
+            d.c.status == "pending",
+            d.c.next_attempt_us == delivery.lease_until_us,
         )
+        .values(**outcome, status=new_status, next_attempt_us=next_attempt_us)
     )
+    if settled.rowcount == 0:
+        conn.execute(sa.update(d).where(d.c.id == delivery.id).values(**outcome))

@@ -6,16 +6,27 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sandbox.storage.schema import aa_handles, accounts, banks, residents, vpas
+from sandbox.storage.schema import aa_handles, accounts, banks, metadata, residents, vpas
 from sandbox.storage.scoped import WorldStore
 
-WORLD_TABLES = (vpas, aa_handles, accounts, banks, residents)
+POPULATION_TABLES = (vpas, aa_handles, accounts, banks, residents)
+# Kept across a reset: the partner's record of what was sent to it.
+KEPT_ON_RESET = frozenset({"webhook_events", "webhook_deliveries", "webhook_attempts"})
+
+
+def world_tables() -> list[sa.Table]:
+    """Every world-owned table (it has a ``world_id``) that a reset wipes, of every domain."""
+    return [
+        t
+        for t in reversed(metadata.sorted_tables)
+        if "world_id" in t.c and t.name not in KEPT_ON_RESET
+    ]
 
 
 class PopulationStore(WorldStore):
     def wipe(self) -> None:
-        """Delete every resident, bank, account, VPA and AA handle of the world."""
-        for table in WORLD_TABLES:
+        """Delete the world's population and everything every domain built on it."""
+        for table in world_tables():
             self.conn.execute(self.delete(table))
 
     def personas(self) -> list[Any]:
@@ -54,7 +65,7 @@ class PopulationStore(WorldStore):
 
     def counts(self) -> dict[str, int]:
         out = {}
-        for table in WORLD_TABLES:
+        for table in POPULATION_TABLES:
             out[table.name] = self.conn.execute(
                 self.select(table, sa.func.count()).select_from(table)
             ).scalar_one()
