@@ -5,11 +5,16 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from payments.api import router as payments_router
+from payments.api import sandbox_router as payments_sandbox_router
+from payments.service.status import sweep as payments_sweep
+from sandbox.deps import refuse_nul
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
+from sandbox.ops.periodic import Periodic
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
@@ -44,15 +49,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
 
+    jobs: list[Periodic] = []
+    if settings.sweep_seconds > 0:
+        jobs.append(
+            Periodic(
+                "payments-sweeper",
+                settings.sweep_seconds,
+                lambda: payments_sweep(db, settings.secret_key),
+            )
+        )
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.start()
         if settings.dispatch_webhooks:
             state.dispatcher = Dispatcher(db, settings)
             state.dispatcher.start()
+        for job in jobs:
+            job.start()
         try:
             yield
         finally:
+            for job in jobs:
+                await job.stop()
             if state.dispatcher is not None:
                 await state.dispatcher.stop()
                 state.dispatcher = None
@@ -63,10 +82,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        dependencies=[Depends(refuse_nul)],
     )
     app.state.sandbox = state
     problems.install(app)
-    for router in (partners_router, world_router, webhooks_router, ops_router):
+    for router in (
+        partners_router,
+        world_router,
+        webhooks_router,
+        payments_router,
+        payments_sandbox_router,
+        ops_router,
+    ):
         app.include_router(router)
     app.add_middleware(
         RequestContext,

@@ -19,10 +19,17 @@ def _settings(database_url: str | None = None, **overrides: Any) -> Settings:
     for key, value in overrides.items():
         if value is not None:
             os.environ[f"SANDBOX_{key.upper()}"] = str(value)
+    from pydantic import ValidationError
+
     try:
         return Settings()
-    except Exception as exc:  # pydantic's message names the setting and the rule
-        raise click.ClickException(f"invalid settings: {exc}") from exc
+    except ValidationError as exc:  # name the setting and the rule, never echo the input values
+        problems = "; ".join(
+            ("SANDBOX_" + "_".join(map(str, e["loc"])).upper() + ": " if e["loc"] else "")
+            + e["msg"].removeprefix("Value error, ")
+            for e in exc.errors()
+        )
+        raise click.ClickException(f"invalid settings: {problems}") from exc
 
 
 def _database(settings: Settings) -> Any:
@@ -33,7 +40,22 @@ def _database(settings: Settings) -> Any:
     return db
 
 
-@click.group()
+class _Group(click.Group):
+    """Reports a database that is unreachable or not migrated in one line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from sqlalchemy.exc import DBAPIError
+
+        try:
+            return super().invoke(ctx)
+        except DBAPIError as exc:
+            reason = str(exc.orig or exc).strip().splitlines()[0]
+            if "no such table" in reason or "UndefinedTable" in type(exc.orig).__name__:
+                reason += " (the schema is missing: run `sandbox migrate` first)"
+            raise click.ClickException(f"database error: {reason}") from exc
+
+
+@click.group(cls=_Group)
 def main() -> None:
     """India Stack Sandbox: identity, consent and payment APIs over a synthetic population."""
 
@@ -214,6 +236,7 @@ def seed(
     residents: int, partner_id: str | None, country: str | None, database_url: str | None
 ) -> None:
     """Build a large world (personas plus N generated residents), with a progress bar."""
+    from sandbox.errors import SandboxError
     from sandbox.partners import service as partners
     from sandbox.world import service
 
@@ -221,14 +244,17 @@ def seed(
     db = _database(settings)
     try:
         if partner_id is None:
-            created = partners.sign_up_sync(
-                db,
-                settings,
-                name="Seeded world",
-                contact_email="seed@example.com",
-                country=country,
-                residents=0,
-            )
+            try:
+                created = partners.sign_up_sync(
+                    db,
+                    settings,
+                    name="Seeded world",
+                    contact_email="seed@example.com",
+                    country=country,
+                    residents=0,
+                )
+            except SandboxError as exc:
+                raise click.ClickException(f"{exc.detail} {exc.hint or ''}") from exc
             partner = created.partner
             click.echo(json.dumps({"partnerId": partner.id, "apiKey": created.api_key}))
         else:

@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     )
     webhook_poll_seconds: float = Field(0.5, gt=0)
     dispatch_webhooks: bool = Field(True, description="Run the webhook dispatcher in this process.")
+    sweep_seconds: float = Field(
+        1.0, ge=0, description="How often deemed payments and collects are swept (0: never)."
+    )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
     group_commit_max: int = Field(

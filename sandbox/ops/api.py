@@ -9,6 +9,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sandbox.deps import State
 from sandbox.errors import NotFound
+from sandbox.kit.responses import problems
 
 router = APIRouter(tags=["operations"])
 
@@ -54,7 +55,7 @@ async def metrics(state: State) -> Response:
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/problems/{slug}", summary="What a problem type means")
+@router.get("/problems/{slug}", summary="What a problem type means", responses=problems(404, 422))
 async def problem_type(slug: str) -> dict[str, str]:
     if slug not in PROBLEM_TYPES:
         raise NotFound(f"No problem type '{slug}'.", hint="See the `type` of a problem response.")

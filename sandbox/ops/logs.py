@@ -73,6 +73,10 @@ def configure(level: str = "INFO") -> None:
     handler._sandbox = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level.upper())
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+    for name in ("uvicorn", "uvicorn.error"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # uvicorn's access log is off: RequestContext writes one when SANDBOX_ACCESS_LOG is set
+    access = logging.getLogger("uvicorn.access")
+    access.handlers = []
+    access.propagate = False

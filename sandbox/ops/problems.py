@@ -124,8 +124,31 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
     )
 
 
+def _undecodable_body(request: Request, cause: BaseException) -> JSONResponse:
+    """FastAPI answers a bare 400 when a JSON body cannot even be decoded (not UTF-8, nested too
+    deep). That is the client error FastAPI reports as 422 ``json_invalid`` for malformed JSON,
+    so it gets the same answer, which every route with a body declares."""
+    return problem(
+        request,
+        status=422,
+        slug="invalid-request",
+        title="Invalid request",
+        detail="1 invalid field(s): body: cannot be decoded as JSON",
+        hint="Send the body as UTF-8 JSON with `Content-Type: application/json`.",
+        errors=[
+            {
+                "field": "body",
+                "rule": "json_invalid",
+                "message": f"cannot be decoded as JSON ({type(cause).__name__})",
+            }
+        ],
+    )
+
+
 async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:  # raised from body decoding
+        return _undecodable_body(request, exc.__cause__)
     slug, title, hint = _HTTP_DEFAULTS.get(
         exc.status_code, ("http-error", "HTTP error", "See /docs for this endpoint.")
     )

@@ -40,7 +40,7 @@ async def sign_up(
         raise UnknownCountryCode(
             "country",
             "known_country",
-            f"'{country}' is not a country profile of this sandbox",
+            f"'{country}' is not a country profile of this sandbox.",
             hint=f"Use one of {', '.join(sorted(COUNTRIES))}.",
         )
     now_us = real_now_us()

@@ -6,7 +6,15 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sandbox.storage.schema import aa_handles, accounts, banks, metadata, residents, vpas
+from sandbox.storage.schema import (
+    aa_handles,
+    accounts,
+    banks,
+    credit_queue,
+    metadata,
+    residents,
+    vpas,
+)
 from sandbox.storage.scoped import WorldStore
 
 POPULATION_TABLES = (vpas, aa_handles, accounts, banks, residents)
@@ -39,10 +47,22 @@ class PopulationStore(WorldStore):
         )
 
     def accounts_of(self, uids: list[str]) -> list[Any]:
-        a, b = accounts, banks
+        """Accounts with their balance: applied plus credits still queued (PostgreSQL)."""
+        a, b, q = accounts, banks, credit_queue
+        queued = (
+            sa.select(sa.func.coalesce(sa.func.sum(q.c.amount), 0))
+            .where(q.c.world_id == a.c.world_id, q.c.account_number == a.c.number)
+            .scalar_subquery()
+        )
         return list(
             self.conn.execute(
-                self.select(a, a, b.c.name.label("bank_name"), b.c.online.label("bank_online"))
+                self.select(
+                    a,
+                    *[c for c in a.c if c.name != "balance"],
+                    sa.cast(a.c.balance + queued, sa.BigInteger).label("balance"),
+                    b.c.name.label("bank_name"),
+                    b.c.online.label("bank_online"),
+                )
                 .join(b, (b.c.world_id == a.c.world_id) & (b.c.code == a.c.bank_code))
                 .where(a.c.resident_uid.in_(uids))
                 .order_by(a.c.resident_uid, a.c.number)

@@ -20,7 +20,9 @@ async def test_health_and_readiness(client: httpx.AsyncClient, engine_name: str)
     assert ready.json()["database"] == engine_name
 
 
-async def test_metrics_count_requests_by_route(client: httpx.AsyncClient, partner: SignedUp) -> None:
+async def test_metrics_count_requests_by_route(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
     await client.get("/v1/partners/me", headers=partner.headers)
     text = (await client.get("/metrics")).text
     assert 'sandbox_http_requests_total{method="GET",route="/v1/partners/me",status="200"}' in text

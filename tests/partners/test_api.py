@@ -101,7 +101,9 @@ async def test_update_webhook_url(client: httpx.AsyncClient, partner: SignedUp) 
     )
     assert response.status_code == 200
     assert response.json()["webhookUrl"] == url
-    cleared = await client.patch("/v1/partners/me", json={"webhookUrl": None}, headers=partner.headers)
+    cleared = await client.patch(
+        "/v1/partners/me", json={"webhookUrl": None}, headers=partner.headers
+    )
     assert cleared.json()["webhookUrl"] is None
 
 

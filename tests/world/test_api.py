@@ -59,7 +59,9 @@ async def test_reset_restores_balances_and_the_clock(
         )
 
     await db.write(drain)
-    await client.post("/v1/sandbox/clock/advance", json={"seconds": 86_400}, headers=partner.headers)
+    await client.post(
+        "/v1/sandbox/clock/advance", json={"seconds": 86_400}, headers=partner.headers
+    )
     drained = (await client.get("/v1/sandbox/personas", headers=partner.headers)).json()
     assert drained["personas"][0]["accounts"][0]["balance"] == "0.00"
     reset = await client.post("/v1/sandbox/reset", headers=partner.headers)

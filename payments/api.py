@@ -1,0 +1,135 @@
+"""Routes of the UPI-like switch: parse, call one service function, answer.
+
+A payment the switch processed answers 200 whatever its outcome (``responseCode`` says why);
+only requests it could not process get a 4xx problem.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query, Response
+
+from payments.models import CODES, magic_table
+from payments.schemas import (
+    LedgerCheckOut,
+    MagicList,
+    MagicOut,
+    PayIn,
+    TxnList,
+    TxnOut,
+    ValidateIn,
+    ValidateOut,
+)
+from payments.service import ledger_check, pay, status, vpa
+from payments.service.context import World
+from sandbox.deps import CurrentCaller, State
+from sandbox.kit.responses import AUTHED, problems
+from sandbox.population.countries import get_country
+
+router = APIRouter(prefix="/v1/upi", tags=["payments"])
+sandbox_router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes retries safe: the same key and body replays the first answer.",
+    ),
+]
+
+
+def _world(caller: CurrentCaller, state: State) -> World:
+    return World.of(caller.partner, state.settings.secret_key)
+
+
+@router.post("/vpa/validate", response_model=ValidateOut, responses=problems(*AUTHED))
+async def validate_vpa(body: ValidateIn, caller: CurrentCaller, state: State) -> ValidateOut:
+    """ReqValAdd: who is behind a VPA (ZH when nobody is)."""
+    return ValidateOut(**await vpa.validate(state.db, _world(caller, state), body.vpa))
+
+
+@router.post("/pay", response_model=TxnOut, responses=problems(*AUTHED, 409))
+async def pay_(
+    body: PayIn,
+    caller: CurrentCaller,
+    state: State,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> TxnOut:
+    """ReqPay PAY: the payer pushes money to the payee with the UPI PIN.
+
+    Declines answer 200 with the NPCI-style `responseCode` (see GET /v1/sandbox/magic).
+    """
+    world = _world(caller, state)
+    command = pay.prepare(world, body.model_dump(by_alias=True), idempotency_key)
+    answer, replayed = await pay.pay(state.db, world, command)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return TxnOut(**answer, replayed=replayed)
+
+
+@router.get("/transactions/{txn_id}", response_model=TxnOut, responses=problems(*AUTHED, 404))
+async def get_transaction(txn_id: str, caller: CurrentCaller, state: State) -> TxnOut:
+    """ReqChkTxn: the current state of a transaction (a final state never changes)."""
+    return TxnOut(**await status.get(state.db, _world(caller, state), txn_id))
+
+
+@router.get("/transactions", response_model=TxnList, responses=problems(*AUTHED))
+async def list_transactions(
+    caller: CurrentCaller,
+    state: State,
+    limit: int = Query(20, ge=1, le=100),
+    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+    vpa_: str | None = Query(None, alias="vpa", max_length=255, description="Payer or payee."),
+    status_: Literal["PENDING", "SUCCESS", "FAILURE", "DEEMED"] | None = Query(
+        None, alias="status"
+    ),
+    type_: Literal["PAY", "COLLECT", "REFUND", "MANDATE"] | None = Query(None, alias="type"),
+) -> TxnList:
+    """Your world's transactions, newest first."""
+    rows, nxt = await status.list_txns(
+        state.db,
+        _world(caller, state),
+        limit=limit,
+        cursor=cursor,
+        vpa=vpa_,
+        status=status_,
+        type_=type_,
+    )
+    return TxnList(transactions=[TxnOut(**r) for r in rows], next_cursor=nxt)
+
+
+@sandbox_router.get("/magic", response_model=MagicList)
+async def magic() -> MagicList:
+    """Every value that forces an outcome, and every response code the sandbox implements."""
+    return MagicList(
+        magic=[
+            MagicOut(kind=m.kind, value=m.value, response_code=m.code, description=m.description)
+            for m in magic_table()
+        ],
+        codes={c.code: c.meaning for c in CODES.values()},
+    )
+
+
+@sandbox_router.get("/ledger/check", response_model=LedgerCheckOut, responses=problems(*AUTHED))
+async def check_ledger(caller: CurrentCaller, state: State) -> LedgerCheckOut:
+    """Proof that your world's money is conserved and every debit has its credit or reversal."""
+    world = _world(caller, state)
+    result = await ledger_check.check(state.db, world)
+    money = world.money
+    return LedgerCheckOut(
+        balanced=result.balanced,
+        currency=get_country(caller.partner.country).currency,
+        seeded_total=money(result.seeded_total),
+        external_inflows=money(result.external_inflows),
+        accounts_total=money(result.accounts_total),
+        in_clearing=money(result.in_clearing),
+        unbalanced_postings=result.unbalanced_postings,
+        account_mismatches=[
+            {"account": a, "balance": money(b), "expected": money(e)}
+            for a, b, e in result.account_mismatches
+        ],
+        debits_without_credit_or_reversal=result.open_debits,
+    )

@@ -1,0 +1,181 @@
+"""UPI domain types and rules: response codes, magic values, limits, identifiers. No I/O.
+
+Response codes and their meanings follow NPCI's UPI error and response code list (see
+``shared/reference/upi.md``); the sandbox implements the subset in ``CODES``.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+TXN_ID = re.compile(r"^[A-Za-z0-9]{35}$")  # 35 alphanumerics (special characters blocked 2025)
+VPA = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z]{2,64}$")
+DAY_US = 86_400_000_000
+CLEARING = "CLEARING"  # the switch's settlement account: holds money between debit and credit
+COLLECT_EXPIRY_SECONDS = 480
+
+
+class Status(StrEnum):
+    PENDING = "PENDING"
+    SUCCESS = "SUCCESS"
+    FAILURE = "FAILURE"
+    DEEMED = "DEEMED"
+
+
+FINAL = frozenset({Status.SUCCESS, Status.FAILURE})
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    meaning: str
+    hint: str
+
+
+def _codes(*rows: tuple[str, str, str]) -> dict[str, Code]:
+    return {c: Code(c, m, h) for c, m, h in rows}
+
+
+CODES: dict[str, Code] = _codes(
+    ("00", "Success", "Nothing to fix."),
+    ("01", "Pending", "Wait for the payer's approval or the expiry; poll the status."),
+    ("RB", "Deemed: the credit timed out", "Do not retry; poll the status until TCC or RET."),
+    ("ZH", "Invalid VPA", "Check the address with POST /v1/upi/vpa/validate."),
+    ("XH", "Remitter account does not exist", "Pay from an existing persona's VPA."),
+    ("XI", "Beneficiary account does not exist", "Pay to an existing persona's VPA."),
+    ("XY", "Remitter bank (CBS) offline", "The payer's bank is down; try another payer."),
+    ("Y1", "Beneficiary bank (CBS) offline", "The payee's bank is down; the debit was reversed."),
+    ("AM", "MPIN not set", "Set the UPI PIN first with POST /v1/upi/pin."),
+    ("ZM", "Invalid MPIN", "Send the persona's documented UPI PIN (GET /v1/sandbox/personas)."),
+    (
+        "Z6",
+        "Number of PIN tries exceeded",
+        "The PIN is locked until the next world day; advance the clock or reset the world.",
+    ),
+    ("YE", "Remitter account frozen", "Pay from an account that is not frozen."),
+    ("YF", "Beneficiary account frozen", "The debit was reversed; pay another payee."),
+    ("ZX", "Remitter account dormant", "Pay from an active account."),
+    ("ZY", "Beneficiary account dormant", "The debit was reversed; pay an active account."),
+    ("Z8", "Per-transaction limit exceeded", "Send a smaller amount (see the country's limits)."),
+    ("ZU", "Bank limit exceeded (daily)", "The payer's daily total is used up; advance a day."),
+    ("Z9", "Insufficient funds", "Pay less than the payer's balance (balance enquiry shows it)."),
+    ("Z7", "Transaction frequency limit exceeded", "Magic amount: use another amount."),
+    ("U16", "Risk threshold exceeded", "Magic amount: use another amount."),
+    ("U30", "Debit has failed", "Magic amount: use another amount."),
+    ("K1", "Suspected fraud, risk decline", "Magic payee: pay another payee."),
+    ("ZE", "Transaction not permitted to VPA", "Magic payee: pay another payee."),
+    ("ZG", "VPA restricted by customer", "Magic payee: pay another payee."),
+    ("B3", "Transaction not permitted to the account", "Magic payee: pay another payee."),
+    ("ZA", "Transaction declined by customer", "The payer declined the collect request."),
+    ("U69", "Collect request expired", "Send a new collect request; approve it sooner."),
+    ("U08", "System exception", "Magic amount: use another amount."),
+    ("QA", "Mandate paused", "Resume the mandate before executing it."),
+    ("QB", "Mandate already honoured for this notice", "Send a new pre-debit notice."),
+    ("QC", "Mandate revoked", "Create a new mandate."),
+    ("QD", "Mandate expired", "Create a new mandate."),
+)
+
+
+def status_of(code: str) -> Status:
+    if code == "00":
+        return Status.SUCCESS
+    if code == "RB":
+        return Status.DEEMED
+    if code == "01":
+        return Status.PENDING
+    return Status.FAILURE
+
+
+# -- magic values: every implemented decline can be forced on purpose ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Magic:
+    kind: str  # "amount" (the minor-unit part of the amount), "payee", "payer"
+    value: str
+    code: str
+    description: str
+
+
+MAGIC_PAYEES: dict[str, str] = {
+    "noaccount@sandbox": "XI",
+    "fraud@sandbox": "K1",
+    "blocked@sandbox": "ZE",
+    "restricted@sandbox": "ZG",
+    "notpermitted@sandbox": "B3",
+}
+# The minor-unit part of an amount (".16" of "100.16") that forces a code; for currencies
+# without minor units the last two digits of the whole amount count instead.
+MAGIC_CENTS: dict[int, str] = {
+    7: "Z7",
+    8: "U08",
+    16: "U16",
+    30: "U30",
+    91: "RB",  # deemed, settles later as TCC (credit confirmed)
+    92: "RB",  # deemed, settles later as RET (returned to the payer)
+}
+DEEMED_SETTLE_SECONDS = 300
+RET_CENTS = 92  # the deemed magic amount that settles as RET; 91 settles as TCC
+MAGIC_PAYER_VPA_NO_ACCOUNT = "ghost@sandbox"  # a VPA whose account was closed: XH
+
+
+def magic_table() -> list[Magic]:
+    """Everything that forces an outcome, for GET /v1/sandbox/magic and the docs."""
+    rows = [
+        Magic("payee", vpa, code, f"any payment to {vpa} fails with {code}")
+        for vpa, code in MAGIC_PAYEES.items()
+    ]
+    rows.append(
+        Magic("payer", MAGIC_PAYER_VPA_NO_ACCOUNT, "XH", "payments from this VPA fail with XH")
+    )
+    for cents, code in MAGIC_CENTS.items():
+        what = {
+            91: "deemed (RB); TCC credits the payee 300 s of world time later",
+            92: "deemed (RB); RET returns the money to the payer 300 s of world time later",
+        }.get(cents, f"fails with {code} before any debit")
+        rows.append(
+            Magic("amount", f"*.{cents:02d}", code, f"an amount ending in .{cents:02d}: {what}")
+        )
+    persona_rows = [
+        ("pooja@sandbox", "Z9", "low balance (1.00): larger payments fail with Z9"),
+        ("farhan@sandbox", "YE / YF", "frozen account: YE as payer, YF (debit reversed) as payee"),
+        ("dev@sandbox", "ZX / ZY", "dormant account: ZX as payer, ZY (debit reversed) as payee"),
+        ("sanjay@sandbox", "XY / Y1", "offline bank: XY as payer, Y1 (debit reversed) as payee"),
+        ("arjun@sandbox", "AM", "UPI PIN not set: payments from him fail with AM"),
+        ("any payer", "ZM / Z6", "a wrong PIN gives ZM; the third in a world day gives Z6"),
+        ("neha@sandbox", "Z8", "new VPA: over the first-24-hours cap fails with Z8"),
+        ("any payer", "Z8 / ZU", "over the per-transaction limit: Z8; over the daily limit: ZU"),
+        ("unknown VPA", "ZH", "a VPA that does not exist: ZH"),
+    ]
+    rows.extend(Magic("persona", v, c, d) for v, c, d in persona_rows)
+    return rows
+
+
+def magic_amount_code(amount: int, minor_units: int) -> str | None:
+    del minor_units  # the last two digits count, whatever the currency's exponent
+    return MAGIC_CENTS.get(amount % 100)
+
+
+# -- identifiers -------------------------------------------------------------------------------
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+
+
+def new_txn_id() -> str:
+    """35 alphanumerics, prefixed SBX (the sandbox's PSP code)."""
+    return "SBX" + "".join(secrets.choice(_ALNUM) for _ in range(32))
+
+
+def new_rrn(world_now_us: int) -> str:
+    """12 digits shaped like an RRN: YDDDHH (last digit of the year, day of year, hour) + 6."""
+    import datetime as dt
+
+    t = dt.datetime.fromtimestamp(world_now_us / 1_000_000, tz=dt.UTC)
+    return f"{t.year % 10}{t.timetuple().tm_yday:03d}{t.hour:02d}{secrets.randbelow(10**6):06d}"
+
+
+def world_day(world_now_us: int) -> int:
+    return world_now_us // DAY_US

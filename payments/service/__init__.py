@@ -1,0 +1,1 @@
+"""Use cases of the UPI-like switch, one module per flow."""

@@ -1,0 +1,196 @@
+"""The switch's decision for one payment: every check in NPCI order, then the legs.
+
+``execute`` is the one place where a payment is decided and its money moved; pay, collect
+approval, mandate execution and refunds all go through it. It runs inside a unit of work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from payments.models import (
+    CODES,
+    DEEMED_SETTLE_SECONDS,
+    MAGIC_PAYEES,
+    MAGIC_PAYER_VPA_NO_ACCOUNT,
+    Status,
+    magic_amount_code,
+    status_of,
+    world_day,
+)
+from payments.service import ledger
+from payments.service.context import World
+from payments.store import Party, PaymentsStore
+from sandbox.kit.secrets import matches
+
+PIN_TRIES = 3
+NEW_VPA_WINDOW_US = 24 * 3600 * 1_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    txn_id: str
+    payer_vpa: str
+    payee_vpa: str
+    amount: int
+    pin_hash: str | None  # None: no PIN needed (AutoPay under its limit, refunds)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: Status
+    code: str
+    detail: str
+    payer_account: str | None
+    payee_account: str | None
+    settle_at_us: int | None = None
+    reversed: bool = False
+
+    @property
+    def hint(self) -> str:
+        return CODES[self.code].hint
+
+
+def _decline(
+    code: str, detail: str, payer: Party | None = None, payee: Party | None = None
+) -> Outcome:
+    return Outcome(
+        status_of(code),
+        code,
+        detail,
+        payer.account_number if payer else None,
+        payee.account_number if payee else None,
+    )
+
+
+def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
+    """Decide ``order`` and move its money; returns the outcome (never raises for declines)."""
+    now = world.now_us
+    payer = store.party(order.payer_vpa)
+    if payer is None:
+        if order.payer_vpa == MAGIC_PAYER_VPA_NO_ACCOUNT:
+            return _decline("XH", f"{order.payer_vpa} is linked to a closed account")
+        return _decline("ZH", f"payer VPA {order.payer_vpa} does not exist in this world")
+    magic_payee = MAGIC_PAYEES.get(order.payee_vpa)
+    payee = None if magic_payee else store.party(order.payee_vpa)
+    if payee is None and magic_payee is None:
+        return _decline("ZH", f"payee VPA {order.payee_vpa} does not exist in this world", payer)
+    if magic_payee in ("K1", "ZE", "ZG", "B3"):
+        return _decline(magic_payee, f"magic payee {order.payee_vpa}", payer)
+    magic_amount = magic_amount_code(order.amount, world.country.minor_units)
+    if magic_amount is not None and magic_amount != "RB":
+        return _decline(magic_amount, f"magic amount {world.money(order.amount)}", payer, payee)
+    if not payer.bank_online:
+        return _decline("XY", f"the bank of {payer.vpa} is offline", payer, payee)
+    if payer.account_number is None:
+        return _decline("XH", f"{payer.vpa} is not linked to an account", payer, payee)
+    if order.pin_hash is not None:
+        pin_outcome = _check_pin(store, world, payer, order.pin_hash)
+        if pin_outcome is not None:
+            return _decline(pin_outcome[0], pin_outcome[1], payer, payee)
+    if payer.account_status == "FROZEN":
+        return _decline("YE", f"the account behind {payer.vpa} is frozen", payer, payee)
+    if payer.account_status == "DORMANT":
+        return _decline("ZX", f"the account behind {payer.vpa} is dormant", payer, payee)
+    limit_outcome = _check_limits(store, world, payer, order.amount)
+    if limit_outcome is not None:
+        return _decline(limit_outcome[0], limit_outcome[1], payer, payee)
+    account = payer.account_number
+    if not ledger.debit(store, order.txn_id, account, order.amount, now):
+        return _decline(
+            "Z9", f"{payer.vpa} has less than {world.money(order.amount)}", payer, payee
+        )
+    store.add_debited(account, world_day(now), order.amount)
+    if magic_amount == "RB":
+        return Outcome(
+            Status.DEEMED,
+            "RB",
+            "the credit timed out at the beneficiary bank",
+            account,
+            payee.account_number if payee else None,
+            settle_at_us=now + DEEMED_SETTLE_SECONDS * 1_000_000,
+        )
+    credit_problem = _credit_problem(order.payee_vpa, magic_payee, payee)
+    if credit_problem is not None:
+        code, detail = credit_problem
+        ledger.release(store, order.txn_id, "REVERSAL", account, order.amount, now)
+        store.add_debited(account, world_day(now), -order.amount)
+        return Outcome(
+            Status.FAILURE,
+            code,
+            f"{detail}; the debit was reversed",
+            account,
+            payee.account_number if payee else None,
+            reversed=True,
+        )
+    assert payee is not None
+    assert payee.account_number is not None
+    ledger.release(store, order.txn_id, "CREDIT", payee.account_number, order.amount, now)
+    return Outcome(Status.SUCCESS, "00", "paid", account, payee.account_number)
+
+
+def _check_pin(
+    store: PaymentsStore, world: World, payer: Party, candidate: str
+) -> tuple[str, str] | None:
+    if payer.pin_hash is None:
+        return "AM", f"{payer.vpa} has no UPI PIN set"
+    failures, locked_until = store.pin_state(payer.vpa)
+    if locked_until is not None and locked_until > world.now_us:
+        return "Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries"
+    if matches(payer.pin_hash, candidate):
+        if failures:
+            store.save_pin_state(payer.vpa, 0, None)
+        return None
+    failures = 0 if locked_until is not None else failures  # a lock that lapsed starts afresh
+    failures += 1
+    if failures >= PIN_TRIES:
+        next_day = (world_day(world.now_us) + 1) * 86_400_000_000
+        store.save_pin_state(payer.vpa, failures, next_day)
+        return "Z6", f"wrong UPI PIN for the {PIN_TRIES}rd time; locked until the next world day"
+    store.save_pin_state(payer.vpa, failures, None)
+    left = PIN_TRIES - failures
+    return "ZM", f"wrong UPI PIN for {payer.vpa}; {left} tries left today"
+
+
+def _check_limits(
+    store: PaymentsStore, world: World, payer: Party, amount: int
+) -> tuple[str, str] | None:
+    limits = world.country
+    if amount > limits.per_txn_limit:
+        return (
+            "Z8",
+            f"{world.money(amount)} is over the per-transaction limit "
+            f"{world.money(limits.per_txn_limit)}",
+        )
+    assert payer.account_number is not None
+    today = store.debited_on(payer.account_number, world_day(world.now_us))
+    if (
+        world.now_us - payer.registered_us < NEW_VPA_WINDOW_US
+        and today + amount > limits.new_vpa_24h_limit
+    ):
+        return (
+            "Z8",
+            f"{payer.vpa} is less than 24 h old: at most "
+            f"{world.money(limits.new_vpa_24h_limit)} may be paid in that time",
+        )
+    if today + amount > limits.daily_limit:
+        return (
+            "ZU",
+            f"{world.money(today)} already paid today; the daily limit is "
+            f"{world.money(limits.daily_limit)}",
+        )
+    return None
+
+
+def _credit_problem(
+    payee_vpa: str, magic: str | None, payee: Party | None
+) -> tuple[str, str] | None:
+    if magic == "XI" or payee is None or payee.account_number is None:
+        return "XI", f"{payee_vpa} has no account at the beneficiary bank"
+    if not payee.bank_online:
+        return "Y1", f"the bank of {payee_vpa} is offline"
+    if payee.account_status == "FROZEN":
+        return "YF", f"the account behind {payee_vpa} is frozen"
+    if payee.account_status == "DORMANT":
+        return "ZY", f"the account behind {payee_vpa} is dormant"
+    return None

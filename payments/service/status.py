@@ -1,0 +1,160 @@
+"""ReqChkTxn: a transaction's status and a filterable list; the sweeper that moves time-driven
+states forward (deemed payments settle as TCC or RET; collect requests expire with U69).
+
+A final state (SUCCESS, FAILURE) never changes: every state change is a conditional update
+from a non-final state.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from payments.errors import TransactionNotFound
+from payments.models import RET_CENTS, Status
+from payments.service import ledger
+from payments.service.context import World
+from payments.service.views import txn_payload
+from payments.store import PaymentsStore
+from sandbox.errors import InvalidRequest
+from sandbox.partners.models import real_now_us
+from sandbox.partners.store import get_partner
+from sandbox.storage.database import Database
+from sandbox.storage.schema import partners, upi_transactions
+from sandbox.webhooks.service import emit
+
+
+async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
+    def unit(conn: Connection) -> dict[str, Any]:
+        row = PaymentsStore(conn, world.id).txn(txn_id)
+        if row is None:
+            raise TransactionNotFound(
+                f"No transaction '{txn_id}' in your world.",
+                hint="Use the txnId a pay or collect call answered; other partners' "
+                "transactions are never visible.",
+                responseCode="U04",
+            )
+        return txn_payload(row, world)
+
+    return await db.read(unit)
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+    if cursor is None:
+        return None
+    created, _, txn_id = cursor.partition(".")
+    if not created.isdigit() or len(created) > 19 or not txn_id.isalnum():
+        raise InvalidRequest(
+            "query.cursor",
+            "cursor",
+            "is not a cursor this API returned",
+            hint="Pass `nextCursor` from the previous page unchanged.",
+        )
+    return int(created), txn_id
+
+
+async def list_txns(
+    db: Database,
+    world: World,
+    *,
+    limit: int,
+    cursor: str | None,
+    vpa: str | None,
+    status: str | None,
+    type_: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    before = parse_cursor(cursor)
+
+    def unit(conn: Connection) -> tuple[list[dict[str, Any]], str | None]:
+        rows = PaymentsStore(conn, world.id).txns(
+            limit=limit + 1,
+            before=before,
+            vpa=vpa.lower() if vpa else None,
+            status=status,
+            type_=type_,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = f"{rows[-1].created_us}.{rows[-1].txn_id}" if more else None
+        return [txn_payload(r, world) for r in rows], nxt
+
+    return await db.read(unit)
+
+
+# -- the sweeper -------------------------------------------------------------------------------
+
+
+def settle_deemed(store: PaymentsStore, world: World, row: Any) -> bool:
+    """TCC (credit confirmed) or RET (returned) for a deemed payment whose time has come."""
+    outcome = "RET" if row.amount % 100 == RET_CENTS else "TCC"
+    status = Status.SUCCESS if outcome == "TCC" else Status.FAILURE
+    moved = store.conn.execute(
+        store.update(upi_transactions)
+        .where(upi_transactions.c.txn_id == row.txn_id, upi_transactions.c.status == "DEEMED")
+        .values(
+            status=status.value,
+            settlement=outcome,
+            response_code="00" if outcome == "TCC" else "RB",
+            updated_us=world.now_us,
+        )
+    ).rowcount
+    if not moved:
+        return False
+    target = row.payee_account if outcome == "TCC" else row.payer_account
+    ledger.release(store, row.txn_id, outcome, target, row.amount, world.now_us)
+    settled = store.txn(row.txn_id)
+    emit(store.conn, world.partner, "payment.settled", txn_payload(settled, world))
+    return True
+
+
+def expire_collect(store: PaymentsStore, world: World, row: Any) -> bool:
+    moved = store.conn.execute(
+        store.update(upi_transactions)
+        .where(upi_transactions.c.txn_id == row.txn_id, upi_transactions.c.status == "PENDING")
+        .values(status="FAILURE", response_code="U69", updated_us=world.now_us)
+    ).rowcount
+    if moved:
+        expired = store.txn(row.txn_id)
+        emit(store.conn, world.partner, "collect.expired", txn_payload(expired, world))
+    return bool(moved)
+
+
+async def sweep(db: Database, secret_key: str) -> int:
+    """Settle due deemed payments and expire due collects in every world; returns how many."""
+    now = real_now_us()
+    t, p = upi_transactions, partners
+
+    def due(conn: Connection) -> list[str]:
+        world_now = now + p.c.clock_offset_us
+        rows = conn.execute(
+            sa.select(sa.distinct(t.c.world_id))
+            .join(p, p.c.id == t.c.world_id)
+            .where(
+                sa.or_(
+                    sa.and_(t.c.status == "DEEMED", t.c.settle_at_us <= world_now),
+                    sa.and_(
+                        t.c.status == "PENDING", t.c.type == "COLLECT", t.c.expires_us <= world_now
+                    ),
+                )
+            )
+        )
+        return [r[0] for r in rows]
+
+    worlds = await db.read(due)
+    done = 0
+    for world_id in worlds:
+
+        def unit(conn: Connection, world_id: str = world_id) -> int:
+            partner = get_partner(conn, world_id)
+            if partner is None:
+                return 0
+            world = World.of(partner, secret_key)
+            store = PaymentsStore(conn, world_id)
+            n = sum(settle_deemed(store, world, r) for r in store.due_deemed(world.now_us))
+            n += sum(expire_collect(store, world, r) for r in store.due_collects(world.now_us))
+            return n
+
+        done += await db.write(unit)
+    return done

@@ -1,0 +1,385 @@
+"""All SQL of payments: parties, the ledger, transactions, limits, PIN state, idempotency.
+
+Balances: ``accounts.balance`` is the applied balance; debits apply at once with a conditional
+update (``balance >= amount``), so no account is ever overdrawn. On PostgreSQL credits are
+appended to ``credit_queue`` instead of updating the payee's row, so a busy merchant's row is
+never a lock everyone queues on; queued credits roll up into the balance when the account is
+debited or read. On SQLite the single writer applies credits directly (the queue stays empty).
+The ledger (``ledger_entries``) is append-only and balanced per posting; the applied balance plus
+queued credits always equals the opening balance plus the account's entries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from payments.models import CLEARING
+from sandbox.storage.schema import (
+    accounts,
+    banks,
+    credit_queue,
+    daily_debits,
+    idempotency_keys,
+    ledger_entries,
+    pin_state,
+    residents,
+    upi_transactions,
+    vpas,
+)
+from sandbox.storage.scoped import WorldStore
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    vpa: str
+    name: str
+    account_number: str | None
+    account_type: str | None
+    account_status: str | None
+    bank_code: str | None
+    bank_online: bool
+    ifsc: str | None
+    pin_hash: str | None
+    registered_us: int
+    is_merchant: bool
+    merchant_category: str | None
+
+
+class UnbalancedPosting(AssertionError):
+    """A posting whose legs do not sum to zero: a bug, never a user error."""
+
+
+class PaymentsStore(WorldStore):
+    # -- parties ---------------------------------------------------------------------------
+    def party(self, vpa: str) -> Party | None:
+        v, a, b, r = vpas, accounts, banks, residents
+        row = self.conn.execute(
+            self.select(
+                v,
+                v.c.vpa,
+                v.c.pin_hash,
+                v.c.registered_us,
+                v.c.is_merchant,
+                v.c.merchant_category,
+                a.c.number,
+                a.c.type,
+                a.c.status,
+                a.c.bank_code,
+                a.c.ifsc,
+                b.c.online,
+                r.c.name,
+            )
+            .outerjoin(a, (a.c.world_id == v.c.world_id) & (a.c.number == v.c.account_number))
+            .outerjoin(b, (b.c.world_id == a.c.world_id) & (b.c.code == a.c.bank_code))
+            .outerjoin(r, (r.c.world_id == a.c.world_id) & (r.c.uid == a.c.resident_uid))
+            .where(v.c.vpa == vpa.lower())
+        ).first()
+        if row is None:
+            return None
+        return Party(
+            vpa=row.vpa,
+            name=row.name or "",
+            account_number=row.number,
+            account_type=row.type,
+            account_status=row.status,
+            bank_code=row.bank_code,
+            bank_online=bool(row.online),
+            ifsc=row.ifsc,
+            pin_hash=row.pin_hash,
+            registered_us=row.registered_us,
+            is_merchant=row.is_merchant,
+            merchant_category=row.merchant_category,
+        )
+
+    def set_pin_hash(self, vpa: str, pin_hash: str) -> None:
+        self.conn.execute(self.update(vpas).where(vpas.c.vpa == vpa).values(pin_hash=pin_hash))
+
+    # -- PIN attempts ----------------------------------------------------------------------
+    def pin_state(self, vpa: str) -> tuple[int, int | None]:
+        row = self.conn.execute(
+            self.select(pin_state, pin_state.c.failures, pin_state.c.locked_until_us).where(
+                pin_state.c.vpa == vpa
+            )
+        ).first()
+        return (0, None) if row is None else (row.failures, row.locked_until_us)
+
+    def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None:
+        updated = self.conn.execute(
+            self.update(pin_state)
+            .where(pin_state.c.vpa == vpa)
+            .values(failures=failures, locked_until_us=locked_until_us)
+        )
+        if updated.rowcount == 0:
+            self.insert(
+                pin_state, {"vpa": vpa, "failures": failures, "locked_until_us": locked_until_us}
+            )
+
+    # -- balances and the ledger -------------------------------------------------------------
+    def debit(self, account: str, amount: int) -> bool:
+        """Take ``amount`` from ``account`` unless that would overdraw it."""
+        if self._take(account, amount):
+            return True
+        if self.conn.dialect.name != "sqlite" and self._roll_up(account):
+            return self._take(account, amount)
+        return False
+
+    def _take(self, account: str, amount: int) -> bool:
+        result = self.conn.execute(
+            self.update(accounts)
+            .where(accounts.c.number == account, accounts.c.balance >= amount)
+            .values(balance=accounts.c.balance - amount)
+        )
+        return result.rowcount == 1
+
+    def credit(self, account: str, amount: int) -> None:
+        if self.conn.dialect.name == "sqlite":
+            self.conn.execute(
+                self.update(accounts)
+                .where(accounts.c.number == account)
+                .values(balance=accounts.c.balance + amount)
+            )
+        else:  # append-only: no lock on the payee's row (hot merchants)
+            self.insert(credit_queue, {"account_number": account, "amount": amount})
+
+    def _roll_up(self, account: str) -> int:
+        """Fold queued credits of ``account`` into its balance; returns the amount folded."""
+        rows = self.conn.execute(
+            self.delete(credit_queue)
+            .where(credit_queue.c.account_number == account)
+            .returning(credit_queue.c.amount)
+        ).all()
+        total = sum(r.amount for r in rows)
+        if total:
+            self.conn.execute(
+                self.update(accounts)
+                .where(accounts.c.number == account)
+                .values(balance=accounts.c.balance + total)
+            )
+        return int(total)
+
+    def balance(self, account: str) -> int | None:
+        applied = self.conn.execute(
+            self.select(accounts, accounts.c.balance).where(accounts.c.number == account)
+        ).scalar()
+        if applied is None:
+            return None
+        queued = self.conn.execute(
+            self.select(
+                credit_queue, sa.func.coalesce(sa.func.sum(credit_queue.c.amount), 0)
+            ).where(credit_queue.c.account_number == account)
+        ).scalar_one()
+        return int(applied) + int(queued)
+
+    def post(
+        self, *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
+    ) -> None:
+        """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
+        if sum(amount for _, amount in legs) != 0:
+            raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
+        self.insert(
+            ledger_entries,
+            [
+                {
+                    "posting_id": posting_id,
+                    "txn_id": txn_id,
+                    "leg": leg,
+                    "account": account,
+                    "amount": amount,
+                    "created_us": now_us,
+                }
+                for account, amount in legs
+            ],
+        )
+
+    # -- daily limits ------------------------------------------------------------------------
+    def debited_on(self, account: str, day: int) -> int:
+        total = self.conn.execute(
+            self.select(daily_debits, daily_debits.c.total).where(
+                daily_debits.c.account_number == account, daily_debits.c.day == day
+            )
+        ).scalar()
+        return int(total or 0)
+
+    def add_debited(self, account: str, day: int, amount: int) -> None:
+        updated = self.conn.execute(
+            self.update(daily_debits)
+            .where(daily_debits.c.account_number == account, daily_debits.c.day == day)
+            .values(total=daily_debits.c.total + amount)
+        )
+        if updated.rowcount == 0:
+            self.insert(daily_debits, {"account_number": account, "day": day, "total": amount})
+
+    # -- transactions ------------------------------------------------------------------------
+    def add_txn(self, row: dict[str, Any]) -> None:
+        self.insert(upi_transactions, row)
+
+    def txn(self, txn_id: str) -> Any | None:
+        return self.conn.execute(
+            self.select(upi_transactions).where(upi_transactions.c.txn_id == txn_id)
+        ).first()
+
+    def update_txn(self, txn_id: str, **values: Any) -> None:
+        self.conn.execute(
+            self.update(upi_transactions)
+            .where(upi_transactions.c.txn_id == txn_id)
+            .values(**values)
+        )
+
+    def txns(
+        self,
+        *,
+        limit: int,
+        before: tuple[int, str] | None,
+        vpa: str | None,
+        status: str | None,
+        type_: str | None,
+    ) -> list[Any]:
+        t = upi_transactions
+        q = self.select(t).order_by(t.c.created_us.desc(), t.c.txn_id.desc()).limit(limit)
+        if before is not None:
+            q = q.where(
+                sa.or_(
+                    t.c.created_us < before[0],
+                    sa.and_(t.c.created_us == before[0], t.c.txn_id < before[1]),
+                )
+            )
+        if vpa is not None:
+            q = q.where(sa.or_(t.c.payer_vpa == vpa, t.c.payee_vpa == vpa))
+        if status is not None:
+            q = q.where(t.c.status == status)
+        if type_ is not None:
+            q = q.where(t.c.type == type_)
+        return list(self.conn.execute(q))
+
+    def due_deemed(self, now_us: int) -> list[Any]:
+        t = upi_transactions
+        return list(
+            self.conn.execute(
+                self.select(t).where(t.c.status == "DEEMED", t.c.settle_at_us <= now_us)
+            )
+        )
+
+    def due_collects(self, now_us: int) -> list[Any]:
+        t = upi_transactions
+        return list(
+            self.conn.execute(
+                self.select(t).where(
+                    t.c.type == "COLLECT", t.c.status == "PENDING", t.c.expires_us <= now_us
+                )
+            )
+        )
+
+    # -- idempotency -------------------------------------------------------------------------
+    def idempotent(self, key: str) -> Any | None:
+        return self.conn.execute(
+            self.select(idempotency_keys).where(idempotency_keys.c.key == key)
+        ).first()
+
+    def remember(
+        self, key: str, fingerprint: str, status_code: int, response: dict[str, Any], now_us: int
+    ) -> None:
+        self.insert(
+            idempotency_keys,
+            {
+                "key": key,
+                "fingerprint": fingerprint,
+                "status_code": status_code,
+                "response": response,
+                "created_us": now_us,
+            },
+        )
+
+    # -- the ledger check --------------------------------------------------------------------
+    def ledger_totals(self) -> dict[str, int]:
+        """Sums over the world: opening, applied, queued, entries by kind, clearing."""
+        a, q, e = accounts, credit_queue, ledger_entries
+        opening, applied = self.conn.execute(
+            self.select(
+                a,
+                sa.func.coalesce(sa.func.sum(a.c.opening_balance), 0),
+                sa.func.coalesce(sa.func.sum(a.c.balance), 0),
+            )
+        ).one()
+        queued = self.conn.execute(
+            self.select(q, sa.func.coalesce(sa.func.sum(q.c.amount), 0))
+        ).scalar_one()
+        clearing = self.conn.execute(
+            self.select(e, sa.func.coalesce(sa.func.sum(e.c.amount), 0)).where(
+                e.c.account == CLEARING
+            )
+        ).scalar_one()
+        external = self.conn.execute(
+            self.select(e, sa.func.coalesce(sa.func.sum(e.c.amount), 0)).where(
+                e.c.account == "EXTERNAL"
+            )
+        ).scalar_one()
+        return {
+            "opening": int(opening),
+            "applied": int(applied),
+            "queued": int(queued),
+            "clearing": int(clearing),
+            "external": int(external),
+        }
+
+    def unbalanced_postings(self) -> list[str]:
+        e = ledger_entries
+        rows = self.conn.execute(
+            self.select(e, e.c.posting_id)
+            .group_by(e.c.posting_id)
+            .having(sa.func.sum(e.c.amount) != 0)
+            .limit(20)
+        )
+        return [r.posting_id for r in rows]
+
+    def account_mismatches(self) -> list[tuple[str, int, int]]:
+        """Accounts whose balance (applied + queued) differs from opening + their entries."""
+        a, q, e = accounts, credit_queue, ledger_entries
+        entries = (
+            sa.select(e.c.account, sa.func.sum(e.c.amount).label("total"))
+            .where(e.c.world_id == self.world_id)
+            .group_by(e.c.account)
+            .subquery()
+        )
+        queued = (
+            sa.select(q.c.account_number, sa.func.sum(q.c.amount).label("total"))
+            .where(q.c.world_id == self.world_id)
+            .group_by(q.c.account_number)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            self.select(
+                a,
+                a.c.number,
+                (a.c.balance + sa.func.coalesce(queued.c.total, 0)).label("balance"),
+                (a.c.opening_balance + sa.func.coalesce(entries.c.total, 0)).label("expected"),
+            )
+            .outerjoin(entries, entries.c.account == a.c.number)
+            .outerjoin(queued, queued.c.account_number == a.c.number)
+            .where(
+                a.c.balance + sa.func.coalesce(queued.c.total, 0)
+                != a.c.opening_balance + sa.func.coalesce(entries.c.total, 0)
+            )
+            .limit(20)
+        )
+        return [(r.number, int(r.balance), int(r.expected)) for r in rows]
+
+    def open_debits(self) -> list[str]:
+        """Final transactions whose money still sits in clearing (a debit without its credit or
+        reversal); deemed ones are allowed to, until they settle."""
+        e, t = ledger_entries, upi_transactions
+        per_txn = (
+            sa.select(e.c.txn_id, sa.func.sum(e.c.amount).label("held"))
+            .where(e.c.world_id == self.world_id, e.c.account == CLEARING)
+            .group_by(e.c.txn_id)
+            .subquery()
+        )
+        rows = self.conn.execute(
+            self.select(t, t.c.txn_id)
+            .join(per_txn, per_txn.c.txn_id == t.c.txn_id)
+            .where(per_txn.c.held != 0, t.c.status != "DEEMED")
+            .limit(20)
+        )
+        return [r.txn_id for r in rows]

@@ -1,0 +1,198 @@
+"""Schemathesis over every operation of an ASGI app's OpenAPI, one operation at a time.
+
+The pytest integration of schemathesis (``schemathesis.pytest.from_fixture``) does not run under
+pytest 9, so this drives its public library API instead: ``APIOperation.as_strategy`` (positive
+and negative generation), ``get_strategies_from_examples`` (the documented examples) and
+``Case.call_and_validate`` with explicit checks, inside a Hypothesis test per operation that is
+derandomized and writes no example database.
+
+A run never stops at the first broken operation: every operation is fuzzed and every failure is
+reported (``FuzzReport.problems``), so one red run lists all the fixes at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck, Phase
+from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from schemathesis import APIOperation, Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import FailureGroup
+from schemathesis.core.result import Ok
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+CHECKS = [
+    not_a_server_error,  # no 5xx, whatever the input
+    status_code_conformance,  # every status is declared in the operation's `responses`
+    content_type_conformance,  # ... with the declared media type (problem+json for errors)
+    response_schema_conformance,  # ... and a body that matches the declared schema
+    response_headers_conformance,  # ... and declared response headers, if any
+]
+MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+# Sent as every path parameter of every operation, because random generation rarely hits them:
+# a NUL (PostgreSQL text cannot hold one), a long id, dot segments, a percent, non-ASCII.
+EDGE_PATH_VALUES = ("\x00", "ab\x00cd", "x" * 2000, "..", "%", "é", " ")
+
+AnyCase = Case[Any]
+Operation = APIOperation[Any, Any, Any, Any]
+AfterCall = Callable[[AnyCase, schemathesis.Response], None]
+
+
+@dataclass
+class Credentials:
+    """The API key a run sends; mutable so a run can adopt a rotated key (re-authenticate)."""
+
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+@dataclass
+class OperationResult:
+    label: str
+    statuses: Counter[int] = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def calls(self) -> int:
+        return sum(self.statuses.values())
+
+    @property
+    def succeeded(self) -> bool:
+        return any(200 <= s < 300 for s in self.statuses)
+
+
+@dataclass
+class FuzzReport:
+    results: dict[str, OperationResult] = field(default_factory=dict)
+    schema_errors: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        found = list(self.schema_errors)
+        for result in self.results.values():
+            found.extend(f"{result.label}: {failure}" for failure in result.failures)
+        return found
+
+    def summary(self) -> str:
+        return "\n".join(
+            f"{r.label}: {r.calls} calls, statuses {dict(sorted(r.statuses.items()))}"
+            for r in self.results.values()
+        )
+
+
+def settings(max_examples: int) -> hypothesis.settings:
+    return hypothesis.settings(
+        max_examples=max_examples,
+        derandomize=True,  # same cases every run
+        database=None,  # nothing written under .hypothesis/examples
+        deadline=None,
+        phases=(Phase.explicit, Phase.generate, Phase.shrink),
+        suppress_health_check=(
+            HealthCheck.too_slow,
+            HealthCheck.filter_too_much,
+            HealthCheck.data_too_large,
+            HealthCheck.large_base_example,
+        ),
+        verbosity=hypothesis.Verbosity.quiet,
+        print_blob=False,
+    )
+
+
+def operations(schema: schemathesis.BaseSchema, report: FuzzReport) -> list[Operation]:
+    """Every operation of the schema; operations schemathesis cannot load are reported."""
+    found: list[Operation] = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Ok):
+            found.append(result.ok())
+        else:
+            report.schema_errors.append(f"cannot load an operation: {result.err()}")
+    return found
+
+
+def fuzz_operation(
+    operation: Operation,
+    *,
+    credentials: Credentials,
+    max_examples: int,
+    path_values: Mapping[str, Sequence[str]] = {},
+    after_call: AfterCall | None = None,
+) -> OperationResult:
+    """Fuzz one operation: documented examples, positive and negative cases, known path ids.
+
+    ``path_values`` maps a path parameter name to ids that exist in the caller's world, so the
+    2xx answers of ``/things/{id}`` are checked too (random ids only ever meet a 404).
+    """
+    result = OperationResult(operation.label)
+
+    def call(case: AnyCase) -> None:
+        headers = credentials.headers
+        response = case.call(headers=headers)
+        result.statuses[response.status_code] += 1
+        if after_call is not None:  # before validating: a rotated key is adopted even so
+            after_call(case, response)
+        case.validate_response(response, checks=CHECKS, headers=headers)
+
+    runs: list[tuple[str, st.SearchStrategy[AnyCase], int]] = []
+    examples = operation.get_strategies_from_examples()
+    if examples:
+        runs.append(("examples", st.one_of(examples), max(3, len(examples))))
+    for mode in MODES:
+        runs.append((mode.value, operation.as_strategy(generation_mode=mode), max_examples))
+    for fixed in _known_path_parameters(operation, path_values):
+        strategy = operation.as_strategy(path_parameters=fixed)
+        runs.append((f"positive with {fixed}", strategy, max(5, max_examples // 5)))
+    for fixed in _edge_path_parameters(operation):
+        runs.append((f"edge path {fixed}", operation.as_strategy(path_parameters=fixed), 2))
+
+    for name, strategy, count in runs:
+        try:
+            _run(strategy, count, call)
+        except Unsatisfiable:
+            if name != GenerationMode.NEGATIVE.value:
+                result.failures.append(f"[{name}] no case could be generated")
+            # else: nothing in the operation can be made invalid (e.g. a free-form string)
+        except (Exception, FailureGroup) as exc:  # every failure, with its reproduction
+            result.failures.append(f"[{name}] {exc}")
+    return result
+
+
+def _run(strategy: st.SearchStrategy[AnyCase], count: int, call: Callable[[AnyCase], None]) -> None:
+    @settings(count)
+    @hypothesis.given(case=strategy)
+    def run(case: AnyCase) -> None:
+        call(case)
+
+    run()
+
+
+def _edge_path_parameters(operation: Operation) -> Iterable[dict[str, str]]:
+    names = [p.name for p in operation.path_parameters]
+    if not names:
+        return []
+    return [dict.fromkeys(names, value) for value in EDGE_PATH_VALUES]
+
+
+def _known_path_parameters(
+    operation: Any, path_values: Mapping[str, Sequence[str]]
+) -> Iterable[dict[str, str]]:
+    names = [p.name for p in operation.path_parameters]
+    if not names or any(n not in path_values for n in names):
+        return []
+    first = names[0]
+    return [
+        {first: value, **{n: path_values[n][0] for n in names[1:]}} for value in path_values[first]
+    ]

@@ -1,0 +1,65 @@
+"""ReqPay PAY through the API: success, declines with their codes, the ledger after each."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import SignedUp
+from tests.payments.conftest import balances, ledger_ok, pay
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_successful_payment_moves_money_and_balances(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    before = await balances(client, partner)
+    response = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "150.25", note="Lunch")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["status"], body["responseCode"]) == ("SUCCESS", "00")
+    assert len(body["txnId"]) == 35 and len(body["rrn"]) == 12 and body["rrn"].isdigit()
+    assert body["amount"] == "150.25" and body["currency"] == "INR"
+    after = await balances(client, partner)
+
+    def minor(text: str) -> int:
+        return int(text.replace(".", ""))
+
+    assert minor(after["asha@sandbox"]) == minor(before["asha@sandbox"]) - 15025
+    assert minor(after["ravi@sandbox"]) == minor(before["ravi@sandbox"]) + 15025
+    status = await client.get(f"/v1/upi/transactions/{body['txnId']}", headers=partner.headers)
+    assert status.json()["status"] == "SUCCESS"
+    await ledger_ok(client, partner)
+
+
+async def test_insufficient_funds_is_z9_and_nothing_moves(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    before = await balances(client, partner)
+    response = await pay(client, partner, "pooja@sandbox", "ravi@sandbox", "5.00")
+    assert response.status_code == 200
+    assert (response.json()["status"], response.json()["responseCode"]) == ("FAILURE", "Z9")
+    assert response.json()["hint"]
+    assert await balances(client, partner) == before
+    await ledger_ok(client, partner)
+
+
+async def test_float_amount_is_refused_with_a_named_field(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    response = await client.post(
+        "/v1/upi/pay",
+        json={
+            "payer": {"vpa": "asha@sandbox", "pin": "1234"},
+            "payee": {"vpa": "ravi@sandbox"},
+            "amount": 100.0,
+        },
+        headers=partner.headers,
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "body.amount"
+    wrong_digits = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "100.5")
+    assert wrong_digits.status_code == 422
+    assert wrong_digits.json()["errors"][0]["field"] == "amount"
+    assert wrong_digits.json()["responseCode"] == "U05"
