@@ -146,7 +146,7 @@ def make_settings(engine_info: EngineInfo, tmp_path: Path) -> Iterator[Any]:
         made.append(settings)
         return settings
 
-    yield make
+    return make
 
 
 @pytest.fixture

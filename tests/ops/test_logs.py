@@ -23,7 +23,8 @@ def test_masking_of_messages_and_fields(capsys: pytest.CaptureFixture[str]) -> N
     assert "whsec_abcdefghij" not in line
     assert "234567890123" not in line
     assert "XXXXXXXX0123" in record["message"]
-    assert record["pin"] == "****" and record["otp"] == "****"
+    assert record["pin"] == "****"
+    assert record["otp"] == "****"
     assert record["uid"] == "XXXXXXXX0123"
     assert record["nested"]["apiKey"] == "****"
     logging.getLogger().handlers = [

@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from sandbox.app import create_app
-from sandbox.population.countries import COUNTRIES
 from sandbox.partners.schemas import CountryCode
+from sandbox.population.countries import COUNTRIES
 from tests.conftest import SignedUp, client_for, sign_up
 
 pytestmark = pytest.mark.anyio
@@ -28,7 +28,8 @@ async def test_signup_returns_key_secret_and_a_world(client: httpx.AsyncClient) 
     me = await client.get("/v1/partners/me", headers={"Authorization": f"Bearer {body['apiKey']}"})
     assert me.status_code == 200
     assert me.json()["partnerId"] == body["partnerId"]
-    assert "apiKey" not in me.json() and "webhookSecret" not in me.json()
+    assert "apiKey" not in me.json()
+    assert "webhookSecret" not in me.json()
 
 
 async def test_api_key_is_stored_hashed(client: httpx.AsyncClient, app: object) -> None:
@@ -61,7 +62,8 @@ async def test_bad_keys_get_401_problems(
     assert response.headers["content-type"].startswith(PROBLEM)
     body = response.json()
     assert fragment in body["detail"]
-    assert body["hint"] and body["requestId"]
+    assert body["hint"]
+    assert body["requestId"]
     assert response.headers["www-authenticate"].startswith("Bearer")
 
 

@@ -19,8 +19,11 @@ async def test_successful_payment_moves_money_and_balances(
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["status"], body["responseCode"]) == ("SUCCESS", "00")
-    assert len(body["txnId"]) == 35 and len(body["rrn"]) == 12 and body["rrn"].isdigit()
-    assert body["amount"] == "150.25" and body["currency"] == "INR"
+    assert len(body["txnId"]) == 35
+    assert len(body["rrn"]) == 12
+    assert body["rrn"].isdigit()
+    assert body["amount"] == "150.25"
+    assert body["currency"] == "INR"
     after = await balances(client, partner)
 
     def minor(text: str) -> int:

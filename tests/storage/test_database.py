@@ -45,7 +45,8 @@ async def test_concurrent_units_all_commit_and_a_failing_one_rolls_back_alone(
             return_exceptions=True,
         )
         failed = [r for r in results if isinstance(r, Exception)]
-        assert len(failed) == 1 and "B007 fails" in str(failed[0])
+        assert len(failed) == 1
+        assert "B007 fails" in str(failed[0])
         assert await db.read(_codes) == [c for c in codes if c != "B007"]
     finally:
         db.close()

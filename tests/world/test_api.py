@@ -26,7 +26,8 @@ async def test_personas_are_documented_people(client: httpx.AsyncClient, partner
     for p in people:
         for key in ("name", "uid", "mobile", "email", "vpa", "upiPin", "aaHandle", "accounts"):
             assert key in p
-        assert len(p["uid"]) == 12 and p["uid"][0] not in "01"
+        assert len(p["uid"]) == 12
+        assert p["uid"][0] not in "01"
         verhoeff.validate(p["uid"])
     purposes = " ".join(p["purpose"].lower() for p in people)
     for trait in ("biometric", "frozen", "dormant", "mobile", "low balance"):

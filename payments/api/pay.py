@@ -6,12 +6,13 @@ only requests it could not process get a 4xx problem.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Query, Response
 
+from payments.api.common import IdempotencyKey, world_of
 from payments.models import CODES, magic_table
-from payments.schemas import (
+from payments.schemas.pay import (
     LedgerCheckOut,
     MagicList,
     MagicOut,
@@ -22,7 +23,6 @@ from payments.schemas import (
     ValidateOut,
 )
 from payments.service import ledger_check, pay, status, vpa
-from payments.service.context import World
 from sandbox.deps import CurrentCaller, State
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.population.countries import get_country
@@ -30,24 +30,11 @@ from sandbox.population.countries import get_country
 router = APIRouter(prefix="/v1/upi", tags=["payments"])
 sandbox_router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=255,
-        description="Makes retries safe: the same key and body replays the first answer.",
-    ),
-]
-
-
-def _world(caller: CurrentCaller, state: State) -> World:
-    return World.of(caller.partner, state.settings.secret_key)
-
 
 @router.post("/vpa/validate", response_model=ValidateOut, responses=problems(*AUTHED))
 async def validate_vpa(body: ValidateIn, caller: CurrentCaller, state: State) -> ValidateOut:
     """ReqValAdd: who is behind a VPA (ZH when nobody is)."""
-    return ValidateOut(**await vpa.validate(state.db, _world(caller, state), body.vpa))
+    return ValidateOut(**await vpa.validate(state.db, world_of(caller, state), body.vpa))
 
 
 @router.post("/pay", response_model=TxnOut, responses=problems(*AUTHED, 409))
@@ -62,7 +49,7 @@ async def pay_(
 
     Declines answer 200 with the NPCI-style `responseCode` (see GET /v1/sandbox/magic).
     """
-    world = _world(caller, state)
+    world = world_of(caller, state)
     command = pay.prepare(world, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await pay.pay(state.db, world, command)
     if replayed:
@@ -73,7 +60,7 @@ async def pay_(
 @router.get("/transactions/{txn_id}", response_model=TxnOut, responses=problems(*AUTHED, 404))
 async def get_transaction(txn_id: str, caller: CurrentCaller, state: State) -> TxnOut:
     """ReqChkTxn: the current state of a transaction (a final state never changes)."""
-    return TxnOut(**await status.get(state.db, _world(caller, state), txn_id))
+    return TxnOut(**await status.get(state.db, world_of(caller, state), txn_id))
 
 
 @router.get("/transactions", response_model=TxnList, responses=problems(*AUTHED))
@@ -91,7 +78,7 @@ async def list_transactions(
     """Your world's transactions, newest first."""
     rows, nxt = await status.list_txns(
         state.db,
-        _world(caller, state),
+        world_of(caller, state),
         limit=limit,
         cursor=cursor,
         vpa=vpa_,
@@ -116,7 +103,7 @@ async def magic() -> MagicList:
 @sandbox_router.get("/ledger/check", response_model=LedgerCheckOut, responses=problems(*AUTHED))
 async def check_ledger(caller: CurrentCaller, state: State) -> LedgerCheckOut:
     """Proof that your world's money is conserved and every debit has its credit or reversal."""
-    world = _world(caller, state)
+    world = world_of(caller, state)
     result = await ledger_check.check(state.db, world)
     money = world.money
     return LedgerCheckOut(
