@@ -85,7 +85,7 @@ def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
     if payer.account_number is None:
         return _decline("XH", f"{payer.vpa} is not linked to an account", payer, payee)
     if order.pin_hash is not None:
-        pin_outcome = _check_pin(store, world, payer, order.pin_hash)
+        pin_outcome = check_pin(store, world, payer, order.pin_hash)
         if pin_outcome is not None:
             return _decline(pin_outcome[0], pin_outcome[1], payer, payee)
     if payer.account_status == "FROZEN":
@@ -129,9 +129,15 @@ def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
     return Outcome(Status.SUCCESS, "00", "paid", account, payee.account_number)
 
 
-def _check_pin(
+def check_pin(
     store: PaymentsStore, world: World, payer: Party, candidate: str
 ) -> tuple[str, str] | None:
+    """The remitter bank's PIN check, counting tries: ``None`` if right, else ``(code, detail)``.
+
+    AM when no PIN is set; ZM for a wrong PIN; Z6 on the third wrong try in a world day and
+    until the next world day. Shared by pay, collect approval, balance enquiry, PIN change and
+    mandate approval, so every flow counts tries the same way.
+    """
     if payer.pin_hash is None:
         return "AM", f"{payer.vpa} has no UPI PIN set"
     failures, locked_until = store.pin_state(payer.vpa)
