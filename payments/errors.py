@@ -6,6 +6,7 @@ A payment the switch *processed* is never an error: it answers 200 with a ``resp
     SandboxError
     ├── InvalidRequest (422)
     │   └── InvalidPaymentField     a field is malformed (amount, VPA, txnId...), with UPI U05
+    │       └── InvalidIntentLink   a upi://pay link breaks a linking-spec rule (names the param)
     ├── NotFound (404)
     │   ├── TransactionNotFound     no transaction with this id in the caller's world (U04)
     │   └── MandateNotFound
@@ -27,6 +28,11 @@ class InvalidPaymentField(InvalidRequest):
     def __init__(self, field: str, rule: str, message: str, *, hint: str | None = None) -> None:
         super().__init__(field, rule, message, hint=hint)
         self.extra["responseCode"] = "U05"
+
+
+class InvalidIntentLink(InvalidPaymentField):
+    slug = "invalid-upi-link"
+    title = "Invalid UPI link"
 
 
 class TransactionNotFound(NotFound):

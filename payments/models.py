@@ -16,6 +16,7 @@ VPA = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z]{2,64}$")
 DAY_US = 86_400_000_000
 CLEARING = "CLEARING"  # the switch's settlement account: holds money between debit and credit
 COLLECT_EXPIRY_SECONDS = 480
+PIN_SET_OTP = "123456"  # the issuer OTP that sets a first UPI PIN (ReqSetCre) in the sandbox
 
 
 class Status(StrEnum):
@@ -26,6 +27,23 @@ class Status(StrEnum):
 
 
 FINAL = frozenset({Status.SUCCESS, Status.FAILURE})
+
+
+class MandateStatus(StrEnum):
+    """A UPI AutoPay mandate's state (NPCI ReqMandate CREATE / UPDATE / REVOKE)."""
+
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+    DECLINED = "DECLINED"
+    REVOKED = "REVOKED"
+    EXPIRED = "EXPIRED"
+
+
+# States that lapse to EXPIRED once world time passes the mandate's validUntil.
+MANDATE_LIVE = frozenset(
+    {MandateStatus.PENDING_APPROVAL, MandateStatus.ACTIVE, MandateStatus.PAUSED}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +67,7 @@ CODES: dict[str, Code] = _codes(
     ("XY", "Remitter bank (CBS) offline", "The payer's bank is down; try another payer."),
     ("Y1", "Beneficiary bank (CBS) offline", "The payee's bank is down; the debit was reversed."),
     ("AM", "MPIN not set", "Set the UPI PIN first with POST /v1/upi/pin."),
+    ("ZR", "Invalid or incorrect OTP", 'Send the sandbox OTP "123456" to set a first UPI PIN.'),
     ("ZM", "Invalid MPIN", "Send the persona's documented UPI PIN (GET /v1/sandbox/personas)."),
     (
         "Z6",
@@ -145,6 +164,7 @@ def magic_table() -> list[Magic]:
         ("dev@sandbox", "ZX / ZY", "dormant account: ZX as payer, ZY (debit reversed) as payee"),
         ("sanjay@sandbox", "XY / Y1", "offline bank: XY as payer, Y1 (debit reversed) as payee"),
         ("arjun@sandbox", "AM", "UPI PIN not set: payments from him fail with AM"),
+        ("any OTP but 123456", "ZR", "setting a first UPI PIN with another OTP fails with ZR"),
         ("any payer", "ZM / Z6", "a wrong PIN gives ZM; the third in a world day gives Z6"),
         ("neha@sandbox", "Z8", "new VPA: over the first-24-hours cap fails with Z8"),
         ("any payer", "Z8 / ZU", "over the per-transaction limit: Z8; over the daily limit: ZU"),

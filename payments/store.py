@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
-from payments.models import CLEARING
+from payments.models import CLEARING, MANDATE_LIVE, MandateStatus
 from sandbox.storage.schema import (
     accounts,
     banks,
@@ -24,6 +25,9 @@ from sandbox.storage.schema import (
     daily_debits,
     idempotency_keys,
     ledger_entries,
+    mandate_notices,
+    mandates,
+    merchant_keys,
     pin_state,
     residents,
     upi_transactions,
@@ -106,6 +110,24 @@ class PaymentsStore(WorldStore):
         ).first()
         return (0, None) if row is None else (row.failures, row.locked_until_us)
 
+    def locked_pin_state(self, vpa: str) -> tuple[int, int | None]:
+        """``pin_state`` read under its row lock (made first if missing), so that concurrent
+        wrong PINs of one VPA are counted one after another (PostgreSQL: without the lock two
+        guesses read the same count and both write it plus one). SQLite has one writer."""
+        if self.conn.dialect.name == "sqlite":
+            return self.pin_state(vpa)
+        self.conn.execute(
+            postgresql.insert(pin_state)
+            .values(world_id=self.world_id, vpa=vpa, failures=0, locked_until_us=None)
+            .on_conflict_do_nothing()
+        )
+        row = self.conn.execute(
+            self.select(pin_state, pin_state.c.failures, pin_state.c.locked_until_us)
+            .where(pin_state.c.vpa == vpa)
+            .with_for_update()
+        ).one()
+        return row.failures, row.locked_until_us
+
     def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None:
         updated = self.conn.execute(
             self.update(pin_state)
@@ -118,6 +140,19 @@ class PaymentsStore(WorldStore):
             )
 
     # -- balances and the ledger -------------------------------------------------------------
+    def lock_account(self, account: str) -> None:
+        """Hold ``account``'s row until the unit ends (PostgreSQL), so that what it already paid
+        today is read, checked against the limits and raised one payment at a time: without
+        the lock, concurrent payments all read the same daily total and all pass (ZU and the
+        new-VPA cap bypassed). SQLite's single writer already runs them one at a time."""
+        if self.conn.dialect.name == "sqlite":
+            return
+        self.conn.execute(
+            self.select(accounts, accounts.c.number)
+            .where(accounts.c.number == account)
+            .with_for_update()
+        )
+
     def debit(self, account: str, amount: int) -> bool:
         """Take ``amount`` from ``account`` unless that would overdraw it."""
         if self._take(account, amount):
@@ -228,6 +263,38 @@ class PaymentsStore(WorldStore):
             .values(**values)
         )
 
+    def update_txn_from(self, txn_id: str, current: str, /, **values: Any) -> bool:
+        """Change a transaction only if its status is still ``current``: of concurrent changes
+        (approve, decline, expiry) exactly one wins; False for the others."""
+        result = self.conn.execute(
+            self.update(upi_transactions)
+            .where(upi_transactions.c.txn_id == txn_id, upi_transactions.c.status == current)
+            .values(**values)
+        )
+        return result.rowcount == 1
+
+    def reserve_refund(self, txn_id: str, amount: int) -> bool:
+        """Count ``amount`` as refunded on a SUCCESS payment, unless the refunds would then exceed
+        what it paid (conditional update: concurrent refunds can never over-refund)."""
+        t = upi_transactions
+        result = self.conn.execute(
+            self.update(t)
+            .where(
+                t.c.txn_id == txn_id,
+                t.c.status == "SUCCESS",
+                t.c.refunded + amount <= t.c.amount,
+            )
+            .values(refunded=t.c.refunded + amount)
+        )
+        return result.rowcount == 1
+
+    def release_refund(self, txn_id: str, amount: int) -> None:
+        """Give back a reservation of ``reserve_refund`` (the refund failed)."""
+        t = upi_transactions
+        self.conn.execute(
+            self.update(t).where(t.c.txn_id == txn_id).values(refunded=t.c.refunded - amount)
+        )
+
     def txns(
         self,
         *,
@@ -270,6 +337,128 @@ class PaymentsStore(WorldStore):
                     t.c.type == "COLLECT", t.c.status == "PENDING", t.c.expires_us <= now_us
                 )
             )
+        )
+
+    # -- mandates (UPI AutoPay) -------------------------------------------------------------
+    def add_mandate(self, row: dict[str, Any]) -> None:
+        self.insert(mandates, row)
+
+    def mandate(self, umn: str, *, lock: bool = False) -> Any | None:
+        """The mandate ``umn``; ``lock`` holds its row to the end of the unit (PostgreSQL), so
+        executions and state changes of one mandate run one after the other."""
+        q = self.select(mandates).where(mandates.c.umn == umn)
+        return self.conn.execute(q.with_for_update() if lock else q).first()
+
+    def mandates(
+        self,
+        *,
+        limit: int,
+        before: tuple[int, str] | None,
+        vpa: str | None,
+        status: str | None,
+        now_us: int,
+    ) -> list[Any]:
+        """Newest first. A live mandate past its ``valid_until_us`` counts as EXPIRED."""
+        m = mandates
+        q = self.select(m).order_by(m.c.created_us.desc(), m.c.umn.desc()).limit(limit)
+        if before is not None:
+            q = q.where(
+                sa.or_(
+                    m.c.created_us < before[0],
+                    sa.and_(m.c.created_us == before[0], m.c.umn < before[1]),
+                )
+            )
+        if vpa is not None:
+            q = q.where(sa.or_(m.c.payer_vpa == vpa, m.c.payee_vpa == vpa))
+        lapsed = sa.and_(m.c.status.in_(MANDATE_LIVE), m.c.valid_until_us < now_us)
+        if status == MandateStatus.EXPIRED:
+            q = q.where(sa.or_(m.c.status == status, lapsed))
+        elif status in MANDATE_LIVE:
+            q = q.where(m.c.status == status, m.c.valid_until_us >= now_us)
+        elif status is not None:
+            q = q.where(m.c.status == status)
+        return list(self.conn.execute(q))
+
+    def set_mandate_status(self, umn: str, before: frozenset[str], after: str, now_us: int) -> bool:
+        """Move ``umn`` to ``after`` only from one of ``before``: a final state never regresses."""
+        moved = self.conn.execute(
+            self.update(mandates)
+            .where(mandates.c.umn == umn, mandates.c.status.in_(before))
+            .values(status=after, updated_us=now_us)
+        ).rowcount
+        return bool(moved)
+
+    def lapsed_mandates(self, now_us: int) -> list[Any]:
+        m = mandates
+        return list(
+            self.conn.execute(
+                self.select(m).where(m.c.status.in_(MANDATE_LIVE), m.c.valid_until_us < now_us)
+            )
+        )
+
+    def add_notice(self, row: dict[str, Any]) -> None:
+        self.insert(mandate_notices, row)
+
+    def notice(self, umn: str, notice_id: str) -> Any | None:
+        n = mandate_notices
+        return self.conn.execute(self.select(n).where(n.c.umn == umn, n.c.id == notice_id)).first()
+
+    def next_notice_seq(self, umn: str) -> int:
+        n = mandate_notices
+        last = self.conn.execute(
+            self.select(n, sa.func.max(n.c.seq_number)).where(n.c.umn == umn)
+        ).scalar()
+        return int(last or 0) + 1
+
+    def last_honoured_notice(self, umn: str) -> Any | None:
+        n = mandate_notices
+        return self.conn.execute(
+            self.select(n)
+            .where(n.c.umn == umn, n.c.txn_id.is_not(None))
+            .order_by(n.c.executed_us.desc())
+            .limit(1)
+        ).first()
+
+    def honour_notice(self, umn: str, notice_id: str, txn_id: str, now_us: int) -> bool:
+        """Mark a notice honoured by ``txn_id``, unless another execution got there first."""
+        n = mandate_notices
+        moved = self.conn.execute(
+            self.update(n)
+            .where(n.c.umn == umn, n.c.id == notice_id, n.c.txn_id.is_(None))
+            .values(txn_id=txn_id, executed_us=now_us)
+        ).rowcount
+        return bool(moved)
+
+    # -- merchant signing keys (signed intents and QR codes) ---------------------------------
+    def merchant_public_keys(self) -> list[Any]:
+        """The world's merchant keys, oldest first, without their private halves."""
+        k = merchant_keys
+        return list(
+            self.conn.execute(
+                self.select(k, k.c.kid, k.c.public_key, k.c.created_us).order_by(
+                    k.c.created_us, k.c.kid
+                )
+            )
+        )
+
+    def merchant_signing_key(self) -> tuple[str, str] | None:
+        """``(kid, private PEM)`` of the oldest key: the one that signs. Never leaves the
+        service that signs with it."""
+        k = merchant_keys
+        row = self.conn.execute(
+            self.select(k, k.c.kid, k.c.private_key).order_by(k.c.created_us, k.c.kid).limit(1)
+        ).first()
+        return None if row is None else (row.kid, row.private_key)
+
+    def add_merchant_key(self, kid: str, private_pem: str, public_pem: str, now_us: int) -> None:
+        self.insert(
+            merchant_keys,
+            {
+                "kid": kid,
+                "private_key": private_pem,
+                "public_key": public_pem,
+                "created_us": now_us,
+            },
         )
 
     # -- idempotency -------------------------------------------------------------------------

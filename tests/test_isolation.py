@@ -24,11 +24,11 @@ from tests.harness.isolation import (
     covered_operations,
     create_delivery,
     template_key,
+    unknown_like,
 )
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "application/problem+json"
-UNKNOWN_ID = "unknown0000000000000000"
 
 # Parameterised paths that are not partner-owned resources, so no isolation case applies.
 NOT_PARTNER_OWNED = {
@@ -58,15 +58,15 @@ async def test_another_partner_gets_404_and_changes_nothing(
     for attempt in case.attempts:
         label = f"{case.name}: {attempt.method} {attempt.path} by another partner"
         theirs = await client.request(
-            attempt.method, attempt.url(rid), json=attempt.json, headers=other_partner.headers
+            attempt.method, attempt.url(rid), json=attempt.body(rid), headers=other_partner.headers
         )
         assert theirs.status_code == 404, f"{label}: {theirs.status_code} {theirs.text}"
         assert theirs.headers["content-type"].startswith(PROBLEM), label
         assert partner.partner_id not in theirs.text, f"{label} leaks the owner: {theirs.text}"
         unknown = await client.request(
             attempt.method,
-            attempt.url(UNKNOWN_ID),
-            json=attempt.json,
+            attempt.url(unknown_like(rid)),
+            json=attempt.body(unknown_like(rid)),
             headers=other_partner.headers,
         )
         assert unknown.status_code == 404, f"{label}, unknown id: {unknown.text}"
@@ -76,7 +76,7 @@ async def test_another_partner_gets_404_and_changes_nothing(
 
     for attempt in case.attempts:
         mine = await client.request(
-            attempt.method, attempt.url(rid), json=attempt.json, headers=partner.headers
+            attempt.method, attempt.url(rid), json=attempt.body(rid), headers=partner.headers
         )
         label = f"{case.name}: {attempt.method} {attempt.path} by the owner"
         if attempt.owner_status is None:

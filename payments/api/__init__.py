@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from payments.api import pay
+from payments.api import account, collect, intents, mandates, pay, refunds
 
 router = APIRouter()
 sandbox_router = APIRouter()
-for module in (pay,):
+for module in (pay, collect, refunds, account, intents, mandates):
     router.include_router(module.router)
     if hasattr(module, "sandbox_router"):
         sandbox_router.include_router(module.sandbox_router)

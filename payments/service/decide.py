@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from payments.models import (
     CODES,
+    DAY_US,
     DEEMED_SETTLE_SECONDS,
     MAGIC_PAYEES,
     MAGIC_PAYER_VPA_NO_ACCOUNT,
@@ -92,6 +93,9 @@ def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
         return _decline("YE", f"the account behind {payer.vpa} is frozen", payer, payee)
     if payer.account_status == "DORMANT":
         return _decline("ZX", f"the account behind {payer.vpa} is dormant", payer, payee)
+    # The payer's account row is held from here to the end of the unit (PostgreSQL): the day's
+    # total is read, checked and raised by one payment of this account at a time.
+    store.lock_account(payer.account_number)
     limit_outcome = _check_limits(store, world, payer, order.amount)
     if limit_outcome is not None:
         return _decline(limit_outcome[0], limit_outcome[1], payer, payee)
@@ -137,23 +141,31 @@ def check_pin(
     AM when no PIN is set; ZM for a wrong PIN; Z6 on the third wrong try in a world day and
     until the next world day. Shared by pay, collect approval, balance enquiry, PIN change and
     mandate approval, so every flow counts tries the same way.
+
+    ``pin_state`` keeps the day's count of wrong tries and the world time it lapses at (the
+    next world midnight): a count from an earlier day starts afresh, and three in one day
+    lock the PIN until that midnight.
     """
     if payer.pin_hash is None:
         return "AM", f"{payer.vpa} has no UPI PIN set"
-    failures, locked_until = store.pin_state(payer.vpa)
-    if locked_until is not None and locked_until > world.now_us:
+    now = world.now_us
+    failures, lapses_at = store.pin_state(payer.vpa)
+    if failures >= PIN_TRIES and lapses_at is not None and lapses_at > now:
         return "Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries"
     if matches(payer.pin_hash, candidate):
         if failures:
             store.save_pin_state(payer.vpa, 0, None)
         return None
-    failures = 0 if locked_until is not None else failures  # a lock that lapsed starts afresh
+    # A wrong PIN: re-read under the row's lock, so that guesses sent at once count one by one.
+    failures, lapses_at = store.locked_pin_state(payer.vpa)
+    if lapses_at is None or lapses_at <= now:
+        failures = 0  # nothing today yet (or an earlier day's count, or a lock that lapsed)
+    elif failures >= PIN_TRIES:  # a concurrent guess locked it meanwhile
+        return "Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries"
     failures += 1
+    store.save_pin_state(payer.vpa, failures, (world_day(now) + 1) * DAY_US)
     if failures >= PIN_TRIES:
-        next_day = (world_day(world.now_us) + 1) * 86_400_000_000
-        store.save_pin_state(payer.vpa, failures, next_day)
         return "Z6", f"wrong UPI PIN for the {PIN_TRIES}rd time; locked until the next world day"
-    store.save_pin_state(payer.vpa, failures, None)
     left = PIN_TRIES - failures
     return "ZM", f"wrong UPI PIN for {payer.vpa}; {left} tries left today"
 

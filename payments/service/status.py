@@ -1,5 +1,6 @@
 """ReqChkTxn: a transaction's status and a filterable list; the sweeper that moves time-driven
-states forward (deemed payments settle as TCC or RET; collect requests expire with U69).
+states forward (deemed payments settle as TCC or RET; collect requests expire with U69; AutoPay
+mandates past their validUntil expire).
 
 A final state (SUCCESS, FAILURE) never changes: every state change is a conditional update
 from a non-final state.
@@ -7,14 +8,15 @@ from a non-final state.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import TransactionNotFound
-from payments.models import RET_CENTS, Status
-from payments.service import ledger
+from payments.models import MANDATE_LIVE, RET_CENTS, Status
+from payments.service import ledger, mandate
 from payments.service.context import World
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore
@@ -22,7 +24,7 @@ from sandbox.errors import InvalidRequest
 from sandbox.partners.models import real_now_us
 from sandbox.partners.store import get_partner
 from sandbox.storage.database import Database
-from sandbox.storage.schema import partners, upi_transactions
+from sandbox.storage.schema import mandates, partners, upi_transactions
 from sandbox.webhooks.service import emit
 
 
@@ -41,11 +43,17 @@ async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
     return await db.read(unit)
 
 
+_CURSOR_TIME = re.compile(r"[0-9]{1,18}")
+_CURSOR_TXN = re.compile(r"[A-Za-z0-9]{1,35}")
+
+
 def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
     if cursor is None:
         return None
     created, _, txn_id = cursor.partition(".")
-    if not created.isdigit() or len(created) > 19 or not txn_id.isalnum():
+    # ASCII digits only (str.isdigit() passes "²", which int() refuses: a 500) and at most 18
+    # of them (19 may overflow a BIGINT bind); a real cursor is microseconds since the epoch.
+    if not _CURSOR_TIME.fullmatch(created) or not _CURSOR_TXN.fullmatch(txn_id):
         raise InvalidRequest(
             "query.cursor",
             "cursor",
@@ -129,7 +137,8 @@ async def sweep(db: Database, secret_key: str) -> int:
     def due(conn: Connection) -> list[str]:
         world_now = now + p.c.clock_offset_us
         rows = conn.execute(
-            sa.select(sa.distinct(t.c.world_id))
+            sa.select(t.c.world_id)
+            .distinct()
             .join(p, p.c.id == t.c.world_id)
             .where(
                 sa.or_(
@@ -140,7 +149,15 @@ async def sweep(db: Database, secret_key: str) -> int:
                 )
             )
         )
-        return [r[0] for r in rows]
+        found = {r[0] for r in rows}
+        m = mandates  # live AutoPay mandates past their validUntil expire
+        lapsed = conn.execute(
+            sa.select(m.c.world_id)
+            .distinct()
+            .join(p, p.c.id == m.c.world_id)
+            .where(m.c.status.in_(MANDATE_LIVE), m.c.valid_until_us < world_now)
+        )
+        return sorted(found | {r[0] for r in lapsed})
 
     worlds = await db.read(due)
     done = 0
@@ -154,6 +171,7 @@ async def sweep(db: Database, secret_key: str) -> int:
             store = PaymentsStore(conn, world_id)
             n = sum(settle_deemed(store, world, r) for r in store.due_deemed(world.now_us))
             n += sum(expire_collect(store, world, r) for r in store.due_collects(world.now_us))
+            n += mandate.expire_lapsed(store, world)
             return n
 
         done += await db.write(unit)

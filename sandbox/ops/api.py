@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sandbox.deps import State
-from sandbox.errors import NotFound
+from sandbox.errors import NotFound, SandboxError
 from sandbox.kit.responses import problems
 
 router = APIRouter(tags=["operations"])
@@ -57,6 +57,21 @@ async def metrics(state: State) -> Response:
 
 @router.get("/problems/{slug}", summary="What a problem type means", responses=problems(404, 422))
 async def problem_type(slug: str) -> dict[str, str]:
-    if slug not in PROBLEM_TYPES:
+    described = problem_types()
+    if slug not in described:
         raise NotFound(f"No problem type '{slug}'.", hint="See the `type` of a problem response.")
-    return {"type": f"/problems/{slug}", "description": PROBLEM_TYPES[slug]}
+    return {"type": f"/problems/{slug}", "description": described[slug]}
+
+
+def problem_types() -> dict[str, str]:
+    """Every problem type: the HTTP-level ones above, and every ``SandboxError`` subclass of
+    every loaded domain (its docstring's first line, or its title), so a new error class is
+    documented the moment it exists."""
+    out = dict(PROBLEM_TYPES)
+    stack: list[type[SandboxError]] = [SandboxError]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        doc = (cls.__doc__ or "").strip().splitlines()
+        out.setdefault(cls.slug, doc[0] if doc else cls.title)
+    return out

@@ -22,7 +22,7 @@ import contextlib
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -91,6 +91,9 @@ class Database:
         self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
         self._closed = False
+        # PostgreSQL units running on worker threads; ``close`` waits for them (see there).
+        self._in_flight = 0
+        self._idle = threading.Condition()
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self.engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
@@ -120,6 +123,11 @@ class Database:
                 self._read_conn.close()
                 self._read_conn = None
             self._read_engine.dispose()
+        # A caller cancelled while its unit runs on a worker thread (a periodic job stopped at
+        # shutdown) leaves the unit running; disposing under it would strand its connection
+        # outside the pool, open until garbage collection.
+        with self._idle:
+            self._idle.wait_for(lambda: self._in_flight == 0, timeout=30)
         self.engine.dispose()
 
     # -- public API ------------------------------------------------------------------------
@@ -204,19 +212,31 @@ class Database:
         _deliver(batch)
 
     # -- PostgreSQL ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _unit_in_flight(self) -> Iterator[None]:
+        with self._idle:
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._in_flight -= 1
+                self._idle.notify_all()
+
     def _pg_write(self, fn: Callable[[Connection], T]) -> T:
-        for attempt in range(5):
-            try:
-                with self.engine.begin() as conn:
-                    return fn(conn)
-            except sa.exc.OperationalError as exc:
-                code = getattr(exc.orig, "sqlstate", None)
-                if code not in _PG_RETRYABLE or attempt == 4:
-                    raise
+        with self._unit_in_flight():
+            for attempt in range(5):
+                try:
+                    with self.engine.begin() as conn:
+                        return fn(conn)
+                except sa.exc.OperationalError as exc:
+                    code = getattr(exc.orig, "sqlstate", None)
+                    if code not in _PG_RETRYABLE or attempt == 4:
+                        raise
         raise AssertionError("unreachable")
 
     def _pg_read(self, fn: Callable[[Connection], T]) -> T:
-        with self.engine.connect() as conn, conn.begin():
+        with self._unit_in_flight(), self.engine.connect() as conn, conn.begin():
             return fn(conn)
 
 

@@ -268,6 +268,7 @@ mandates = sa.Table(
     sa.Column("valid_until_us", sa.BigInteger, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("updated_us", sa.BigInteger, nullable=False),
+    sa.Index(None, "world_id", "created_us"),
 )
 
 mandate_notices = sa.Table(
@@ -276,11 +277,13 @@ mandate_notices = sa.Table(
     sa.Column("world_id", sa.String(40), primary_key=True),
     sa.Column("id", sa.String(40), primary_key=True),
     sa.Column("umn", sa.String(40), nullable=False),
+    sa.Column("seq_number", sa.Integer, nullable=False),  # NPCI seqNumber: 1, 2, ... per mandate
     sa.Column("amount", sa.BigInteger, nullable=False),
     sa.Column("notified_us", sa.BigInteger, nullable=False),
     sa.Column("execute_after_us", sa.BigInteger, nullable=False),
-    sa.Column("txn_id", sa.String(35)),  # set once executed
-    sa.Index(None, "world_id", "umn"),
+    sa.Column("txn_id", sa.String(35)),  # set once honoured (the execution succeeded or is deemed)
+    sa.Column("executed_us", sa.BigInteger),  # world time it was honoured
+    sa.Index(None, "world_id", "umn", "seq_number", unique=True),
 )
 
 merchant_keys = sa.Table(

@@ -5,8 +5,9 @@ could aim at it. ``tests/test_isolation.py`` runs each case:
 
 1. ``create(client, owner)`` makes the resource as A and returns its id;
 2. A reads it (``read``, a GET) as a snapshot, which must answer 200;
-3. B sends every ``Attempt``: each must answer 404 problem+json, exactly like a made-up id would
-   (same ``type``), without A's partner id in the body: 404, never 403, so ids do not leak;
+3. B sends every ``Attempt`` (``{id}`` in its path, and in its JSON body for ids named there):
+   each must answer 404 problem+json with the same ``type`` as for a made-up id of the same
+   shape, and without A's partner id in it: 404, never 403, so ids do not leak;
 4. A reads it again: unchanged (``volatile`` fields aside);
 5. A sends every ``Attempt`` itself: each must answer ``owner_status`` (default: any 2xx), which
    proves the path template is right and B's 404 came from isolation, not from a typo.
@@ -45,6 +46,11 @@ class Attempt:
     def url(self, resource_id: str) -> str:
         return self.path.replace("{id}", resource_id)
 
+    def body(self, resource_id: str) -> Any:
+        """``json`` with ``"{id}"`` in its strings replaced: ids named in a body are attempted
+        too (e.g. a refund naming another partner's payment)."""
+        return _substitute(self.json, resource_id)
+
     @property
     def operation(self) -> tuple[str, str]:
         """``(METHOD, path with every parameter as {})``, comparable to OpenAPI paths."""
@@ -58,6 +64,32 @@ class IsolationCase:
     read: str  # GET path template (with {id}) the owner reads the resource at
     attempts: tuple[Attempt, ...]
     volatile: frozenset[str] = field(default_factory=frozenset)  # top-level fields that may drift
+
+
+def _substitute(value: Any, resource_id: str) -> Any:
+    if isinstance(value, str):
+        return value.replace("{id}", resource_id)
+    if isinstance(value, dict):
+        return {k: _substitute(v, resource_id) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, resource_id) for v in value]
+    return value
+
+
+def unknown_like(resource_id: str) -> str:
+    """An id of the same shape (length, prefix, character classes) that names nothing."""
+    head, tail = resource_id[:-6], resource_id[-6:]
+
+    def other(c: str) -> str:
+        if c.isdigit():
+            return "1" if c == "0" else "0"
+        if c.isupper():
+            return "R" if c == "Q" else "Q"
+        if c.islower():
+            return "r" if c == "q" else "q"
+        return c
+
+    return head + "".join(other(c) for c in tail)
 
 
 def template_key(path: str) -> str:
@@ -88,7 +120,8 @@ async def create_delivery(client: httpx.AsyncClient, owner: SignedUp) -> str:
     return str(ids[0])
 
 
-PAYMENT = {  # the documented example: two personas every world has, and Asha's documented PIN
+# The documented example: two personas every world has, and Asha's documented PIN.
+PAYMENT: dict[str, Any] = {
     "payer": {"vpa": "asha@sandbox", "pin": "1234"},
     "payee": {"vpa": "ravi@sandbox"},
     "amount": "100.00",
@@ -101,6 +134,41 @@ async def create_upi_transaction(client: httpx.AsyncClient, owner: SignedUp) -> 
     paid = await client.post("/v1/upi/pay", json=PAYMENT, headers=owner.headers)
     assert paid.status_code == 200, paid.text
     return str(paid.json()["txnId"])
+
+
+# The documented example: Asha's AutoPay mandate to the kirana merchant.
+MANDATE: dict[str, Any] = {
+    "payer": {"vpa": "asha@sandbox"},
+    "payee": {"vpa": "meeras.kirana@sandbox"},
+    "amountLimit": "500.00",
+    "recurrence": "MONTHLY",
+    "validUntil": "2035-12-31T23:59:59Z",
+    "purpose": "isolation",
+}
+
+
+async def create_mandate(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """A PENDING_APPROVAL AutoPay mandate in ``owner``'s world; returns its UMN."""
+    made = await client.post("/v1/upi/mandates", json=MANDATE, headers=owner.headers)
+    assert made.status_code == 201, made.text
+    return str(made.json()["umn"])
+
+
+# The documented example: the kirana merchant asks Asha for money (no PIN from the payee).
+COLLECT: dict[str, Any] = {
+    "payee": {"vpa": "meeras.kirana@sandbox"},
+    "payer": {"vpa": "asha@sandbox"},
+    "amount": "100.00",
+    "note": "isolation",
+}
+
+
+async def create_collect(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """A PENDING collect request in ``owner``'s world; returns its txnId."""
+    made = await client.post("/v1/upi/collect", json=COLLECT, headers=owner.headers)
+    assert made.status_code == 200, made.text
+    assert made.json()["status"] == "PENDING", made.text
+    return str(made.json()["txnId"])
 
 
 CASES: list[IsolationCase] = [
@@ -117,6 +185,38 @@ CASES: list[IsolationCase] = [
         name="UPI transaction",
         create=create_upi_transaction,
         read="/v1/upi/transactions/{id}",
-        attempts=(Attempt("GET", "/v1/upi/transactions/{id}"),),
+        attempts=(
+            Attempt("GET", "/v1/upi/transactions/{id}"),
+            Attempt("POST", "/v1/upi/refunds", json={"originalTxnId": "{id}", "amount": "10.00"}),
+        ),
+    ),
+    IsolationCase(  # the owner approves (200), then its decline finds it SUCCESS (409)
+        name="UPI collect request",
+        create=create_collect,
+        read="/v1/upi/transactions/{id}",
+        attempts=(
+            Attempt("POST", "/v1/upi/collect/{id}/approve", json={"pin": "1234"}),
+            Attempt("POST", "/v1/upi/collect/{id}/decline", owner_status=409),
+        ),
+    ),
+    IsolationCase(  # the owner's attempts run in this order: approve, pause, resume, notify...
+        name="UPI AutoPay mandate",
+        create=create_mandate,
+        read="/v1/upi/mandates/{id}",
+        attempts=(
+            Attempt("GET", "/v1/upi/mandates/{id}"),
+            Attempt("POST", "/v1/upi/mandates/{id}/approve", json={"pin": "1234"}),
+            Attempt("POST", "/v1/upi/mandates/{id}/pause"),
+            Attempt("POST", "/v1/upi/mandates/{id}/resume"),
+            Attempt("POST", "/v1/upi/mandates/{id}/notify", json={"amount": "100.00"}),
+            Attempt(  # an unknown notice: 422 for the owner, 404 (no such mandate) for others
+                "POST",
+                "/v1/upi/mandates/{id}/execute",
+                json={"noticeId": "pdn_unknown"},
+                owner_status=422,
+            ),
+            Attempt("POST", "/v1/upi/mandates/{id}/decline", owner_status=409),  # ACTIVE now
+            Attempt("POST", "/v1/upi/mandates/{id}/revoke"),
+        ),
     ),
 ]

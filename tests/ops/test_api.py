@@ -93,3 +93,15 @@ async def test_docs_and_openapi_are_served(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     assert "/v1/partners" in spec["paths"]
     assert "apiKey" in spec["components"]["securitySchemes"]
+
+
+async def test_every_error_class_has_a_problem_page(client: httpx.AsyncClient) -> None:
+    from sandbox.errors import SandboxError
+
+    stack: list[type[SandboxError]] = [SandboxError]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        page = await client.get(f"/problems/{cls.slug}")
+        assert page.status_code == 200, cls
+        assert page.json()["description"]

@@ -86,15 +86,19 @@ def upgrade() -> None:
         sa.Column("world_id", sa.String(length=40), nullable=False),
         sa.Column("id", sa.String(length=40), nullable=False),
         sa.Column("umn", sa.String(length=40), nullable=False),
+        sa.Column("seq_number", sa.Integer(), nullable=False),
         sa.Column("amount", sa.BigInteger(), nullable=False),
         sa.Column("notified_us", sa.BigInteger(), nullable=False),
         sa.Column("execute_after_us", sa.BigInteger(), nullable=False),
         sa.Column("txn_id", sa.String(length=35), nullable=True),
+        sa.Column("executed_us", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("world_id", "id", name=op.f("pk_mandate_notices")),
     )
     with op.batch_alter_table("mandate_notices", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_mandate_notices_world_id_umn"), ["world_id", "umn"], unique=False
+            batch_op.f("ix_mandate_notices_world_id_umn_seq_number"),
+            ["world_id", "umn", "seq_number"],
+            unique=True,
         )
 
     op.create_table(
@@ -114,6 +118,10 @@ def upgrade() -> None:
         sa.Column("updated_us", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("world_id", "umn", name=op.f("pk_mandates")),
     )
+    with op.batch_alter_table("mandates", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_mandates_world_id_created_us"), ["world_id", "created_us"], unique=False
+        )
     op.create_table(
         "merchant_keys",
         sa.Column("world_id", sa.String(length=40), nullable=False),
@@ -187,9 +195,12 @@ def downgrade() -> None:
     op.drop_table("upi_transactions")
     op.drop_table("pin_state")
     op.drop_table("merchant_keys")
+    with op.batch_alter_table("mandates", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_mandates_world_id_created_us"))
+
     op.drop_table("mandates")
     with op.batch_alter_table("mandate_notices", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_mandate_notices_world_id_umn"))
+        batch_op.drop_index(batch_op.f("ix_mandate_notices_world_id_umn_seq_number"))
 
     op.drop_table("mandate_notices")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:

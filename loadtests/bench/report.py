@@ -1,0 +1,237 @@
+"""The benchmark's report: ``summary.json``, ``summary.md`` and PNG plots in the run's folder.
+
+Locust's own HTML report of each phase (``<phase>.html``) and its CSV files sit beside them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PLOTS = ("throughput.png", "latency.png", "percentiles.png")
+
+
+def write(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
+    """Write the summary, its Markdown rendering and the plots; return the files written."""
+    written = [out_dir / "summary.json", out_dir / "summary.md"]
+    summary["files"] = sorted(
+        {p.name for p in out_dir.iterdir() if p.suffix in (".html", ".csv", ".txt")}
+        | {w.name for w in written}
+        | set(PLOTS)
+    )
+    written += plot(out_dir, summary)
+    (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out_dir / "summary.md").write_text(markdown(summary))
+    return written
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}" if value < 100 else f"{value:.0f}"
+
+
+def _num(value: float | None, digits: int = 2) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def ratio_lines(summary: dict[str, Any]) -> list[str]:
+    """The headline ratios, one line each (printed by the CLI and put atop the Markdown)."""
+    r = summary["ratios"]
+    half = summary["phases"].get("p2p_half", {})
+    return [
+        f"payment rps / no-op rps:                 {_num(r['paymentToNoopRps'], 3)}"
+        f"  ({_num(r['paymentRps'], 0)} / {_num(r['noopRps'], 0)})",
+        f"server CPU per payment / per no-op:      {_num(r['cpuPerPaymentToNoop'], 2)}"
+        f"  ({_num(r['cpuUsPerPayment'], 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
+        f"p99 at 50% of saturation:                {_ms(r['p99AtHalfLoadMs'])} ms"
+        f"  (at {_num(half.get('rps'), 0)} rps, target {_num(half.get('targetRps'), 0)})",
+        f"hot-merchant (P2M) rps / P2P rps:        {_num(r['hotMerchantToP2pRps'], 3)}"
+        f"  ({_num(r['hotMerchantRps'], 0)} / {_num(r['paymentRps'], 0)})",
+    ]
+
+
+def markdown(summary: dict[str, Any]) -> str:
+    """The summary as a page a person reads."""
+    env = summary["environment"]
+    lines = [
+        f"# Benchmark {summary['startedAt']} ({summary['mode']}"
+        f"{', quick' if summary['quick'] else ''})",
+        "",
+        "```",
+        *ratio_lines(summary),
+        "```",
+        "",
+        f"Verdict: **{'clean' if summary['ok'] else 'PROBLEMS'}**"
+        + ("" if summary["ok"] else f": {'; '.join(summary['problems'])}"),
+        "",
+        "## Phases",
+        "",
+        "| phase | users | requests | rps | failures | p50 ms | p95 ms | p99 ms | max ms "
+        "| server CPU us/req | server cores | locust cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, p in summary["phases"].items():
+        lat = p["latencyMs"]
+        lines.append(
+            f"| {name}: {p['title']} | {p['users']} | {p['requests']} | {p['rps']:.0f} "
+            f"| {p['failures']} | {_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} "
+            f"| {_ms(lat.get('p99'))} | {_ms(lat.get('max'))} "
+            f"| {_num(p['serverCpuUsPerRequest'], 0)} | {_num(p['serverCores'])} "
+            f"| {_num(p['locustCores'])} |"
+        )
+    if any("databaseCpuUsPerRequest" in p for p in summary["phases"].values()):
+        lines += ["", "PostgreSQL backends' CPU per request (not in the server column):", ""]
+        for name, p in summary["phases"].items():
+            lines.append(f"- {name}: {_num(p.get('databaseCpuUsPerRequest'), 0)} us")
+    lines += [
+        "",
+        "Server CPU by thread (event loop / other threads, e.g. the SQLite writer), seconds: "
+        + ", ".join(
+            f"{n} {p['serverEventLoopCpuSeconds']:.1f} / {p['serverOtherThreadsCpuSeconds']:.1f}"
+            for n, p in summary["phases"].items()
+        ),
+        "",
+        "Seconds the server's threads waited, runnable, for a CPU (other work on the machine): "
+        + ", ".join(
+            f"{n} {p.get('serverRunQueueWaitSeconds', 0.0):.1f}"
+            for n, p in summary["phases"].items()
+        ),
+        "",
+        "Latencies are the load generator's (1% buckets); locust's own whole-millisecond figures "
+        "are in summary.json (`locustLatencyMs`) and in each phase's HTML report.",
+        "",
+        "## Failures",
+        "",
+    ]
+    failures = [
+        (n, k, v) for n, p in summary["phases"].items() for k, v in p["failuresByError"].items()
+    ]
+    lines += [f"- {n}: {k} x{v}" for n, k, v in failures] or ["None."]
+    ledger = summary["ledger"]
+    probe = summary["doubleSpendProbe"]
+    lines += [
+        "",
+        "## Ledger and double spend",
+        "",
+        f"- ledger balanced: **{ledger.get('balanced')}** (accounts total "
+        f"{ledger.get('accountsTotal')}, seeded {ledger.get('seededTotal')}, in clearing "
+        f"{ledger.get('inClearing')}, mismatches {len(ledger.get('accountMismatches', []))}, "
+        f"unbalanced postings {len(ledger.get('unbalancedPostings', []))})",
+        f"- double-spend probe: **{'ok' if probe.get('ok') else 'FAILED'}**: "
+        f"{probe.get('attempts')} concurrent payments of {probe.get('payer')}'s whole balance "
+        f"{probe.get('balanceBefore')}: {probe.get('codes')}, balance after "
+        f"{probe.get('balanceAfter')}",
+    ]
+    if summary.get("profile"):
+        prof = summary["profile"]
+        lines += [
+            "",
+            f"## Server profile (py-spy, {prof['samples']} samples, phase {prof['phase']})",
+            "",
+            "| layer | share |",
+            "|---|---:|",
+            *[f"| {k} | {v * 100:.1f}% |" for k, v in prof["byLayer"].items()],
+            "",
+            "Storage by caller: "
+            + ", ".join(f"{k} {v * 100:.1f}%" for k, v in prof["storageByCaller"].items()),
+            "",
+            "Busiest leaf functions (self):",
+            "",
+            *[f"- {f['share'] * 100:.1f}% {f['function']}" for f in prof["topFunctions"]],
+            "",
+            "The project's functions by inclusive share (on the stack):",
+            "",
+            *[f"- {f['share'] * 100:.1f}% {f['function']}" for f in prof["topProjectFunctions"]],
+        ]
+    lines += [
+        "",
+        "## Environment",
+        "",
+        f"- {env['cpus']} CPUs; affinity: {env['affinity']}",
+        f"- load average at start: {env['loadAverageAtStart']} (other work on the machine "
+        "skews every figure)",
+        f"- database: {env['database']}; API workers: {env['workers']}; locust processes: "
+        f"{env['locustProcesses']}",
+        f"- world: {env['residents']} generated residents besides the personas; amount "
+        f"{env['amount']}",
+        f"- python {env['python']}, locust {env['locust']}",
+        "",
+        "## Commands",
+        "",
+        f"- `{summary['command']}`",
+        *[f"- {n}: `{' '.join(p['command'])}`" for n, p in summary["phases"].items()],
+        "",
+        "## Plots",
+        "",
+        *[f"![{name}]({name})" for name in PLOTS],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def plot(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
+    """Throughput and latency over time, and the latency percentiles of each phase."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    phases: dict[str, Any] = summary["phases"]
+    written: list[Path] = []
+
+    # the no-op runs an order of magnitude faster than payments: one panel each
+    groups = [[n for n in phases if n == "noop"], [n for n in phases if n != "noop"]]
+    groups = [g for g in groups if g]
+    fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False)
+    for ax, group in zip(axes[0], groups, strict=True):
+        for name in group:
+            history = phases[name]["history"]
+            ax.plot([h["t"] for h in history], [h["rps"] for h in history], label=name)
+        ax.set_xlabel("seconds since the phase started")
+        ax.set_ylabel("requests per second")
+        ax.set_ylim(bottom=0)
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("Throughput over time")
+    fig.tight_layout()
+    written.append(out_dir / "throughput.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+
+    fig, axes = plt.subplots(1, len(phases), figsize=(4 * len(phases), 4), squeeze=False)
+    for ax, (name, p) in zip(axes[0], phases.items(), strict=True):
+        history = [h for h in p["history"] if h["p50"] is not None]
+        t = [h["t"] for h in history]
+        for key in ("p50", "p95", "p99"):
+            ax.plot(t, [h[key] for h in history], label=key)
+        ax.set_title(name)
+        ax.set_xlabel("s")
+        ax.set_ylabel("ms (locust, 10 s window)")
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.suptitle("Latency over time")
+    fig.tight_layout()
+    written.append(out_dir / "latency.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(9, 4.5))
+    names = list(phases)
+    width = 0.25
+    for offset, key in enumerate(("p50", "p95", "p99")):
+        values = [phases[n]["latencyMs"].get(key) or 0.0 for n in names]
+        xs = [i + (offset - 1) * width for i in range(len(names))]
+        bars = ax.bar(xs, values, width, label=key)
+        ax.bar_label(bars, labels=[_ms(v) for v in values], fontsize=7)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_yscale("log")
+    ax.set_ylabel("ms")
+    ax.set_title("Latency percentiles per phase")
+    ax.legend()
+    fig.tight_layout()
+    written.append(out_dir / "percentiles.png")
+    fig.savefig(written[-1], dpi=100)
+    plt.close(fig)
+    return written

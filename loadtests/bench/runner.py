@@ -1,0 +1,382 @@
+"""``sandbox bench``: the payment path against the no-op endpoint, on a server it starts itself.
+
+One run, in order:
+
+1. a fresh server: embedded SQLite in a temp data dir (durable defaults: WAL, synchronous=FULL),
+   or with ``database`` a scratch PostgreSQL database and ``workers`` API processes; access log
+   off, rate limits out of the way; pinned to its own cores when the machine has enough;
+2. a partner whose world has ``residents`` generated residents (their VPAs and PINs are derived
+   by the load generator);
+3. the phases, each a headless locust run with the same users, spawn rate and duration: the
+   no-op ``GET /healthz``, P2P pay (saturation), P2M pay into one hot merchant (saturation), and
+   P2P pay at 50% of the P2P saturation rate (``constant_throughput`` per user); the server's CPU
+   time (``/proc``) before and after each phase gives its CPU per request;
+4. with ``profile``, one more P2P phase under ``py-spy record``, split by layer;
+5. a double-spend probe and the ledger check;
+6. the report (``summary.json``, ``summary.md``, plots, locust's HTML) in
+   ``loadtests/reports/<timestamp>/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import shlex
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import loadtests
+from loadtests.bench import checks, report
+from loadtests.bench import profile as profiling
+from loadtests.bench.locust_run import Load, LocustResult, run_locust
+from loadtests.bench.postgres import ScratchDatabase, scratch_database
+from loadtests.bench.procstat import cpu_by_pid
+from loadtests.bench.server import BenchServer
+from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
+
+REPORTS_DIR = Path(loadtests.__file__).resolve().parent / "reports"
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    user_class: str
+    title: str
+    half_load: bool = False
+
+
+PHASES = (
+    Phase("noop", "HealthzUser", "no-op GET /healthz"),
+    Phase("p2p", "P2PPayUser", "P2P pay, saturation"),
+    Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
+    Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", half_load=True),
+)
+PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
+
+
+@dataclass(frozen=True)
+class BenchOptions:
+    """What ``sandbox bench`` was asked for; ``None`` picks the mode's default."""
+
+    quick: bool = False
+    database: str | None = None
+    """Admin URL of a PostgreSQL server (scale-out mode); ``None``: embedded SQLite."""
+    workers: int = 1
+    users: int | None = None
+    spawn_rate: float | None = None
+    duration: int | None = None
+    """Seconds per phase."""
+    locust_processes: int | None = None
+    residents: int = 2000
+    amount: str = DEFAULT_AMOUNT
+    output_dir: Path | None = None
+    profile: bool = False
+    pin: bool = True
+    """Pin the server and locust to separate cores (when there are enough)."""
+
+    @property
+    def mode(self) -> str:
+        return "postgresql" if self.database else "sqlite"
+
+
+def plan(options: BenchOptions, cpus: Sequence[int]) -> tuple[Load, list[int] | None]:
+    """The load of every phase and the server's cores (``None``: not pinned)."""
+    users = options.users or (20 if options.quick else 50)
+    spawn_rate = options.spawn_rate or float(users)
+    duration = options.duration or (6 if options.quick else 40)
+    processes = options.locust_processes or (2 if options.database else 1)
+    server_processes = options.workers
+    enough = len(cpus) >= server_processes + processes
+    if options.pin and enough and hasattr(os, "sched_setaffinity"):
+        locust_cpus = list(cpus[-processes:])
+        server_cpus = [c for c in cpus if c not in locust_cpus]
+        return Load(users, spawn_rate, duration, processes, locust_cpus), server_cpus
+    return Load(users, spawn_rate, duration, processes, None), None
+
+
+def run(
+    options: BenchOptions,
+    *,
+    echo: Callable[[str], None] = print,
+    command: str = "sandbox bench",
+) -> dict[str, Any]:
+    """One benchmark run; returns the summary it also wrote to its report folder."""
+    check_amount(options.amount)
+    if options.database is None and options.workers > 1:
+        raise ValueError("the embedded SQLite store has one writer process: use --workers 1")
+    started = datetime.now(UTC)
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    out_dir = options.output_dir or REPORTS_DIR / stamp
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    load, server_cpus = plan(options, cpus)
+    load_average = os.getloadavg()
+    echo(
+        f"bench ({options.mode}{', quick' if options.quick else ''}): {load.users} users, "
+        f"{load.duration} s per phase, report in {out_dir}"
+    )
+    if load_average[0] > 0.5:
+        echo(f"note: load average {load_average[0]:.2f} at start: other work skews the figures")
+
+    phases: dict[str, dict[str, Any]] = {}
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-bench-")))
+        scratch: ScratchDatabase | None = None
+        if options.database:
+            scratch = stack.enter_context(
+                scratch_database(options.database, f"bench_{stamp.replace('-', '_')}_{os.getpid()}")
+            )
+        server = BenchServer(
+            data_dir=tmp / "data",
+            log_path=out_dir / "server.log",
+            database_url=scratch.url if scratch else "",
+            workers=options.workers,
+            residents=options.residents,
+            cpus=server_cpus,
+        )
+        stack.callback(server.stop)
+        server.start()
+        host = server.base_url
+        partner = checks.sign_up(host)
+        config = LoadConfig(
+            api_key=partner["apiKey"],
+            residents=options.residents,
+            amount=options.amount,
+            check_ledger=False,  # checked once, after every phase, below
+        )
+        for phase in PHASES:
+            phase_config = config
+            target: float | None = None
+            if phase.half_load:
+                target = 0.5 * phases["p2p"]["rps"]
+                phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
+            phases[phase.name] = _run_phase(
+                phase, server, scratch, host, load, phase_config, out_dir, target
+            )
+            echo(_phase_line(phase.name, phases[phase.name]))
+        profile = None
+        if options.profile:
+            profile = _profiled_phase(server, scratch, host, load, config, out_dir, phases)
+            echo(_phase_line(PROFILE_PHASE.name, phases[PROFILE_PHASE.name]))
+        probe = checks.double_spend_probe(host, config.api_key or "")
+        ledger = checks.ledger_check(host, config.api_key or "")
+        server.stop()
+
+    summary = _summary(
+        options,
+        load,
+        cpus,
+        server_cpus,
+        load_average,
+        started,
+        phases,
+        ledger,
+        probe,
+        profile,
+        scratch.name if scratch else None,
+    )
+    summary["command"] = command
+    report.write(out_dir, summary)
+    summary["reportDir"] = str(out_dir)
+    return summary
+
+
+def _run_phase(
+    phase: Phase,
+    server: BenchServer,
+    scratch: ScratchDatabase | None,
+    host: str,
+    load: Load,
+    config: LoadConfig,
+    out_dir: Path,
+    target: float | None,
+) -> dict[str, Any]:
+    cpu_before = server.cpu_seconds()
+    loop_before = server.main_thread_cpu_seconds()
+    wait_before = server.run_queue_wait_seconds()
+    db_before = cpu_by_pid(scratch.backend_pids()) if scratch else {}
+    result = run_locust(
+        name=phase.name,
+        user_class=phase.user_class,
+        host=host,
+        load=load,
+        config=config,
+        out_dir=out_dir,
+    )
+    cpu = server.cpu_seconds() - cpu_before
+    loop_cpu = server.main_thread_cpu_seconds() - loop_before
+    waited = server.run_queue_wait_seconds() - wait_before
+    record = _phase_record(phase, load, result, cpu)
+    record["serverEventLoopCpuSeconds"] = loop_cpu
+    record["serverOtherThreadsCpuSeconds"] = cpu - loop_cpu
+    record["serverRunQueueWaitSeconds"] = waited
+    if scratch is not None:
+        db_after = cpu_by_pid(scratch.backend_pids())
+        db_cpu = sum(after - db_before.get(pid, 0.0) for pid, after in db_after.items())
+        record["databaseCpuSeconds"] = db_cpu
+        record["databaseCpuUsPerRequest"] = (
+            db_cpu / result.requests * 1e6 if result.requests else None
+        )
+    if target is not None:
+        record["targetRps"] = target
+        record["perUserRps"] = config.user_rps
+    return record
+
+
+def _profiled_phase(
+    server: BenchServer,
+    scratch: ScratchDatabase | None,
+    host: str,
+    load: Load,
+    config: LoadConfig,
+    out_dir: Path,
+    phases: dict[str, dict[str, Any]],
+) -> dict[str, Any]:
+    raw = out_dir / "profile-raw.txt"
+    recorder = profiling.start_recording(server.pid, raw, duration=max(load.duration - 2, 2))
+    phases[PROFILE_PHASE.name] = _run_phase(
+        PROFILE_PHASE, server, scratch, host, load, config, out_dir, None
+    )
+    _, errors = recorder.communicate(timeout=60)
+    if not raw.exists():
+        return {"phase": PROFILE_PHASE.name, "error": errors.decode(errors="replace")[-2000:]}
+    found = profiling.split(raw.read_text())
+    return {"phase": PROFILE_PHASE.name, "rawFile": raw.name, **found.to_json()}
+
+
+def _phase_record(phase: Phase, load: Load, result: LocustResult, cpu: float) -> dict[str, Any]:
+    requests = result.requests
+    # the seconds requests were sent (locust's rps is requests over that span): shorter than
+    # the run time by the start of the users (and of the workers, in distributed mode)
+    busy = requests / result.rps if result.rps else float(load.duration)
+    return {
+        "title": phase.title,
+        "userClass": phase.user_class,
+        "users": load.users,
+        "spawnRate": load.spawn_rate,
+        "durationSeconds": load.duration,
+        "locustProcesses": load.processes,
+        "requests": requests,
+        "failures": result.failures,
+        "failuresByError": result.failures_by_error,
+        "rps": result.rps,
+        "latencyMs": result.latency_ms,
+        "locustLatencyMs": result.locust_percentiles_ms,
+        "serverCpuSeconds": cpu,
+        "serverCpuUsPerRequest": cpu / requests * 1e6 if requests else None,
+        "loadSeconds": busy,
+        "serverCores": cpu / busy,
+        "locustCpuSeconds": result.locust_cpu_seconds,
+        "locustCores": result.locust_cpu_seconds / busy,
+        "wallSeconds": result.wall_seconds,
+        "requestsByName": result.names,
+        "locustExitCode": result.exit_code,
+        "command": [shlex.quote(a) for a in result.command],
+        "html": f"{phase.name}.html",
+        "history": result.history,
+        "locustOutputTail": result.output_tail if result.requests == 0 else "",
+    }
+
+
+def _phase_line(name: str, p: dict[str, Any]) -> str:
+    lat = p["latencyMs"]
+    p99 = lat.get("p99")
+    us = p["serverCpuUsPerRequest"]
+    return (
+        f"  {name:<13} {p['rps']:>8.0f} rps  p50 {_fmt(lat.get('p50'))} ms  p99 {_fmt(p99)} ms  "
+        f"failures {p['failures']}  server CPU {'-' if us is None else f'{us:.0f}'} us/request "
+        f"({p['serverCores']:.2f} cores)"
+    )
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _div(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _summary(
+    options: BenchOptions,
+    load: Load,
+    cpus: list[int],
+    server_cpus: list[int] | None,
+    load_average: tuple[float, float, float],
+    started: datetime,
+    phases: dict[str, dict[str, Any]],
+    ledger: dict[str, Any],
+    probe: dict[str, Any],
+    profile: dict[str, Any] | None,
+    scratch_name: str | None,
+) -> dict[str, Any]:
+    noop, p2p, p2m, half = (phases[p.name] for p in PHASES)
+    ratios = {
+        "noopRps": noop["rps"],
+        "paymentRps": p2p["rps"],
+        "hotMerchantRps": p2m["rps"],
+        "paymentToNoopRps": _div(p2p["rps"], noop["rps"]),
+        "cpuUsPerNoop": noop["serverCpuUsPerRequest"],
+        "cpuUsPerPayment": p2p["serverCpuUsPerRequest"],
+        "cpuPerPaymentToNoop": _div(p2p["serverCpuUsPerRequest"], noop["serverCpuUsPerRequest"]),
+        "p99AtHalfLoadMs": half["latencyMs"].get("p99"),
+        "hotMerchantToP2pRps": _div(p2m["rps"], p2p["rps"]),
+    }
+    failures = sum(p["failures"] for p in phases.values())
+    problems = []
+    if failures:
+        problems.append(f"{failures} failed requests")
+    if any(p["requests"] == 0 for p in phases.values()):
+        problems.append("a phase sent no request (see its locust log)")
+    if ledger.get("balanced") is not True:
+        problems.append("the ledger is not balanced")
+    if not probe.get("ok"):
+        problems.append("the double-spend probe failed")
+    affinity = (
+        {"server": server_cpus, "locust": list(load.cpus or [])}
+        if server_cpus is not None
+        else "not pinned (--no-pin, or fewer cores than server and locust processes)"
+    )
+    return {
+        "startedAt": started.isoformat(timespec="seconds"),
+        "finishedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "mode": options.mode,
+        "quick": options.quick,
+        "ok": not problems,
+        "problems": problems,
+        "failuresTotal": failures,
+        "ratios": ratios,
+        "phases": phases,
+        "ledger": ledger,
+        "doubleSpendProbe": probe,
+        "profile": profile,
+        "environment": {
+            "cpus": len(cpus),
+            "affinity": affinity,
+            "loadAverageAtStart": [round(x, 2) for x in load_average],
+            "database": "postgresql (scratch database, dropped after)"
+            if options.database
+            else "sqlite (WAL, synchronous=FULL, temp data dir)",
+            "scratchDatabase": scratch_name,
+            "workers": options.workers,
+            "locustProcesses": load.processes,
+            "users": load.users,
+            "spawnRate": load.spawn_rate,
+            "durationSeconds": load.duration,
+            "residents": options.residents,
+            "amount": options.amount,
+            "python": platform.python_version(),
+            "locust": metadata.version("locust"),
+            "platform": platform.platform(),
+            "executable": sys.executable,
+            "elapsedSeconds": round(time.time() - started.timestamp(), 1),
+        },
+    }

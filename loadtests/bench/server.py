@@ -1,0 +1,187 @@
+"""The server under test: ``sandbox serve`` in a subprocess the benchmark owns.
+
+Durable settings are the defaults (SQLite in WAL mode with ``synchronous=FULL``); the benchmark
+only gives it a fresh data dir, turns the access log off, raises the per-key rate limits so they
+never answer 429, and pins it to its own cores (children, such as uvicorn's workers, inherit the
+affinity).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import httpx
+
+from loadtests.bench.procstat import (
+    tree,
+    tree_cpu_seconds,
+    tree_main_thread_cpu_seconds,
+    tree_run_queue_wait_seconds,
+)
+
+UNLIMITED_RATE = 1_000_000_000
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:
+    """A ``preexec_fn`` that pins the child to ``cpus`` (``None``: no pinning)."""
+    if not cpus:
+        return None
+    chosen = set(cpus)
+
+    def pin() -> None:
+        os.sched_setaffinity(0, chosen)
+
+    return pin
+
+
+class BenchServer:
+    """``python -m sandbox serve`` on 127.0.0.1 with benchmark settings."""
+
+    def __init__(
+        self,
+        *,
+        data_dir: Path,
+        log_path: Path,
+        database_url: str = "",
+        workers: int = 1,
+        residents: int = 0,
+        cpus: Sequence[int] | None = None,
+    ) -> None:
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.database_url = database_url
+        self.workers = workers
+        self.residents = residents
+        self.cpus = list(cpus) if cpus else None
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
+        env.update(
+            {
+                "SANDBOX_DATA_DIR": str(self.data_dir),
+                "SANDBOX_DATABASE_URL": self.database_url,
+                "SANDBOX_HOST": "127.0.0.1",
+                "SANDBOX_PORT": str(self.port),
+                "SANDBOX_WORKERS": str(self.workers),
+                "SANDBOX_ACCESS_LOG": "false",
+                "SANDBOX_LOG_LEVEL": "WARNING",
+                "SANDBOX_RATE_LIMIT_PER_SECOND": str(UNLIMITED_RATE),
+                "SANDBOX_RATE_LIMIT_BURST": str(UNLIMITED_RATE),
+                "SANDBOX_SIGNUP_RATE_LIMIT_PER_MINUTE": "10000",
+                "SANDBOX_WORLD_RESIDENTS": str(self.residents),
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+    def start(self, timeout: float = 60.0) -> BenchServer:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "sandbox", "serve"],
+                env=self.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stop() reaches only it
+                preexec_fn=pinned(self.cpus),  # CPU affinity, inherited by workers
+            )
+        self._wait_ready(timeout)
+        return self
+
+    def _wait_ready(self, timeout: float) -> None:
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        last = "no answer yet"
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while time.monotonic() < deadline:
+                if self.proc.poll() is not None:
+                    raise RuntimeError(
+                        f"the server exited with {self.proc.returncode} before it was ready:\n"
+                        f"{self.log_tail()}"
+                    )
+                try:
+                    response = client.get("/readyz")
+                except httpx.TransportError as exc:
+                    last = repr(exc)
+                else:
+                    if response.status_code == 200 and self._workers_up():
+                        return
+                    last = f"{response.status_code} {response.text}"
+                time.sleep(0.1)
+        raise RuntimeError(
+            f"the server was not ready after {timeout} s ({last}):\n{self.log_tail()}"
+        )
+
+    def _workers_up(self) -> bool:
+        """With several workers, wait until the supervisor has started them all."""
+        if self.workers <= 1 or self.proc is None:
+            return True
+        return len(tree(self.proc.pid)) > self.workers
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None, "not started"
+        return self.proc.pid
+
+    def pids(self) -> list[int]:
+        """The server's processes (the supervisor and its workers)."""
+        return tree(self.pid)
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds the server's processes have used so far."""
+        return tree_cpu_seconds(self.pid)
+
+    def main_thread_cpu_seconds(self) -> float:
+        """CPU seconds of the processes' main threads (the event loops) so far."""
+        return tree_main_thread_cpu_seconds(self.pid)
+
+    def run_queue_wait_seconds(self) -> float:
+        """Seconds the server's threads have waited for a CPU so far (other work on the box)."""
+        return tree_run_queue_wait_seconds(self.pid)
+
+    def stop(self, timeout: float = 15.0) -> int | None:
+        """SIGTERM (graceful), then SIGKILL after ``timeout``; safe to call twice."""
+        if self.proc is None:
+            return None
+        if self.proc.poll() is None:
+            self._signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self._signal(signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        return self.proc.returncode
+
+    def _signal(self, sig: signal.Signals) -> None:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+
+    def log_tail(self, lines: int = 30) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except FileNotFoundError:
+            return "(no log)"
+        return "\n".join(text.splitlines()[-lines:])

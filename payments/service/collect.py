@@ -1,0 +1,259 @@
+"""ReqPay COLLECT: the payee asks for money; the payer approves with the UPI PIN, declines, or
+lets the request expire.
+
+NPCI flow (shared/reference/upi.md, "Messages"; ReqPay with type COLLECT): the payee's PSP sends
+the request, the switch resolves the payer's address (ReqAuthDetails; ZH when nobody has it) and
+the payer's PSP shows it. It stays pending (01) until the payer approves with the PIN (the same
+DEBIT and CREDIT legs as a PAY, decided by ``decide.execute``), declines (ZA) or lets it lapse
+(U69; 480 s of world time by default, PSPs allow 300 s to 60 days).
+
+A collect is ONE transaction row: PENDING at request, moved to its outcome by a conditional
+update (status still PENDING), so of a concurrent approve, decline and expiry exactly one wins.
+An expired collect answers U69 to approve and decline whether or not the sweeper
+(``status.expire_collect``) got there first; any other final state answers 409 InvalidState.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from payments.errors import InvalidPaymentField, InvalidState, TransactionNotFound
+from payments.models import (
+    CODES,
+    COLLECT_EXPIRY_SECONDS,
+    MAGIC_PAYEES,
+    MAGIC_PAYER_VPA_NO_ACCOUNT,
+    Status,
+    new_txn_id,
+)
+from payments.service import idempotency, status
+from payments.service.context import World, check_txn_id, check_vpa
+from payments.service.decide import Order, Outcome, execute
+from payments.service.pay import announce, record
+from payments.service.views import txn_payload
+from payments.store import PaymentsStore
+from sandbox.partners.models import iso
+from sandbox.storage.database import Database
+from sandbox.webhooks.service import emit
+
+MIN_EXPIRY_SECONDS = 60
+MAX_EXPIRY_SECONDS = 60 * 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class CollectCommand:
+    """A validated collect request (amount parsed, fingerprint taken), ready for the unit."""
+
+    txn_id: str
+    client_txn_id: str | None
+    payer_vpa: str
+    payee_vpa: str
+    amount: int
+    note: str | None
+    ref_id: str | None
+    expires_in_seconds: int
+    fingerprint: str
+    idempotency_key: str | None
+
+
+def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> CollectCommand:
+    """Validate everything that needs no database."""
+    client_txn_id = body.get("txnId")
+    txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
+    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
+    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
+    if payer_vpa == payee_vpa:
+        raise InvalidPaymentField(
+            "payer.vpa",
+            "differs_from_payee",
+            "payer and payee are the same VPA",
+            hint="Ask another VPA for the money; a collect needs two parties.",
+        )
+    expires = body.get("expiresInSeconds")
+    expires = COLLECT_EXPIRY_SECONDS if expires is None else int(expires)
+    if not MIN_EXPIRY_SECONDS <= expires <= MAX_EXPIRY_SECONDS:
+        raise InvalidPaymentField(
+            "expiresInSeconds",
+            "range",
+            f"must be {MIN_EXPIRY_SECONDS} to {MAX_EXPIRY_SECONDS} seconds; got {expires}",
+            hint=f"Omit it for the usual {COLLECT_EXPIRY_SECONDS} s.",
+        )
+    return CollectCommand(
+        txn_id=txn_id,
+        client_txn_id=client_txn_id,
+        payer_vpa=payer_vpa,
+        payee_vpa=payee_vpa,
+        amount=world.amount(body["amount"]),
+        note=body.get("note"),
+        ref_id=body.get("refId"),
+        expires_in_seconds=expires,
+        fingerprint=world.fingerprint(body),
+        idempotency_key=idempotency_key,
+    )
+
+
+async def request(db: Database, world: World, cmd: CollectCommand) -> tuple[dict[str, Any], bool]:
+    """Raise the collect request once; returns ``(answer, replayed)``."""
+
+    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
+        store = PaymentsStore(conn, world.id)
+        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
+
+        def effect() -> tuple[int, dict[str, Any]]:
+            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
+                idempotency.conflict("txnId")
+            return 200, _raise_request(conn, store, world, cmd)
+
+        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
+        return body, replayed
+
+    try:
+        return await db.write(unit)
+    except sa.exc.IntegrityError:
+        # A concurrent request with the same key or txnId committed first (PostgreSQL): run
+        # again, which now replays its answer or refuses a different body.
+        return await db.write(unit)
+
+
+def _raise_request(
+    conn: Connection, store: PaymentsStore, world: World, cmd: CollectCommand
+) -> dict[str, Any]:
+    order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, None)
+    extra = {"note": cmd.note, "ref_id": cmd.ref_id}
+    payer = store.party(cmd.payer_vpa)
+    payee = None if cmd.payee_vpa in MAGIC_PAYEES else store.party(cmd.payee_vpa)
+    unknown = None
+    if payer is None and cmd.payer_vpa != MAGIC_PAYER_VPA_NO_ACCOUNT:
+        unknown = f"payer VPA {cmd.payer_vpa} does not exist in this world"
+    elif payee is None and cmd.payee_vpa not in MAGIC_PAYEES:
+        unknown = f"payee VPA {cmd.payee_vpa} does not exist in this world"
+    if unknown is not None:  # ReqAuthDetails found nobody: the request fails at once
+        failed = Outcome(Status.FAILURE, "ZH", unknown, None, None)
+        row = record(store, world, "COLLECT", order, failed, **extra)
+        return announce(conn, world, row, failed)
+    expires_us = world.now_us + cmd.expires_in_seconds * 1_000_000
+    pending = Outcome(
+        Status.PENDING,
+        "01",
+        f"waiting for {cmd.payer_vpa} to approve with the UPI PIN or decline, "
+        f"until {iso(expires_us)} (world time)",
+        payer.account_number if payer else None,
+        payee.account_number if payee else None,
+    )
+    row = record(store, world, "COLLECT", order, pending, expires_us=expires_us, **extra)
+    body = txn_payload(row, world, detail=pending.detail)
+    emit(conn, world.partner, "collect.requested", body)
+    return body
+
+
+async def approve(db: Database, world: World, txn_id: str, pin: str) -> dict[str, Any]:
+    """The payer approves with the UPI PIN: the payment is decided like a PAY (same codes)."""
+    found = await db.read(lambda conn: PaymentsStore(conn, world.id).txn(txn_id))
+    pin_hash = world.pin_hash(_collect(found, txn_id).payer_vpa, pin)  # crypto off the unit
+
+    def unit(conn: Connection) -> dict[str, Any]:
+        store = PaymentsStore(conn, world.id)
+        row = _collect(store.txn(txn_id), txn_id)
+        for _ in range(2):  # a second pass only if a concurrent change won the claim below
+            answer = _unless_pending(store, world, row, "approved")
+            if answer is not None:
+                return answer
+            # Claim the row (PostgreSQL: its lock) before any money moves; a concurrent
+            # decline or expiry waits, then finds it no longer PENDING.
+            if store.update_txn_from(txn_id, "PENDING", updated_us=world.now_us):
+                return _execute(conn, store, world, row, pin_hash)
+            row = _collect(store.txn(txn_id), txn_id)
+        raise AssertionError(f"collect {txn_id} neither pending nor final")
+
+    return await db.write(unit)
+
+
+def _execute(
+    conn: Connection, store: PaymentsStore, world: World, row: Any, pin_hash: str
+) -> dict[str, Any]:
+    order = Order(row.txn_id, row.payer_vpa, row.payee_vpa, row.amount, pin_hash)
+    outcome = execute(store, world, order)
+    moved = store.update_txn_from(
+        row.txn_id,
+        "PENDING",
+        status=outcome.status.value,
+        response_code=outcome.code,
+        payer_account=outcome.payer_account,
+        payee_account=outcome.payee_account,
+        settle_at_us=outcome.settle_at_us,
+        updated_us=world.now_us,
+    )
+    assert moved, "the claimed collect changed under its claim"
+    return announce(conn, world, store.txn(row.txn_id), outcome)
+
+
+async def decline(db: Database, world: World, txn_id: str) -> dict[str, Any]:
+    """The payer declines: the collect fails with ZA and nothing moves."""
+
+    def unit(conn: Connection) -> dict[str, Any]:
+        store = PaymentsStore(conn, world.id)
+        row = _collect(store.txn(txn_id), txn_id)
+        for _ in range(2):
+            answer = _unless_pending(store, world, row, "declined")
+            if answer is not None:
+                return answer
+            if store.update_txn_from(
+                txn_id, "PENDING", status="FAILURE", response_code="ZA", updated_us=world.now_us
+            ):
+                declined = store.txn(txn_id)
+                body = txn_payload(
+                    declined,
+                    world,
+                    detail=f"{row.payer_vpa} declined the request of {row.payee_vpa}; "
+                    "nothing was paid",
+                )
+                emit(conn, world.partner, "collect.declined", body)
+                return body
+            row = _collect(store.txn(txn_id), txn_id)
+        raise AssertionError(f"collect {txn_id} neither pending nor final")
+
+    return await db.write(unit)
+
+
+def _collect(row: Any | None, txn_id: str) -> Any:
+    if row is None or row.type != "COLLECT":
+        what = "no transaction" if row is None else f"a {row.type} transaction, not a collect"
+        raise TransactionNotFound(
+            f"'{txn_id}' is {what} in your world.",
+            hint="Use the txnId that POST /v1/upi/collect answered; other partners' "
+            "transactions are never visible.",
+            responseCode="U04",
+        )
+    return row
+
+
+def _unless_pending(
+    store: PaymentsStore, world: World, row: Any, action: str
+) -> dict[str, Any] | None:
+    """``None`` when the collect is pending and in time; else the answer: U69 once it expired
+    (expiring it now if the sweeper has not yet), 409 for any other state."""
+    if row.status == Status.PENDING:
+        if row.expires_us is None or row.expires_us > world.now_us:
+            return None
+        status.expire_collect(store, world, row)  # conditional: a no-op if something else won
+        row = store.txn(row.txn_id)
+    if row.response_code == "U69":
+        return txn_payload(
+            row,
+            world,
+            detail=f"the collect request expired at {iso(row.expires_us)} (world time) before "
+            f"it was {action}; nothing was paid",
+        )
+    meaning = CODES[row.response_code].meaning if row.response_code in CODES else ""
+    raise InvalidState(
+        f"Collect {row.txn_id} is already {row.status} ({row.response_code} {meaning}); "
+        f"it cannot be {action} any more.",
+        hint="Read it with GET /v1/upi/transactions/{txnId}; raise a new collect request to "
+        "ask again.",
+        currentStatus=row.status,
+        responseCode=row.response_code,
+    )

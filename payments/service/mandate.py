@@ -1,0 +1,680 @@
+"""UPI AutoPay mandates: create, approve or decline, pre-debit notice, execute, pause, resume,
+revoke, expire.
+
+Follows NPCI's ReqMandate flows and the UPI AutoPay operating rules:
+
+* ReqMandate CREATE: the payee (a merchant) asks for a mandate; the payer approves it with the
+  UPI PIN (checked exactly like a payment: AM / ZM / Z6) or declines it. The mandate is named by
+  its UMN (unique mandate number, ``<32 alphanumerics>@sandbox`` here).
+* Pre-debit notification: every execution is announced to the payer at least 24 h of world
+  time before the debit (``/notify``); each notice carries the cycle's ``seqNumber`` (1, 2, ...).
+* Execution: a ReqPay against the UMN for a notified amount (at most the mandate's limit). Above
+  the country's AutoPay limit (India: 15,000.00) the payer's PIN is needed; under it, none.
+  Declines: QA mandate paused, QB already honoured (this notice, or this recurrence period),
+  QC revoked, QD expired. Every execution, honoured or declined, is a MANDATE transaction.
+* ReqMandate UPDATE (pause, resume) and REVOKE, by the payer: ACTIVE <-> PAUSED,
+  ACTIVE | PAUSED -> REVOKED. Past ``validUntil`` a live mandate is EXPIRED.
+
+A request that cannot be processed gets a problem: an unknown UMN (404), a state that does not
+allow the action (409 ``invalid-state``, naming the current state), a notice executed before its
+24 h have passed (409 ``invalid-state``, naming the earliest time: the request is fine, only too
+early, so nothing is recorded and the same request succeeds later), a missing PIN above the
+AutoPay limit (422 naming ``pin``).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from payments.errors import InvalidPaymentField, InvalidState, MandateNotFound
+from payments.models import (
+    CODES,
+    DAY_US,
+    MANDATE_LIVE,
+    MandateStatus,
+    Status,
+    new_txn_id,
+    world_day,
+)
+from payments.service import idempotency
+from payments.service.context import World, check_txn_id, check_vpa
+from payments.service.decide import Order, Outcome, check_pin
+from payments.service.decide import execute as decide_payment
+from payments.service.pay import announce, record
+from payments.store import PaymentsStore
+from sandbox.errors import InvalidRequest, SandboxError
+from sandbox.partners.models import iso
+from sandbox.storage.database import Database
+from sandbox.webhooks.service import emit
+
+T = TypeVar("T")
+NOTICE_US = DAY_US  # AutoPay rule: the pre-debit notice goes out at least 24 h before the debit
+RECURRENCES = ("ONETIME", "DAILY", "WEEKLY", "MONTHLY", "AS_PRESENTED")
+UMN_HANDLE = "@sandbox"
+_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+ACTIVE, PAUSED = MandateStatus.ACTIVE, MandateStatus.PAUSED
+PENDING = MandateStatus.PENDING_APPROVAL
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A state change by the payer: the states it is allowed from, the state and event after."""
+
+    allowed: frozenset[str]
+    after: MandateStatus
+    event: str
+
+
+CHANGES = {  # ReqMandate UPDATE (pause, resume), REVOKE; the payer's decline of a CREATE
+    "decline": Change(frozenset({PENDING}), MandateStatus.DECLINED, "mandate.declined"),
+    "pause": Change(frozenset({ACTIVE}), PAUSED, "mandate.paused"),
+    "resume": Change(frozenset({PAUSED}), ACTIVE, "mandate.resumed"),
+    "revoke": Change(frozenset({ACTIVE, PAUSED}), MandateStatus.REVOKED, "mandate.revoked"),
+}
+APPROVE = Change(frozenset({PENDING}), ACTIVE, "mandate.approved")
+
+
+def new_umn() -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(32)) + UMN_HANDLE  # 40 characters
+
+
+def new_notice_id() -> str:
+    return "pdn_" + "".join(secrets.choice(_ALNUM) for _ in range(20))
+
+
+def parse_time(text: str, field: str) -> int:
+    """An RFC 3339 timestamp (world time) as microseconds since the epoch."""
+    hint = 'Send an RFC 3339 time with an offset, e.g. "2035-12-31T23:59:59Z" (world time: GET '
+    hint += "/v1/sandbox/clock shows it)."
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidPaymentField(
+            field, "rfc3339", f"'{text[:40]}' is not an RFC 3339 timestamp", hint=hint
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidPaymentField(field, "rfc3339_offset", "has no UTC offset", hint=hint)
+    return (moment - _EPOCH) // timedelta(microseconds=1)
+
+
+def period_of(recurrence: str, valid_from_us: int, at_us: int) -> int | None:
+    """The recurrence period an execution at ``at_us`` falls in (one honoured debit each);
+    ``None`` for AS_PRESENTED, which may be debited whenever it is presented (and notified)."""
+    if recurrence == "ONETIME":
+        return 0
+    if recurrence == "DAILY":
+        return world_day(at_us)
+    if recurrence == "WEEKLY":
+        return (at_us - valid_from_us) // (7 * DAY_US)
+    if recurrence == "MONTHLY":
+        moment = _EPOCH + timedelta(microseconds=at_us)
+        return moment.year * 12 + moment.month
+    return None
+
+
+# -- wire forms --------------------------------------------------------------------------------
+
+
+def status_now(row: Any, now_us: int) -> str:
+    """The mandate's state at ``now_us``: a live one past validUntil reads as EXPIRED."""
+    if row.status in MANDATE_LIVE and row.valid_until_us < now_us:
+        return MandateStatus.EXPIRED.value
+    return str(row.status)
+
+
+def mandate_payload(
+    row: Any, world: World, *, code: str | None = None, detail: str | None = None
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "umn": row.umn,
+        "status": status_now(row, world.now_us),
+        "payer": {"vpa": row.payer_vpa},
+        "payee": {"vpa": row.payee_vpa},
+        "amountLimit": world.money(row.amount_limit),
+        "currency": row.currency,
+        "recurrence": row.recurrence,
+        "purpose": row.purpose,
+        "validFrom": iso(row.valid_from_us),
+        "validUntil": iso(row.valid_until_us),
+        "pinRequiredAbove": world.money(world.country.autopay_no_pin_limit),
+        "createdAt": iso(row.created_us),
+        "updatedAt": iso(row.updated_us),
+    }
+    if code is not None:
+        body["responseCode"] = code
+        body["message"] = CODES[code].meaning
+        if code != "00":
+            body["hint"] = CODES[code].hint
+    if detail is not None:
+        body["detail"] = detail
+    return body
+
+
+def notice_payload(row: Any, world: World) -> dict[str, Any]:
+    return {
+        "noticeId": row.id,
+        "umn": row.umn,
+        "seqNumber": row.seq_number,
+        "amount": world.money(row.amount),
+        "currency": world.country.currency,
+        "notifiedAt": iso(row.notified_us),
+        "executeAfter": iso(row.execute_after_us),
+        "status": "HONOURED" if row.txn_id else "PENDING",
+        "txnId": row.txn_id,
+    }
+
+
+# -- commands (validated off the unit of work: parsing, PIN hashing, fingerprints) --------------
+
+
+@dataclass(frozen=True, slots=True)
+class CreateCommand:
+    umn: str
+    payer_vpa: str
+    payee_vpa: str
+    amount_limit: int
+    recurrence: str
+    purpose: str | None
+    valid_from_us: int
+    valid_until_us: int
+    fingerprint: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotifyCommand:
+    umn: str
+    amount: int
+    execute_at_us: int | None
+    fingerprint: str
+    idempotency_key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExecuteCommand:
+    umn: str
+    notice_id: str
+    pin_hash: str | None
+    txn_id: str
+    client_txn_id: str | None
+    fingerprint: str
+    idempotency_key: str | None
+
+
+def prepare_create(world: World, body: dict[str, Any], key: str | None) -> CreateCommand:
+    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
+    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
+    if payer_vpa == payee_vpa:
+        raise InvalidPaymentField(
+            "payee.vpa",
+            "differs_from_payer",
+            "payer and payee are the same VPA",
+            hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox.",
+        )
+    amount_limit = world.amount(body["amountLimit"], "amountLimit")
+    if amount_limit > world.country.per_txn_limit:
+        raise InvalidPaymentField(
+            "amountLimit",
+            "per_txn_limit",
+            f"{world.money(amount_limit)} is over the per-transaction limit "
+            f"{world.money(world.country.per_txn_limit)}",
+            hint="A mandate debits at most one transaction's worth at a time; ask for less.",
+        )
+    valid_from = body.get("validFrom")
+    valid_from_us = parse_time(valid_from, "validFrom") if valid_from else world.now_us
+    valid_until_us = parse_time(body["validUntil"], "validUntil")
+    if valid_until_us <= max(valid_from_us, world.now_us):
+        raise InvalidPaymentField(
+            "validUntil",
+            "after_valid_from",
+            f"must be later than validFrom and the world time now ({iso(world.now_us)})",
+            hint="Pick a validUntil in the world's future (GET /v1/sandbox/clock shows now).",
+        )
+    return CreateCommand(
+        umn=new_umn(),
+        payer_vpa=payer_vpa,
+        payee_vpa=payee_vpa,
+        amount_limit=amount_limit,
+        recurrence=body["recurrence"],
+        purpose=body.get("purpose"),
+        valid_from_us=valid_from_us,
+        valid_until_us=valid_until_us,
+        fingerprint=world.fingerprint({"op": "mandate.create", **body}),
+        idempotency_key=key,
+    )
+
+
+def prepare_notify(world: World, umn: str, body: dict[str, Any], key: str | None) -> NotifyCommand:
+    execute_at = body.get("executeAt")
+    return NotifyCommand(
+        umn=umn,
+        amount=world.amount(body["amount"]),
+        execute_at_us=parse_time(execute_at, "executeAt") if execute_at else None,
+        fingerprint=world.fingerprint({"op": "mandate.notify", "umn": umn, **body}),
+        idempotency_key=key,
+    )
+
+
+async def prepare_execute(
+    db: Database, world: World, umn: str, body: dict[str, Any], key: str | None
+) -> ExecuteCommand:
+    client_txn_id = body.get("txnId")
+    pin = body.get("pin")
+    pin_hash = world.pin_hash(await payer_of(db, world, umn), pin) if pin else None
+    return ExecuteCommand(
+        umn=umn,
+        notice_id=body["noticeId"],
+        pin_hash=pin_hash,
+        txn_id=check_txn_id(client_txn_id) if client_txn_id else new_txn_id(),
+        client_txn_id=client_txn_id,
+        fingerprint=world.fingerprint({"op": "mandate.execute", "umn": umn, **body}),
+        idempotency_key=key,
+    )
+
+
+async def payer_of(db: Database, world: World, umn: str) -> str:
+    """The payer's VPA of ``umn`` (read before a unit of work, to hash a PIN outside it)."""
+
+    def unit(conn: Connection) -> str:
+        return str(find(PaymentsStore(conn, world.id), umn).payer_vpa)
+
+    return await db.read(unit)
+
+
+# -- shared steps inside a unit of work ----------------------------------------------------------
+
+
+class _Refused(Exception):
+    """Carries a problem out of a unit that must still commit (e.g. an expiry it wrote)."""
+
+    def __init__(self, error: SandboxError) -> None:
+        super().__init__(error.detail)
+        self.error = error
+
+
+def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Any:
+    row = store.mandate(umn, lock=lock)
+    if row is None:
+        raise MandateNotFound(
+            f"No mandate '{umn[:64]}' in your world.",
+            hint="Use the umn that POST /v1/upi/mandates answered; other partners' mandates "
+            "are never visible.",
+            responseCode="U04",
+        )
+    return row
+
+
+def expire_if_lapsed(store: PaymentsStore, world: World, row: Any) -> Any:
+    """The mandate as of now: a live one past its validUntil is marked EXPIRED first."""
+    if row.status in MANDATE_LIVE and status_now(row, world.now_us) == MandateStatus.EXPIRED:
+        _expire(store, world, row.umn)
+        return store.mandate(row.umn)
+    return row
+
+
+def _expire(store: PaymentsStore, world: World, umn: str) -> bool:
+    """EXPIRED, once, with ``mandate.expired``; False if it was no longer live."""
+    if not store.set_mandate_status(umn, MANDATE_LIVE, MandateStatus.EXPIRED, world.now_us):
+        return False
+    emit(store.conn, world.partner, "mandate.expired", mandate_payload(find(store, umn), world))
+    return True
+
+
+def invalid_state(row: Any, action: str, allowed: frozenset[str]) -> InvalidState:
+    state = str(row.status)
+    hints = {
+        "EXPIRED": "The mandate passed its validUntil; create a new one.",
+        "REVOKED": "A revoked mandate is final; create a new one.",
+        "DECLINED": "The payer declined it; create a new one.",
+        "PENDING_APPROVAL": "The payer must approve it first (POST .../approve with the PIN).",
+        "PAUSED": "Resume it first (POST .../resume).",
+        "ACTIVE": "It is already active.",
+    }
+    return InvalidState(
+        f"Cannot {action} mandate {row.umn}: it is {state}; {action} needs "
+        f"{' or '.join(sorted(allowed))}.",
+        hint=hints.get(state),
+        currentState=state,
+    )
+
+
+async def _run(db: Database, unit: Callable[[Connection], T | _Refused]) -> T:
+    """Run ``unit``; a ``_Refused`` it returns is raised after its commit."""
+    result = await db.write(unit)
+    if isinstance(result, _Refused):
+        raise result.error
+    return result
+
+
+# -- use cases ---------------------------------------------------------------------------------
+
+
+async def create(db: Database, world: World, cmd: CreateCommand) -> tuple[dict[str, Any], bool]:
+    """ReqMandate CREATE by the payee: a PENDING_APPROVAL mandate the payer approves or not."""
+
+    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
+        store = PaymentsStore(conn, world.id)
+
+        def effect() -> tuple[int, dict[str, Any]]:
+            for field, vpa in (("payer.vpa", cmd.payer_vpa), ("payee.vpa", cmd.payee_vpa)):
+                party = store.party(vpa)
+                if party is None:
+                    error = InvalidPaymentField(
+                        field,
+                        "vpa_exists",
+                        f"{vpa} does not exist in this world",
+                        hint="Use a persona's VPA (GET /v1/sandbox/personas).",
+                    )
+                    error.extra["responseCode"] = "ZH"
+                    raise error
+                if field == "payee.vpa" and not party.is_merchant:
+                    raise InvalidPaymentField(
+                        field,
+                        "merchant",
+                        f"{vpa} is not a merchant; AutoPay mandates are created by merchants",
+                        hint="Use a merchant persona as the payee, e.g. meeras.kirana@sandbox.",
+                    )
+            row = {
+                "umn": cmd.umn,
+                "status": PENDING.value,
+                "payer_vpa": cmd.payer_vpa,
+                "payee_vpa": cmd.payee_vpa,
+                "amount_limit": cmd.amount_limit,
+                "currency": world.country.currency,
+                "recurrence": cmd.recurrence,
+                "purpose": cmd.purpose,
+                "valid_from_us": cmd.valid_from_us,
+                "valid_until_us": cmd.valid_until_us,
+                "created_us": world.now_us,
+                "updated_us": world.now_us,
+            }
+            store.add_mandate(row)
+            body = mandate_payload(find(store, cmd.umn), world)
+            emit(conn, world.partner, "mandate.created", body)
+            return 201, body
+
+        keys = idempotency.keys_for(cmd.idempotency_key, None)
+        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
+        return body, replayed
+
+    return await _retrying(db, unit)
+
+
+async def approve(db: Database, world: World, umn: str, pin: str) -> dict[str, Any]:
+    """The payer approves a mandate with the UPI PIN; AM / ZM / Z6 answer 200 with the code and
+    leave the mandate PENDING_APPROVAL (tries count as for payments)."""
+    candidate = world.pin_hash(await payer_of(db, world, umn), pin)
+
+    def unit(conn: Connection) -> dict[str, Any] | _Refused:
+        store = PaymentsStore(conn, world.id)
+        row = expire_if_lapsed(store, world, find(store, umn, lock=True))
+        if row.status not in APPROVE.allowed:
+            return _Refused(invalid_state(row, "approve", APPROVE.allowed))
+        payer = store.party(row.payer_vpa)
+        problem = (
+            ("ZH", f"{row.payer_vpa} no longer exists")
+            if payer is None
+            else check_pin(store, world, payer, candidate)
+        )
+        if problem is not None:
+            return mandate_payload(row, world, code=problem[0], detail=problem[1])
+        return _change(store, world, row, APPROVE, "approved by the payer")
+
+    return await _run(db, unit)
+
+
+async def change(db: Database, world: World, umn: str, action: str) -> dict[str, Any]:
+    """Decline (a pending mandate), pause, resume or revoke, by the payer."""
+    rule = CHANGES[action]
+
+    def unit(conn: Connection) -> dict[str, Any] | _Refused:
+        store = PaymentsStore(conn, world.id)
+        row = expire_if_lapsed(store, world, find(store, umn, lock=True))
+        if row.status not in rule.allowed:
+            return _Refused(invalid_state(row, action, rule.allowed))
+        return _change(store, world, row, rule, f"{rule.after.value.lower()} by the payer")
+
+    return await _run(db, unit)
+
+
+def _change(
+    store: PaymentsStore, world: World, row: Any, rule: Change, detail: str
+) -> dict[str, Any]:
+    store.set_mandate_status(row.umn, rule.allowed, rule.after, world.now_us)  # row is locked
+    body = mandate_payload(find(store, row.umn), world, code="00", detail=detail)
+    emit(store.conn, world.partner, rule.event, body)
+    return body
+
+
+async def notify(db: Database, world: World, cmd: NotifyCommand) -> tuple[dict[str, Any], bool]:
+    """Pre-debit notification (AutoPay rule): the debit may happen 24 h of world time later, or
+    at ``executeAt`` if that is later, for at most the mandate's amount limit."""
+
+    def unit(conn: Connection) -> tuple[dict[str, Any], bool] | _Refused:
+        store = PaymentsStore(conn, world.id)
+
+        def effect() -> tuple[int, dict[str, Any]]:
+            row = expire_if_lapsed(store, world, find(store, cmd.umn, lock=True))
+            if row.status != ACTIVE:
+                raise _Refused(invalid_state(row, "notify", frozenset({ACTIVE})))
+            if cmd.amount > row.amount_limit:
+                raise InvalidPaymentField(
+                    "amount",
+                    "within_amount_limit",
+                    f"{world.money(cmd.amount)} is over the mandate's amountLimit "
+                    f"{world.money(row.amount_limit)}",
+                    hint="Notify at most the amount the payer approved.",
+                )
+            earliest = max(world.now_us + NOTICE_US, cmd.execute_at_us or 0, row.valid_from_us)
+            if earliest > row.valid_until_us:
+                raise _too_late(row, earliest, cmd.execute_at_us)
+            notice = {
+                "id": new_notice_id(),
+                "umn": row.umn,
+                "seq_number": store.next_notice_seq(row.umn),
+                "amount": cmd.amount,
+                "notified_us": world.now_us,
+                "execute_after_us": earliest,
+            }
+            store.add_notice(notice)
+            body = notice_payload(store.notice(row.umn, notice["id"]), world)
+            emit(conn, world.partner, "mandate.notified", body)
+            return 201, body
+
+        keys = idempotency.keys_for(cmd.idempotency_key, None)
+        try:
+            _, body, replayed = idempotency.run_once(
+                store, keys, cmd.fingerprint, world.now_us, effect
+            )
+        except _Refused as refused:
+            return refused
+        return body, replayed
+
+    return await _retrying(db, unit)
+
+
+def _too_late(row: Any, earliest: int, execute_at: int | None) -> SandboxError:
+    what = f"the debit could happen at {iso(earliest)}, after validUntil {iso(row.valid_until_us)}"
+    if execute_at is not None:
+        return InvalidPaymentField(
+            "executeAt",
+            "before_valid_until",
+            what,
+            hint="Pick an executeAt before the mandate's validUntil.",
+        )
+    return InvalidState(
+        f"Cannot notify mandate {row.umn}: {what} (24 h of notice).",
+        hint="The mandate ends too soon for another debit; create a new one.",
+        currentState=str(row.status),
+    )
+
+
+async def execute(db: Database, world: World, cmd: ExecuteCommand) -> tuple[dict[str, Any], bool]:
+    """ReqPay against a mandate for a notified amount; declines answer 200 with their code."""
+
+    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
+        store = PaymentsStore(conn, world.id)
+
+        def effect() -> tuple[int, dict[str, Any]]:
+            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
+                idempotency.conflict("txnId")
+            row = find(store, cmd.umn, lock=True)  # executions of one mandate run one by one
+            notice = store.notice(cmd.umn, cmd.notice_id)
+            if notice is None:
+                raise InvalidPaymentField(
+                    "noticeId",
+                    "notice_of_mandate",
+                    f"mandate {cmd.umn} has no pre-debit notice '{cmd.notice_id[:40]}'",
+                    hint="Send the noticeId that POST .../notify answered for this mandate.",
+                )
+            row = expire_if_lapsed(store, world, row)
+            above_limit = notice.amount > world.country.autopay_no_pin_limit
+            order = Order(
+                cmd.txn_id,
+                row.payer_vpa,
+                row.payee_vpa,
+                notice.amount,
+                cmd.pin_hash if above_limit else None,  # under the limit no PIN is asked
+            )
+            declined = _declined(store, world, row, notice)
+            if declined is not None:
+                outcome = Outcome(Status.FAILURE, declined[0], declined[1], None, None)
+            else:
+                _check_ready(world, notice, order, above_limit)
+                outcome = decide_payment(store, world, order)
+                if outcome.status in (Status.SUCCESS, Status.DEEMED) and not store.honour_notice(
+                    cmd.umn, cmd.notice_id, cmd.txn_id, world.now_us
+                ):
+                    raise AssertionError(f"notice {cmd.notice_id} honoured twice")  # row locked
+            txn = record(store, world, "MANDATE", order, outcome, mandate_id=cmd.umn)
+            return 200, announce(conn, world, txn, outcome)
+
+        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
+        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
+        return body, replayed
+
+    return await _retrying(db, unit)
+
+
+def _declined(store: PaymentsStore, world: World, row: Any, notice: Any) -> tuple[str, str] | None:
+    """QC / QD / QA (the mandate's state), then QB (this notice, or this period, is honoured)."""
+    if row.status == MandateStatus.REVOKED:
+        return "QC", f"mandate {row.umn} was revoked"
+    if row.status == MandateStatus.EXPIRED:
+        return "QD", f"mandate {row.umn} expired at {iso(row.valid_until_us)}"
+    if row.status == PAUSED:
+        return "QA", f"mandate {row.umn} is paused by the payer"
+    if notice.txn_id is not None:
+        return "QB", f"notice {notice.id} was already honoured by {notice.txn_id}"
+    last = store.last_honoured_notice(row.umn)
+    if last is not None:
+        period = period_of(row.recurrence, row.valid_from_us, world.now_us)
+        if period is not None and period == period_of(
+            row.recurrence, row.valid_from_us, last.executed_us
+        ):
+            return "QB", (
+                f"the {row.recurrence} mandate was already honoured in this period by "
+                f"{last.txn_id} at {iso(last.executed_us)}"
+            )
+    return None
+
+
+def _check_ready(world: World, notice: Any, order: Order, above_limit: bool) -> None:
+    """Refuse (nothing recorded) an execution that is too early or lacks the PIN it needs."""
+    if world.now_us < notice.execute_after_us:
+        wait_s = -(-(notice.execute_after_us - world.now_us) // 1_000_000)
+        raise InvalidState(
+            f"Notice {notice.id} may be executed from {iso(notice.execute_after_us)} (the "
+            f"payer is notified at least 24 h of world time before a debit); it is "
+            f"{iso(world.now_us)} now.",
+            hint=f"Execute it then, or advance the world clock: POST /v1/sandbox/clock/advance "
+            f'{{"seconds": {wait_s}}}.',
+            earliestExecution=iso(notice.execute_after_us),
+            currentState=ACTIVE.value,
+        )
+    if above_limit and order.pin_hash is None:
+        limit = world.money(world.country.autopay_no_pin_limit)
+        raise InvalidPaymentField(
+            "pin",
+            "required_above_autopay_limit",
+            f"{world.money(order.amount)} is above the AutoPay limit {limit}: the payer's UPI "
+            "PIN is needed",
+            hint=f"Send the payer's UPI PIN as `pin`, or notify at most {limit}.",
+        )
+
+
+async def _retrying(db: Database, unit: Callable[[Connection], T | _Refused]) -> T:
+    try:
+        return await _run(db, unit)
+    except sa.exc.IntegrityError:
+        # A concurrent request with the same key (or txnId, or notice seqNumber) committed first
+        # (PostgreSQL): run again, which replays its answer or refuses a different body.
+        return await _run(db, unit)
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+async def get(db: Database, world: World, umn: str) -> dict[str, Any]:
+    def unit(conn: Connection) -> dict[str, Any]:
+        return mandate_payload(find(PaymentsStore(conn, world.id), umn), world)
+
+    return await db.read(unit)
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+    if cursor is None:
+        return None
+    created, _, umn = cursor.partition(".")
+    if not created.isdigit() or len(created) > 19 or not umn or len(umn) > 40:
+        raise InvalidRequest(
+            "query.cursor",
+            "cursor",
+            "is not a cursor this API returned",
+            hint="Pass `nextCursor` from the previous page unchanged.",
+        )
+    return int(created), umn
+
+
+async def list_mandates(
+    db: Database,
+    world: World,
+    *,
+    limit: int,
+    cursor: str | None,
+    vpa: str | None,
+    status: str | None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    before = parse_cursor(cursor)
+
+    def unit(conn: Connection) -> tuple[list[dict[str, Any]], str | None]:
+        rows = PaymentsStore(conn, world.id).mandates(
+            limit=limit + 1,
+            before=before,
+            vpa=vpa.lower() if vpa else None,
+            status=status,
+            now_us=world.now_us,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        nxt = f"{rows[-1].created_us}.{rows[-1].umn}" if more else None
+        return [mandate_payload(r, world) for r in rows], nxt
+
+    return await db.read(unit)
+
+
+# -- the sweeper -------------------------------------------------------------------------------
+
+
+def expire_lapsed(store: PaymentsStore, world: World) -> int:
+    """Mark every live mandate past its validUntil EXPIRED; returns how many."""
+    return sum(_expire(store, world, row.umn) for row in store.lapsed_mandates(world.now_us))

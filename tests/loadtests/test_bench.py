@@ -1,0 +1,103 @@
+"""``sandbox bench`` end to end: the quick SQLite run, and the scale-out run on PostgreSQL.
+
+No assertion on speed (the machine is shared and small): a complete report, no failed request,
+a balanced ledger, and a double-spend probe that only one of many concurrent payments passed.
+Each runs in one engine's suite only, so the CI time stays low.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import PG_ADMIN_URL
+
+pytestmark = pytest.mark.slow
+
+PHASES = ("noop", "p2p", "p2m", "p2p_half")
+REPORT_FILES = (
+    "summary.json",
+    "summary.md",
+    "throughput.png",
+    "latency.png",
+    "percentiles.png",
+    *(f"{p}.html" for p in PHASES),
+    *(f"{p}_stats.csv" for p in PHASES),
+)
+
+
+def run_bench(out_dir: Path, *args: str, timeout: float = 150) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "sandbox", "bench", "--quick", "--output-dir", str(out_dir), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert proc.returncode == 0, f"bench failed:\n{proc.stdout}\n{proc.stderr}"
+    assert "payment rps / no-op rps" in proc.stdout
+    summary: dict[str, Any] = json.loads((out_dir / "summary.json").read_text())
+    return summary
+
+
+def assert_complete_and_clean(out_dir: Path, summary: dict[str, Any]) -> None:
+    for name in REPORT_FILES:
+        assert (out_dir / name).stat().st_size > 0, name
+    assert list(summary["phases"]) == list(PHASES)
+    for name, phase in summary["phases"].items():
+        assert phase["requests"] > 0, name
+        assert phase["failures"] == 0, (name, phase["failuresByError"])
+        assert phase["latencyMs"]["p99"] is not None, name
+        assert phase["serverCpuUsPerRequest"] is not None, name
+    for ratio in ("paymentToNoopRps", "cpuPerPaymentToNoop", "p99AtHalfLoadMs"):
+        assert summary["ratios"][ratio] is not None, ratio
+    assert summary["ratios"]["hotMerchantToP2pRps"] is not None
+    assert summary["failuresTotal"] == 0
+    assert summary["ledger"]["balanced"] is True
+    assert summary["ledger"]["accountMismatches"] == []
+    assert summary["ledger"]["unbalancedPostings"] == []
+    probe = summary["doubleSpendProbe"]
+    assert probe["ok"] is True, probe
+    assert probe["succeeded"] == 1
+    assert summary["ok"] is True, summary["problems"]
+
+
+def test_quick_bench_on_sqlite_writes_a_complete_clean_report(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    if pytestconfig.getoption("--engine") != "sqlite":
+        pytest.skip("the SQLite benchmark runs in the sqlite suite only (CI time)")
+    out_dir = tmp_path / "report"
+    summary = run_bench(out_dir)
+    assert summary["mode"] == "sqlite"
+    assert_complete_and_clean(out_dir, summary)
+
+
+def test_scale_out_bench_with_two_workers_on_postgresql_spends_no_money_twice(
+    pytestconfig: pytest.Config, tmp_path: Path
+) -> None:
+    if pytestconfig.getoption("--engine") != "postgresql":
+        pytest.skip("the scale-out benchmark runs in the postgresql suite only (CI time)")
+    out_dir = tmp_path / "report"
+    summary = run_bench(out_dir, "--database", PG_ADMIN_URL, "--workers", "2")
+    assert summary["mode"] == "postgresql"
+    assert summary["environment"]["workers"] == 2
+    assert summary["environment"]["locustProcesses"] == 2
+    assert_complete_and_clean(out_dir, summary)
+    # the scratch database is gone
+    name = summary["environment"]["scratchDatabase"]
+    engine = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(
+                sa.text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    assert left == 0

@@ -1,0 +1,657 @@
+"""UPI AutoPay mandates through the API: the whole lifecycle, the 24 h pre-debit notice, the
+AutoPay PIN limit, the QA / QB / QC / QD declines, the state machine and concurrent executions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import SignedUp
+from tests.harness.isolation import UNREACHABLE_WEBHOOK
+from tests.payments.conftest import balances, ledger_ok, pay
+
+pytestmark = pytest.mark.anyio
+
+PAYER, MERCHANT = "asha@sandbox", "meeras.kirana@sandbox"
+DAY = 86_400
+
+
+def minor(text: str) -> int:
+    return int(text.replace(".", ""))
+
+
+def parse(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+async def now(client: httpx.AsyncClient, partner: SignedUp) -> datetime:
+    clock = await client.get("/v1/sandbox/clock", headers=partner.headers)
+    return parse(clock.json()["now"])
+
+
+async def later(client: httpx.AsyncClient, partner: SignedUp, days: float) -> str:
+    moment = await now(client, partner) + timedelta(days=days)
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+async def advance(client: httpx.AsyncClient, partner: SignedUp, seconds: int) -> None:
+    moved = await client.post(
+        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=partner.headers
+    )
+    assert moved.status_code == 200, moved.text
+
+
+async def listen(client: httpx.AsyncClient, partner: SignedUp) -> None:
+    patched = await client.patch(
+        "/v1/partners/me", json={"webhookUrl": UNREACHABLE_WEBHOOK}, headers=partner.headers
+    )
+    assert patched.status_code == 200, patched.text
+
+
+async def events(client: httpx.AsyncClient, partner: SignedUp) -> list[str]:
+    listed = await client.get(
+        "/v1/sandbox/webhooks/deliveries", params={"limit": 100}, headers=partner.headers
+    )
+    assert listed.status_code == 200, listed.text
+    types = [d["eventType"] for d in reversed(listed.json()["deliveries"])]
+    return [t for t in types if not t.startswith("sandbox.")]  # e.g. sandbox.clock.advanced
+
+
+async def create(client: httpx.AsyncClient, partner: SignedUp, **overrides: Any) -> httpx.Response:
+    body: dict[str, Any] = {
+        "payer": {"vpa": PAYER},
+        "payee": {"vpa": MERCHANT},
+        "amountLimit": "1000.00",
+        "recurrence": "AS_PRESENTED",
+        "validUntil": await later(client, partner, 365),
+        "purpose": "Groceries",
+        **overrides,
+    }
+    return await client.post("/v1/upi/mandates", json=body, headers=partner.headers)
+
+
+async def created(client: httpx.AsyncClient, partner: SignedUp, **overrides: Any) -> str:
+    response = await create(client, partner, **overrides)
+    assert response.status_code == 201, response.text
+    return str(response.json()["umn"])
+
+
+async def act(
+    client: httpx.AsyncClient, partner: SignedUp, umn: str, action: str, **body: Any
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/upi/mandates/{umn}/{action}", json=body or None, headers=partner.headers
+    )
+
+
+async def active(
+    client: httpx.AsyncClient, partner: SignedUp, pin: str = "1234", **overrides: Any
+) -> str:
+    umn = await created(client, partner, **overrides)
+    approved = await act(client, partner, umn, "approve", pin=pin)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "ACTIVE", approved.text
+    return umn
+
+
+async def notify(
+    client: httpx.AsyncClient, partner: SignedUp, umn: str, amount: str = "500.00", **extra: Any
+) -> httpx.Response:
+    return await act(client, partner, umn, "notify", amount=amount, **extra)
+
+
+async def notice(
+    client: httpx.AsyncClient, partner: SignedUp, umn: str, amount: str = "500.00", **extra: Any
+) -> str:
+    response = await notify(client, partner, umn, amount, **extra)
+    assert response.status_code == 201, response.text
+    return str(response.json()["noticeId"])
+
+
+async def execute(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    umn: str,
+    notice_id: str,
+    *,
+    key: str | None = None,
+    **extra: Any,
+) -> httpx.Response:
+    headers = {**partner.headers, **({"Idempotency-Key": key} if key else {})}
+    return await client.post(
+        f"/v1/upi/mandates/{umn}/execute", json={"noticeId": notice_id, **extra}, headers=headers
+    )
+
+
+async def mandate(client: httpx.AsyncClient, partner: SignedUp, umn: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/upi/mandates/{umn}", headers=partner.headers)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def outcome(response: httpx.Response) -> tuple[str, str]:
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["status"], body["responseCode"]
+
+
+# -- the lifecycle -----------------------------------------------------------------------------
+
+
+async def test_lifecycle_create_approve_notify_execute_pause_resume_revoke(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    await listen(client, partner)
+    response = await create(client, partner, recurrence="MONTHLY")
+    assert response.status_code == 201, response.text
+    made = response.json()
+    umn = made["umn"]
+    assert len(umn) == 40
+    assert umn.endswith("@sandbox")
+    assert made["status"] == "PENDING_APPROVAL"
+    assert (made["amountLimit"], made["currency"], made["recurrence"]) == (
+        "1000.00",
+        "INR",
+        "MONTHLY",
+    )
+    assert made["pinRequiredAbove"] == "15000.00"
+
+    approved = await act(client, partner, umn, "approve", pin="1234")
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["responseCode"]) == ("ACTIVE", "00")
+
+    before = await balances(client, partner)
+    sent = await notify(client, partner, umn, "750.00")
+    assert sent.status_code == 201, sent.text
+    notice_body = sent.json()
+    assert notice_body["seqNumber"] == 1
+    assert notice_body["status"] == "PENDING"
+    wait = parse(notice_body["executeAfter"]) - parse(notice_body["notifiedAt"])
+    assert wait == timedelta(hours=24)
+
+    await advance(client, partner, DAY)
+    paid = await execute(client, partner, umn, notice_body["noticeId"], key="run-1")
+    assert outcome(paid) == ("SUCCESS", "00")
+    txn = paid.json()
+    assert (txn["type"], txn["mandateId"], txn["amount"]) == ("MANDATE", umn, "750.00")
+    assert (txn["payer"]["vpa"], txn["payee"]["vpa"]) == (PAYER, MERCHANT)
+    after = await balances(client, partner)
+    assert minor(after[PAYER]) == minor(before[PAYER]) - 75000
+    assert minor(after[MERCHANT]) == minor(before[MERCHANT]) + 75000
+    status = await client.get(f"/v1/upi/transactions/{txn['txnId']}", headers=partner.headers)
+    assert status.json()["mandateId"] == umn
+    await ledger_ok(client, partner)
+
+    for action, state in (("pause", "PAUSED"), ("resume", "ACTIVE"), ("revoke", "REVOKED")):
+        changed = await act(client, partner, umn, action)
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["status"] == state
+        assert (await mandate(client, partner, umn))["status"] == state
+
+    assert await events(client, partner) == [
+        "mandate.created",
+        "mandate.approved",
+        "mandate.notified",
+        "payment.succeeded",
+        "mandate.paused",
+        "mandate.resumed",
+        "mandate.revoked",
+    ]
+
+
+async def test_decline_ends_a_pending_mandate(client: httpx.AsyncClient, partner: SignedUp) -> None:
+    await listen(client, partner)
+    umn = await created(client, partner)
+    declined = await act(client, partner, umn, "decline")
+    assert declined.status_code == 200, declined.text
+    assert declined.json()["status"] == "DECLINED"
+    again = await act(client, partner, umn, "approve", pin="1234")
+    assert again.status_code == 409
+    assert again.json()["currentState"] == "DECLINED"
+    assert await events(client, partner) == ["mandate.created", "mandate.declined"]
+
+
+# -- the 24 h pre-debit notice -----------------------------------------------------------------
+
+
+async def test_execution_before_24_hours_is_refused_and_works_after(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    before = await balances(client, partner)
+
+    early = await execute(client, partner, umn, notice_id, key="early")
+    assert early.status_code == 409, early.text
+    problem = early.json()
+    assert problem["type"].endswith("invalid-state")
+    assert "earliestExecution" in problem
+    assert "clock/advance" in problem["hint"]
+
+    await advance(client, partner, DAY - 60)
+    still = await execute(client, partner, umn, notice_id, key="early")
+    assert still.status_code == 409, still.text
+    assert await balances(client, partner) == before
+
+    await advance(client, partner, 60)
+    paid = await execute(client, partner, umn, notice_id, key="early")  # nothing was recorded
+    assert outcome(paid) == ("SUCCESS", "00")
+    after = await balances(client, partner)
+    assert minor(after[PAYER]) == minor(before[PAYER]) - 50000
+    await ledger_ok(client, partner)
+
+
+async def test_a_later_execute_at_moves_the_earliest_debit(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    planned = await later(client, partner, 3)
+    sent = await notify(client, partner, umn, executeAt=planned)
+    assert sent.status_code == 201, sent.text
+    assert parse(sent.json()["executeAfter"]) == parse(planned)
+    await advance(client, partner, 2 * DAY)
+    early = await execute(client, partner, umn, sent.json()["noticeId"])
+    assert early.status_code == 409, early.text
+    await advance(client, partner, DAY + 1)
+    assert outcome(await execute(client, partner, umn, sent.json()["noticeId"])) == (
+        "SUCCESS",
+        "00",
+    )
+
+
+# -- the AutoPay PIN limit ---------------------------------------------------------------------
+
+
+async def test_above_the_autopay_limit_the_pin_is_needed(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner, amountLimit="20000.00")
+    notice_id = await notice(client, partner, umn, "16000.00")
+    await advance(client, partner, DAY)
+    before = await balances(client, partner)
+
+    missing = await execute(client, partner, umn, notice_id)
+    assert missing.status_code == 422, missing.text
+    error = missing.json()["errors"][0]
+    assert (error["field"], error["rule"]) == ("pin", "required_above_autopay_limit")
+    assert "15000.00" in error["message"]
+
+    wrong = await execute(client, partner, umn, notice_id, pin="9999")
+    assert outcome(wrong) == ("FAILURE", "ZM")
+    assert await balances(client, partner) == before
+
+    paid = await execute(client, partner, umn, notice_id, pin="1234")
+    assert outcome(paid) == ("SUCCESS", "00")
+    after = await balances(client, partner)
+    assert minor(after[PAYER]) == minor(before[PAYER]) - 1_600_000
+    await ledger_ok(client, partner)
+
+
+async def test_at_or_under_the_limit_no_pin_is_asked(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner, amountLimit="20000.00")
+    notice_id = await notice(client, partner, umn, "15000.00")
+    await advance(client, partner, DAY)
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("SUCCESS", "00")
+
+
+# -- QA, QB, QC, QD ----------------------------------------------------------------------------
+
+
+async def test_a_paused_mandate_declines_with_qa_until_resumed(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    assert (await act(client, partner, umn, "pause")).status_code == 200
+    before = await balances(client, partner)
+
+    paused = await execute(client, partner, umn, notice_id)
+    assert outcome(paused) == ("FAILURE", "QA")
+    assert paused.json()["type"] == "MANDATE"
+    assert paused.json()["hint"]
+    assert await balances(client, partner) == before
+
+    assert (await act(client, partner, umn, "resume")).status_code == 200
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("SUCCESS", "00")
+    await ledger_ok(client, partner)
+
+
+async def test_a_notice_is_honoured_once_then_qb(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    first = await execute(client, partner, umn, notice_id, key="first")
+    assert outcome(first) == ("SUCCESS", "00")
+
+    replay = await execute(client, partner, umn, notice_id, key="first")
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.json()["txnId"] == first.json()["txnId"]
+
+    before = await balances(client, partner)
+    second = await execute(client, partner, umn, notice_id, key="second")
+    assert outcome(second) == ("FAILURE", "QB")
+    assert first.json()["txnId"] in second.json()["detail"]
+    assert await balances(client, partner) == before
+    await ledger_ok(client, partner)
+
+
+async def test_a_onetime_mandate_is_honoured_once_then_qb(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner, recurrence="ONETIME")
+    first, second = await notice(client, partner, umn), await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    assert outcome(await execute(client, partner, umn, first)) == ("SUCCESS", "00")
+    await advance(client, partner, 40 * DAY)
+    assert outcome(await execute(client, partner, umn, second)) == ("FAILURE", "QB")
+
+
+async def test_as_presented_may_be_debited_for_every_notice(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    first, second = await notice(client, partner, umn), await notice(client, partner, umn, "1.00")
+    await advance(client, partner, DAY)
+    assert outcome(await execute(client, partner, umn, first)) == ("SUCCESS", "00")
+    assert outcome(await execute(client, partner, umn, second)) == ("SUCCESS", "00")
+
+
+async def test_a_failed_debit_does_not_use_up_its_notice(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner, "8520", payer={"vpa": "pooja@sandbox"})  # has 1.00
+    notice_id = await notice(client, partner, umn, "5.00")
+    await advance(client, partner, DAY)
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("FAILURE", "Z9")
+    topped = await pay(client, partner, PAYER, "pooja@sandbox", "10.00")
+    assert outcome(topped) == ("SUCCESS", "00")
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("SUCCESS", "00")
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("FAILURE", "QB")
+    await ledger_ok(client, partner)
+
+
+async def test_a_revoked_mandate_declines_with_qc(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    assert (await act(client, partner, umn, "revoke")).status_code == 200
+    assert outcome(await execute(client, partner, umn, notice_id)) == ("FAILURE", "QC")
+    await ledger_ok(client, partner)
+
+
+async def test_an_expired_mandate_declines_with_qd_and_reads_expired(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    await listen(client, partner)
+    umn = await active(client, partner, validUntil=await later(client, partner, 3))
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, 4 * DAY)
+    assert (await mandate(client, partner, umn))["status"] == "EXPIRED"
+    expired = await execute(client, partner, umn, notice_id)
+    assert outcome(expired) == ("FAILURE", "QD")
+    assert (await mandate(client, partner, umn))["status"] == "EXPIRED"
+    paused = await act(client, partner, umn, "pause")
+    assert paused.status_code == 409
+    assert paused.json()["currentState"] == "EXPIRED"
+    assert (await events(client, partner)).count("mandate.expired") == 1
+    await ledger_ok(client, partner)
+
+
+# -- the state machine and the rules -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("setup", "action", "state"),
+    [
+        ((), "pause", "PENDING_APPROVAL"),
+        ((), "resume", "PENDING_APPROVAL"),
+        ((), "revoke", "PENDING_APPROVAL"),
+        (("approve",), "resume", "ACTIVE"),
+        (("approve",), "decline", "ACTIVE"),
+        (("approve",), "approve", "ACTIVE"),
+        (("approve", "pause"), "pause", "PAUSED"),
+        (("approve", "revoke"), "resume", "REVOKED"),
+        (("approve", "revoke"), "revoke", "REVOKED"),
+        (("approve", "revoke"), "pause", "REVOKED"),
+    ],
+)
+async def test_actions_out_of_state_are_409_naming_the_state(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    setup: tuple[str, ...],
+    action: str,
+    state: str,
+) -> None:
+    umn = await created(client, partner)
+    for step in setup:
+        body = {"pin": "1234"} if step == "approve" else {}
+        assert (await act(client, partner, umn, step, **body)).status_code == 200
+    body = {"pin": "1234"} if action == "approve" else {}
+    response = await act(client, partner, umn, action, **body)
+    assert response.status_code == 409, response.text
+    problem = response.json()
+    assert problem["currentState"] == state
+    assert state in problem["detail"]
+    assert (await mandate(client, partner, umn))["status"] == state
+
+
+async def test_approval_checks_the_pin_like_a_payment(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await created(client, partner)
+    wrong = await act(client, partner, umn, "approve", pin="0000")
+    assert wrong.status_code == 200, wrong.text
+    assert (wrong.json()["responseCode"], wrong.json()["status"]) == ("ZM", "PENDING_APPROVAL")
+    await act(client, partner, umn, "approve", pin="0000")
+    locked = await act(client, partner, umn, "approve", pin="0000")
+    assert locked.json()["responseCode"] == "Z6"
+    still_locked = await act(client, partner, umn, "approve", pin="1234")
+    assert still_locked.json()["responseCode"] == "Z6"
+    assert (await mandate(client, partner, umn))["status"] == "PENDING_APPROVAL"
+
+    no_pin = await created(client, partner, payer={"vpa": "arjun@sandbox"})
+    unset = await act(client, partner, no_pin, "approve", pin="1234")
+    assert unset.json()["responseCode"] == "AM"
+
+
+async def test_notify_rules(client: httpx.AsyncClient, partner: SignedUp) -> None:
+    pending = await created(client, partner)
+    refused = await notify(client, partner, pending)
+    assert refused.status_code == 409
+    assert refused.json()["currentState"] == "PENDING_APPROVAL"
+
+    umn = await active(client, partner, validUntil=await later(client, partner, 10))
+    over = await notify(client, partner, umn, "1000.01")
+    assert over.status_code == 422
+    assert (over.json()["errors"][0]["field"], over.json()["errors"][0]["rule"]) == (
+        "amount",
+        "within_amount_limit",
+    )
+    too_late = await notify(client, partner, umn, executeAt=await later(client, partner, 11))
+    assert too_late.status_code == 422
+    assert too_late.json()["errors"][0]["field"] == "executeAt"
+    bad_time = await notify(client, partner, umn, executeAt="tomorrow")
+    assert bad_time.status_code == 422
+    assert bad_time.json()["errors"][0]["rule"] == "rfc3339"
+
+    second = await notice(client, partner, umn)
+    await notice(client, partner, umn)
+    third = await notify(client, partner, umn)
+    assert third.json()["seqNumber"] == 3
+    assert second != third.json()["noticeId"]
+
+    await advance(client, partner, 9 * DAY + 3600)  # validUntil is less than 24 h away
+    ends = await notify(client, partner, umn)
+    assert ends.status_code == 409, ends.text
+
+
+async def test_unknown_notice_is_422_naming_notice_id(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    other = await active(client, partner)
+    theirs = await notice(client, partner, other)
+    for notice_id in ("pdn_nothing", theirs):  # a notice of another mandate does not count
+        response = await execute(client, partner, umn, notice_id)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "noticeId"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "rule"),
+    [
+        ({"payer": {"vpa": "nobody@sandbox"}}, "payer.vpa", "vpa_exists"),
+        ({"payee": {"vpa": "ravi@sandbox"}}, "payee.vpa", "merchant"),
+        ({"payer": {"vpa": MERCHANT}}, "payee.vpa", "differs_from_payer"),
+        ({"amountLimit": "100.5"}, "amountLimit", "decimal_amount"),
+        ({"amountLimit": "100001.00"}, "amountLimit", "per_txn_limit"),
+        ({"validUntil": "2001-01-01T00:00:00Z"}, "validUntil", "after_valid_from"),
+        ({"validUntil": "2035-01-01T00:00:00"}, "validUntil", "rfc3339_offset"),
+        ({"validFrom": "soon"}, "validFrom", "rfc3339"),
+    ],
+)
+async def test_create_refuses_a_bad_field_by_name(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    overrides: dict[str, Any],
+    field: str,
+    rule: str,
+) -> None:
+    response = await create(client, partner, **overrides)
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert (error["field"], error["rule"]) == (field, rule)
+    assert response.json()["hint"]
+
+
+async def test_create_refuses_numbers_and_unknown_recurrences(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    for overrides in ({"amountLimit": 500.0}, {"recurrence": "HOURLY"}, {"extra": 1}):
+        response = await create(client, partner, **overrides)
+        assert response.status_code == 422, response.text
+
+
+async def test_create_is_idempotent(client: httpx.AsyncClient, partner: SignedUp) -> None:
+    body = {
+        "payer": {"vpa": PAYER},
+        "payee": {"vpa": MERCHANT},
+        "amountLimit": "100.00",
+        "recurrence": "WEEKLY",
+        "validUntil": "2035-12-31T23:59:59Z",
+    }
+    headers = {**partner.headers, "Idempotency-Key": "mandate-1"}
+    first = await client.post("/v1/upi/mandates", json=body, headers=headers)
+    again = await client.post("/v1/upi/mandates", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["umn"] == first.json()["umn"]
+    other = await client.post(
+        "/v1/upi/mandates", json={**body, "amountLimit": "200.00"}, headers=headers
+    )
+    assert other.status_code == 409
+    listed = await client.get("/v1/upi/mandates", headers=partner.headers)
+    assert len(listed.json()["mandates"]) == 1
+
+
+# -- reads -------------------------------------------------------------------------------------
+
+
+async def test_list_filters_and_pages(client: httpx.AsyncClient, partner: SignedUp) -> None:
+    short = await active(client, partner, validUntil=await later(client, partner, 2))
+    pending = await created(client, partner, payer={"vpa": "ravi@sandbox"})
+    revoked = await active(client, partner)
+    assert (await act(client, partner, revoked, "revoke")).status_code == 200
+    await advance(client, partner, 3 * DAY)
+
+    async def umns(**params: Any) -> list[str]:
+        response = await client.get("/v1/upi/mandates", params=params, headers=partner.headers)
+        assert response.status_code == 200, response.text
+        return [m["umn"] for m in response.json()["mandates"]]
+
+    assert await umns() == [revoked, pending, short]
+    assert await umns(status="EXPIRED") == [short]
+    assert await umns(status="ACTIVE") == []
+    assert await umns(status="PENDING_APPROVAL") == [pending]
+    assert await umns(status="REVOKED") == [revoked]
+    assert await umns(vpa="RAVI@sandbox") == [pending]
+    assert set(await umns(vpa=MERCHANT)) == {revoked, pending, short}
+
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 1}
+    while True:
+        page = await client.get("/v1/upi/mandates", params=params, headers=partner.headers)
+        seen += [m["umn"] for m in page.json()["mandates"]]
+        if page.json()["nextCursor"] is None:
+            break
+        params["cursor"] = page.json()["nextCursor"]
+    assert seen == [revoked, pending, short]
+    bad = await client.get("/v1/upi/mandates?cursor=nope", headers=partner.headers)
+    assert bad.status_code == 422
+
+
+async def test_an_unknown_umn_is_404_everywhere(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = "0" * 32 + "@sandbox"
+    assert (await client.get(f"/v1/upi/mandates/{umn}", headers=partner.headers)).status_code == 404
+    for action, body in (
+        ("approve", {"pin": "1234"}),
+        ("decline", {}),
+        ("pause", {}),
+        ("notify", {"amount": "1.00"}),
+        ("execute", {"noticeId": "pdn_x"}),
+        ("execute", {"noticeId": "pdn_x", "pin": "1234"}),
+    ):
+        response = await act(client, partner, umn, action, **body)
+        assert response.status_code == 404, (action, response.text)
+        assert response.json()["responseCode"] == "U04"
+
+
+# -- concurrency -------------------------------------------------------------------------------
+
+
+async def test_concurrent_executions_of_one_notice_make_exactly_one_payment(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    before = await balances(client, partner)
+
+    answers = await asyncio.gather(
+        *(execute(client, partner, umn, notice_id, key=f"k{i}") for i in range(10))
+    )
+    codes = Counter(outcome(a) for a in answers)
+    assert codes == Counter({("SUCCESS", "00"): 1, ("FAILURE", "QB"): 9})
+    after = await balances(client, partner)
+    assert minor(after[PAYER]) == minor(before[PAYER]) - 50000
+    assert minor(after[MERCHANT]) == minor(before[MERCHANT]) + 50000
+    await ledger_ok(client, partner)
+
+
+async def test_concurrent_retries_with_one_key_replay_one_answer(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)
+    notice_id = await notice(client, partner, umn)
+    await advance(client, partner, DAY)
+    answers = await asyncio.gather(
+        *(execute(client, partner, umn, notice_id, key="same") for _ in range(5))
+    )
+    assert {a.json()["txnId"] for a in answers} == {answers[0].json()["txnId"]}
+    assert {outcome(a) for a in answers} == {("SUCCESS", "00")}
+    await ledger_ok(client, partner)
