@@ -16,6 +16,8 @@ VPA = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z]{2,64}$")
 DAY_US = 86_400_000_000
 CLEARING = "CLEARING"  # the switch's settlement account: holds money between debit and credit
 COLLECT_EXPIRY_SECONDS = 480
+COLLECT_EXPIRY_MIN_SECONDS = 60  # PSPs allow from a minute up to 60 days
+COLLECT_EXPIRY_MAX_SECONDS = 60 * 86_400
 PIN_SET_OTP = "123456"  # the issuer OTP that sets a first UPI PIN (ReqSetCre) in the sandbox
 
 

@@ -7,7 +7,8 @@ a tree adds the live descendants (uvicorn's worker processes under its superviso
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 _PROC = Path("/proc")
@@ -75,25 +76,73 @@ def tree_main_thread_cpu_seconds(pid: int) -> float:
     return sum(main_thread_cpu_seconds(p) for p in tree(pid))
 
 
-def run_queue_wait_seconds(pid: int) -> float:
-    """Seconds the threads of ``pid`` have waited, runnable, for a CPU (``schedstat``): high
-    when other processes compete for the cores the server may use."""
-    total = 0
+def run_queue_waits(pid: int) -> dict[int, float]:
+    """Seconds each thread of ``pid`` has waited, runnable, for a CPU (``schedstat``), by thread
+    id: high when other processes compete for the cores the server may use."""
+    found: dict[int, float] = {}
     try:
         tasks = list((_PROC / str(pid) / "task").iterdir())
     except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return 0.0
+        return found
     for task in tasks:
         try:
-            total += int((task / "schedstat").read_text().split()[1])
+            found[int(task.name)] = int((task / "schedstat").read_text().split()[1]) / 1e9
         except (FileNotFoundError, ProcessLookupError, PermissionError, IndexError, ValueError):
             continue
-    return total / 1e9
+    return found
 
 
-def tree_run_queue_wait_seconds(pid: int) -> float:
-    """``run_queue_wait_seconds`` of ``pid`` and its live descendants."""
-    return sum(run_queue_wait_seconds(p) for p in tree(pid))
+def tree_run_queue_waits(pid: int) -> dict[int, float]:
+    """``run_queue_waits`` of ``pid`` and its live descendants, by thread id."""
+    found: dict[int, float] = {}
+    for member in tree(pid):
+        found.update(run_queue_waits(member))
+    return found
+
+
+class Tracker:
+    """Follows counters of things that come and go (threads, database backends) during a phase.
+
+    ``read()`` returns the current counter of each live thing by id; the tracker samples it
+    every ``interval`` seconds in a thread, so a thing that ends between samples loses at most
+    one interval of its count, and ``stop()`` returns the growth of all of them together (a
+    thing first seen after ``start()`` counts from zero).
+    """
+
+    def __init__(self, read: Callable[[], dict[int, float]], interval: float = 0.5) -> None:
+        self._read = read
+        self._interval = interval
+        self._first: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def _sample(self) -> None:
+        try:
+            current = self._read()
+        except Exception:  # a failed sample is skipped; the next one catches up
+            return
+        for key, value in current.items():
+            self._first.setdefault(key, 0.0)
+            self._last[key] = value
+
+    def start(self) -> Tracker:
+        self._first = dict(self._read())
+        self._last = dict(self._first)
+        self._thread = threading.Thread(target=self._run, name="bench-tracker", daemon=True)
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def stop(self) -> float:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._sample()
+        return sum(max(0.0, last - self._first.get(key, 0.0)) for key, last in self._last.items())
 
 
 def cpu_by_pid(pids: Iterable[int]) -> dict[int, float]:

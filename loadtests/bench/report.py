@@ -93,7 +93,8 @@ def markdown(summary: dict[str, Any]) -> str:
             for n, p in summary["phases"].items()
         ),
         "",
-        "Seconds the server's threads waited, runnable, for a CPU (other work on the machine): "
+        "Seconds the server's threads waited, runnable, for a CPU (summed over threads; "
+        "other work on the machine makes it grow): "
         + ", ".join(
             f"{n} {p.get('serverRunQueueWaitSeconds', 0.0):.1f}"
             for n, p in summary["phases"].items()

@@ -38,7 +38,7 @@ from loadtests.bench import checks, report
 from loadtests.bench import profile as profiling
 from loadtests.bench.locust_run import Load, LocustResult, run_locust
 from loadtests.bench.postgres import ScratchDatabase, scratch_database
-from loadtests.bench.procstat import cpu_by_pid
+from loadtests.bench.procstat import Tracker, cpu_by_pid
 from loadtests.bench.server import BenchServer
 from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
 
@@ -201,8 +201,8 @@ def _run_phase(
 ) -> dict[str, Any]:
     cpu_before = server.cpu_seconds()
     loop_before = server.main_thread_cpu_seconds()
-    wait_before = server.run_queue_wait_seconds()
-    db_before = cpu_by_pid(scratch.backend_pids()) if scratch else {}
+    waits = Tracker(server.run_queue_waits).start()
+    backends = Tracker(lambda: cpu_by_pid(scratch.backend_pids())).start() if scratch else None
     result = run_locust(
         name=phase.name,
         user_class=phase.user_class,
@@ -213,14 +213,13 @@ def _run_phase(
     )
     cpu = server.cpu_seconds() - cpu_before
     loop_cpu = server.main_thread_cpu_seconds() - loop_before
-    waited = server.run_queue_wait_seconds() - wait_before
+    waited = waits.stop()
     record = _phase_record(phase, load, result, cpu)
     record["serverEventLoopCpuSeconds"] = loop_cpu
     record["serverOtherThreadsCpuSeconds"] = cpu - loop_cpu
     record["serverRunQueueWaitSeconds"] = waited
-    if scratch is not None:
-        db_after = cpu_by_pid(scratch.backend_pids())
-        db_cpu = sum(after - db_before.get(pid, 0.0) for pid, after in db_after.items())
+    if backends is not None:
+        db_cpu = backends.stop()
         record["databaseCpuSeconds"] = db_cpu
         record["databaseCpuUsPerRequest"] = (
             db_cpu / result.requests * 1e6 if result.requests else None

@@ -24,7 +24,7 @@ from loadtests.bench.procstat import (
     tree,
     tree_cpu_seconds,
     tree_main_thread_cpu_seconds,
-    tree_run_queue_wait_seconds,
+    tree_run_queue_waits,
 )
 
 UNLIMITED_RATE = 1_000_000_000
@@ -156,9 +156,9 @@ class BenchServer:
         """CPU seconds of the processes' main threads (the event loops) so far."""
         return tree_main_thread_cpu_seconds(self.pid)
 
-    def run_queue_wait_seconds(self) -> float:
-        """Seconds the server's threads have waited for a CPU so far (other work on the box)."""
-        return tree_run_queue_wait_seconds(self.pid)
+    def run_queue_waits(self) -> dict[int, float]:
+        """Seconds each server thread has waited for a CPU so far (other work on the box)."""
+        return tree_run_queue_waits(self.pid)
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM (graceful), then SIGKILL after ``timeout``; safe to call twice."""

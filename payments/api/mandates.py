@@ -7,7 +7,7 @@ honoured, QC revoked, QD expired, or any payment code); so does an approval with
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -27,7 +27,7 @@ from sandbox.deps import CurrentCaller, State
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/upi/mandates", tags=["mandates"])
-Umn = Path(description="The mandate's UMN, as POST /v1/upi/mandates answered it.")
+Umn = Annotated[str, Path(description="The mandate's UMN, as POST /v1/upi/mandates answered it.")]
 
 
 def _replayed(response: Response, replayed: bool) -> None:
@@ -69,14 +69,14 @@ async def list_mandates(
 
 
 @router.get("/{umn}", response_model=MandateOut, responses=problems(*AUTHED, 404))
-async def get_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State) -> MandateOut:
+async def get_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
     """A mandate's current state (past its validUntil it reads EXPIRED)."""
     return MandateOut(**await mandate.get(state.db, world_of(caller, state), umn))
 
 
 @router.post("/{umn}/approve", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
 async def approve_mandate(
-    body: ApproveIn, umn: str = Umn, *, caller: CurrentCaller, state: State
+    body: ApproveIn, umn: Umn, caller: CurrentCaller, state: State
 ) -> MandateOut:
     """The payer approves with the UPI PIN -> ACTIVE. A wrong PIN answers 200 with ZM (Z6 on
     the third in a world day, AM when no PIN is set) and leaves it PENDING_APPROVAL."""
@@ -89,25 +89,25 @@ async def _change(umn: str, action: str, caller: CurrentCaller, state: State) ->
 
 
 @router.post("/{umn}/decline", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def decline_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State) -> MandateOut:
+async def decline_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
     """The payer declines a PENDING_APPROVAL mandate -> DECLINED."""
     return await _change(umn, "decline", caller, state)
 
 
 @router.post("/{umn}/pause", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def pause_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State) -> MandateOut:
+async def pause_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
     """ReqMandate UPDATE by the payer: ACTIVE -> PAUSED (executions answer QA)."""
     return await _change(umn, "pause", caller, state)
 
 
 @router.post("/{umn}/resume", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def resume_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State) -> MandateOut:
+async def resume_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
     """ReqMandate UPDATE by the payer: PAUSED -> ACTIVE."""
     return await _change(umn, "resume", caller, state)
 
 
 @router.post("/{umn}/revoke", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def revoke_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State) -> MandateOut:
+async def revoke_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
     """ReqMandate REVOKE by the payer: ACTIVE or PAUSED -> REVOKED, for good (executions: QC)."""
     return await _change(umn, "revoke", caller, state)
 
@@ -121,8 +121,7 @@ async def revoke_mandate(umn: str = Umn, *, caller: CurrentCaller, state: State)
 async def notify_mandate(
     body: NotifyIn,
     response: Response,
-    umn: str = Umn,
-    *,
+    umn: Umn,
     caller: CurrentCaller,
     state: State,
     idempotency_key: IdempotencyKey = None,
@@ -140,8 +139,7 @@ async def notify_mandate(
 async def execute_mandate(
     body: ExecuteIn,
     response: Response,
-    umn: str = Umn,
-    *,
+    umn: Umn,
     caller: CurrentCaller,
     state: State,
     idempotency_key: IdempotencyKey = None,

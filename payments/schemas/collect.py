@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from payments.models import COLLECT_EXPIRY_SECONDS
+from payments.models import (
+    COLLECT_EXPIRY_MAX_SECONDS,
+    COLLECT_EXPIRY_MIN_SECONDS,
+    COLLECT_EXPIRY_SECONDS,
+)
 from payments.schemas.pay import Amount
 from sandbox.kit.schema import InputModel
-
-MIN_EXPIRY_SECONDS = 60
-MAX_EXPIRY_SECONDS = 60 * 86_400  # PSPs allow from minutes up to 60 days
 
 PIN = Field(
     pattern=r"^[0-9]{4}([0-9]{2})?$",
@@ -53,8 +54,8 @@ class CollectIn(InputModel):
     )
     expires_in_seconds: int = Field(
         COLLECT_EXPIRY_SECONDS,
-        ge=MIN_EXPIRY_SECONDS,
-        le=MAX_EXPIRY_SECONDS,
+        ge=COLLECT_EXPIRY_MIN_SECONDS,
+        le=COLLECT_EXPIRY_MAX_SECONDS,
         description="World-time seconds the payer has to approve before U69 (60 s to 60 days).",
         examples=[COLLECT_EXPIRY_SECONDS],
     )

@@ -96,7 +96,8 @@ class ExecuteIn(InputModel):
     pin: str | None = Field(
         None,
         pattern=r"^[0-9]{4}([0-9]{2})?$",
-        description="The payer's UPI PIN: needed only above the AutoPay limit (India: 15000.00).",
+        description="The payer's UPI PIN: needed above the AutoPay limit (India: 15000.00), "
+        "ignored at or under it.",
         examples=["1234"],
     )
     txn_id: str | None = Field(

@@ -18,12 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField, InvalidState, TransactionNotFound
 from payments.models import (
     CODES,
+    COLLECT_EXPIRY_MAX_SECONDS,
+    COLLECT_EXPIRY_MIN_SECONDS,
     COLLECT_EXPIRY_SECONDS,
     MAGIC_PAYEES,
     MAGIC_PAYER_VPA_NO_ACCOUNT,
@@ -39,9 +40,6 @@ from payments.store import PaymentsStore
 from sandbox.partners.models import iso
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
-
-MIN_EXPIRY_SECONDS = 60
-MAX_EXPIRY_SECONDS = 60 * 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +73,12 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
         )
     expires = body.get("expiresInSeconds")
     expires = COLLECT_EXPIRY_SECONDS if expires is None else int(expires)
-    if not MIN_EXPIRY_SECONDS <= expires <= MAX_EXPIRY_SECONDS:
+    if not COLLECT_EXPIRY_MIN_SECONDS <= expires <= COLLECT_EXPIRY_MAX_SECONDS:
         raise InvalidPaymentField(
             "expiresInSeconds",
             "range",
-            f"must be {MIN_EXPIRY_SECONDS} to {MAX_EXPIRY_SECONDS} seconds; got {expires}",
+            f"must be {COLLECT_EXPIRY_MIN_SECONDS} to {COLLECT_EXPIRY_MAX_SECONDS} seconds; "
+            f"got {expires}",
             hint=f"Omit it for the usual {COLLECT_EXPIRY_SECONDS} s.",
         )
     return CollectCommand(
@@ -99,24 +98,14 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
 async def request(db: Database, world: World, cmd: CollectCommand) -> tuple[dict[str, Any], bool]:
     """Raise the collect request once; returns ``(answer, replayed)``."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
-        store = PaymentsStore(conn, world.id)
-        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
-
-        def effect() -> tuple[int, dict[str, Any]]:
-            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
-                idempotency.conflict("txnId")
-            return 200, _raise_request(conn, store, world, cmd)
-
-        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
-        return body, replayed
-
-    try:
-        return await db.write(unit)
-    except sa.exc.IntegrityError:
-        # A concurrent request with the same key or txnId committed first (PostgreSQL): run
-        # again, which now replays its answer or refuses a different body.
-        return await db.write(unit)
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=cmd.client_txn_id,
+        fingerprint=cmd.fingerprint,
+        effect=lambda store, conn: _raise_request(conn, store, world, cmd),
+    )
 
 
 def _raise_request(

@@ -8,11 +8,17 @@ world's life; a reset clears them with the rest of the world).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from payments.errors import IdempotencyConflict
+from payments.service.context import World
 from payments.store import PaymentsStore
+from sandbox.storage.database import Database
 
 
 def keys_for(idempotency_key: str | None, client_txn_id: str | None) -> list[str]:
@@ -53,3 +59,44 @@ def conflict(what: str) -> NoReturn:
         "to read its answer.",
         responseCode="U01",
     )
+
+
+class Raced(Exception):
+    """A client txnId appeared between the key check and the effect (a concurrent twin
+    committed first on PostgreSQL): run the unit again, which then replays or refuses."""
+
+
+async def write_once(
+    db: Database,
+    world: World,
+    *,
+    idempotency_key: str | None,
+    client_txn_id: str | None,
+    fingerprint: str,
+    effect: Callable[[PaymentsStore, Connection], dict[str, Any]],
+) -> tuple[dict[str, Any], bool]:
+    """Run ``effect`` once per key in one unit of work; returns ``(answer, replayed)``.
+
+    The keys are ``Idempotency-Key`` and the client's ``txnId``. A concurrent twin that commits
+    first makes this unit fail on the key's uniqueness (or see the txnId); it then runs again and
+    replays the twin's answer, or refuses a different body.
+    """
+    keys = keys_for(idempotency_key, client_txn_id)
+
+    def unit(conn: Connection, *, first_try: bool = True) -> tuple[dict[str, Any], bool]:
+        store = PaymentsStore(conn, world.id)
+
+        def run() -> tuple[int, dict[str, Any]]:
+            if client_txn_id and store.txn(client_txn_id) is not None:
+                if first_try:
+                    raise Raced
+                conflict("txnId")
+            return 200, effect(store, conn)
+
+        _, body, replayed = run_once(store, keys, fingerprint, world.now_us, run)
+        return body, replayed
+
+    try:
+        return await db.write(unit)
+    except (sa.exc.IntegrityError, Raced):
+        return await db.write(functools.partial(unit, first_try=False))

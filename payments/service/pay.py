@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField
@@ -72,27 +71,20 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
 async def pay(db: Database, world: World, cmd: PayCommand) -> tuple[dict[str, Any], bool]:
     """Run the payment once; returns ``(answer, replayed)``."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
-        store = PaymentsStore(conn, world.id)
-        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
+    def effect(store: PaymentsStore, conn: Connection) -> dict[str, Any]:
+        order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, cmd.pin_hash)
+        outcome = execute(store, world, order)
+        row = record(store, world, "PAY", order, outcome, note=cmd.note, ref_id=cmd.ref_id)
+        return announce(conn, world, row, outcome)
 
-        def effect() -> tuple[int, dict[str, Any]]:
-            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
-                idempotency.conflict("txnId")
-            order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, cmd.pin_hash)
-            outcome = execute(store, world, order)
-            row = record(store, world, "PAY", order, outcome, note=cmd.note, ref_id=cmd.ref_id)
-            return 200, announce(conn, world, row, outcome)
-
-        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
-        return body, replayed
-
-    try:
-        return await db.write(unit)
-    except sa.exc.IntegrityError:
-        # A concurrent request with the same key or txnId committed first (PostgreSQL): run
-        # again, which now replays its answer or refuses a different body.
-        return await db.write(unit)
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=cmd.client_txn_id,
+        fingerprint=cmd.fingerprint,
+        effect=effect,
+    )
 
 
 def record(

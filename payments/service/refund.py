@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import NotRefundable, TransactionNotFound
@@ -59,22 +58,14 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
 async def refund(db: Database, world: World, cmd: RefundCommand) -> tuple[dict[str, Any], bool]:
     """Refund once; returns ``(answer, replayed)``."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
-        store = PaymentsStore(conn, world.id)
-        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
-
-        def effect() -> tuple[int, dict[str, Any]]:
-            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
-                idempotency.conflict("txnId")
-            return 200, _refund(conn, store, world, cmd)
-
-        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
-        return body, replayed
-
-    try:
-        return await db.write(unit)
-    except sa.exc.IntegrityError:  # a concurrent retry with the same key committed first
-        return await db.write(unit)
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=cmd.client_txn_id,
+        fingerprint=cmd.fingerprint,
+        effect=lambda store, conn: _refund(conn, store, world, cmd),
+    )
 
 
 def _refund(

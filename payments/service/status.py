@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import TransactionNotFound
-from payments.models import MANDATE_LIVE, RET_CENTS, Status
+from payments.models import MANDATE_LIVE, RET_CENTS, Status, world_day
 from payments.service import ledger, mandate
 from payments.service.context import World
 from payments.service.views import txn_payload
@@ -98,35 +98,34 @@ def settle_deemed(store: PaymentsStore, world: World, row: Any) -> bool:
     """TCC (credit confirmed) or RET (returned) for a deemed payment whose time has come."""
     outcome = "RET" if row.amount % 100 == RET_CENTS else "TCC"
     status = Status.SUCCESS if outcome == "TCC" else Status.FAILURE
-    moved = store.conn.execute(
-        store.update(upi_transactions)
-        .where(upi_transactions.c.txn_id == row.txn_id, upi_transactions.c.status == "DEEMED")
-        .values(
-            status=status.value,
-            settlement=outcome,
-            response_code="00" if outcome == "TCC" else "RB",
-            updated_us=world.now_us,
-        )
-    ).rowcount
-    if not moved:
+    if not store.update_txn_from(
+        row.txn_id,
+        "DEEMED",
+        status=status.value,
+        settlement=outcome,
+        response_code="00" if outcome == "TCC" else "RB",
+        updated_us=world.now_us,
+    ):
         return False
     target = row.payee_account if outcome == "TCC" else row.payer_account
     ledger.release(store, row.txn_id, outcome, target, row.amount, world.now_us)
+    if outcome == "RET":  # returned like a reversal: the payer's limits and any refund reserve
+        store.add_debited(row.payer_account, world_day(row.created_us), -row.amount)
+        if row.type == "REFUND" and row.original_txn_id:
+            store.release_refund(row.original_txn_id, row.amount)
     settled = store.txn(row.txn_id)
     emit(store.conn, world.partner, "payment.settled", txn_payload(settled, world))
     return True
 
 
 def expire_collect(store: PaymentsStore, world: World, row: Any) -> bool:
-    moved = store.conn.execute(
-        store.update(upi_transactions)
-        .where(upi_transactions.c.txn_id == row.txn_id, upi_transactions.c.status == "PENDING")
-        .values(status="FAILURE", response_code="U69", updated_us=world.now_us)
-    ).rowcount
+    moved = store.update_txn_from(
+        row.txn_id, "PENDING", status="FAILURE", response_code="U69", updated_us=world.now_us
+    )
     if moved:
         expired = store.txn(row.txn_id)
         emit(store.conn, world.partner, "collect.expired", txn_payload(expired, world))
-    return bool(moved)
+    return moved
 
 
 async def sweep(db: Database, secret_key: str) -> int:

@@ -44,6 +44,7 @@ class Dispatcher:
         )
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="webhook-dispatcher")
@@ -53,15 +54,21 @@ class Dispatcher:
         self._wake.set()
 
     async def stop(self) -> None:
+        """Finish the round in progress (its database writes included), then stop."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping = True
+            self._wake.set()
+            try:
+                await asyncio.wait_for(asyncio.shield(self._task), timeout=30)
+            except TimeoutError:  # a stuck round: give up on it
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
             self._task = None
         await self.client.aclose()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             # cleared before the round, so a wake() during the round starts the next one at once
             self._wake.clear()
             try:
@@ -71,7 +78,7 @@ class Dispatcher:
             except Exception:
                 log.exception("webhook dispatch round failed")
                 sent = 0
-            if sent:
+            if sent or self._stopping:
                 continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)

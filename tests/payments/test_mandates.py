@@ -10,7 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from fastapi import FastAPI
 
+from payments.service.mandate_rules import period_of
+from payments.service.status import sweep
+from payments.store import PaymentsStore
 from tests.conftest import SignedUp
 from tests.harness.isolation import UNREACHABLE_WEBHOOK
 from tests.payments.conftest import balances, ledger_ok, pay
@@ -655,3 +660,49 @@ async def test_concurrent_retries_with_one_key_replay_one_answer(
     assert {a.json()["txnId"] for a in answers} == {answers[0].json()["txnId"]}
     assert {outcome(a) for a in answers} == {("SUCCESS", "00")}
     await ledger_ok(client, partner)
+
+
+# -- time-driven expiry and the rules ----------------------------------------------------------
+
+
+async def test_the_sweeper_expires_lapsed_mandates_once(
+    client: httpx.AsyncClient, partner: SignedUp, app: FastAPI
+) -> None:
+    await listen(client, partner)
+    pending = await created(client, partner, validUntil=await later(client, partner, 1))
+    paused = await active(client, partner, validUntil=await later(client, partner, 1))
+    assert (await act(client, partner, paused, "pause")).status_code == 200
+    lasting = await active(client, partner)
+    await advance(client, partner, 2 * DAY)
+    state = app.state.sandbox
+    await sweep(state.db, state.settings.secret_key)
+    assert await sweep(state.db, state.settings.secret_key) == 0  # nothing left to expire
+
+    def stored(conn: sa.Connection) -> dict[str, str]:
+        store = PaymentsStore(conn, partner.partner_id)
+        rows = {umn: store.mandate(umn) for umn in (pending, paused, lasting)}
+        return {umn: row.status for umn, row in rows.items() if row is not None}
+
+    assert await state.db.read(stored) == {
+        pending: "EXPIRED",
+        paused: "EXPIRED",
+        lasting: "ACTIVE",
+    }
+    assert (await events(client, partner)).count("mandate.expired") == 2
+
+
+def test_recurrence_periods() -> None:
+    start = 1_767_225_600_000_000  # 2026-01-01T00:00:00Z
+    hour = 3_600_000_000
+
+    def same(recurrence: str, a: int, b: int) -> bool:
+        return period_of(recurrence, start, a) == period_of(recurrence, start, b)
+
+    assert same("ONETIME", start, start + 400 * 24 * hour)
+    assert same("DAILY", start + hour, start + 23 * hour)
+    assert not same("DAILY", start + 23 * hour, start + 25 * hour)
+    assert same("WEEKLY", start, start + 7 * 24 * hour - 1)
+    assert not same("WEEKLY", start, start + 7 * 24 * hour)
+    assert same("MONTHLY", start, start + 30 * 24 * hour)  # January has 31 days
+    assert not same("MONTHLY", start, start + 31 * 24 * hour)
+    assert period_of("AS_PRESENTED", start, start) is None
