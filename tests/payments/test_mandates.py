@@ -1,5 +1,6 @@
 """UPI AutoPay mandates through the API: the whole lifecycle, the 24 h pre-debit notice, the
-AutoPay PIN limit, the QA / QB / QC / QD declines, the state machine and concurrent executions."""
+AutoPay PIN limit, the QA / QB / QC / QD declines, the state machine, concurrent executions,
+expiry by the sweeper, and the recurrence periods (``payments.service.mandate_rules``)."""
 
 from __future__ import annotations
 
