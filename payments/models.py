@@ -187,8 +187,13 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
 def new_txn_id() -> str:
-    """35 alphanumerics, prefixed SBX (the sandbox's PSP code)."""
-    return "SBX" + "".join(secrets.choice(_ALNUM) for _ in range(32))
+    """35 alphanumerics: SBX (the sandbox's PSP code) and 160 random bits in base 36."""
+    n = int.from_bytes(secrets.token_bytes(20), "big")
+    out = []
+    for _ in range(32):
+        n, digit = divmod(n, 36)
+        out.append(_ALNUM[digit])
+    return "SBX" + "".join(out)
 
 
 def new_rrn(world_now_us: int) -> str:

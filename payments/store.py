@@ -11,6 +11,7 @@ queued credits always equals the opening balance plus the account's entries.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,22 +19,75 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from payments.models import CLEARING, MANDATE_LIVE, MandateStatus
+from sandbox.storage import raw
+from sandbox.storage.raw import Raw
 from sandbox.storage.schema import (
     accounts,
-    banks,
     credit_queue,
-    daily_debits,
-    idempotency_keys,
     ledger_entries,
     mandate_notices,
     mandates,
     merchant_keys,
     pin_state,
-    residents,
     upi_transactions,
     vpas,
 )
 from sandbox.storage.scoped import WorldStore
+
+# -- the payment path's statements, as SQL text (see sandbox/storage/raw.py for why) ----------
+_PARTY = Raw("""
+    SELECT v.vpa, v.pin_hash, v.registered_us, v.is_merchant, v.merchant_category,
+           a.number, a.type, a.status, a.bank_code, a.ifsc, b.online, r.name
+    FROM vpas v
+    LEFT JOIN accounts a ON a.world_id = v.world_id AND a.number = v.account_number
+    LEFT JOIN banks b ON b.world_id = a.world_id AND b.code = a.bank_code
+    LEFT JOIN residents r ON r.world_id = a.world_id AND r.uid = a.resident_uid
+    WHERE v.world_id = :world_id AND v.vpa = :vpa
+""")
+_PIN_STATE = Raw(
+    "SELECT failures, locked_until_us FROM pin_state WHERE world_id = :world_id AND vpa = :vpa"
+)
+_LOCK_ACCOUNT = Raw(
+    "SELECT number FROM accounts WHERE world_id = :world_id AND number = :number FOR UPDATE"
+)
+_DEBIT = Raw("""
+    UPDATE accounts SET balance = balance - :amount
+    WHERE world_id = :world_id AND number = :number AND balance >= :amount
+""")
+_CREDIT = Raw("""
+    UPDATE accounts SET balance = balance + :amount
+    WHERE world_id = :world_id AND number = :number
+""")
+_QUEUE_CREDIT = Raw("""
+    INSERT INTO credit_queue (world_id, account_number, amount)
+    VALUES (:world_id, :number, :amount)
+""")
+_POST = Raw("""
+    INSERT INTO ledger_entries (world_id, posting_id, txn_id, leg, account, amount, created_us)
+    VALUES (:world_id, :posting_id, :txn_id, :leg, :account, :amount, :created_us)
+""")
+_DEBITED_ON = Raw("""
+    SELECT total FROM daily_debits
+    WHERE world_id = :world_id AND account_number = :number AND day = :day
+""")
+_ADD_DEBITED = Raw("""
+    INSERT INTO daily_debits (world_id, account_number, day, total)
+    VALUES (:world_id, :number, :day, :amount)
+    ON CONFLICT (world_id, account_number, day) DO UPDATE SET total = daily_debits.total + :amount
+""")
+_TXN_COLUMNS = tuple(c.name for c in upi_transactions.c)
+_ADD_TXN = Raw(  # column names from the schema, never from input
+    f"INSERT INTO upi_transactions ({', '.join(_TXN_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _TXN_COLUMNS)})"
+)
+_IDEMPOTENT = Raw("""
+    SELECT fingerprint, status_code, response FROM idempotency_keys
+    WHERE world_id = :world_id AND key = :key
+""")
+_REMEMBER = Raw("""
+    INSERT INTO idempotency_keys (world_id, key, fingerprint, status_code, response, created_us)
+    VALUES (:world_id, :key, :fingerprint, :status_code, :response, :created_us)
+""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +106,15 @@ class Party:
     merchant_category: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """The first answer stored under an idempotency key."""
+
+    fingerprint: str
+    status_code: int
+    response: dict[str, Any]
+
+
 class UnbalancedPosting(AssertionError):
     """A posting whose legs do not sum to zero: a bug, never a user error."""
 
@@ -59,43 +122,36 @@ class UnbalancedPosting(AssertionError):
 class PaymentsStore(WorldStore):
     # -- parties ---------------------------------------------------------------------------
     def party(self, vpa: str) -> Party | None:
-        v, a, b, r = vpas, accounts, banks, residents
-        row = self.conn.execute(
-            self.select(
-                v,
-                v.c.vpa,
-                v.c.pin_hash,
-                v.c.registered_us,
-                v.c.is_merchant,
-                v.c.merchant_category,
-                a.c.number,
-                a.c.type,
-                a.c.status,
-                a.c.bank_code,
-                a.c.ifsc,
-                b.c.online,
-                r.c.name,
-            )
-            .outerjoin(a, (a.c.world_id == v.c.world_id) & (a.c.number == v.c.account_number))
-            .outerjoin(b, (b.c.world_id == a.c.world_id) & (b.c.code == a.c.bank_code))
-            .outerjoin(r, (r.c.world_id == a.c.world_id) & (r.c.uid == a.c.resident_uid))
-            .where(v.c.vpa == vpa.lower())
-        ).first()
+        row = raw.fetchone(self.conn, _PARTY, {"world_id": self.world_id, "vpa": vpa.lower()})
         if row is None:
             return None
+        (
+            vpa_,
+            pin_hash_,
+            registered,
+            merchant,
+            mcc,
+            number,
+            type_,
+            status,
+            bank,
+            ifsc,
+            online,
+            name,
+        ) = row
         return Party(
-            vpa=row.vpa,
-            name=row.name or "",
-            account_number=row.number,
-            account_type=row.type,
-            account_status=row.status,
-            bank_code=row.bank_code,
-            bank_online=bool(row.online),
-            ifsc=row.ifsc,
-            pin_hash=row.pin_hash,
-            registered_us=row.registered_us,
-            is_merchant=row.is_merchant,
-            merchant_category=row.merchant_category,
+            vpa=vpa_,
+            name=name or "",
+            account_number=number,
+            account_type=type_,
+            account_status=status,
+            bank_code=bank,
+            bank_online=bool(online),
+            ifsc=ifsc,
+            pin_hash=pin_hash_,
+            registered_us=registered,
+            is_merchant=bool(merchant),
+            merchant_category=mcc,
         )
 
     def set_pin_hash(self, vpa: str, pin_hash: str) -> None:
@@ -103,12 +159,8 @@ class PaymentsStore(WorldStore):
 
     # -- PIN attempts ----------------------------------------------------------------------
     def pin_state(self, vpa: str) -> tuple[int, int | None]:
-        row = self.conn.execute(
-            self.select(pin_state, pin_state.c.failures, pin_state.c.locked_until_us).where(
-                pin_state.c.vpa == vpa
-            )
-        ).first()
-        return (0, None) if row is None else (row.failures, row.locked_until_us)
+        row = raw.fetchone(self.conn, _PIN_STATE, {"world_id": self.world_id, "vpa": vpa})
+        return (0, None) if row is None else (int(row[0]), row[1])
 
     def locked_pin_state(self, vpa: str) -> tuple[int, int | None]:
         """``pin_state`` read under its row lock (made first if missing), so that concurrent
@@ -147,11 +199,7 @@ class PaymentsStore(WorldStore):
         new-VPA cap bypassed). SQLite's single writer already runs them one at a time."""
         if self.conn.dialect.name == "sqlite":
             return
-        self.conn.execute(
-            self.select(accounts, accounts.c.number)
-            .where(accounts.c.number == account)
-            .with_for_update()
-        )
+        raw.fetchone(self.conn, _LOCK_ACCOUNT, {"world_id": self.world_id, "number": account})
 
     def debit(self, account: str, amount: int) -> bool:
         """Take ``amount`` from ``account`` unless that would overdraw it."""
@@ -162,22 +210,15 @@ class PaymentsStore(WorldStore):
         return False
 
     def _take(self, account: str, amount: int) -> bool:
-        result = self.conn.execute(
-            self.update(accounts)
-            .where(accounts.c.number == account, accounts.c.balance >= amount)
-            .values(balance=accounts.c.balance - amount)
-        )
-        return result.rowcount == 1
+        params = {"world_id": self.world_id, "number": account, "amount": amount}
+        return raw.execute(self.conn, _DEBIT, params) == 1
 
     def credit(self, account: str, amount: int) -> None:
+        params = {"world_id": self.world_id, "number": account, "amount": amount}
         if self.conn.dialect.name == "sqlite":
-            self.conn.execute(
-                self.update(accounts)
-                .where(accounts.c.number == account)
-                .values(balance=accounts.c.balance + amount)
-            )
+            raw.execute(self.conn, _CREDIT, params)
         else:  # append-only: no lock on the payee's row (hot merchants)
-            self.insert(credit_queue, {"account_number": account, "amount": amount})
+            raw.execute(self.conn, _QUEUE_CREDIT, params)
 
     def _roll_up(self, account: str) -> int:
         """Fold queued credits of ``account`` into its balance; returns the amount folded."""
@@ -214,10 +255,12 @@ class PaymentsStore(WorldStore):
         """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
         if sum(amount for _, amount in legs) != 0:
             raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
-        self.insert(
-            ledger_entries,
+        raw.executemany(
+            self.conn,
+            _POST,
             [
                 {
+                    "world_id": self.world_id,
                     "posting_id": posting_id,
                     "txn_id": txn_id,
                     "leg": leg,
@@ -231,25 +274,21 @@ class PaymentsStore(WorldStore):
 
     # -- daily limits ------------------------------------------------------------------------
     def debited_on(self, account: str, day: int) -> int:
-        total = self.conn.execute(
-            self.select(daily_debits, daily_debits.c.total).where(
-                daily_debits.c.account_number == account, daily_debits.c.day == day
-            )
-        ).scalar()
-        return int(total or 0)
+        row = raw.fetchone(
+            self.conn, _DEBITED_ON, {"world_id": self.world_id, "number": account, "day": day}
+        )
+        return 0 if row is None else int(row[0])
 
     def add_debited(self, account: str, day: int, amount: int) -> None:
-        updated = self.conn.execute(
-            self.update(daily_debits)
-            .where(daily_debits.c.account_number == account, daily_debits.c.day == day)
-            .values(total=daily_debits.c.total + amount)
-        )
-        if updated.rowcount == 0:
-            self.insert(daily_debits, {"account_number": account, "day": day, "total": amount})
+        params = {"world_id": self.world_id, "number": account, "day": day, "amount": amount}
+        raw.execute(self.conn, _ADD_DEBITED, params)
 
     # -- transactions ------------------------------------------------------------------------
     def add_txn(self, row: dict[str, Any]) -> None:
-        self.insert(upi_transactions, row)
+        params = {c: row.get(c) for c in _TXN_COLUMNS}
+        params["world_id"] = self.world_id
+        params["refunded"] = row.get("refunded", 0)
+        raw.execute(self.conn, _ADD_TXN, params)
 
     def txn(self, txn_id: str) -> Any | None:
         return self.conn.execute(
@@ -462,21 +501,25 @@ class PaymentsStore(WorldStore):
         )
 
     # -- idempotency -------------------------------------------------------------------------
-    def idempotent(self, key: str) -> Any | None:
-        return self.conn.execute(
-            self.select(idempotency_keys).where(idempotency_keys.c.key == key)
-        ).first()
+    def idempotent(self, key: str) -> Remembered | None:
+        row = raw.fetchone(self.conn, _IDEMPOTENT, {"world_id": self.world_id, "key": key})
+        if row is None:
+            return None
+        response = json.loads(row[2]) if isinstance(row[2], str) else row[2]
+        return Remembered(fingerprint=row[0], status_code=int(row[1]), response=response)
 
     def remember(
         self, key: str, fingerprint: str, status_code: int, response: dict[str, Any], now_us: int
     ) -> None:
-        self.insert(
-            idempotency_keys,
+        raw.execute(
+            self.conn,
+            _REMEMBER,
             {
+                "world_id": self.world_id,
                 "key": key,
                 "fingerprint": fingerprint,
                 "status_code": status_code,
-                "response": response,
+                "response": json.dumps(response, separators=(",", ":")),
                 "created_us": now_us,
             },
         )

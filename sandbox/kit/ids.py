@@ -9,4 +9,9 @@ _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 def new_id(prefix: str, length: int = 20) -> str:
     """``prefix_`` followed by ``length`` random base-36 characters (about 103 bits for 20)."""
-    return prefix + "_" + "".join(secrets.choice(_ALPHABET) for _ in range(length))
+    n = int.from_bytes(secrets.token_bytes(length), "big")  # 8 bits per char > log2(36)
+    chars = []
+    for _ in range(length):
+        n, digit = divmod(n, 36)
+        chars.append(_ALPHABET[digit])
+    return prefix + "_" + "".join(chars)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sandbox.partners.models import Partner
+from sandbox.storage import raw
+from sandbox.storage.raw import Raw
 from sandbox.storage.schema import api_keys, partners
 
 _PARTNER_COLUMNS = list(partners.c)
@@ -55,14 +58,21 @@ def insert_key(
     )
 
 
+_FIELDS = tuple(f.name for f in dataclasses.fields(Partner))
+_FIND_BY_KEY_HASH = Raw(
+    # on every request: SQL text on the cursor (see sandbox/storage/raw.py)
+    f"SELECT k.id, {', '.join('p.' + f for f in _FIELDS)} "  # noqa: S608 - names from code
+    "FROM api_keys k JOIN partners p ON p.id = k.partner_id "
+    "WHERE k.key_hash = :key_hash AND k.revoked_us IS NULL"
+)
+
+
 def find_by_key_hash(conn: Connection, key_hash: str) -> tuple[Partner, str] | None:
     """The partner owning an active key with this hash, and the key's id."""
-    row = conn.execute(
-        sa.select(api_keys.c.id.label("key_id"), *_PARTNER_COLUMNS)
-        .join(partners, partners.c.id == api_keys.c.partner_id)
-        .where(api_keys.c.key_hash == key_hash, api_keys.c.revoked_us.is_(None))
-    ).first()
-    return None if row is None else (_partner(row), row.key_id)
+    row = raw.fetchone(conn, _FIND_BY_KEY_HASH, {"key_hash": key_hash})
+    if row is None:
+        return None
+    return Partner(*row[1:]), row[0]
 
 
 def get_partner(conn: Connection, partner_id: str) -> Partner | None:

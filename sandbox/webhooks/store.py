@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sandbox.storage import raw
+from sandbox.storage.raw import Raw
 from sandbox.storage.schema import partners, webhook_attempts, webhook_deliveries, webhook_events
 from sandbox.storage.scoped import WorldStore
 
@@ -23,33 +26,45 @@ class DueDelivery:
     lease_until_us: int  # the claim's lease: only the holder may settle the delivery
 
 
+_ADD_EVENT = Raw("""
+    INSERT INTO webhook_events (world_id, id, type, payload, created_us, world_time_us)
+    VALUES (:world_id, :id, :type, :payload, :created_us, :world_time_us)
+""")
+_ADD_DELIVERY = Raw("""
+    INSERT INTO webhook_deliveries
+        (world_id, id, event_id, url, status, attempts, next_attempt_us, created_us, updated_us)
+    VALUES (:world_id, :id, :event_id, :url, 'pending', 0, :now_us, :now_us, :now_us)
+""")
+
+
 class WebhookStore(WorldStore):
     def add_event(
         self, *, event_id: str, type: str, payload: dict[str, Any], now_us: int, world_time_us: int
     ) -> None:
-        self.insert(
-            webhook_events,
+        # on every payment: SQL text on the cursor (see sandbox/storage/raw.py)
+        raw.execute(
+            self.conn,
+            _ADD_EVENT,
             {
+                "world_id": self.world_id,
                 "id": event_id,
                 "type": type,
-                "payload": payload,
+                "payload": json.dumps(payload, separators=(",", ":")),
                 "created_us": now_us,
                 "world_time_us": world_time_us,
             },
         )
 
     def add_delivery(self, *, delivery_id: str, event_id: str, url: str, now_us: int) -> None:
-        self.insert(
-            webhook_deliveries,
+        raw.execute(
+            self.conn,
+            _ADD_DELIVERY,
             {
+                "world_id": self.world_id,
                 "id": delivery_id,
                 "event_id": event_id,
                 "url": url,
-                "status": "pending",
-                "attempts": 0,
-                "next_attempt_us": now_us,
-                "created_us": now_us,
-                "updated_us": now_us,
+                "now_us": now_us,
             },
         )
 
