@@ -5,12 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import FastAPI
 
-from payments.api import router as payments_router
-from payments.api import sandbox_router as payments_sandbox_router
+from payments.api import routers as payments_routers
 from payments.service.status import sweep as payments_sweep
-from sandbox.deps import refuse_nul
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
@@ -82,7 +80,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
-        dependencies=[Depends(refuse_nul)],
     )
     app.state.sandbox = state
     problems.install(app)
@@ -90,8 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         partners_router,
         world_router,
         webhooks_router,
-        payments_router,
-        payments_sandbox_router,
+        *payments_routers,
         ops_router,
     ):
         app.include_router(router)

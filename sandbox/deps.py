@@ -10,7 +10,6 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from sandbox.errors import InvalidRequest
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
@@ -27,21 +26,6 @@ bearer = HTTPBearer(
 async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.sandbox
     return state
-
-
-async def refuse_nul(request: Request) -> None:
-    """A NUL character in a path or query value is refused with 422 before any route runs:
-    PostgreSQL text cannot hold one, so it would otherwise fail deep in a query as a 500."""
-    values = [(f"path.{k}", v) for k, v in request.path_params.items()]
-    values += [(f"query.{k}", v) for k, v in request.query_params.multi_items()]
-    for field, value in values:
-        if isinstance(value, str) and "\x00" in value:
-            raise InvalidRequest(
-                field,
-                "string_nul",
-                "must not contain NUL (\\u0000) characters",
-                hint="Remove the %00 from the URL.",
-            )
 
 
 async def get_caller(

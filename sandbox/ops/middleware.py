@@ -13,6 +13,7 @@ import re
 import time
 import uuid
 from typing import Any
+from urllib.parse import parse_qsl
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.exceptions import HTTPException
@@ -42,17 +43,18 @@ class Metrics:
         )
 
 
-def _too_large(request_id: str, limit: int) -> bytes:
-    return json.dumps(
-        {
-            "type": "/problems/payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"The request body is larger than {limit} bytes.",
-            "hint": "Send a smaller body; the limit is SANDBOX_MAX_BODY_BYTES.",
-            "requestId": request_id,
-        }
-    ).encode()
+def _nul_field(scope: Scope) -> str | None:
+    """The URL part holding a NUL character, if any: PostgreSQL text cannot hold one, so it is
+    refused here (a byte test per request) instead of failing deep in a query."""
+    query: bytes = scope.get("query_string", b"")
+    if b"%00" in query:
+        for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in value or "\x00" in key:
+                return f"query.{key.replace(chr(0), '')}"
+        return "query"
+    if "\x00" in scope["path"]:
+        return "path"
+    return None
 
 
 class RequestContext:
@@ -89,7 +91,34 @@ class RequestContext:
 
         try:
             if self._declared_too_large(scope):
-                await self._send_413(send_wrapper, request_id)
+                await self._send_problem(
+                    send_wrapper,
+                    413,
+                    slug="payload-too-large",
+                    title="Payload too large",
+                    detail=f"The request body is larger than {self.max_body} bytes.",
+                    hint="Send a smaller body; the limit is SANDBOX_MAX_BODY_BYTES.",
+                    request_id=request_id,
+                )
+                return
+            nul_field = _nul_field(scope)
+            if nul_field is not None:
+                await self._send_problem(
+                    send_wrapper,
+                    422,
+                    slug="invalid-request",
+                    title="Invalid request",
+                    detail=f"{nul_field}: must not contain NUL (\\u0000) characters",
+                    hint="Remove the %00 from the URL.",
+                    request_id=request_id,
+                    errors=[
+                        {
+                            "field": nul_field,
+                            "rule": "string_nul",
+                            "message": "must not contain NUL (\\u0000) characters",
+                        }
+                    ],
+                )
                 return
             await self.app(scope, self._limited(receive, request_id), send_wrapper)
         finally:
@@ -134,12 +163,34 @@ class RequestContext:
 
         return wrapped
 
-    async def _send_413(self, send: Send, request_id: str) -> None:
-        body = _too_large(request_id, self.max_body)
+    async def _send_problem(
+        self,
+        send: Send,
+        status: int,
+        *,
+        slug: str,
+        title: str,
+        detail: str,
+        hint: str,
+        request_id: str,
+        **extra: Any,
+    ) -> None:
+        """A problem+json answer sent before the app runs (same shape as the app's)."""
+        body = json.dumps(
+            {
+                "type": f"/problems/{slug}",
+                "title": title,
+                "status": status,
+                "detail": detail,
+                "hint": hint,
+                "requestId": request_id,
+                **extra,
+            }
+        ).encode()
         headers: list[Any] = [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
             (b"connection", b"close"),
         ]
-        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})

@@ -63,13 +63,16 @@ def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def _sqlite_engine(url: str, begin: str) -> Engine:
+def _sqlite_engine(url: str, begin: str | None) -> Engine:
+    """A SQLite engine; ``begin`` is the statement SQLAlchemy's begin() emits (None: the
+    caller begins on the driver connection itself, as the WAL reader does)."""
     engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
     event.listen(engine, "connect", _set_sqlite_pragmas)
+    if begin is not None:
 
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        conn.exec_driver_sql(begin)
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            conn.exec_driver_sql(begin)
 
     return engine
 
@@ -97,7 +100,7 @@ class Database:
         if self.is_sqlite:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             self.engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
-            self._read_engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN")
+            self._read_engine = _sqlite_engine(settings.sqlalchemy_url, None)
             self._read_conn: Connection | None = None
             self._read_lock = threading.Lock()
         else:
@@ -161,8 +164,18 @@ class Database:
             if self._read_conn is None:
                 self._read_conn = self._read_engine.connect()
             conn = self._read_conn
-            with conn.begin():
+            # one snapshot for the whole read: BEGIN on the driver connection (SQLAlchemy's
+            # begin() and its events cost more than the auth lookup it would wrap)
+            raw_conn = conn.connection.dbapi_connection
+            assert raw_conn is not None
+            raw_conn.execute("BEGIN")
+            try:
                 return fn(conn)
+            finally:
+                if conn.in_transaction():
+                    conn.rollback()  # SQLAlchemy's own bookkeeping; ends the snapshot too
+                if raw_conn.in_transaction:
+                    raw_conn.execute("ROLLBACK")
 
     # -- SQLite group commit -------------------------------------------------------------
     def _submit(self, pending: _Pending) -> None:
