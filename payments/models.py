@@ -173,6 +173,16 @@ def magic_table() -> list[Magic]:
         ("unknown VPA", "ZH", "a VPA that does not exist: ZH"),
     ]
     rows.extend(Magic("persona", v, c, d) for v, c, d in persona_rows)
+    action_rows = [
+        ("POST /v1/upi/collect", "01", "a collect request waits for the payer: PENDING 01"),
+        ("POST /v1/upi/collect/{txnId}/decline", "ZA", "the payer declines the collect: ZA"),
+        ("advance the clock past expiresAt", "U69", "an unanswered collect expires: U69"),
+        ("execute a paused mandate", "QA", "POST /v1/upi/mandates/{umn}/pause, then execute"),
+        ("execute one notice twice", "QB", "a notice (or period) already paid: QB"),
+        ("execute a revoked mandate", "QC", "POST /v1/upi/mandates/{umn}/revoke, then execute"),
+        ("execute after validUntil", "QD", "advance the clock past the mandate's validUntil"),
+    ]
+    rows.extend(Magic("action", v, c, d) for v, c, d in action_rows)
     return rows
 
 

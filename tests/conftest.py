@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,9 +124,8 @@ def engine_name(engine_info: EngineInfo) -> str:
 
 
 @pytest.fixture
-def make_settings(engine_info: EngineInfo, tmp_path: Path) -> Iterator[Any]:
+def make_settings(engine_info: EngineInfo, tmp_path: Path) -> Callable[..., Settings]:
     """``make_settings(**overrides)``: test settings on a fresh database of the chosen engine."""
-    made: list[Settings] = []
     url = fresh_database(engine_info, tmp_path / "data")
 
     def make(**overrides: Any) -> Settings:
@@ -142,9 +141,7 @@ def make_settings(engine_info: EngineInfo, tmp_path: Path) -> Iterator[Any]:
             "webhook_poll_seconds": 0.05,
         }
         values.update(overrides)
-        settings = Settings(**values)
-        made.append(settings)
-        return settings
+        return Settings(**values)
 
     return make
 

@@ -61,7 +61,8 @@ from payments.service.mandate_rules import (
 )
 from payments.service.pay import announce, record
 from payments.store import PaymentsStore
-from sandbox.errors import InvalidRequest, SandboxError
+from sandbox.errors import SandboxError
+from sandbox.kit.pagination import make_cursor, parse_cursor
 from sandbox.partners.models import iso
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
@@ -509,20 +510,6 @@ async def get(db: Database, world: World, umn: str) -> dict[str, Any]:
     return await db.read(unit)
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    if cursor is None:
-        return None
-    created, _, umn = cursor.partition(".")
-    if not created.isdigit() or len(created) > 19 or not umn or len(umn) > 40:
-        raise InvalidRequest(
-            "query.cursor",
-            "cursor",
-            "is not a cursor this API returned",
-            hint="Pass `nextCursor` from the previous page unchanged.",
-        )
-    return int(created), umn
-
-
 async def list_mandates(
     db: Database,
     world: World,
@@ -544,7 +531,7 @@ async def list_mandates(
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        nxt = f"{rows[-1].created_us}.{rows[-1].umn}" if more else None
+        nxt = make_cursor(rows[-1].created_us, rows[-1].umn) if more else None
         return [mandate_payload(r, world) for r in rows], nxt
 
     return await db.read(unit)

@@ -8,23 +8,20 @@ from a non-final state.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import TransactionNotFound
-from payments.models import MANDATE_LIVE, RET_CENTS, Status, world_day
+from payments.models import RET_CENTS, Status, world_day
 from payments.service import ledger, mandate
 from payments.service.context import World
 from payments.service.views import txn_payload
-from payments.store import PaymentsStore
-from sandbox.errors import InvalidRequest
+from payments.store import PaymentsStore, worlds_with_due_work
+from sandbox.kit.pagination import make_cursor, parse_cursor
 from sandbox.partners.models import real_now_us
 from sandbox.partners.store import get_partner
 from sandbox.storage.database import Database
-from sandbox.storage.schema import mandates, partners, upi_transactions
 from sandbox.webhooks.service import emit
 
 
@@ -41,26 +38,6 @@ async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
         return txn_payload(row, world)
 
     return await db.read(unit)
-
-
-_CURSOR_TIME = re.compile(r"[0-9]{1,18}")
-_CURSOR_TXN = re.compile(r"[A-Za-z0-9]{1,35}")
-
-
-def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
-    if cursor is None:
-        return None
-    created, _, txn_id = cursor.partition(".")
-    # ASCII digits only (str.isdigit() passes "²", which int() refuses: a 500) and at most 18
-    # of them (19 may overflow a BIGINT bind); a real cursor is microseconds since the epoch.
-    if not _CURSOR_TIME.fullmatch(created) or not _CURSOR_TXN.fullmatch(txn_id):
-        raise InvalidRequest(
-            "query.cursor",
-            "cursor",
-            "is not a cursor this API returned",
-            hint="Pass `nextCursor` from the previous page unchanged.",
-        )
-    return int(created), txn_id
 
 
 async def list_txns(
@@ -85,7 +62,7 @@ async def list_txns(
         )
         more = len(rows) > limit
         rows = rows[:limit]
-        nxt = f"{rows[-1].created_us}.{rows[-1].txn_id}" if more else None
+        nxt = make_cursor(rows[-1].created_us, rows[-1].txn_id) if more else None
         return [txn_payload(r, world) for r in rows], nxt
 
     return await db.read(unit)
@@ -131,34 +108,7 @@ def expire_collect(store: PaymentsStore, world: World, row: Any) -> bool:
 async def sweep(db: Database, secret_key: str) -> int:
     """Settle due deemed payments and expire due collects in every world; returns how many."""
     now = real_now_us()
-    t, p = upi_transactions, partners
-
-    def due(conn: Connection) -> list[str]:
-        world_now = now + p.c.clock_offset_us
-        rows = conn.execute(
-            sa.select(t.c.world_id)
-            .distinct()
-            .join(p, p.c.id == t.c.world_id)
-            .where(
-                sa.or_(
-                    sa.and_(t.c.status == "DEEMED", t.c.settle_at_us <= world_now),
-                    sa.and_(
-                        t.c.status == "PENDING", t.c.type == "COLLECT", t.c.expires_us <= world_now
-                    ),
-                )
-            )
-        )
-        found = {r[0] for r in rows}
-        m = mandates  # live AutoPay mandates past their validUntil expire
-        lapsed = conn.execute(
-            sa.select(m.c.world_id)
-            .distinct()
-            .join(p, p.c.id == m.c.world_id)
-            .where(m.c.status.in_(MANDATE_LIVE), m.c.valid_until_us < world_now)
-        )
-        return sorted(found | {r[0] for r in lapsed})
-
-    worlds = await db.read(due)
+    worlds = await db.read(lambda conn: worlds_with_due_work(conn, now))
     done = 0
     for world_id in worlds:
 

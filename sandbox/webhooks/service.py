@@ -6,20 +6,17 @@ announces commit together (transactional outbox); the dispatcher delivers it aft
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from sandbox.errors import InvalidRequest
 from sandbox.kit.ids import new_id
+from sandbox.kit.pagination import make_cursor, parse_cursor
 from sandbox.partners.models import Partner, iso, real_now_us
 from sandbox.storage.database import Database
 from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
 from sandbox.webhooks.store import WebhookStore
-
-_CURSOR = re.compile(r"([0-9]{1,18})\.(whd_[0-9a-z]{1,36})")
 
 
 def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, Any]) -> str:
@@ -55,7 +52,7 @@ async def list_deliveries(
     db: Database, partner: Partner, *, limit: int, cursor: str | None, status: str | None
 ) -> DeliveryPage:
     """A page of the partner's deliveries, newest first; ``cursor`` continues a listing."""
-    before = _parse_cursor(cursor) if cursor is not None else None
+    before = parse_cursor(cursor)
 
     def unit(conn: Connection) -> list[Any]:
         return WebhookStore(conn, partner.world_id).deliveries(
@@ -66,20 +63,7 @@ async def list_deliveries(
     if len(rows) <= limit:
         return DeliveryPage(rows, None)
     last = rows[limit - 1]
-    return DeliveryPage(rows[:limit], f"{last.created_us}.{last.id}")
-
-
-def _parse_cursor(cursor: str) -> tuple[int, str]:
-    """``<created_us>.<delivery id>`` of the last delivery of the previous page."""
-    match = _CURSOR.fullmatch(cursor)
-    if match is None:
-        raise InvalidRequest(
-            "query.cursor",
-            "cursor",
-            "is not a cursor this API returned",
-            hint="Pass `nextCursor` from the previous page unchanged.",
-        )
-    return int(match[1]), match[2]
+    return DeliveryPage(rows[:limit], make_cursor(last.created_us, last.id))
 
 
 async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:

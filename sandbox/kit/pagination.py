@@ -1,0 +1,34 @@
+"""Keyset pagination cursors: ``<created_us>.<id>`` of the last row of the previous page.
+
+Every list endpoint pages newest first by (creation time, id); the cursor names the last row
+seen, so pages stay stable while new rows arrive.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sandbox.errors import InvalidRequest
+
+# ASCII digits only (str.isdigit() passes "²", which int() refuses) and at most 18 of them (19
+# may overflow a BIGINT bind); ids are ASCII letters, digits and the few separators ids use.
+_CURSOR = re.compile(r"([0-9]{1,18})\.([A-Za-z0-9_@.\-]{1,64})")
+
+
+def make_cursor(created_us: int, row_id: str) -> str:
+    return f"{created_us}.{row_id}"
+
+
+def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+    """``(created_us, id)`` of a cursor this API returned; None for the first page."""
+    if cursor is None:
+        return None
+    match = _CURSOR.fullmatch(cursor)
+    if match is None:
+        raise InvalidRequest(
+            "query.cursor",
+            "cursor",
+            "is not a cursor this API returned",
+            hint="Pass `nextCursor` from the previous page unchanged.",
+        )
+    return int(match[1]), match[2]
