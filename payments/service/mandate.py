@@ -62,11 +62,12 @@ from payments.service.mandate_rules import (
 from payments.service.pay import announce, record
 from payments.store import PaymentsStore
 from sandbox.errors import SandboxError
-from sandbox.kit.pagination import make_cursor, parse_cursor
+from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
 from sandbox.partners.models import iso
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
 
+_CURSOR = cursor_pattern(r"[a-z0-9]{32}@sandbox")  # UMNs
 T = TypeVar("T")
 
 
@@ -519,7 +520,7 @@ async def list_mandates(
     vpa: str | None,
     status: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    before = parse_cursor(cursor)
+    before = parse_cursor(cursor, _CURSOR)
 
     def unit(conn: Connection) -> tuple[list[dict[str, Any]], str | None]:
         rows = PaymentsStore(conn, world.id).mandates(

@@ -18,11 +18,13 @@ from payments.service import ledger, mandate
 from payments.service.context import World
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore, worlds_with_due_work
-from sandbox.kit.pagination import make_cursor, parse_cursor
+from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
 from sandbox.partners.models import real_now_us
 from sandbox.partners.store import get_partner
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+
+_CURSOR = cursor_pattern(r"[A-Za-z0-9]{1,35}")  # txnIds
 
 
 async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
@@ -50,7 +52,7 @@ async def list_txns(
     status: str | None,
     type_: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    before = parse_cursor(cursor)
+    before = parse_cursor(cursor, _CURSOR)
 
     def unit(conn: Connection) -> tuple[list[dict[str, Any]], str | None]:
         rows = PaymentsStore(conn, world.id).txns(

@@ -11,19 +11,24 @@ import re
 from sandbox.errors import InvalidRequest
 
 # ASCII digits only (str.isdigit() passes "²", which int() refuses) and at most 18 of them (19
-# may overflow a BIGINT bind); ids are ASCII letters, digits and the few separators ids use.
-_CURSOR = re.compile(r"([0-9]{1,18})\.([A-Za-z0-9_@.\-]{1,64})")
+# may overflow a BIGINT bind).
+_TIME = r"([0-9]{1,18})"
 
 
 def make_cursor(created_us: int, row_id: str) -> str:
     return f"{created_us}.{row_id}"
 
 
-def parse_cursor(cursor: str | None) -> tuple[int, str] | None:
+def cursor_pattern(id_pattern: str) -> re.Pattern[str]:
+    """The cursors of a listing whose rows have ids matching ``id_pattern`` (a regex)."""
+    return re.compile(rf"{_TIME}\.({id_pattern})")
+
+
+def parse_cursor(cursor: str | None, pattern: re.Pattern[str]) -> tuple[int, str] | None:
     """``(created_us, id)`` of a cursor this API returned; None for the first page."""
     if cursor is None:
         return None
-    match = _CURSOR.fullmatch(cursor)
+    match = pattern.fullmatch(cursor)
     if match is None:
         raise InvalidRequest(
             "query.cursor",

@@ -12,11 +12,13 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from sandbox.kit.ids import new_id
-from sandbox.kit.pagination import make_cursor, parse_cursor
+from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
 from sandbox.partners.models import Partner, iso, real_now_us
 from sandbox.storage.database import Database
 from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
 from sandbox.webhooks.store import WebhookStore
+
+_CURSOR = cursor_pattern(r"whd_[0-9a-z]{1,36}")
 
 
 def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, Any]) -> str:
@@ -52,7 +54,7 @@ async def list_deliveries(
     db: Database, partner: Partner, *, limit: int, cursor: str | None, status: str | None
 ) -> DeliveryPage:
     """A page of the partner's deliveries, newest first; ``cursor`` continues a listing."""
-    before = parse_cursor(cursor)
+    before = parse_cursor(cursor, _CURSOR)
 
     def unit(conn: Connection) -> list[Any]:
         return WebhookStore(conn, partner.world_id).deliveries(
