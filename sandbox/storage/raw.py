@@ -6,8 +6,9 @@ payment path are therefore written once as SQL text (``:name`` parameters) and e
 connection's own DBAPI cursor, inside the unit of work's transaction and SAVEPOINT like any
 other statement. Everything else keeps SQLAlchemy Core.
 
-Tenant rule: every ``Raw`` statement over a world-owned table names ``world_id = :world_id``;
-``RawStore`` passes the store's world id in every call, so a caller cannot leave it out.
+Tenant rule: every ``Raw`` statement over a world-owned table names ``world_id = :world_id``,
+and the stores that run them (``PaymentsStore``, ``WebhookStore``) pass their own world id in
+every call, so a service cannot leave it out; the isolation suite checks the routes.
 """
 
 from __future__ import annotations
