@@ -114,3 +114,28 @@ def test_group_commit_batches_units(settings: Settings, engine_name: str) -> Non
         assert len(commits) < 200
     finally:
         db.close()
+
+
+async def test_the_checkpointer_copies_the_wal_into_the_database_file(
+    settings: Settings, engine_name: str
+) -> None:
+    """Commits land in the WAL; the checkpointer thread (not the writer, whose automatic
+    checkpoints are off) copies them into the main file within seconds."""
+    if engine_name != "sqlite":
+        pytest.skip("SQLite WAL")
+    db = Database(settings)
+    db.start()
+    try:
+        await db.write(_insert_bank("CKPT"))
+        path = (settings.data_dir / "sandbox.db").resolve()
+        deadline = asyncio.get_running_loop().time() + 5
+        found: list[tuple[str]] = []
+        while not found and asyncio.get_running_loop().time() < deadline:
+            # immutable=1 reads the main file alone, ignoring the WAL
+            main_only = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+            found = main_only.execute("SELECT code FROM banks WHERE code='CKPT'").fetchall()
+            main_only.close()
+            await asyncio.sleep(0.2)
+        assert found == [("CKPT",)]
+    finally:
+        db.close()
