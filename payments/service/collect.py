@@ -32,7 +32,7 @@ from payments.models import (
     new_txn_id,
 )
 from payments.service import idempotency, status
-from payments.service.context import World, check_txn_id, check_vpa
+from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, execute
 from payments.service.pay import announce, record
 from payments.service.views import txn_payload
@@ -62,15 +62,9 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
     """Validate everything that needs no database."""
     client_txn_id = body.get("txnId")
     txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
-    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
-    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
-    if payer_vpa == payee_vpa:
-        raise InvalidPaymentField(
-            "payer.vpa",
-            "differs_from_payee",
-            "payer and payee are the same VPA",
-            hint="Ask another VPA for the money; a collect needs two parties.",
-        )
+    payer_vpa, payee_vpa = two_parties(
+        body, hint="Ask another VPA for the money; a collect needs two parties."
+    )
     expires = body.get("expiresInSeconds")
     expires = COLLECT_EXPIRY_SECONDS if expires is None else int(expires)
     if not COLLECT_EXPIRY_MIN_SECONDS <= expires <= COLLECT_EXPIRY_MAX_SECONDS:

@@ -71,6 +71,17 @@ def check_vpa(vpa: str, field: str) -> str:
     return vpa.lower()
 
 
+def two_parties(body: dict[str, Any], *, hint: str) -> tuple[str, str]:
+    """``(payer VPA, payee VPA)`` of a request body: each well formed, and not the same one."""
+    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
+    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
+    if payer_vpa == payee_vpa:
+        raise InvalidPaymentField(
+            "payee.vpa", "differs_from_payer", "payer and payee are the same VPA", hint=hint
+        )
+    return payer_vpa, payee_vpa
+
+
 def check_txn_id(txn_id: str, field: str = "txnId") -> str:
     if not TXN_ID.match(txn_id):
         raise InvalidPaymentField(

@@ -39,7 +39,7 @@ from payments.models import (
     new_txn_id,
 )
 from payments.service import idempotency
-from payments.service.context import World, check_txn_id, check_vpa
+from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, check_pin
 from payments.service.decide import execute as decide_payment
 from payments.service.mandate_rules import (
@@ -109,15 +109,9 @@ class ExecuteCommand:
 
 
 def prepare_create(world: World, body: dict[str, Any], key: str | None) -> CreateCommand:
-    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
-    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
-    if payer_vpa == payee_vpa:
-        raise InvalidPaymentField(
-            "payee.vpa",
-            "differs_from_payer",
-            "payer and payee are the same VPA",
-            hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox.",
-        )
+    payer_vpa, payee_vpa = two_parties(
+        body, hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox."
+    )
     amount_limit = world.amount(body["amountLimit"], "amountLimit")
     if amount_limit > world.country.per_txn_limit:
         raise InvalidPaymentField(

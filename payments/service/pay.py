@@ -7,10 +7,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from payments.errors import InvalidPaymentField
 from payments.models import Status, new_rrn, new_txn_id
 from payments.service import idempotency
-from payments.service.context import World, check_txn_id, check_vpa
+from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, execute
 from payments.service.views import Row, txn_payload
 from payments.store import PaymentsStore
@@ -45,15 +44,9 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
     """Validate and precompute everything that needs no database (and all the crypto)."""
     client_txn_id = body.get("txnId")
     txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
-    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
-    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
-    if payer_vpa == payee_vpa:
-        raise InvalidPaymentField(
-            "payee.vpa",
-            "differs_from_payer",
-            "payer and payee are the same VPA",
-            hint="Pay another VPA; a persona's accounts each have their own VPA.",
-        )
+    payer_vpa, payee_vpa = two_parties(
+        body, hint="Pay another VPA; a persona's accounts each have their own VPA."
+    )
     return PayCommand(
         txn_id=txn_id,
         client_txn_id=client_txn_id,
