@@ -57,10 +57,12 @@ class _Pending:
 def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
     cur = dbapi_conn.cursor()
+    # busy_timeout first: switching a new file to WAL needs a moment of exclusive access, and
+    # another connection opening at the same time must wait for it, not fail
+    cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
 
@@ -206,22 +208,27 @@ class Database:
         """
         engine = _sqlite_engine(self.settings.sqlalchemy_url, None)
         try:
-            with engine.connect() as conn:
-                raw_conn = conn.connection.dbapi_connection
-                assert raw_conn is not None
-                while not self._stop_checkpoints.wait(CHECKPOINT_SECONDS):
-                    try:
+            while not self._stop_checkpoints.wait(CHECKPOINT_SECONDS):
+                try:
+                    with engine.connect() as conn:
+                        raw_conn = conn.connection.dbapi_connection
+                        assert raw_conn is not None
                         raw_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                    except Exception:  # busy or I/O: the next round tries again
-                        log.warning("WAL checkpoint failed", exc_info=True)
+                except Exception:  # busy or I/O: the next round tries again
+                    log.warning("WAL checkpoint failed", exc_info=True)
         finally:
             engine.dispose()
 
     def _write_loop(self) -> None:
-        conn = self.engine.connect()
-        raw_conn = conn.connection.dbapi_connection
-        assert raw_conn is not None
-        raw_conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
+        try:
+            conn = self.engine.connect()
+            raw_conn = conn.connection.dbapi_connection
+            assert raw_conn is not None
+            raw_conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
+        except Exception as exc:  # no writer: answer every unit with the reason, never hang
+            log.exception("the SQLite writer cannot open the database")
+            self._refuse_all(exc)
+            return
         try:
             while True:
                 first = self._queue.get()
@@ -243,6 +250,11 @@ class Database:
                     return
         finally:
             conn.close()
+
+    def _refuse_all(self, exc: Exception) -> None:
+        while (item := self._queue.get()) is not None:
+            item.error = exc
+            _deliver([item])
 
     def _commit_batch(self, conn: Connection, batch: list[_Pending]) -> None:
         try:

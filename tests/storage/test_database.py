@@ -139,3 +139,24 @@ async def test_the_checkpointer_copies_the_wal_into_the_database_file(
         assert found == [("CKPT",)]
     finally:
         db.close()
+
+
+def test_a_writer_that_cannot_open_the_database_answers_instead_of_hanging(
+    settings: Settings, engine_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer thread")
+    db = Database(settings)
+
+    def cannot_connect() -> sa.Connection:
+        raise sa.exc.OperationalError("connect", {}, Exception("disk is gone"))
+
+    monkeypatch.setattr(db.engine, "connect", cannot_connect)
+    db.start()
+    try:
+        with pytest.raises(sa.exc.OperationalError, match="disk is gone"):
+            db.write_sync(_insert_bank("NOPE"))
+        with pytest.raises(sa.exc.OperationalError):  # and every later unit too
+            db.write_sync(_insert_bank("NOPE"))
+    finally:
+        db.close()
