@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from loadtests.process import free_port
 from sandbox.app import create_app
 from sandbox.population.countries import COUNTRIES
 from sandbox.population.personas import PERSONAS
@@ -27,7 +28,7 @@ from sandbox.settings import DEV_SECRET_KEY, Settings
 from sandbox.storage import schema
 from sandbox.storage.database import make_engine
 from tests.conftest import client_for
-from tests.harness.server import free_port, sandbox_env
+from tests.harness.server import sandbox_env
 
 CLI_TIMEOUT = 60.0
 

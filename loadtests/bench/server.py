@@ -8,10 +8,7 @@ affinity).
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -26,16 +23,9 @@ from loadtests.bench.procstat import (
     tree_main_thread_cpu_seconds,
     tree_run_queue_waits,
 )
+from loadtests.process import ManagedProcess, free_port
 
 UNLIMITED_RATE = 1_000_000_000
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:
@@ -50,7 +40,7 @@ def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:
     return pin
 
 
-class BenchServer:
+class BenchServer(ManagedProcess):
     """``python -m sandbox serve`` on 127.0.0.1 with benchmark settings."""
 
     def __init__(
@@ -159,29 +149,3 @@ class BenchServer:
     def run_queue_waits(self) -> dict[int, float]:
         """Seconds each server thread has waited for a CPU so far (other work on the box)."""
         return tree_run_queue_waits(self.pid)
-
-    def stop(self, timeout: float = 15.0) -> int | None:
-        """SIGTERM (graceful), then SIGKILL after ``timeout``; safe to call twice."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        return self.proc.returncode
-
-    def _signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, sig)
-
-    def log_tail(self, lines: int = 30) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])

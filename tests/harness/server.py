@@ -9,10 +9,7 @@ goes to a log file whose tail is quoted when something fails.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,15 +18,8 @@ from types import TracebackType
 
 import httpx
 
+from loadtests.process import ManagedProcess, free_port
 from sandbox.settings import Settings
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now (the kernel's choice)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def sandbox_env(settings: Settings, **overrides: str) -> dict[str, str]:
@@ -45,7 +35,7 @@ def sandbox_env(settings: Settings, **overrides: str) -> dict[str, str]:
     return env
 
 
-class ServerProcess:
+class ServerProcess(ManagedProcess):
     """``python -m sandbox serve`` on ``127.0.0.1:<port>`` with the test's settings."""
 
     def __init__(self, settings: Settings, log_path: Path, *, port: int | None = None) -> None:
@@ -95,38 +85,6 @@ class ServerProcess:
         raise AssertionError(
             f"server not ready after {timeout} s (last: {last}):\n{self.log_tail()}"
         )
-
-    def kill(self) -> int:
-        """SIGKILL the server (no shutdown handlers run) and return its exit status."""
-        assert self.proc is not None, "not started"
-        self._signal(signal.SIGKILL)
-        return self.proc.wait(timeout=10)
-
-    def stop(self, timeout: float = 10.0) -> int | None:
-        """SIGTERM (graceful shutdown), then SIGKILL after ``timeout``; safe to call twice."""
-        if self.proc is None:
-            return None
-        if self.proc.poll() is None:
-            self._signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                self._signal(signal.SIGKILL)
-                self.proc.wait(timeout=10)
-        return self.proc.returncode
-
-    def _signal(self, sig: signal.Signals) -> None:
-        assert self.proc is not None
-        if self.proc.poll() is None:
-            with contextlib.suppress(ProcessLookupError):  # it exited just now
-                os.killpg(self.proc.pid, sig)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
 
     def __enter__(self) -> ServerProcess:
         return self.start()
