@@ -11,7 +11,7 @@ A payment the switch *processed* is never an error: it answers 200 with a ``resp
     │   ├── TransactionNotFound     no transaction with this id in the caller's world (U04)
     │   └── MandateNotFound
     └── Conflict (409)
-        ├── IdempotencyConflict     same Idempotency-Key or txnId, different body (U01)
+        ├── IdempotencyConflict     (sandbox.errors) a key reused for another request (U01)
         ├── NotRefundable           the original is not a successful payment, or fully refunded
         └── InvalidState            the transaction or mandate is not in a state for this action
 """
@@ -43,11 +43,6 @@ class TransactionNotFound(NotFound):
 class MandateNotFound(NotFound):
     slug = "mandate-not-found"
     title = "Mandate not found"
-
-
-class IdempotencyConflict(Conflict):
-    slug = "idempotency-conflict"
-    title = "Idempotency key reused with a different request"
 
 
 class NotRefundable(Conflict):

@@ -1,4 +1,4 @@
-"""All SQL of payments: parties, the ledger, transactions, limits, PIN state, idempotency.
+"""All SQL of payments: parties, the ledger, transactions, limits, PIN state, mandates, keys.
 
 Balances: ``accounts.balance`` is the applied balance; debits apply at once with a conditional
 update (``balance >= amount``), so no account is ever overdrawn. On PostgreSQL credits are
@@ -11,7 +11,6 @@ queued credits always equals the opening balance plus the account's entries.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,14 +81,6 @@ _ADD_TXN = Raw(  # column names from the schema, never from input
     f"INSERT INTO upi_transactions ({', '.join(_TXN_COLUMNS)}) "  # noqa: S608
     f"VALUES ({', '.join(':' + c for c in _TXN_COLUMNS)})"
 )
-_IDEMPOTENT = Raw("""
-    SELECT fingerprint, status_code, response FROM idempotency_keys
-    WHERE world_id = :world_id AND key = :key
-""")
-_REMEMBER = Raw("""
-    INSERT INTO idempotency_keys (world_id, key, fingerprint, status_code, response, created_us)
-    VALUES (:world_id, :key, :fingerprint, :status_code, :response, :created_us)
-""")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,15 +97,6 @@ class Party:
     registered_us: int
     is_merchant: bool
     merchant_category: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Remembered:
-    """The first answer stored under an idempotency key."""
-
-    fingerprint: str
-    status_code: int
-    response: dict[str, Any]
 
 
 class UnbalancedPosting(AssertionError):
@@ -498,30 +480,6 @@ class PaymentsStore(WorldStore):
                 "kid": kid,
                 "private_key": private_pem,
                 "public_key": public_pem,
-                "created_us": now_us,
-            },
-        )
-
-    # -- idempotency -------------------------------------------------------------------------
-    def idempotent(self, key: str) -> Remembered | None:
-        row = raw.fetchone(self.conn, _IDEMPOTENT, {"world_id": self.world_id, "key": key})
-        if row is None:
-            return None
-        response = json.loads(row[2]) if isinstance(row[2], str) else row[2]
-        return Remembered(fingerprint=row[0], status_code=int(row[1]), response=response)
-
-    def remember(
-        self, key: str, fingerprint: str, status_code: int, response: dict[str, Any], now_us: int
-    ) -> None:
-        raw.execute(
-            self.conn,
-            _REMEMBER,
-            {
-                "world_id": self.world_id,
-                "key": key,
-                "fingerprint": fingerprint,
-                "status_code": status_code,
-                "response": json.dumps(response, separators=(",", ":")),
                 "created_us": now_us,
             },
         )

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from payments.api import routers as payments_routers
 from payments.service.status import sweep as payments_sweep
+from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
@@ -33,7 +34,8 @@ Every error is RFC 9457 `application/problem+json` with a `hint` on how to fix t
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+    """The app; ``clock`` is the real-time source of every world (tests pass a ManualClock)."""
     settings = settings or Settings()
     db = Database(settings)
     metrics = Metrics()
@@ -45,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         signup_limiter=RateLimiter(
             settings.signup_rate_limit_per_minute / 60, settings.signup_rate_limit_per_minute
         ),
+        clock=clock,
     )
 
     jobs: list[Periodic] = []
@@ -53,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Periodic(
                 "payments-sweeper",
                 settings.sweep_seconds,
-                lambda: payments_sweep(db, settings.secret_key),
+                lambda: payments_sweep(db, settings.secret_key, clock),
             )
         )
 
@@ -61,7 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.start()
         if settings.dispatch_webhooks:
-            state.dispatcher = Dispatcher(db, settings)
+            state.dispatcher = Dispatcher(db, settings, clock=clock)
             state.dispatcher.start()
         for job in jobs:
             job.start()

@@ -216,12 +216,13 @@ def reset(partner_id: str, database_url: str | None) -> None:
     import anyio
 
     from sandbox.world import service
+    from sandbox.world.context import WorldContext
 
     settings = _settings(database_url)
     db = _database(settings)
     try:
-        partner = _load_partner(db, partner_id)
-        anyio.run(service.reset, db, settings, partner)
+        world = WorldContext.of(_load_partner(db, partner_id), settings.secret_key)
+        anyio.run(service.reset, db, settings, world)
     finally:
         db.close()
     click.echo(f"world of {partner_id} reset")
@@ -237,6 +238,7 @@ def seed(
 ) -> None:
     """Build a large world (personas plus N generated residents), with a progress bar."""
     from sandbox.errors import SandboxError
+    from sandbox.kit.clock import SYSTEM_CLOCK
     from sandbox.partners import service as partners
     from sandbox.world import service
 
@@ -268,7 +270,12 @@ def seed(
                 last = min(done, residents)
 
             total = service.seed_large(
-                db, settings, partner, residents=residents, progress=progress
+                db,
+                settings,
+                partner,
+                residents=residents,
+                now_us=SYSTEM_CLOCK.now_us(),
+                progress=progress,
             )
     finally:
         db.close()

@@ -1,4 +1,5 @@
-"""FastAPI dependencies shared by every router: the app state and the authenticated caller.
+"""FastAPI dependencies shared by every router: the app state, the authenticated caller and
+the caller's world.
 
 All are ``async def``: a sync dependency costs a thread-pool hop per request.
 """
@@ -15,6 +16,7 @@ from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
 from sandbox.partners.models import Caller
 from sandbox.state import AppState
+from sandbox.world.context import WorldContext
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -46,5 +48,14 @@ async def get_caller(
     return caller
 
 
+async def get_world(
+    request: Request, caller: Annotated[Caller, Depends(get_caller)]
+) -> WorldContext:
+    """The caller's world, with its time read once from the app's clock."""
+    state: AppState = request.app.state.sandbox
+    return WorldContext.of(caller.partner, state.settings.secret_key, state.clock)
+
+
 State = Annotated[AppState, Depends(get_state)]
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+CurrentWorld = Annotated[WorldContext, Depends(get_world)]

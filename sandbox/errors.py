@@ -6,6 +6,7 @@
     ├── Forbidden (403)             e.g. self-signup closed, admin token needed
     ├── NotFound (404)              never 403 for another partner's object: ids must not leak
     ├── Conflict (409)
+    │   └── IdempotencyConflict     a client key (Idempotency-Key, txnId...) reused elsewhere
     ├── PayloadTooLarge (413)
     ├── InvalidRequest (422)        a rule on a field failed (names the field and the rule)
     └── RateLimited (429)           carries retry_after seconds
@@ -60,6 +61,11 @@ class Conflict(SandboxError):
     status = 409
     slug = "conflict"
     title = "Conflict"
+
+
+class IdempotencyConflict(Conflict):
+    slug = "idempotency-conflict"
+    title = "Idempotency key reused with a different request"
 
 
 class PayloadTooLarge(SandboxError):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.settings import Settings
@@ -19,3 +20,4 @@ class AppState:
     limiter: RateLimiter
     signup_limiter: RateLimiter
     dispatcher: Dispatcher | None = None
+    clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from payments.api.common import IdempotencyKey, world_of
+from payments.api.common import IdempotencyKey
 from payments.schemas.collect import ApproveIn, CollectIn
 from payments.schemas.pay import TxnOut
 from payments.service import collect
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/upi/collect", tags=["payments"])
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/upi/collect", tags=["payments"])
 @router.post("", response_model=TxnOut, responses=problems(*AUTHED, 409))
 async def request_collect(
     body: CollectIn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -32,7 +32,6 @@ async def request_collect(
     the UPI PIN or declines it, or it expires with U69 (480 s of world time by default;
     advance the clock to see it). An unknown payer VPA gives a FAILURE ZH transaction.
     """
-    world = world_of(caller, state)
     command = collect.prepare(world, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await collect.request(state.db, world, command)
     if replayed:
@@ -42,20 +41,20 @@ async def request_collect(
 
 @router.post("/{txn_id}/approve", response_model=TxnOut, responses=problems(*AUTHED, 404, 409))
 async def approve_collect(
-    txn_id: str, body: ApproveIn, caller: CurrentCaller, state: State
+    txn_id: str, body: ApproveIn, world: CurrentWorld, state: State
 ) -> TxnOut:
     """The payer approves a pending collect with the UPI PIN: it is paid like a PAY.
 
     The same checks and codes as POST /v1/upi/pay (Z9, ZM, Z6, YE...) end the collect; an
     expired one answers FAILURE U69; one that already ended answers 409 `invalid-state`.
     """
-    return TxnOut(**await collect.approve(state.db, world_of(caller, state), txn_id, body.pin))
+    return TxnOut(**await collect.approve(state.db, world, txn_id, body.pin))
 
 
 @router.post("/{txn_id}/decline", response_model=TxnOut, responses=problems(*AUTHED, 404, 409))
-async def decline_collect(txn_id: str, caller: CurrentCaller, state: State) -> TxnOut:
+async def decline_collect(txn_id: str, world: CurrentWorld, state: State) -> TxnOut:
     """The payer declines a pending collect: FAILURE ZA, nothing moves.
 
     An expired one answers FAILURE U69; one that already ended answers 409 `invalid-state`.
     """
-    return TxnOut(**await collect.decline(state.db, world_of(caller, state), txn_id))
+    return TxnOut(**await collect.decline(state.db, world, txn_id))

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 
-from payments.api.common import IdempotencyKey, world_of
+from payments.api.common import IdempotencyKey
 from payments.schemas.mandate import (
     ApproveIn,
     ExecuteIn,
@@ -23,7 +23,7 @@ from payments.schemas.mandate import (
 )
 from payments.schemas.pay import TxnOut
 from payments.service import mandate
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/upi/mandates", tags=["mandates"])
@@ -38,13 +38,12 @@ def _replayed(response: Response, replayed: bool) -> None:
 @router.post("", status_code=201, response_model=MandateOut, responses=problems(*AUTHED, 409))
 async def create_mandate(
     body: MandateIn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> MandateOut:
     """ReqMandate CREATE by the payee (merchant): PENDING_APPROVAL until the payer approves."""
-    world = world_of(caller, state)
     command = mandate.prepare_create(world, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await mandate.create(state.db, world, command)
     _replayed(response, replayed)
@@ -53,7 +52,7 @@ async def create_mandate(
 
 @router.get("", response_model=MandateList, responses=problems(*AUTHED))
 async def list_mandates(
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, max_length=80, description="`nextCursor` of the last page."),
@@ -63,53 +62,52 @@ async def list_mandates(
 ) -> MandateList:
     """Your world's mandates, newest first."""
     rows, nxt = await mandate.list_mandates(
-        state.db, world_of(caller, state), limit=limit, cursor=cursor, vpa=vpa, status=status
+        state.db, world, limit=limit, cursor=cursor, vpa=vpa, status=status
     )
     return MandateList(mandates=[MandateOut(**r) for r in rows], next_cursor=nxt)
 
 
 @router.get("/{umn}", response_model=MandateOut, responses=problems(*AUTHED, 404))
-async def get_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
+async def get_mandate(umn: Umn, world: CurrentWorld, state: State) -> MandateOut:
     """A mandate's current state (past its validUntil it reads EXPIRED)."""
-    return MandateOut(**await mandate.get(state.db, world_of(caller, state), umn))
+    return MandateOut(**await mandate.get(state.db, world, umn))
 
 
 @router.post("/{umn}/approve", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
 async def approve_mandate(
-    body: ApproveIn, umn: Umn, caller: CurrentCaller, state: State
+    body: ApproveIn, umn: Umn, world: CurrentWorld, state: State
 ) -> MandateOut:
     """The payer approves with the UPI PIN -> ACTIVE. A wrong PIN answers 200 with ZM (Z6 on
     the third in a world day, AM when no PIN is set) and leaves it PENDING_APPROVAL."""
-    world = world_of(caller, state)
     return MandateOut(**await mandate.approve(state.db, world, umn, body.pin))
 
 
-async def _change(umn: str, action: str, caller: CurrentCaller, state: State) -> MandateOut:
-    return MandateOut(**await mandate.change(state.db, world_of(caller, state), umn, action))
+async def _change(umn: str, action: str, world: CurrentWorld, state: State) -> MandateOut:
+    return MandateOut(**await mandate.change(state.db, world, umn, action))
 
 
 @router.post("/{umn}/decline", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def decline_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
+async def decline_mandate(umn: Umn, world: CurrentWorld, state: State) -> MandateOut:
     """The payer declines a PENDING_APPROVAL mandate -> DECLINED."""
-    return await _change(umn, "decline", caller, state)
+    return await _change(umn, "decline", world, state)
 
 
 @router.post("/{umn}/pause", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def pause_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
+async def pause_mandate(umn: Umn, world: CurrentWorld, state: State) -> MandateOut:
     """ReqMandate UPDATE by the payer: ACTIVE -> PAUSED (executions answer QA)."""
-    return await _change(umn, "pause", caller, state)
+    return await _change(umn, "pause", world, state)
 
 
 @router.post("/{umn}/resume", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def resume_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
+async def resume_mandate(umn: Umn, world: CurrentWorld, state: State) -> MandateOut:
     """ReqMandate UPDATE by the payer: PAUSED -> ACTIVE."""
-    return await _change(umn, "resume", caller, state)
+    return await _change(umn, "resume", world, state)
 
 
 @router.post("/{umn}/revoke", response_model=MandateOut, responses=problems(*AUTHED, 404, 409))
-async def revoke_mandate(umn: Umn, caller: CurrentCaller, state: State) -> MandateOut:
+async def revoke_mandate(umn: Umn, world: CurrentWorld, state: State) -> MandateOut:
     """ReqMandate REVOKE by the payer: ACTIVE or PAUSED -> REVOKED, for good (executions: QC)."""
-    return await _change(umn, "revoke", caller, state)
+    return await _change(umn, "revoke", world, state)
 
 
 @router.post(
@@ -122,13 +120,12 @@ async def notify_mandate(
     body: NotifyIn,
     response: Response,
     umn: Umn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     idempotency_key: IdempotencyKey = None,
 ) -> NoticeOut:
     """Pre-debit notification to the payer: the debit may follow 24 h of world time later (or
     at `executeAt`, if later), for at most the mandate's amountLimit."""
-    world = world_of(caller, state)
     command = mandate.prepare_notify(world, umn, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await mandate.notify(state.db, world, command)
     _replayed(response, replayed)
@@ -140,7 +137,7 @@ async def execute_mandate(
     body: ExecuteIn,
     response: Response,
     umn: Umn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     idempotency_key: IdempotencyKey = None,
 ) -> TxnOut:
@@ -148,7 +145,6 @@ async def execute_mandate(
     code: QA paused, QB already honoured, QC revoked, QD expired, or any payment code. Before
     the notice's `executeAfter`: 409 naming that time; above the AutoPay limit without `pin`:
     422."""
-    world = world_of(caller, state)
     command = await mandate.prepare_execute(
         state.db, world, umn, body.model_dump(by_alias=True), idempotency_key
     )

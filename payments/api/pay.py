@@ -11,7 +11,7 @@ from typing import Literal
 from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
-from payments.api.common import IdempotencyKey, world_of
+from payments.api.common import IdempotencyKey
 from payments.models import CODES, magic_table
 from payments.schemas.pay import (
     LedgerCheckOut,
@@ -24,24 +24,23 @@ from payments.schemas.pay import (
     ValidateOut,
 )
 from payments.service import ledger_check, pay, status, vpa
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
-from sandbox.population.countries import get_country
 
 router = APIRouter(prefix="/v1/upi", tags=["payments"])
 sandbox_router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
 
 @router.post("/vpa/validate", response_model=ValidateOut, responses=problems(*AUTHED))
-async def validate_vpa(body: ValidateIn, caller: CurrentCaller, state: State) -> ValidateOut:
+async def validate_vpa(body: ValidateIn, world: CurrentWorld, state: State) -> ValidateOut:
     """ReqValAdd: who is behind a VPA (ZH when nobody is)."""
-    return ValidateOut(**await vpa.validate(state.db, world_of(caller, state), body.vpa))
+    return ValidateOut(**await vpa.validate(state.db, world, body.vpa))
 
 
 @router.post("/pay", response_model=TxnOut, responses=problems(*AUTHED, 409))
 async def pay_(
     body: PayIn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
@@ -49,7 +48,6 @@ async def pay_(
 
     Declines answer 200 with the NPCI-style `responseCode` (see GET /v1/sandbox/magic).
     """
-    world = world_of(caller, state)
     command = pay.prepare(world, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await pay.pay(state.db, world, command)
     # the answer is already in its wire form (txn_payload, the shape of TxnOut): sent as is,
@@ -59,14 +57,14 @@ async def pay_(
 
 
 @router.get("/transactions/{txn_id}", response_model=TxnOut, responses=problems(*AUTHED, 404))
-async def get_transaction(txn_id: str, caller: CurrentCaller, state: State) -> TxnOut:
+async def get_transaction(txn_id: str, world: CurrentWorld, state: State) -> TxnOut:
     """ReqChkTxn: the current state of a transaction (a final state never changes)."""
-    return TxnOut(**await status.get(state.db, world_of(caller, state), txn_id))
+    return TxnOut(**await status.get(state.db, world, txn_id))
 
 
 @router.get("/transactions", response_model=TxnList, responses=problems(*AUTHED))
 async def list_transactions(
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     limit: int = Query(20, ge=1, le=100),
     cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
@@ -79,7 +77,7 @@ async def list_transactions(
     """Your world's transactions, newest first."""
     rows, nxt = await status.list_txns(
         state.db,
-        world_of(caller, state),
+        world,
         limit=limit,
         cursor=cursor,
         vpa=vpa_,
@@ -102,14 +100,13 @@ async def magic() -> MagicList:
 
 
 @sandbox_router.get("/ledger/check", response_model=LedgerCheckOut, responses=problems(*AUTHED))
-async def check_ledger(caller: CurrentCaller, state: State) -> LedgerCheckOut:
+async def check_ledger(world: CurrentWorld, state: State) -> LedgerCheckOut:
     """Proof that your world's money is conserved and every debit has its credit or reversal."""
-    world = world_of(caller, state)
     result = await ledger_check.check(state.db, world)
     money = world.money
     return LedgerCheckOut(
         balanced=result.balanced,
-        currency=get_country(caller.partner.country).currency,
+        currency=world.country.currency,
         seeded_total=money(result.seeded_total),
         external_inflows=money(result.external_inflows),
         accounts_total=money(result.accounts_total),

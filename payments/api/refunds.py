@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from payments.api.common import IdempotencyKey, world_of
+from payments.api.common import IdempotencyKey
 from payments.schemas.pay import TxnOut
 from payments.schemas.refund import RefundIn
 from payments.service import refund
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/upi", tags=["payments"])
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/upi", tags=["payments"])
 @router.post("/refunds", response_model=TxnOut, responses=problems(*AUTHED, 404, 409))
 async def refund_payment(
     body: RefundIn,
-    caller: CurrentCaller,
+    world: CurrentWorld,
     state: State,
     response: Response,
     idempotency_key: IdempotencyKey = None,
@@ -30,7 +30,6 @@ async def refund_payment(
     `not-refundable` and nothing moves. The example refunds the payment made with txnId
     `SBXREFUNDEXAMPLE0000000000000000001`: pay with that txnId first.
     """
-    world = world_of(caller, state)
     command = refund.prepare(world, body.model_dump(by_alias=True), idempotency_key)
     answer, replayed = await refund.refund(state.db, world, command)
     if replayed:

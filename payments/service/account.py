@@ -20,10 +20,11 @@ from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField
 from payments.models import CODES, MAGIC_PAYER_VPA_NO_ACCOUNT, PIN_SET_OTP
-from payments.service.context import World, check_vpa
 from payments.service.decide import check_pin
+from payments.service.validate import check_vpa
 from payments.store import Party, PaymentsStore
 from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
 
 
 def _answer(vpa: str, code: str, detail: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -56,7 +57,7 @@ def _reach(store: PaymentsStore, vpa: str) -> Party | tuple[str, str]:
 # -- ReqBalEnq -----------------------------------------------------------------------------------
 
 
-async def balance(db: Database, world: World, vpa: str, pin: str) -> dict[str, Any]:
+async def balance(db: Database, world: WorldContext, vpa: str, pin: str) -> dict[str, Any]:
     """The balance behind ``vpa`` (queued credits included), after the PIN check."""
     address = check_vpa(vpa, "vpa")
     candidate = world.pin_hash(address, pin)  # crypto off the unit of work
@@ -89,7 +90,7 @@ class PinCommand:
     otp: str | None
 
 
-def prepare_pin(world: World, body: dict[str, Any]) -> PinCommand:
+def prepare_pin(world: WorldContext, body: dict[str, Any]) -> PinCommand:
     """Validate and hash off the unit of work."""
     vpa = check_vpa(body["vpa"], "vpa")
     new_pin, old_pin, otp = body["newPin"], body.get("oldPin"), body.get("otp")
@@ -115,7 +116,7 @@ def prepare_pin(world: World, body: dict[str, Any]) -> PinCommand:
     )
 
 
-async def set_pin(db: Database, world: World, cmd: PinCommand) -> dict[str, Any]:
+async def set_pin(db: Database, world: WorldContext, cmd: PinCommand) -> dict[str, Any]:
     """Change the PIN (old PIN checked) or set a first one (OTP checked)."""
 
     def unit(conn: Connection) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def _check_otp(cmd: PinCommand) -> tuple[str, str] | None:
 
 
 def _check_old_pin(
-    store: PaymentsStore, world: World, party: Party, cmd: PinCommand
+    store: PaymentsStore, world: WorldContext, party: Party, cmd: PinCommand
 ) -> tuple[str, str] | None:
     if cmd.old_hash is None:
         raise InvalidPaymentField(

@@ -32,14 +32,15 @@ from payments.models import (
     new_txn_id,
 )
 from payments.service import idempotency, status
-from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, execute
 from payments.service.pay import announce, record
+from payments.service.validate import amount_of, check_txn_id, two_parties
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore
-from sandbox.partners.models import iso
+from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +59,9 @@ class CollectCommand:
     idempotency_key: str | None
 
 
-def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> CollectCommand:
+def prepare(
+    world: WorldContext, body: dict[str, Any], idempotency_key: str | None
+) -> CollectCommand:
     """Validate everything that needs no database."""
     client_txn_id = body.get("txnId")
     txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
@@ -80,16 +83,18 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
         client_txn_id=client_txn_id,
         payer_vpa=payer_vpa,
         payee_vpa=payee_vpa,
-        amount=world.amount(body["amount"]),
+        amount=amount_of(world, body["amount"]),
         note=body.get("note"),
         ref_id=body.get("refId"),
         expires_in_seconds=expires,
-        fingerprint=world.fingerprint(body),
+        fingerprint=world.fingerprint("upi.collect", body),
         idempotency_key=idempotency_key,
     )
 
 
-async def request(db: Database, world: World, cmd: CollectCommand) -> tuple[dict[str, Any], bool]:
+async def request(
+    db: Database, world: WorldContext, cmd: CollectCommand
+) -> tuple[dict[str, Any], bool]:
     """Raise the collect request once; returns ``(answer, replayed)``."""
 
     return await idempotency.write_once(
@@ -98,12 +103,12 @@ async def request(db: Database, world: World, cmd: CollectCommand) -> tuple[dict
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
-        effect=lambda store, conn: _raise_request(conn, store, world, cmd),
+        effect=lambda store: (200, _raise_request(store.conn, store, world, cmd)),
     )
 
 
 def _raise_request(
-    conn: Connection, store: PaymentsStore, world: World, cmd: CollectCommand
+    conn: Connection, store: PaymentsStore, world: WorldContext, cmd: CollectCommand
 ) -> dict[str, Any]:
     order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, None)
     extra = {"note": cmd.note, "ref_id": cmd.ref_id}
@@ -129,11 +134,11 @@ def _raise_request(
     )
     row = record(store, world, "COLLECT", order, pending, expires_us=expires_us, **extra)
     body = txn_payload(row, world, detail=pending.detail)
-    emit(conn, world.partner, "collect.requested", body)
+    emit(conn, world, "collect.requested", body)
     return body
 
 
-async def approve(db: Database, world: World, txn_id: str, pin: str) -> dict[str, Any]:
+async def approve(db: Database, world: WorldContext, txn_id: str, pin: str) -> dict[str, Any]:
     """The payer approves with the UPI PIN: the payment is decided like a PAY (same codes)."""
     found = await db.read(lambda conn: PaymentsStore(conn, world.id).txn(txn_id))
     pin_hash = world.pin_hash(_collect(found, txn_id).payer_vpa, pin)  # crypto off the unit
@@ -156,7 +161,7 @@ async def approve(db: Database, world: World, txn_id: str, pin: str) -> dict[str
 
 
 def _execute(
-    conn: Connection, store: PaymentsStore, world: World, row: Any, pin_hash: str
+    conn: Connection, store: PaymentsStore, world: WorldContext, row: Any, pin_hash: str
 ) -> dict[str, Any]:
     order = Order(row.txn_id, row.payer_vpa, row.payee_vpa, row.amount, pin_hash)
     outcome = execute(store, world, order)
@@ -174,7 +179,7 @@ def _execute(
     return announce(conn, world, store.txn(row.txn_id), outcome)
 
 
-async def decline(db: Database, world: World, txn_id: str) -> dict[str, Any]:
+async def decline(db: Database, world: WorldContext, txn_id: str) -> dict[str, Any]:
     """The payer declines: the collect fails with ZA and nothing moves."""
 
     def unit(conn: Connection) -> dict[str, Any]:
@@ -194,7 +199,7 @@ async def decline(db: Database, world: World, txn_id: str) -> dict[str, Any]:
                     detail=f"{row.payer_vpa} declined the request of {row.payee_vpa}; "
                     "nothing was paid",
                 )
-                emit(conn, world.partner, "collect.declined", body)
+                emit(conn, world, "collect.declined", body)
                 return body
             row = _collect(store.txn(txn_id), txn_id)
         raise AssertionError(f"collect {txn_id} neither pending nor final")
@@ -215,7 +220,7 @@ def _collect(row: Any | None, txn_id: str) -> Any:
 
 
 def _unless_pending(
-    store: PaymentsStore, world: World, row: Any, action: str
+    store: PaymentsStore, world: WorldContext, row: Any, action: str
 ) -> dict[str, Any] | None:
     """``None`` when the collect is pending and in time; else the answer: U69 once it expired
     (expiring it now if the sweeper has not yet), 409 for any other state."""

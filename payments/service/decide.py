@@ -20,9 +20,9 @@ from payments.models import (
     world_day,
 )
 from payments.service import ledger
-from payments.service.context import World
 from payments.store import Party, PaymentsStore
 from sandbox.kit.secrets import matches
+from sandbox.world.context import WorldContext
 
 PIN_TRIES = 3
 NEW_VPA_WINDOW_US = 24 * 3600 * 1_000_000
@@ -64,7 +64,7 @@ def _decline(
     )
 
 
-def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
+def execute(store: PaymentsStore, world: WorldContext, order: Order) -> Outcome:
     """Decide ``order`` and move its money; returns the outcome (never raises for declines)."""
     now = world.now_us
     payer = store.party(order.payer_vpa)
@@ -134,7 +134,7 @@ def execute(store: PaymentsStore, world: World, order: Order) -> Outcome:
 
 
 def check_pin(
-    store: PaymentsStore, world: World, payer: Party, candidate: str
+    store: PaymentsStore, world: WorldContext, payer: Party, candidate: str
 ) -> tuple[str, str] | None:
     """The remitter bank's PIN check, counting tries: ``None`` if right, else ``(code, detail)``.
 
@@ -171,7 +171,7 @@ def check_pin(
 
 
 def _check_limits(
-    store: PaymentsStore, world: World, payer: Party, amount: int
+    store: PaymentsStore, world: WorldContext, payer: Party, amount: int
 ) -> tuple[str, str] | None:
     limits = world.country
     if amount > limits.per_txn_limit:

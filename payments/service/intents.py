@@ -30,10 +30,11 @@ from payments import intent_keys, intent_link
 from payments.errors import InvalidPaymentField
 from payments.intent_keys import PublicKey, SigningKey
 from payments.models import MAGIC_PAYEES
-from payments.service.context import World, check_vpa
+from payments.service.validate import amount_of, check_vpa
 from payments.store import PaymentsStore
-from sandbox.partners.models import iso
+from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
 
 QR_ERROR = "m"  # error correction level M (15%): what UPI stickers commonly print
 QR_SVG_SCALE = 4
@@ -56,7 +57,7 @@ class IntentRequest:
 # -- keys ------------------------------------------------------------------------------------
 
 
-async def _create_key(db: Database, world: World) -> SigningKey:
+async def _create_key(db: Database, world: WorldContext) -> SigningKey:
     """Make the world's key unless a concurrent request already did; returns the signing key."""
     fresh = intent_keys.new_key()  # crypto before the unit, never inside it
 
@@ -72,7 +73,7 @@ async def _create_key(db: Database, world: World) -> SigningKey:
     return SigningKey(kid, pem)
 
 
-async def signing_key(db: Database, world: World) -> SigningKey:
+async def signing_key(db: Database, world: WorldContext) -> SigningKey:
     row = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_signing_key())
     if row is None:
         return await _create_key(db, world)
@@ -83,7 +84,7 @@ def _public(rows: list[Any]) -> list[PublicKey]:
     return [PublicKey(r.kid, r.public_key, r.created_us) for r in rows]
 
 
-async def public_keys(db: Database, world: World) -> list[dict[str, Any]]:
+async def public_keys(db: Database, world: WorldContext) -> list[dict[str, Any]]:
     """The world's public keys as JWKs with their PEM (made on first use)."""
     rows = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_public_keys())
     if not rows:
@@ -98,7 +99,7 @@ async def public_keys(db: Database, world: World) -> list[dict[str, Any]]:
 # -- build -----------------------------------------------------------------------------------
 
 
-def prepare(world: World, body: dict[str, Any]) -> IntentRequest:
+def prepare(world: WorldContext, body: dict[str, Any]) -> IntentRequest:
     """Validate what needs no database: the VPA's form, the amounts, their order."""
     request = IntentRequest(
         payee_vpa=check_vpa(body["payee"]["vpa"], "payee.vpa"),
@@ -110,9 +111,11 @@ def prepare(world: World, body: dict[str, Any]) -> IntentRequest:
         mode=body.get("mode", "05"),
         purpose=body.get("purpose", "00"),
     )
-    amount = world.amount(request.amount) if request.amount is not None else None
+    amount = amount_of(world, request.amount) if request.amount is not None else None
     least = (
-        world.amount(request.min_amount, "minAmount") if request.min_amount is not None else None
+        amount_of(world, request.min_amount, "minAmount")
+        if request.min_amount is not None
+        else None
     )
     if amount is not None and least is not None and least > amount:
         raise InvalidPaymentField(
@@ -124,7 +127,7 @@ def prepare(world: World, body: dict[str, Any]) -> IntentRequest:
     return request
 
 
-async def build(db: Database, world: World, request: IntentRequest) -> dict[str, Any]:
+async def build(db: Database, world: WorldContext, request: IntentRequest) -> dict[str, Any]:
     party = await db.read(lambda conn: PaymentsStore(conn, world.id).party(request.payee_vpa))
     if party is None:
         raise InvalidPaymentField(
@@ -187,7 +190,7 @@ def qr_images(link: str) -> tuple[str, str]:
 # -- parse -----------------------------------------------------------------------------------
 
 
-async def parse(db: Database, world: World, text: str) -> dict[str, Any]:
+async def parse(db: Database, world: WorldContext, text: str) -> dict[str, Any]:
     link = intent_link.split(text)
     amounts = intent_link.check(
         link, currency=world.country.currency, minor_units=world.country.minor_units

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from payments.service.context import World
 from payments.store import PaymentsStore
 from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,5 +50,5 @@ def check_conn(conn: Connection, world_id: str) -> LedgerCheck:
     )
 
 
-async def check(db: Database, world: World) -> LedgerCheck:
+async def check(db: Database, world: WorldContext) -> LedgerCheck:
     return await db.read(lambda conn: check_conn(conn, world.id))

@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField, InvalidState, MandateNotFound
@@ -39,7 +38,6 @@ from payments.models import (
     new_txn_id,
 )
 from payments.service import idempotency
-from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, check_pin
 from payments.service.decide import execute as decide_payment
 from payments.service.mandate_rules import (
@@ -60,12 +58,14 @@ from payments.service.mandate_rules import (
     status_now,
 )
 from payments.service.pay import announce, record
+from payments.service.validate import amount_of, check_txn_id, two_parties
 from payments.store import PaymentsStore
 from sandbox.errors import SandboxError
+from sandbox.kit.clock import iso
 from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
-from sandbox.partners.models import iso
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 
 _CURSOR = cursor_pattern(r"[a-z0-9]{32}@sandbox")  # UMNs
 T = TypeVar("T")
@@ -108,11 +108,11 @@ class ExecuteCommand:
     idempotency_key: str | None
 
 
-def prepare_create(world: World, body: dict[str, Any], key: str | None) -> CreateCommand:
+def prepare_create(world: WorldContext, body: dict[str, Any], key: str | None) -> CreateCommand:
     payer_vpa, payee_vpa = two_parties(
         body, hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox."
     )
-    amount_limit = world.amount(body["amountLimit"], "amountLimit")
+    amount_limit = amount_of(world, body["amountLimit"], "amountLimit")
     if amount_limit > world.country.per_txn_limit:
         raise InvalidPaymentField(
             "amountLimit",
@@ -140,24 +140,26 @@ def prepare_create(world: World, body: dict[str, Any], key: str | None) -> Creat
         purpose=body.get("purpose"),
         valid_from_us=valid_from_us,
         valid_until_us=valid_until_us,
-        fingerprint=world.fingerprint({"op": "mandate.create", **body}),
+        fingerprint=world.fingerprint("upi.mandate.create", body),
         idempotency_key=key,
     )
 
 
-def prepare_notify(world: World, umn: str, body: dict[str, Any], key: str | None) -> NotifyCommand:
+def prepare_notify(
+    world: WorldContext, umn: str, body: dict[str, Any], key: str | None
+) -> NotifyCommand:
     execute_at = body.get("executeAt")
     return NotifyCommand(
         umn=umn,
-        amount=world.amount(body["amount"]),
+        amount=amount_of(world, body["amount"]),
         execute_at_us=parse_time(execute_at, "executeAt") if execute_at else None,
-        fingerprint=world.fingerprint({"op": "mandate.notify", "umn": umn, **body}),
+        fingerprint=world.fingerprint(f"upi.mandate.notify {umn}", body),
         idempotency_key=key,
     )
 
 
 async def prepare_execute(
-    db: Database, world: World, umn: str, body: dict[str, Any], key: str | None
+    db: Database, world: WorldContext, umn: str, body: dict[str, Any], key: str | None
 ) -> ExecuteCommand:
     client_txn_id = body.get("txnId")
     pin = body.get("pin")
@@ -168,12 +170,12 @@ async def prepare_execute(
         pin_hash=pin_hash,
         txn_id=check_txn_id(client_txn_id) if client_txn_id else new_txn_id(),
         client_txn_id=client_txn_id,
-        fingerprint=world.fingerprint({"op": "mandate.execute", "umn": umn, **body}),
+        fingerprint=world.fingerprint(f"upi.mandate.execute {umn}", body),
         idempotency_key=key,
     )
 
 
-async def payer_of(db: Database, world: World, umn: str) -> str:
+async def payer_of(db: Database, world: WorldContext, umn: str) -> str:
     """The payer's VPA of ``umn`` (read before a unit of work, to hash a PIN outside it)."""
 
     def unit(conn: Connection) -> str:
@@ -183,14 +185,6 @@ async def payer_of(db: Database, world: World, umn: str) -> str:
 
 
 # -- shared steps inside a unit of work ----------------------------------------------------------
-
-
-class _Refused(Exception):
-    """Carries a problem out of a unit that must still commit (e.g. an expiry it wrote)."""
-
-    def __init__(self, error: SandboxError) -> None:
-        super().__init__(error.detail)
-        self.error = error
 
 
 def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Any:
@@ -205,7 +199,7 @@ def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Any:
     return row
 
 
-def expire_if_lapsed(store: PaymentsStore, world: World, row: Any) -> Any:
+def expire_if_lapsed(store: PaymentsStore, world: WorldContext, row: Any) -> Any:
     """The mandate as of now: a live one past its validUntil is marked EXPIRED first."""
     if row.status in MANDATE_LIVE and status_now(row, world.now_us) == MandateStatus.EXPIRED:
         _expire(store, world, row.umn)
@@ -213,86 +207,88 @@ def expire_if_lapsed(store: PaymentsStore, world: World, row: Any) -> Any:
     return row
 
 
-def _expire(store: PaymentsStore, world: World, umn: str) -> bool:
+def _expire(store: PaymentsStore, world: WorldContext, umn: str) -> bool:
     """EXPIRED, once, with ``mandate.expired``; False if it was no longer live."""
     if not store.set_mandate_status(umn, MANDATE_LIVE, MandateStatus.EXPIRED, world.now_us):
         return False
-    emit(store.conn, world.partner, "mandate.expired", mandate_payload(find(store, umn), world))
+    emit(store.conn, world, "mandate.expired", mandate_payload(find(store, umn), world))
     return True
 
 
-async def _run(db: Database, unit: Callable[[Connection], T | _Refused]) -> T:
-    """Run ``unit``; a ``_Refused`` it returns is raised after its commit."""
+async def _run(db: Database, unit: Callable[[Connection], T | SandboxError]) -> T:
+    """Run ``unit``; a refusal it returns is raised after its commit (an expiry it wrote stays)."""
     result = await db.write(unit)
-    if isinstance(result, _Refused):
-        raise result.error
+    if isinstance(result, SandboxError):
+        raise result
     return result
 
 
 # -- use cases ---------------------------------------------------------------------------------
 
 
-async def create(db: Database, world: World, cmd: CreateCommand) -> tuple[dict[str, Any], bool]:
+async def create(
+    db: Database, world: WorldContext, cmd: CreateCommand
+) -> tuple[dict[str, Any], bool]:
     """ReqMandate CREATE by the payee: a PENDING_APPROVAL mandate the payer approves or not."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
-        store = PaymentsStore(conn, world.id)
+    def effect(store: PaymentsStore) -> tuple[int, dict[str, Any]]:
+        for field, vpa in (("payer.vpa", cmd.payer_vpa), ("payee.vpa", cmd.payee_vpa)):
+            party = store.party(vpa)
+            if party is None:
+                error = InvalidPaymentField(
+                    field,
+                    "vpa_exists",
+                    f"{vpa} does not exist in this world",
+                    hint="Use a persona's VPA (GET /v1/sandbox/personas).",
+                )
+                error.extra["responseCode"] = "ZH"
+                raise error
+            if field == "payee.vpa" and not party.is_merchant:
+                raise InvalidPaymentField(
+                    field,
+                    "merchant",
+                    f"{vpa} is not a merchant; AutoPay mandates are created by merchants",
+                    hint="Use a merchant persona as the payee, e.g. meeras.kirana@sandbox.",
+                )
+        row = {
+            "umn": cmd.umn,
+            "status": PENDING.value,
+            "payer_vpa": cmd.payer_vpa,
+            "payee_vpa": cmd.payee_vpa,
+            "amount_limit": cmd.amount_limit,
+            "currency": world.country.currency,
+            "recurrence": cmd.recurrence,
+            "purpose": cmd.purpose,
+            "valid_from_us": cmd.valid_from_us,
+            "valid_until_us": cmd.valid_until_us,
+            "created_us": world.now_us,
+            "updated_us": world.now_us,
+        }
+        store.add_mandate(row)
+        body = mandate_payload(find(store, cmd.umn), world)
+        emit(store.conn, world, "mandate.created", body)
+        return 201, body
 
-        def effect() -> tuple[int, dict[str, Any]]:
-            for field, vpa in (("payer.vpa", cmd.payer_vpa), ("payee.vpa", cmd.payee_vpa)):
-                party = store.party(vpa)
-                if party is None:
-                    error = InvalidPaymentField(
-                        field,
-                        "vpa_exists",
-                        f"{vpa} does not exist in this world",
-                        hint="Use a persona's VPA (GET /v1/sandbox/personas).",
-                    )
-                    error.extra["responseCode"] = "ZH"
-                    raise error
-                if field == "payee.vpa" and not party.is_merchant:
-                    raise InvalidPaymentField(
-                        field,
-                        "merchant",
-                        f"{vpa} is not a merchant; AutoPay mandates are created by merchants",
-                        hint="Use a merchant persona as the payee, e.g. meeras.kirana@sandbox.",
-                    )
-            row = {
-                "umn": cmd.umn,
-                "status": PENDING.value,
-                "payer_vpa": cmd.payer_vpa,
-                "payee_vpa": cmd.payee_vpa,
-                "amount_limit": cmd.amount_limit,
-                "currency": world.country.currency,
-                "recurrence": cmd.recurrence,
-                "purpose": cmd.purpose,
-                "valid_from_us": cmd.valid_from_us,
-                "valid_until_us": cmd.valid_until_us,
-                "created_us": world.now_us,
-                "updated_us": world.now_us,
-            }
-            store.add_mandate(row)
-            body = mandate_payload(find(store, cmd.umn), world)
-            emit(conn, world.partner, "mandate.created", body)
-            return 201, body
-
-        keys = idempotency.keys_for(cmd.idempotency_key, None)
-        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
-        return body, replayed
-
-    return await _retrying(db, unit)
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=None,
+        fingerprint=cmd.fingerprint,
+        effect=effect,
+    )
 
 
-async def approve(db: Database, world: World, umn: str, pin: str) -> dict[str, Any]:
+async def approve(db: Database, world: WorldContext, umn: str, pin: str) -> dict[str, Any]:
     """The payer approves a mandate with the UPI PIN; AM / ZM / Z6 answer 200 with the code and
     leave the mandate PENDING_APPROVAL (tries count as for payments)."""
     candidate = world.pin_hash(await payer_of(db, world, umn), pin)
 
-    def unit(conn: Connection) -> dict[str, Any] | _Refused:
+    def unit(conn: Connection) -> dict[str, Any] | SandboxError:
         store = PaymentsStore(conn, world.id)
         row = expire_if_lapsed(store, world, find(store, umn, lock=True))
         if row.status not in APPROVE.allowed:
-            return _Refused(invalid_state(row, "approve", APPROVE.allowed))
+            return invalid_state(row, "approve", APPROVE.allowed)
         payer = store.party(row.payer_vpa)
         problem = (
             ("ZH", f"{row.payer_vpa} no longer exists")
@@ -306,74 +302,71 @@ async def approve(db: Database, world: World, umn: str, pin: str) -> dict[str, A
     return await _run(db, unit)
 
 
-async def change(db: Database, world: World, umn: str, action: str) -> dict[str, Any]:
+async def change(db: Database, world: WorldContext, umn: str, action: str) -> dict[str, Any]:
     """Decline (a pending mandate), pause, resume or revoke, by the payer."""
     rule = CHANGES[action]
 
-    def unit(conn: Connection) -> dict[str, Any] | _Refused:
+    def unit(conn: Connection) -> dict[str, Any] | SandboxError:
         store = PaymentsStore(conn, world.id)
         row = expire_if_lapsed(store, world, find(store, umn, lock=True))
         if row.status not in rule.allowed:
-            return _Refused(invalid_state(row, action, rule.allowed))
+            return invalid_state(row, action, rule.allowed)
         return _change(store, world, row, rule, f"{rule.after.value.lower()} by the payer")
 
     return await _run(db, unit)
 
 
 def _change(
-    store: PaymentsStore, world: World, row: Any, rule: Change, detail: str
+    store: PaymentsStore, world: WorldContext, row: Any, rule: Change, detail: str
 ) -> dict[str, Any]:
     store.set_mandate_status(row.umn, rule.allowed, rule.after, world.now_us)  # row is locked
     body = mandate_payload(find(store, row.umn), world, code="00", detail=detail)
-    emit(store.conn, world.partner, rule.event, body)
+    emit(store.conn, world, rule.event, body)
     return body
 
 
-async def notify(db: Database, world: World, cmd: NotifyCommand) -> tuple[dict[str, Any], bool]:
+async def notify(
+    db: Database, world: WorldContext, cmd: NotifyCommand
+) -> tuple[dict[str, Any], bool]:
     """Pre-debit notification (AutoPay rule): the debit may happen 24 h of world time later, or
     at ``executeAt`` if that is later, for at most the mandate's amount limit."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool] | _Refused:
-        store = PaymentsStore(conn, world.id)
-
-        def effect() -> tuple[int, dict[str, Any]]:
-            row = expire_if_lapsed(store, world, find(store, cmd.umn, lock=True))
-            if row.status != ACTIVE:
-                raise _Refused(invalid_state(row, "notify", frozenset({ACTIVE})))
-            if cmd.amount > row.amount_limit:
-                raise InvalidPaymentField(
-                    "amount",
-                    "within_amount_limit",
-                    f"{world.money(cmd.amount)} is over the mandate's amountLimit "
-                    f"{world.money(row.amount_limit)}",
-                    hint="Notify at most the amount the payer approved.",
-                )
-            earliest = max(world.now_us + NOTICE_US, cmd.execute_at_us or 0, row.valid_from_us)
-            if earliest > row.valid_until_us:
-                raise _too_late(row, earliest, cmd.execute_at_us)
-            notice = {
-                "id": new_notice_id(),
-                "umn": row.umn,
-                "seq_number": store.next_notice_seq(row.umn),
-                "amount": cmd.amount,
-                "notified_us": world.now_us,
-                "execute_after_us": earliest,
-            }
-            store.add_notice(notice)
-            body = notice_payload(store.notice(row.umn, notice["id"]), world)
-            emit(conn, world.partner, "mandate.notified", body)
-            return 201, body
-
-        keys = idempotency.keys_for(cmd.idempotency_key, None)
-        try:
-            _, body, replayed = idempotency.run_once(
-                store, keys, cmd.fingerprint, world.now_us, effect
+    def effect(store: PaymentsStore) -> tuple[int, dict[str, Any]] | SandboxError:
+        row = expire_if_lapsed(store, world, find(store, cmd.umn, lock=True))
+        if row.status != ACTIVE:
+            return invalid_state(row, "notify", frozenset({ACTIVE}))
+        if cmd.amount > row.amount_limit:
+            raise InvalidPaymentField(
+                "amount",
+                "within_amount_limit",
+                f"{world.money(cmd.amount)} is over the mandate's amountLimit "
+                f"{world.money(row.amount_limit)}",
+                hint="Notify at most the amount the payer approved.",
             )
-        except _Refused as refused:
-            return refused
-        return body, replayed
+        earliest = max(world.now_us + NOTICE_US, cmd.execute_at_us or 0, row.valid_from_us)
+        if earliest > row.valid_until_us:
+            raise _too_late(row, earliest, cmd.execute_at_us)
+        notice = {
+            "id": new_notice_id(),
+            "umn": row.umn,
+            "seq_number": store.next_notice_seq(row.umn),
+            "amount": cmd.amount,
+            "notified_us": world.now_us,
+            "execute_after_us": earliest,
+        }
+        store.add_notice(notice)
+        body = notice_payload(store.notice(row.umn, notice["id"]), world)
+        emit(store.conn, world, "mandate.notified", body)
+        return 201, body
 
-    return await _retrying(db, unit)
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=None,
+        fingerprint=cmd.fingerprint,
+        effect=effect,
+    )
 
 
 def _too_late(row: Any, earliest: int, execute_at: int | None) -> SandboxError:
@@ -392,54 +385,56 @@ def _too_late(row: Any, earliest: int, execute_at: int | None) -> SandboxError:
     )
 
 
-async def execute(db: Database, world: World, cmd: ExecuteCommand) -> tuple[dict[str, Any], bool]:
+async def execute(
+    db: Database, world: WorldContext, cmd: ExecuteCommand
+) -> tuple[dict[str, Any], bool]:
     """ReqPay against a mandate for a notified amount; declines answer 200 with their code."""
 
-    def unit(conn: Connection) -> tuple[dict[str, Any], bool]:
-        store = PaymentsStore(conn, world.id)
-
-        def effect() -> tuple[int, dict[str, Any]]:
-            if cmd.client_txn_id and store.txn(cmd.txn_id) is not None:
-                idempotency.conflict("txnId")
-            row = find(store, cmd.umn, lock=True)  # executions of one mandate run one by one
-            notice = store.notice(cmd.umn, cmd.notice_id)
-            if notice is None:
-                raise InvalidPaymentField(
-                    "noticeId",
-                    "notice_of_mandate",
-                    f"mandate {cmd.umn} has no pre-debit notice '{cmd.notice_id[:40]}'",
-                    hint="Send the noticeId that POST .../notify answered for this mandate.",
-                )
-            row = expire_if_lapsed(store, world, row)
-            above_limit = notice.amount > world.country.autopay_no_pin_limit
-            order = Order(
-                cmd.txn_id,
-                row.payer_vpa,
-                row.payee_vpa,
-                notice.amount,
-                cmd.pin_hash if above_limit else None,  # under the limit no PIN is asked
+    def effect(store: PaymentsStore) -> tuple[int, dict[str, Any]]:
+        row = find(store, cmd.umn, lock=True)  # executions of one mandate run one by one
+        notice = store.notice(cmd.umn, cmd.notice_id)
+        if notice is None:
+            raise InvalidPaymentField(
+                "noticeId",
+                "notice_of_mandate",
+                f"mandate {cmd.umn} has no pre-debit notice '{cmd.notice_id[:40]}'",
+                hint="Send the noticeId that POST .../notify answered for this mandate.",
             )
-            declined = _declined(store, world, row, notice)
-            if declined is not None:
-                outcome = Outcome(Status.FAILURE, declined[0], declined[1], None, None)
-            else:
-                _check_ready(world, notice, order, above_limit)
-                outcome = decide_payment(store, world, order)
-                if outcome.status in (Status.SUCCESS, Status.DEEMED) and not store.honour_notice(
-                    cmd.umn, cmd.notice_id, cmd.txn_id, world.now_us
-                ):
-                    raise AssertionError(f"notice {cmd.notice_id} honoured twice")  # row locked
-            txn = record(store, world, "MANDATE", order, outcome, mandate_id=cmd.umn)
-            return 200, announce(conn, world, txn, outcome)
+        row = expire_if_lapsed(store, world, row)
+        above_limit = notice.amount > world.country.autopay_no_pin_limit
+        order = Order(
+            cmd.txn_id,
+            row.payer_vpa,
+            row.payee_vpa,
+            notice.amount,
+            cmd.pin_hash if above_limit else None,  # under the limit no PIN is asked
+        )
+        declined = _declined(store, world, row, notice)
+        if declined is not None:
+            outcome = Outcome(Status.FAILURE, declined[0], declined[1], None, None)
+        else:
+            _check_ready(world, notice, order, above_limit)
+            outcome = decide_payment(store, world, order)
+            if outcome.status in (Status.SUCCESS, Status.DEEMED) and not store.honour_notice(
+                cmd.umn, cmd.notice_id, cmd.txn_id, world.now_us
+            ):
+                raise AssertionError(f"notice {cmd.notice_id} honoured twice")  # row locked
+        txn = record(store, world, "MANDATE", order, outcome, mandate_id=cmd.umn)
+        return 200, announce(store.conn, world, txn, outcome)
 
-        keys = idempotency.keys_for(cmd.idempotency_key, cmd.client_txn_id)
-        _, body, replayed = idempotency.run_once(store, keys, cmd.fingerprint, world.now_us, effect)
-        return body, replayed
+    return await idempotency.write_once(
+        db,
+        world,
+        idempotency_key=cmd.idempotency_key,
+        client_txn_id=cmd.client_txn_id,
+        fingerprint=cmd.fingerprint,
+        effect=effect,
+    )
 
-    return await _retrying(db, unit)
 
-
-def _declined(store: PaymentsStore, world: World, row: Any, notice: Any) -> tuple[str, str] | None:
+def _declined(
+    store: PaymentsStore, world: WorldContext, row: Any, notice: Any
+) -> tuple[str, str] | None:
     """QC / QD / QA (the mandate's state), then QB (this notice, or this period, is honoured)."""
     if row.status == MandateStatus.REVOKED:
         return "QC", f"mandate {row.umn} was revoked"
@@ -462,7 +457,7 @@ def _declined(store: PaymentsStore, world: World, row: Any, notice: Any) -> tupl
     return None
 
 
-def _check_ready(world: World, notice: Any, order: Order, above_limit: bool) -> None:
+def _check_ready(world: WorldContext, notice: Any, order: Order, above_limit: bool) -> None:
     """Refuse (nothing recorded) an execution that is too early or lacks the PIN it needs."""
     if world.now_us < notice.execute_after_us:
         wait_s = -(-(notice.execute_after_us - world.now_us) // 1_000_000)
@@ -486,19 +481,10 @@ def _check_ready(world: World, notice: Any, order: Order, above_limit: bool) -> 
         )
 
 
-async def _retrying(db: Database, unit: Callable[[Connection], T | _Refused]) -> T:
-    try:
-        return await _run(db, unit)
-    except sa.exc.IntegrityError:
-        # A concurrent request with the same key (or txnId, or notice seqNumber) committed first
-        # (PostgreSQL): run again, which replays its answer or refuses a different body.
-        return await _run(db, unit)
-
-
 # -- reads -------------------------------------------------------------------------------------
 
 
-async def get(db: Database, world: World, umn: str) -> dict[str, Any]:
+async def get(db: Database, world: WorldContext, umn: str) -> dict[str, Any]:
     def unit(conn: Connection) -> dict[str, Any]:
         return mandate_payload(find(PaymentsStore(conn, world.id), umn), world)
 
@@ -507,7 +493,7 @@ async def get(db: Database, world: World, umn: str) -> dict[str, Any]:
 
 async def list_mandates(
     db: Database,
-    world: World,
+    world: WorldContext,
     *,
     limit: int,
     cursor: str | None,
@@ -535,6 +521,6 @@ async def list_mandates(
 # -- the sweeper -------------------------------------------------------------------------------
 
 
-def expire_lapsed(store: PaymentsStore, world: World) -> int:
+def expire_lapsed(store: PaymentsStore, world: WorldContext) -> int:
     """Mark every live mandate past its validUntil EXPIRED; returns how many."""
     return sum(_expire(store, world, row.umn) for row in store.lapsed_mandates(world.now_us))

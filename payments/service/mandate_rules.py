@@ -12,8 +12,8 @@ from typing import Any
 
 from payments.errors import InvalidPaymentField, InvalidState
 from payments.models import CODES, DAY_US, MANDATE_LIVE, MandateStatus, world_day
-from payments.service.context import World
-from sandbox.partners.models import iso
+from sandbox.kit.clock import iso
+from sandbox.world.context import WorldContext
 
 NOTICE_US = DAY_US  # AutoPay rule: the pre-debit notice goes out at least 24 h before the debit
 UMN_HANDLE = "@sandbox"
@@ -91,7 +91,7 @@ def status_now(row: Any, now_us: int) -> str:
 
 
 def mandate_payload(
-    row: Any, world: World, *, code: str | None = None, detail: str | None = None
+    row: Any, world: WorldContext, *, code: str | None = None, detail: str | None = None
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "umn": row.umn,
@@ -118,7 +118,7 @@ def mandate_payload(
     return body
 
 
-def notice_payload(row: Any, world: World) -> dict[str, Any]:
+def notice_payload(row: Any, world: WorldContext) -> dict[str, Any]:
     return {
         "noticeId": row.id,
         "umn": row.umn,

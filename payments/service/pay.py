@@ -9,12 +9,13 @@ from sqlalchemy.engine import Connection
 
 from payments.models import Status, new_rrn, new_txn_id
 from payments.service import idempotency
-from payments.service.context import World, check_txn_id, two_parties
 from payments.service.decide import Order, Outcome, execute
+from payments.service.validate import amount_of, check_txn_id, two_parties
 from payments.service.views import Row, txn_payload
 from payments.store import PaymentsStore
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 
 EVENT_FOR_STATUS = {
     Status.SUCCESS: "payment.succeeded",
@@ -40,7 +41,7 @@ class PayCommand:
     idempotency_key: str | None
 
 
-def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> PayCommand:
+def prepare(world: WorldContext, body: dict[str, Any], idempotency_key: str | None) -> PayCommand:
     """Validate and precompute everything that needs no database (and all the crypto)."""
     client_txn_id = body.get("txnId")
     txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
@@ -53,22 +54,22 @@ def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> 
         payer_vpa=payer_vpa,
         pin_hash=world.pin_hash(payer_vpa, body["payer"]["pin"]),
         payee_vpa=payee_vpa,
-        amount=world.amount(body["amount"]),
+        amount=amount_of(world, body["amount"]),
         note=body.get("note"),
         ref_id=body.get("refId"),
-        fingerprint=world.fingerprint(body),
+        fingerprint=world.fingerprint("upi.pay", body),
         idempotency_key=idempotency_key,
     )
 
 
-async def pay(db: Database, world: World, cmd: PayCommand) -> tuple[dict[str, Any], bool]:
+async def pay(db: Database, world: WorldContext, cmd: PayCommand) -> tuple[dict[str, Any], bool]:
     """Run the payment once; returns ``(answer, replayed)``."""
 
-    def effect(store: PaymentsStore, conn: Connection) -> dict[str, Any]:
+    def effect(store: PaymentsStore) -> tuple[int, dict[str, Any]]:
         order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, cmd.pin_hash)
         outcome = execute(store, world, order)
         row = record(store, world, "PAY", order, outcome, note=cmd.note, ref_id=cmd.ref_id)
-        return announce(conn, world, row, outcome)
+        return 200, announce(store.conn, world, row, outcome)
 
     return await idempotency.write_once(
         db,
@@ -81,7 +82,12 @@ async def pay(db: Database, world: World, cmd: PayCommand) -> tuple[dict[str, An
 
 
 def record(
-    store: PaymentsStore, world: World, type_: str, order: Order, outcome: Outcome, **extra: Any
+    store: PaymentsStore,
+    world: WorldContext,
+    type_: str,
+    order: Order,
+    outcome: Outcome,
+    **extra: Any,
 ) -> Row:
     """Insert the transaction row for a decided order and return it."""
     values: dict[str, Any] = {
@@ -106,12 +112,12 @@ def record(
     return Row(**values)
 
 
-def announce(conn: Connection, world: World, row: Any, outcome: Outcome) -> dict[str, Any]:
+def announce(conn: Connection, world: WorldContext, row: Any, outcome: Outcome) -> dict[str, Any]:
     """The answer for a decided transaction, and its webhook events (same transaction)."""
     body = txn_payload(row, world, detail=outcome.detail)
     prefix = "refund" if row.type == "REFUND" else "payment"
     event = EVENT_FOR_STATUS[outcome.status].replace("payment", prefix)
-    emit(conn, world.partner, event, body)
+    emit(conn, world, event, body)
     if outcome.reversed:
-        emit(conn, world.partner, f"{prefix}.reversed", body)
+        emit(conn, world, f"{prefix}.reversed", body)
     return body

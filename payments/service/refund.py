@@ -21,11 +21,12 @@ from sqlalchemy.engine import Connection
 from payments.errors import NotRefundable, TransactionNotFound
 from payments.models import Status, new_txn_id
 from payments.service import idempotency
-from payments.service.context import World, check_txn_id
 from payments.service.decide import Order, execute
 from payments.service.pay import announce, record
+from payments.service.validate import amount_of, check_txn_id
 from payments.store import PaymentsStore
 from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
 
 REFUNDABLE_TYPES = ("PAY", "COLLECT", "MANDATE")
 
@@ -41,21 +42,25 @@ class RefundCommand:
     idempotency_key: str | None
 
 
-def prepare(world: World, body: dict[str, Any], idempotency_key: str | None) -> RefundCommand:
+def prepare(
+    world: WorldContext, body: dict[str, Any], idempotency_key: str | None
+) -> RefundCommand:
     client_txn_id = body.get("txnId")
     amount = body.get("amount")
     return RefundCommand(
         txn_id=check_txn_id(client_txn_id) if client_txn_id else new_txn_id(),
         client_txn_id=client_txn_id,
         original_txn_id=check_txn_id(body["originalTxnId"], "originalTxnId"),
-        amount=None if amount is None else world.amount(amount),
+        amount=None if amount is None else amount_of(world, amount),
         note=body.get("note"),
-        fingerprint=world.fingerprint(body),
+        fingerprint=world.fingerprint("upi.refund", body),
         idempotency_key=idempotency_key,
     )
 
 
-async def refund(db: Database, world: World, cmd: RefundCommand) -> tuple[dict[str, Any], bool]:
+async def refund(
+    db: Database, world: WorldContext, cmd: RefundCommand
+) -> tuple[dict[str, Any], bool]:
     """Refund once; returns ``(answer, replayed)``."""
 
     return await idempotency.write_once(
@@ -64,12 +69,12 @@ async def refund(db: Database, world: World, cmd: RefundCommand) -> tuple[dict[s
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
-        effect=lambda store, conn: _refund(conn, store, world, cmd),
+        effect=lambda store: (200, _refund(store.conn, store, world, cmd)),
     )
 
 
 def _refund(
-    conn: Connection, store: PaymentsStore, world: World, cmd: RefundCommand
+    conn: Connection, store: PaymentsStore, world: WorldContext, cmd: RefundCommand
 ) -> dict[str, Any]:
     original = _refundable(store.txn(cmd.original_txn_id), cmd.original_txn_id)
     remaining = original.amount - original.refunded

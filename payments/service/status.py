@@ -15,19 +15,19 @@ from sqlalchemy.engine import Connection
 from payments.errors import TransactionNotFound
 from payments.models import RET_CENTS, Status, world_day
 from payments.service import ledger, mandate
-from payments.service.context import World
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore, worlds_with_due_work
+from sandbox.kit.clock import Clock
 from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
-from sandbox.partners.models import real_now_us
 from sandbox.partners.store import get_partner
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 
 _CURSOR = cursor_pattern(r"[A-Za-z0-9]{1,35}")  # txnIds
 
 
-async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
+async def get(db: Database, world: WorldContext, txn_id: str) -> dict[str, Any]:
     def unit(conn: Connection) -> dict[str, Any]:
         row = PaymentsStore(conn, world.id).txn(txn_id)
         if row is None:
@@ -44,7 +44,7 @@ async def get(db: Database, world: World, txn_id: str) -> dict[str, Any]:
 
 async def list_txns(
     db: Database,
-    world: World,
+    world: WorldContext,
     *,
     limit: int,
     cursor: str | None,
@@ -73,7 +73,7 @@ async def list_txns(
 # -- the sweeper -------------------------------------------------------------------------------
 
 
-def settle_deemed(store: PaymentsStore, world: World, row: Any) -> bool:
+def settle_deemed(store: PaymentsStore, world: WorldContext, row: Any) -> bool:
     """TCC (credit confirmed) or RET (returned) for a deemed payment whose time has come."""
     outcome = "RET" if row.amount % 100 == RET_CENTS else "TCC"
     status = Status.SUCCESS if outcome == "TCC" else Status.FAILURE
@@ -93,23 +93,23 @@ def settle_deemed(store: PaymentsStore, world: World, row: Any) -> bool:
         if row.type == "REFUND" and row.original_txn_id:
             store.release_refund(row.original_txn_id, row.amount)
     settled = store.txn(row.txn_id)
-    emit(store.conn, world.partner, "payment.settled", txn_payload(settled, world))
+    emit(store.conn, world, "payment.settled", txn_payload(settled, world))
     return True
 
 
-def expire_collect(store: PaymentsStore, world: World, row: Any) -> bool:
+def expire_collect(store: PaymentsStore, world: WorldContext, row: Any) -> bool:
     moved = store.update_txn_from(
         row.txn_id, "PENDING", status="FAILURE", response_code="U69", updated_us=world.now_us
     )
     if moved:
         expired = store.txn(row.txn_id)
-        emit(store.conn, world.partner, "collect.expired", txn_payload(expired, world))
+        emit(store.conn, world, "collect.expired", txn_payload(expired, world))
     return moved
 
 
-async def sweep(db: Database, secret_key: str) -> int:
+async def sweep(db: Database, secret_key: str, clock: Clock) -> int:
     """Settle due deemed payments and expire due collects in every world; returns how many."""
-    now = real_now_us()
+    now = clock.now_us()
     worlds = await db.read(lambda conn: worlds_with_due_work(conn, now))
     done = 0
     for world_id in worlds:
@@ -118,7 +118,7 @@ async def sweep(db: Database, secret_key: str) -> int:
             partner = get_partner(conn, world_id)
             if partner is None:
                 return 0
-            world = World.of(partner, secret_key)
+            world = WorldContext.of(partner, secret_key, clock)
             store = PaymentsStore(conn, world_id)
             n = sum(settle_deemed(store, world, r) for r in store.due_deemed(world.now_us))
             n += sum(expire_collect(store, world, r) for r in store.due_collects(world.now_us))

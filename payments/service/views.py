@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from payments.models import CODES
-from payments.service.context import World
-from sandbox.partners.models import iso
+from sandbox.kit.clock import iso
+from sandbox.world.context import WorldContext
 
 
-def txn_payload(row: Any, world: World, *, detail: str | None = None) -> dict[str, Any]:
+def txn_payload(row: Any, world: WorldContext, *, detail: str | None = None) -> dict[str, Any]:
     code = CODES.get(row.response_code)
     body: dict[str, Any] = {
         "txnId": row.txn_id,

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from payments.models import MAGIC_PAYEES
-from payments.service.context import World, check_vpa
+from payments.service.validate import check_vpa
 from payments.store import PaymentsStore
 from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
 
 
-async def validate(db: Database, world: World, vpa: str) -> dict[str, Any]:
+async def validate(db: Database, world: WorldContext, vpa: str) -> dict[str, Any]:
     address = check_vpa(vpa, "vpa")
     if address in MAGIC_PAYEES:  # magic payees exist so that payments to them reach the switch
         return {"vpa": address, "valid": True, "response_code": "00", "name": "Sandbox magic payee"}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentCaller, CurrentWorld, State
 from sandbox.kit import secrets
+from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners import service
 from sandbox.partners.errors import SignupClosed, TooManyRequests
-from sandbox.partners.models import Partner, iso
+from sandbox.partners.models import Partner
 from sandbox.partners.schemas import (
     KeyRotated,
     PartnerCreate,
@@ -40,6 +41,7 @@ async def create_partner(body: PartnerCreate, request: Request, state: State) ->
         contact_email=str(body.contact_email),
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         country=body.country,
+        clock=state.clock,
     )
     partner = result.partner
     return PartnerCreated(
@@ -95,9 +97,9 @@ async def update_me(body: PartnerUpdate, caller: CurrentCaller, state: State) ->
 
 
 @router.post("/me/keys", response_model=KeyRotated, status_code=201, responses=problems(*AUTHED))
-async def rotate_key(caller: CurrentCaller, state: State) -> KeyRotated:
+async def rotate_key(caller: CurrentCaller, world: CurrentWorld, state: State) -> KeyRotated:
     """Issue a new API key; every older key of this partner stops working at once."""
-    return KeyRotated(api_key=await service.rotate_key(state.db, caller))
+    return KeyRotated(api_key=await service.rotate_key(state.db, caller, world))
 
 
 def _public(p: Partner) -> PartnerPublic:

@@ -7,15 +7,17 @@ from dataclasses import dataclass, replace
 from sqlalchemy.engine import Connection
 
 from sandbox.kit import secrets
+from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.ids import new_id
 from sandbox.partners import store
 from sandbox.partners.errors import InvalidApiKey, UnknownCountryCode
-from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner, real_now_us
+from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner
 from sandbox.population.countries import COUNTRIES
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
 from sandbox.world import service as world_service
+from sandbox.world.context import WorldContext
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +35,7 @@ async def sign_up(
     webhook_url: str | None,
     country: str | None,
     residents: int | None = None,
+    clock: Clock,
 ) -> SignupResult:
     """Create a partner, its first API key and its world (personas plus generated residents)."""
     code = (country or settings.default_country).upper()
@@ -43,7 +46,7 @@ async def sign_up(
             f"'{country}' is not a country profile of this sandbox.",
             hint=f"Use one of {', '.join(sorted(COUNTRIES))}.",
         )
-    now_us = real_now_us()
+    now_us = clock.now_us()
     partner = Partner(
         id=new_id("prt"),
         name=name,
@@ -57,7 +60,7 @@ async def sign_up(
         created_us=now_us,
     )
     api_key = secrets.new_api_key()
-    world = await world_service.generate(settings, partner)
+    world = await world_service.generate(settings, partner, now_us)
 
     def unit(conn: Connection) -> None:
         store.insert_partner(conn, partner)
@@ -76,6 +79,7 @@ def sign_up_sync(
     contact_email: str,
     country: str | None,
     residents: int | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> SignupResult:
     """``sign_up`` for the CLI (no event loop)."""
     import anyio
@@ -89,6 +93,7 @@ def sign_up_sync(
             webhook_url=None,
             country=country,
             residents=residents,
+            clock=clock,
         )
 
     return anyio.run(run)
@@ -119,15 +124,15 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
     return Caller(partner=partner, key_id=key_id)
 
 
-async def rotate_key(db: Database, caller: Caller) -> str:
+async def rotate_key(db: Database, caller: Caller, world: WorldContext) -> str:
     """Issue a new key and revoke every other key of the partner, in one transaction."""
     api_key = secrets.new_api_key()
-    now_us = real_now_us()
+    now_us = world.real_us
 
     def unit(conn: Connection) -> None:
         new_key_id = _insert_key(conn, caller.partner.id, api_key, now_us)
         store.revoke_keys(conn, caller.partner.id, now_us, except_id=new_key_id)
-        emit(conn, caller.partner, "partner.api_key.rotated", {"prefix": api_key[:16]})
+        emit(conn, world, "partner.api_key.rotated", {"prefix": api_key[:16]})
 
     await db.write(unit)
     return api_key

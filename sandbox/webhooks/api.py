@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentCaller, CurrentWorld, State
+from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
-from sandbox.partners.models import iso
 from sandbox.webhooks import service
 from sandbox.webhooks.schemas import (
     AttemptOut,
@@ -51,18 +51,18 @@ async def get_delivery(delivery_id: str, caller: CurrentCaller, state: State) ->
     status_code=202,
     responses=problems(*AUTHED, 404),
 )
-async def replay_delivery(delivery_id: str, caller: CurrentCaller, state: State) -> DeliveryDetail:
+async def replay_delivery(delivery_id: str, world: CurrentWorld, state: State) -> DeliveryDetail:
     """Send a delivery again now (its earlier attempts stay in the log)."""
-    row, attempts = await service.replay(state.db, caller.partner, delivery_id)
+    row, attempts = await service.replay(state.db, world, delivery_id)
     if state.dispatcher is not None:
         state.dispatcher.wake()
     return _detail(row, attempts)
 
 
 @router.post("/test", response_model=TestSent, status_code=202, responses=problems(*AUTHED, 409))
-async def send_test_event(caller: CurrentCaller, state: State) -> TestSent:
+async def send_test_event(world: CurrentWorld, state: State) -> TestSent:
     """Queue a `sandbox.ping` event to your webhook URL."""
-    event_id = await service.send_test(state.db, caller.partner)
+    event_id = await service.send_test(state.db, world)
     if state.dispatcher is not None:
         state.dispatcher.wake()
     return TestSent(event_id=event_id)

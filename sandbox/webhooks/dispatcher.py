@@ -17,7 +17,7 @@ import time
 import httpx
 from sqlalchemy.engine import Connection
 
-from sandbox.partners.models import real_now_us
+from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks import signing
@@ -35,10 +35,16 @@ def backoff_seconds(settings: Settings, attempts: int) -> float:
 
 class Dispatcher:
     def __init__(
-        self, db: Database, settings: Settings, client: httpx.AsyncClient | None = None
+        self,
+        db: Database,
+        settings: Settings,
+        client: httpx.AsyncClient | None = None,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.db = db
         self.settings = settings
+        self.clock = clock
         self.client = client or httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False
         )
@@ -88,7 +94,7 @@ class Dispatcher:
         lease_us = int((self.settings.webhook_timeout_seconds + 30) * 1_000_000)
 
         def claim(conn: Connection) -> list[DueDelivery]:
-            return claim_due(conn, now_us=real_now_us(), lease_us=lease_us, limit=BATCH)
+            return claim_due(conn, now_us=self.clock.now_us(), lease_us=lease_us, limit=BATCH)
 
         due = await self.db.write(claim)
         results = await asyncio.gather(*(self._attempt(d) for d in due), return_exceptions=True)
@@ -124,7 +130,7 @@ class Dispatcher:
             error = f"{type(exc).__name__}: {exc}"[:500]
         duration_ms = int((time.perf_counter() - started) * 1000)
         attempts = delivery.attempts + 1
-        now_us = real_now_us()
+        now_us = self.clock.now_us()
         if error is None:
             new_status, next_us = "succeeded", None
         elif attempts >= self.settings.webhook_max_attempts:

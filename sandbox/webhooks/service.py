@@ -11,20 +11,22 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sandbox.kit.clock import iso
 from sandbox.kit.ids import new_id
 from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
-from sandbox.partners.models import Partner, iso, real_now_us
+from sandbox.partners.models import Partner
 from sandbox.storage.database import Database
 from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
 from sandbox.webhooks.store import WebhookStore
+from sandbox.world.context import WorldContext
 
 _CURSOR = cursor_pattern(r"whd_[0-9a-z]{1,36}")
 
 
-def emit(conn: Connection, partner: Partner, event_type: str, data: dict[str, Any]) -> str:
-    """Record an event for ``partner`` and queue its delivery; returns the event id."""
-    now_us = real_now_us()
-    world_us = now_us + partner.clock_offset_us
+def emit(conn: Connection, world: WorldContext, event_type: str, data: dict[str, Any]) -> str:
+    """Record an event of ``world`` and queue its delivery; returns the event id."""
+    partner = world.partner
+    now_us, world_us = world.real_us, world.now_us
     event_id = new_id("evt")
     payload = {
         "id": event_id,
@@ -79,27 +81,27 @@ async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tupl
     return await db.read(unit)
 
 
-async def replay(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:
+async def replay(db: Database, world: WorldContext, delivery_id: str) -> tuple[Any, list[Any]]:
     """Queue a delivery again now, whatever its state (its attempts are kept)."""
 
     def unit(conn: Connection) -> tuple[Any, list[Any]]:
-        store = WebhookStore(conn, partner.world_id)
-        if not store.requeue(delivery_id, real_now_us()):
+        store = WebhookStore(conn, world.id)
+        if not store.requeue(delivery_id, world.real_us):
             raise _not_found(delivery_id)
         return store.delivery(delivery_id), store.attempts(delivery_id)
 
     return await db.write(unit)
 
 
-async def send_test(db: Database, partner: Partner) -> str:
-    if not partner.webhook_url:
+async def send_test(db: Database, world: WorldContext) -> str:
+    if not world.partner.webhook_url:
         raise NoWebhookUrl(
             "This partner has no webhook URL, so there is nowhere to send the test event.",
             hint='Set one with PATCH /v1/partners/me {"webhookUrl": "https://..."}.',
         )
 
     def unit(conn: Connection) -> str:
-        return emit(conn, partner, "sandbox.ping", {"message": "Webhook delivery works."})
+        return emit(conn, world, "sandbox.ping", {"message": "Webhook delivery works."})
 
     return await db.write(unit)
 

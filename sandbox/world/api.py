@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from sandbox.deps import CurrentCaller, State
+from sandbox.deps import CurrentCaller, CurrentWorld, State
+from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
-from sandbox.partners.models import iso
 from sandbox.population.countries import get_country
 from sandbox.world import service
 from sandbox.world.models import ClockView
@@ -68,22 +68,22 @@ async def list_personas(caller: CurrentCaller, state: State) -> PersonaList:
 
 
 @router.post("/reset", response_model=ResetDone, responses=problems(*AUTHED))
-async def reset_world(caller: CurrentCaller, state: State) -> ResetDone:
+async def reset_world(world: CurrentWorld, state: State) -> ResetDone:
     """Restore your world as it was at signup: balances, PINs, history, and the clock."""
-    clock = await service.reset(state.db, state.settings, caller.partner)
-    return ResetDone(residents=caller.partner.world_residents, clock=_clock(clock))
+    clock = await service.reset(state.db, state.settings, world)
+    return ResetDone(residents=world.partner.world_residents, clock=_clock(clock))
 
 
 @router.get("/clock", response_model=ClockOut, responses=problems(*AUTHED))
-async def get_clock(caller: CurrentCaller) -> ClockOut:
+async def get_clock(world: CurrentWorld) -> ClockOut:
     """Your world's time: real time plus however far you advanced it."""
-    return _clock(service.clock(caller.partner))
+    return _clock(service.clock(world))
 
 
 @router.post("/clock/advance", response_model=ClockOut, responses=problems(*AUTHED))
-async def advance_clock(body: ClockAdvance, caller: CurrentCaller, state: State) -> ClockOut:
+async def advance_clock(body: ClockAdvance, world: CurrentWorld, state: State) -> ClockOut:
     """Move your world's clock forward to see OTPs, collects, consents and mandates expire."""
-    return _clock(await service.advance_clock(state.db, caller.partner, body.seconds))
+    return _clock(await service.advance_clock(state.db, world, body.seconds))
 
 
 def _clock(view: ClockView) -> ClockOut:

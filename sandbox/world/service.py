@@ -11,13 +11,14 @@ from sqlalchemy.engine import Connection
 from sandbox.errors import InvalidRequest
 from sandbox.kit.money import format_minor
 from sandbox.partners import store as partner_store
-from sandbox.partners.models import Partner, real_now_us
+from sandbox.partners.models import Partner
 from sandbox.population.countries import get_country
 from sandbox.population.generator import WorldRows, generate_world, insert_world
 from sandbox.population.personas import persona_by_key
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 from sandbox.world.models import AccountView, ClockView, PersonaView
 from sandbox.world.store import PopulationStore
 
@@ -30,8 +31,9 @@ class GeneratedWorld:
     chunks: tuple[WorldRows, ...]
 
 
-async def generate(settings: Settings, partner: Partner) -> GeneratedWorld:
-    """Build the partner's world rows (CPU work, off the event loop and outside any unit)."""
+async def generate(settings: Settings, partner: Partner, now_us: int) -> GeneratedWorld:
+    """Build the partner's world rows as of real time ``now_us`` (CPU work, off the event loop
+    and outside any unit)."""
 
     def build() -> GeneratedWorld:
         chunks = generate_world(
@@ -39,7 +41,7 @@ async def generate(settings: Settings, partner: Partner) -> GeneratedWorld:
             seed=partner.world_seed,
             country=get_country(partner.country),
             residents=partner.world_residents,
-            now_us=real_now_us(),
+            now_us=now_us,
             secret_key=settings.secret_key,
         )
         return GeneratedWorld(partner.world_id, tuple(chunks))
@@ -119,26 +121,26 @@ def _persona_order() -> list[str]:
     return [p.key for p in PERSONAS]
 
 
-async def reset(db: Database, settings: Settings, partner: Partner) -> ClockView:
+async def reset(db: Database, settings: Settings, world: WorldContext) -> ClockView:
     """Restore the world as generated at signup, and its clock to real time."""
-    world = await generate(settings, partner)
+    partner = world.partner
+    generated = await generate(settings, partner, world.real_us)
 
     def unit(conn: Connection) -> None:
         PopulationStore(conn, partner.world_id).wipe()
-        insert(conn, world)
+        insert(conn, generated)
         partner_store.update_partner(conn, partner.id, clock_offset_us=0)
-        emit(conn, partner, "sandbox.world.reset", {"residents": partner.world_residents})
+        emit(conn, world, "sandbox.world.reset", {"residents": partner.world_residents})
 
     await db.write(unit)
-    return ClockView(now_us=real_now_us(), offset_us=0)
+    return ClockView(now_us=world.real_us, offset_us=0)
 
 
-def clock(partner: Partner) -> ClockView:
-    c = partner.clock
-    return ClockView(now_us=c.now_us(), offset_us=c.offset_us)
+def clock(world: WorldContext) -> ClockView:
+    return ClockView(now_us=world.now_us, offset_us=world.partner.clock_offset_us)
 
 
-async def advance_clock(db: Database, partner: Partner, seconds: int) -> ClockView:
+async def advance_clock(db: Database, world: WorldContext, seconds: int) -> ClockView:
     """Move the world's clock forward by ``seconds`` (never backward: final states stay final)."""
     if not 1 <= seconds <= MAX_ADVANCE_SECONDS:
         raise InvalidRequest(
@@ -149,12 +151,12 @@ async def advance_clock(db: Database, partner: Partner, seconds: int) -> ClockVi
         )
 
     def unit(conn: Connection) -> int:
-        offset = partner_store.advance_clock(conn, partner.id, seconds * 1_000_000)
-        emit(conn, partner, "sandbox.clock.advanced", {"seconds": seconds})
+        offset = partner_store.advance_clock(conn, world.id, seconds * 1_000_000)
+        emit(conn, world, "sandbox.clock.advanced", {"seconds": seconds})
         return offset
 
     offset = await db.write(unit)
-    return ClockView(now_us=real_now_us() + offset, offset_us=offset)
+    return ClockView(now_us=world.real_us + offset, offset_us=offset)
 
 
 def seed_large(
@@ -163,6 +165,7 @@ def seed_large(
     partner: Partner,
     *,
     residents: int,
+    now_us: int,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Rebuild ``partner``'s world with ``residents`` generated residents, in one transaction.
@@ -179,7 +182,7 @@ def seed_large(
             seed=partner.world_seed,
             country=get_country(partner.country),
             residents=residents,
-            now_us=real_now_us(),
+            now_us=now_us,
             secret_key=settings.secret_key,
         ):
             insert_world(conn, rows)

@@ -240,6 +240,25 @@ async def test_same_txn_id_different_body_is_409_u01(
     await ledger_ok(client, partner)
 
 
+async def test_one_key_on_two_endpoints_is_409_u01_and_does_nothing(
+    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    headers = key()
+    first = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "30.00", headers=headers)
+    assert first.status_code == 200
+    as_collect = await client.post(
+        "/v1/upi/collect",
+        json={
+            "payer": {"vpa": "asha@sandbox"},
+            "payee": {"vpa": "ravi@sandbox"},
+            "amount": "30.00",
+        },
+        headers={**partner.headers, **headers},
+    )
+    assert_u01(as_collect, "Idempotency-Key")
+    assert await counts(app, partner) == (1, 1)
+
+
 async def test_keys_belong_to_one_world(
     app: FastAPI, client: httpx.AsyncClient, partner: SignedUp, other_partner: SignedUp
 ) -> None:

@@ -94,7 +94,7 @@ class World:
 
     async def sweep(self) -> int:
         state = self.app.state.sandbox
-        return await sweep(state.db, state.settings.secret_key)
+        return await sweep(state.db, state.settings.secret_key, state.clock)
 
     async def status(self, txn_id: str) -> dict[str, Any]:
         response = await self.client.get(

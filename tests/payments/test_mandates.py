@@ -676,8 +676,10 @@ async def test_the_sweeper_expires_lapsed_mandates_once(
     lasting = await active(client, partner)
     await advance(client, partner, 2 * DAY)
     state = app.state.sandbox
-    await sweep(state.db, state.settings.secret_key)
-    assert await sweep(state.db, state.settings.secret_key) == 0  # nothing left to expire
+    await sweep(state.db, state.settings.secret_key, state.clock)
+    assert (
+        await sweep(state.db, state.settings.secret_key, state.clock) == 0
+    )  # nothing left to expire
 
     def stored(conn: sa.Connection) -> dict[str, str]:
         store = PaymentsStore(conn, partner.partner_id)

@@ -129,7 +129,7 @@ class Model:
         moved = await self.post("/v1/sandbox/clock/advance", {"seconds": seconds})
         assert moved.status_code == 200, moved.text
         state = self.app.state.sandbox
-        await sweep(state.db, state.settings.secret_key)
+        await sweep(state.db, state.settings.secret_key, state.clock)
 
     async def check(self) -> None:
         """The invariants, after every step (one consistent read of the world)."""

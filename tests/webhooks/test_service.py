@@ -9,13 +9,15 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sandbox.kit.clock import SYSTEM_CLOCK
 from sandbox.partners import store as partner_store
-from sandbox.partners.models import Partner, real_now_us
+from sandbox.partners.models import Partner
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.storage.schema import webhook_attempts, webhook_deliveries, webhook_events
 from sandbox.webhooks import service
 from sandbox.webhooks.store import WebhookStore, claim_due, record_attempt
+from sandbox.world.context import WorldContext
 
 pytestmark = pytest.mark.anyio
 LEASE_US = 60_000_000
@@ -32,8 +34,12 @@ def _partner(partner_id: str, webhook_url: str | None) -> Partner:
         world_seed=1,
         world_residents=0,
         clock_offset_us=0,
-        created_us=real_now_us(),
+        created_us=SYSTEM_CLOCK.now_us(),
     )
+
+
+def _world(partner: Partner) -> WorldContext:
+    return WorldContext.of(partner, "test-secret")
 
 
 @pytest.fixture
@@ -74,7 +80,7 @@ class ChangeFailed(Exception):
 async def test_an_event_commits_with_its_change(db: Database, hooked: Partner) -> None:
     def unit(conn: Connection) -> str:
         partner_store.update_partner(conn, hooked.id, name="Renamed")
-        return service.emit(conn, hooked, "sandbox.ping", {"n": 1})
+        return service.emit(conn, _world(hooked), "sandbox.ping", {"n": 1})
 
     event_id = await db.write(unit)
     assert await db.read(_counts(hooked.id)) == (1, 1)
@@ -94,7 +100,7 @@ async def test_a_unit_that_raises_leaves_no_event_and_no_delivery(
 ) -> None:
     def unit(conn: Connection) -> None:
         partner_store.update_partner(conn, hooked.id, name="Never")
-        service.emit(conn, hooked, "sandbox.ping", {"n": 1})
+        service.emit(conn, _world(hooked), "sandbox.ping", {"n": 1})
         raise ChangeFailed("the change fails after the event was emitted")
 
     with pytest.raises(ChangeFailed):
@@ -104,20 +110,23 @@ async def test_a_unit_that_raises_leaves_no_event_and_no_delivery(
     assert stored is not None
     assert stored.name == "Team Outbox"
     # and the dispatcher has nothing to send
-    assert await db.write(lambda c: claim_due(c, now_us=real_now_us(), lease_us=1, limit=10)) == []
+    assert (
+        await db.write(lambda c: claim_due(c, now_us=SYSTEM_CLOCK.now_us(), lease_us=1, limit=10))
+        == []
+    )
 
 
 async def test_without_a_webhook_url_the_event_is_kept_but_not_delivered(db: Database) -> None:
     quiet = _partner("prt_quiet", None)
-    await db.write(lambda conn: service.emit(conn, quiet, "sandbox.ping", {}))
+    await db.write(lambda conn: service.emit(conn, _world(quiet), "sandbox.ping", {}))
     assert await db.read(_counts(quiet.id)) == (1, 0)
 
 
 async def test_a_claimed_delivery_is_leased_to_one_dispatcher(
     db: Database, hooked: Partner
 ) -> None:
-    await db.write(lambda conn: service.emit(conn, hooked, "sandbox.ping", {}))
-    now = real_now_us()
+    await db.write(lambda conn: service.emit(conn, _world(hooked), "sandbox.ping", {}))
+    now = SYSTEM_CLOCK.now_us()
     [claimed] = await db.write(lambda c: claim_due(c, now_us=now, lease_us=LEASE_US, limit=10))
     assert claimed.secret == hooked.webhook_secret
     assert claimed.attempts == 0
@@ -129,8 +138,8 @@ async def test_a_claimed_delivery_is_leased_to_one_dispatcher(
 
 
 async def test_a_replay_during_an_attempt_is_not_lost(db: Database, hooked: Partner) -> None:
-    await db.write(lambda conn: service.emit(conn, hooked, "sandbox.ping", {}))
-    now = real_now_us()
+    await db.write(lambda conn: service.emit(conn, _world(hooked), "sandbox.ping", {}))
+    now = SYSTEM_CLOCK.now_us()
     [claimed] = await db.write(lambda c: claim_due(c, now_us=now, lease_us=LEASE_US, limit=10))
 
     # the partner replays it while the attempt is in flight ...
@@ -165,8 +174,8 @@ async def test_a_replay_during_an_attempt_is_not_lost(db: Database, hooked: Part
 async def test_an_attempt_settles_the_delivery_while_its_lease_holds(
     db: Database, hooked: Partner
 ) -> None:
-    await db.write(lambda conn: service.emit(conn, hooked, "sandbox.ping", {}))
-    now = real_now_us()
+    await db.write(lambda conn: service.emit(conn, _world(hooked), "sandbox.ping", {}))
+    now = SYSTEM_CLOCK.now_us()
     [claimed] = await db.write(lambda c: claim_due(c, now_us=now, lease_us=LEASE_US, limit=10))
 
     def finish(conn: Connection) -> None:
