@@ -17,7 +17,7 @@ from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
 from sandbox.state import AppState
-from sandbox.storage.database import Database
+from sandbox.storage.database import open_database
 from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
@@ -35,7 +35,7 @@ Every error is RFC 9457 `application/problem+json` with a `hint` on how to fix t
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    db = Database(settings)
+    db = open_database(settings)
     metrics = Metrics()
     state = AppState(
         settings=settings,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from sandbox.partners import store as partner_store
 from sandbox.partners.models import Partner, real_now_us
 from sandbox.settings import Settings
-from sandbox.storage.database import Database
+from sandbox.storage.database import Database, open_database
 from sandbox.storage.schema import webhook_attempts, webhook_deliveries, webhook_events
 from sandbox.webhooks import service
 from sandbox.webhooks.store import WebhookStore, claim_due, record_attempt
@@ -38,7 +38,7 @@ def _partner(partner_id: str, webhook_url: str | None) -> Partner:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
+    database = open_database(settings)
     database.start()
     try:
         yield database
