@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.settings import Settings
-from sandbox.storage.database import open_database
+from sandbox.storage.database import PostgresDatabase, SqliteDatabase, open_database
 from sandbox.storage.schema import banks
 
 pytestmark = pytest.mark.anyio
@@ -31,6 +31,16 @@ def _insert_bank(code: str, fail: bool = False):  # type: ignore[no-untyped-def]
 
 def _codes(conn: sa.Connection) -> list[str]:
     return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
+
+
+def test_the_engine_picks_the_database(settings: Settings, engine_name: str) -> None:
+    db = open_database(settings)
+    try:
+        expected = SqliteDatabase if engine_name == "sqlite" else PostgresDatabase
+        assert type(db) is expected
+        assert db.is_sqlite == (engine_name == "sqlite")
+    finally:
+        db.close()
 
 
 async def test_concurrent_units_all_commit_and_a_failing_one_rolls_back_alone(
