@@ -18,7 +18,7 @@ from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
 from sandbox.state import AppState
-from sandbox.storage.database import Database
+from sandbox.storage.database import open_database
 from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
@@ -37,7 +37,7 @@ Every error is RFC 9457 `application/problem+json` with a `hint` on how to fix t
 def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     """The app; ``clock`` is the real-time source of every world (tests pass a ManualClock)."""
     settings = settings or Settings()
-    db = Database(settings)
+    db = open_database(settings)
     metrics = Metrics()
     state = AppState(
         settings=settings,

@@ -33,9 +33,9 @@ def _settings(database_url: str | None = None, **overrides: Any) -> Settings:
 
 
 def _database(settings: Settings) -> Any:
-    from sandbox.storage.database import Database
+    from sandbox.storage.database import open_database
 
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     return db
 

@@ -2,340 +2,82 @@
 
 A *unit* is a plain function ``unit(conn) -> T`` holding all the SQL of one use case. Services hand
 units to ``Database.write`` or ``Database.read``; routes never see a connection, and nothing
-commits except this module.
+commits except a ``Database``.
 
-SQLite: one writer thread owns the only write connection. It drains the queue of pending units,
-opens one ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that
-raises is rolled back alone and its caller gets the exception), then COMMITs once with
-``synchronous=FULL`` and only then answers every caller of the batch. Reads run on the event loop
-thread on a separate WAL reader connection: a primary-key read costs less than a thread hop.
+``Database`` is the interface; ``open_database(settings)`` picks its implementation by engine, as
+httpx's client picks a transport behind ``BaseTransport``:
 
-PostgreSQL: each unit runs in its own transaction on a pooled connection in a worker thread;
-concurrent sessions already share WAL flushes, and units use conditional updates instead of locks.
+- ``SqliteDatabase`` (``sqlite.py``): one writer thread commits queued units in groups, reads run
+  on a WAL reader connection, a checkpointer thread copies the WAL into the file;
+- ``PostgresDatabase`` (``postgres.py``): each unit runs in its own transaction on a pooled
+  connection in a worker thread, retried on serialization failures and deadlocks.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextlib
-import logging
-import queue
-import threading
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
-import anyio.to_thread
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from sandbox.settings import Settings
+from sandbox.storage.postgres import PostgresDatabase
+from sandbox.storage.sqlite import DatabaseClosed, SqliteDatabase, sqlite_engine
+
+__all__ = [
+    "Database",
+    "DatabaseClosed",
+    "PostgresDatabase",
+    "SqliteDatabase",
+    "Unit",
+    "make_engine",
+    "open_database",
+]
 
 T = TypeVar("T")
 Unit = Callable[[Connection], T]
-log = logging.getLogger("sandbox.storage")
-
-CHECKPOINT_SECONDS = 1.0
-_PG_RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
 
 
-class DatabaseClosed(RuntimeError):
-    """A unit was submitted after the database was closed."""
+class Database(Protocol):
+    """Runs units of work; ``start()`` before use, ``close()`` at shutdown."""
+
+    settings: Settings
+    engine: Engine  # the write engine
+    is_sqlite: bool
+
+    def start(self) -> None: ...
+
+    def close(self) -> None:
+        """Stop taking units, finish the ones under way, release every connection."""
+
+    async def write(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` in a transaction; return once its effects are committed."""
+        ...
+
+    def write_sync(self, fn: Callable[[Connection], T]) -> T:
+        """``write`` for code without an event loop (CLI, tools, sync tests)."""
+        ...
+
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """Run ``fn`` on a consistent snapshot; it must not write."""
+        ...
+
+    def read_sync(self, fn: Callable[[Connection], T]) -> T:
+        """``read`` for code without an event loop."""
+        ...
 
 
-@dataclass(slots=True)
-class _Pending:
-    fn: Callable[[Connection], Any]
-    loop: asyncio.AbstractEventLoop | None
-    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
-    result: Any = None
-    error: BaseException | None = field(default=None)
-
-
-def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
-    cur = dbapi_conn.cursor()
-    # busy_timeout first: switching a new file to WAL needs a moment of exclusive access, and
-    # another connection opening at the same time must wait for it, not fail
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-def _sqlite_engine(url: str, begin: str | None) -> Engine:
-    """A SQLite engine; ``begin`` is the statement SQLAlchemy's begin() emits (None: the
-    caller begins on the driver connection itself, as the WAL reader does)."""
-    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
-    event.listen(engine, "connect", _set_sqlite_pragmas)
-    if begin is not None:
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            conn.exec_driver_sql(begin)
-
-    return engine
+def open_database(settings: Settings) -> Database:
+    """The ``Database`` for the configured engine (not started yet)."""
+    if settings.is_sqlite:
+        return SqliteDatabase(settings)
+    return PostgresDatabase(settings)
 
 
 def make_engine(settings: Settings) -> Engine:
     """An engine for migrations and tools (writers use ``Database``)."""
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
+        return sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
     return sa.create_engine(settings.sqlalchemy_url, pool_pre_ping=True)
-
-
-class Database:
-    """Runs units of work; ``start()`` before use, ``close()`` at shutdown."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.is_sqlite = settings.is_sqlite
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
-        self._writer: threading.Thread | None = None
-        self._checkpointer: threading.Thread | None = None
-        self._stop_checkpoints = threading.Event()
-        self._closed = False
-        # PostgreSQL units running on worker threads; ``close`` waits for them (see there).
-        self._in_flight = 0
-        self._idle = threading.Condition()
-        if self.is_sqlite:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            self.engine = _sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
-            self._read_engine = _sqlite_engine(settings.sqlalchemy_url, None)
-            self._read_conn: Connection | None = None
-            self._read_lock = threading.Lock()
-        else:
-            self.engine = sa.create_engine(
-                settings.sqlalchemy_url, pool_size=10, max_overflow=30, pool_pre_ping=True
-            )
-
-    # -- lifecycle -------------------------------------------------------------------------
-    def start(self) -> None:
-        if self.is_sqlite and self._writer is None:
-            self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer")
-            self._writer.daemon = True
-            self._writer.start()
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint_loop, name="sqlite-checkpointer", daemon=True
-            )
-            self._checkpointer.start()
-
-    def close(self) -> None:
-        self._closed = True
-        self._stop_checkpoints.set()
-        if self._writer is not None:
-            self._queue.put(None)
-            self._writer.join(timeout=30)
-            self._writer = None
-        if self._checkpointer is not None:
-            self._checkpointer.join(timeout=30)
-            self._checkpointer = None
-        if self.is_sqlite:
-            if self._read_conn is not None:
-                self._read_conn.close()
-                self._read_conn = None
-            self._read_engine.dispose()
-        # A caller cancelled while its unit runs on a worker thread (a periodic job stopped at
-        # shutdown) leaves the unit running; disposing under it would strand its connection
-        # outside the pool, open until garbage collection.
-        with self._idle:
-            self._idle.wait_for(lambda: self._in_flight == 0, timeout=30)
-        self.engine.dispose()
-
-    # -- public API ------------------------------------------------------------------------
-    async def write(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` in a transaction; return once its effects are committed."""
-        if not self.is_sqlite:
-            return await anyio.to_thread.run_sync(self._pg_write, fn)
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[T] = loop.create_future()
-        self._submit(_Pending(fn, loop, fut))
-        return await fut
-
-    def write_sync(self, fn: Callable[[Connection], T]) -> T:
-        """``write`` for code without an event loop (CLI, tools, sync tests)."""
-        if not self.is_sqlite:
-            return self._pg_write(fn)
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._submit(_Pending(fn, None, fut))
-        return fut.result()
-
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        """Run ``fn`` on a consistent snapshot; it must not write."""
-        if self.is_sqlite:
-            return self.read_sync(fn)
-        return await anyio.to_thread.run_sync(self._pg_read, fn)
-
-    def read_sync(self, fn: Callable[[Connection], T]) -> T:
-        if not self.is_sqlite:
-            return self._pg_read(fn)
-        with self._read_lock:
-            if self._read_conn is None:
-                self._read_conn = self._read_engine.connect()
-            conn = self._read_conn
-            # one snapshot for the whole read: BEGIN on the driver connection (SQLAlchemy's
-            # begin() and its events cost more than the auth lookup it would wrap)
-            raw_conn = conn.connection.dbapi_connection
-            assert raw_conn is not None
-            raw_conn.execute("BEGIN")
-            try:
-                return fn(conn)
-            finally:
-                if conn.in_transaction():
-                    conn.rollback()  # SQLAlchemy's own bookkeeping; ends the snapshot too
-                if raw_conn.in_transaction:
-                    raw_conn.execute("ROLLBACK")
-
-    # -- SQLite group commit -------------------------------------------------------------
-    def _submit(self, pending: _Pending) -> None:
-        if self._closed:
-            raise DatabaseClosed("the database is closed")
-        if self._writer is None:
-            self.start()
-        self._queue.put(pending)
-
-    def _checkpoint_loop(self) -> None:
-        """Copy the WAL into the database file every second, beside the writer.
-
-        The writer's own automatic checkpoint (every 1000 pages) would run inside a commit and
-        hold every caller of that batch for the copy and its fsync (the p99 spikes of the
-        benchmark); a PASSIVE checkpoint here runs beside the writer and never blocks it.
-        Durability is the WAL's, committed with synchronous=FULL, either way.
-        """
-        engine = _sqlite_engine(self.settings.sqlalchemy_url, None)
-        try:
-            while not self._stop_checkpoints.wait(CHECKPOINT_SECONDS):
-                try:
-                    with engine.connect() as conn:
-                        raw_conn = conn.connection.dbapi_connection
-                        assert raw_conn is not None
-                        raw_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except Exception:  # busy or I/O: the next round tries again
-                    log.warning("WAL checkpoint failed", exc_info=True)
-        finally:
-            engine.dispose()
-
-    def _write_loop(self) -> None:
-        try:
-            conn = self.engine.connect()
-            raw_conn = conn.connection.dbapi_connection
-            assert raw_conn is not None
-            raw_conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
-        except Exception as exc:  # no writer: answer every unit with the reason, never hang
-            log.exception("the SQLite writer cannot open the database")
-            self._refuse_all(exc)
-            return
-        try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                stop = False
-                while len(batch) < self.settings.group_commit_max:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        stop = True
-                        break
-                    batch.append(nxt)
-                self._commit_batch(conn, batch)
-                if stop:
-                    return
-        finally:
-            conn.close()
-
-    def _refuse_all(self, exc: Exception) -> None:
-        while (item := self._queue.get()) is not None:
-            item.error = exc
-            _deliver([item])
-
-    def _commit_batch(self, conn: Connection, batch: list[_Pending]) -> None:
-        try:
-            with conn.begin():
-                # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more
-                # CPU than a whole payment's statements
-                raw_conn = conn.connection.dbapi_connection
-                assert raw_conn is not None
-                for item in batch:
-                    raw_conn.execute("SAVEPOINT unit")
-                    try:
-                        item.result = item.fn(conn)
-                    except Exception as exc:  # the unit's own failure, rolled back alone
-                        raw_conn.execute("ROLLBACK TO unit")
-                        item.error = exc
-                    raw_conn.execute("RELEASE unit")
-        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
-            log.exception("group commit failed; %d units rolled back", len(batch))
-            for item in batch:
-                item.result, item.error = None, exc
-        _deliver(batch)
-
-    # -- PostgreSQL ------------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _unit_in_flight(self) -> Iterator[None]:
-        with self._idle:
-            self._in_flight += 1
-        try:
-            yield
-        finally:
-            with self._idle:
-                self._in_flight -= 1
-                self._idle.notify_all()
-
-    def _pg_write(self, fn: Callable[[Connection], T]) -> T:
-        with self._unit_in_flight():
-            for attempt in range(5):
-                try:
-                    with self.engine.begin() as conn:
-                        return fn(conn)
-                except sa.exc.OperationalError as exc:
-                    code = getattr(exc.orig, "sqlstate", None)
-                    if code not in _PG_RETRYABLE or attempt == 4:
-                        raise
-        raise AssertionError("unreachable")
-
-    def _pg_read(self, fn: Callable[[Connection], T]) -> T:
-        """One snapshot for the whole read (REPEATABLE READ), as SQLite's WAL reader has: a
-        read of several statements (the ledger check) never sees half a payment."""
-        with self._unit_in_flight(), self.engine.connect() as conn:
-            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
-            with conn.begin():
-                return fn(conn)
-
-
-def _deliver(batch: list[_Pending]) -> None:
-    """Answer the callers of a committed (or failed) batch: one wake-up per event loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
-    for item in batch:
-        if item.loop is None:
-            cfut = item.future
-            assert isinstance(cfut, concurrent.futures.Future)
-            if item.error is not None:
-                cfut.set_exception(item.error)
-            else:
-                cfut.set_result(item.result)
-        else:
-            by_loop.setdefault(item.loop, []).append(item)
-    for loop, items in by_loop.items():
-        # a closed loop raises RuntimeError: nobody is waiting any more
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_resolve_on_loop, items)
-
-
-def _resolve_on_loop(items: list[_Pending]) -> None:
-    for item in items:
-        fut = item.future
-        assert isinstance(fut, asyncio.Future)
-        if fut.done():  # the caller was cancelled; the effect is committed regardless
-            continue
-        if item.error is not None:
-            fut.set_exception(item.error)
-        else:
-            fut.set_result(item.result)

@@ -8,7 +8,9 @@ other statement. Everything else keeps SQLAlchemy Core.
 
 Tenant rule: every ``Raw`` statement over a world-owned table names ``world_id = :world_id``,
 and the stores that run them (``PaymentsStore``, ``WebhookStore``) pass their own world id in
-every call, so a service cannot leave it out; the isolation suite checks the routes.
+every call, so a service cannot leave it out. ``tests/storage/test_raw_world_id.py`` checks
+every module-level ``Raw`` for it (statements that must cross worlds are listed there with their
+reason); the isolation suite checks the routes.
 """
 
 from __future__ import annotations

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 
 from sandbox.storage.schema import (
     aa_handles,
+    account_balances,
     accounts,
     banks,
-    credit_queue,
     metadata,
     residents,
     vpas,
@@ -47,22 +47,18 @@ class PopulationStore(WorldStore):
         )
 
     def accounts_of(self, uids: list[str]) -> list[Any]:
-        """Accounts with their balance: applied plus credits still queued (PostgreSQL)."""
-        a, b, q = accounts, banks, credit_queue
-        queued = (
-            sa.select(sa.func.coalesce(sa.func.sum(q.c.amount), 0))
-            .where(q.c.world_id == a.c.world_id, q.c.account_number == a.c.number)
-            .scalar_subquery()
-        )
+        """Accounts with their balance by the one rule (the ``account_balances`` view)."""
+        a, b, ab = accounts, banks, account_balances
         return list(
             self.conn.execute(
                 self.select(
                     a,
                     *[c for c in a.c if c.name != "balance"],
-                    sa.cast(a.c.balance + queued, sa.BigInteger).label("balance"),
+                    ab.c.balance,
                     b.c.name.label("bank_name"),
                     b.c.online.label("bank_online"),
                 )
+                .join(ab, (ab.c.world_id == a.c.world_id) & (ab.c.number == a.c.number))
                 .join(b, (b.c.world_id == a.c.world_id) & (b.c.code == a.c.bank_code))
                 .where(a.c.resident_uid.in_(uids))
                 .order_by(a.c.resident_uid, a.c.number)

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.settings import Settings
-from sandbox.storage.database import Database
+from sandbox.storage.database import PostgresDatabase, SqliteDatabase, open_database
 from sandbox.storage.schema import banks
 
 pytestmark = pytest.mark.anyio
@@ -33,10 +33,20 @@ def _codes(conn: sa.Connection) -> list[str]:
     return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
 
 
+def test_the_engine_picks_the_database(settings: Settings, engine_name: str) -> None:
+    db = open_database(settings)
+    try:
+        expected = SqliteDatabase if engine_name == "sqlite" else PostgresDatabase
+        assert type(db) is expected
+        assert db.is_sqlite == (engine_name == "sqlite")
+    finally:
+        db.close()
+
+
 async def test_concurrent_units_all_commit_and_a_failing_one_rolls_back_alone(
     settings: Settings,
 ) -> None:
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     try:
         codes = [f"B{i:03d}" for i in range(60)]
@@ -55,7 +65,7 @@ async def test_concurrent_units_all_commit_and_a_failing_one_rolls_back_alone(
 async def test_sqlite_is_durable_wal_and_full_sync(settings: Settings, engine_name: str) -> None:
     if engine_name != "sqlite":
         pytest.skip("SQLite pragmas")
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     try:
         mode = await db.write(lambda c: c.exec_driver_sql("PRAGMA journal_mode").scalar())
@@ -67,7 +77,7 @@ async def test_sqlite_is_durable_wal_and_full_sync(settings: Settings, engine_na
 
 async def test_answer_comes_after_commit(settings: Settings, engine_name: str) -> None:
     """Once write() returns, another connection (another process) sees the row."""
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     try:
         await db.write(_insert_bank("SEEN"))
@@ -86,7 +96,7 @@ async def test_answer_comes_after_commit(settings: Settings, engine_name: str) -
 
 
 def test_write_sync_outside_an_event_loop(settings: Settings) -> None:
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     try:
         assert db.write_sync(_insert_bank("SYNC")) == "SYNC"
@@ -103,7 +113,7 @@ def test_group_commit_batches_units(settings: Settings, engine_name: str) -> Non
         pytest.skip("group commit is the SQLite path")
     import concurrent.futures
 
-    db = Database(settings)
+    db = open_database(settings)
     commits = []
     sa.event.listen(db.engine, "commit", lambda conn: commits.append(1))
     db.start()
@@ -123,7 +133,7 @@ async def test_the_checkpointer_copies_the_wal_into_the_database_file(
     checkpoints are off) copies them into the main file within seconds."""
     if engine_name != "sqlite":
         pytest.skip("SQLite WAL")
-    db = Database(settings)
+    db = open_database(settings)
     db.start()
     try:
         await db.write(_insert_bank("CKPT"))
@@ -146,7 +156,7 @@ def test_a_writer_that_cannot_open_the_database_answers_instead_of_hanging(
 ) -> None:
     if engine_name != "sqlite":
         pytest.skip("the SQLite writer thread")
-    db = Database(settings)
+    db = open_database(settings)
 
     def cannot_connect() -> sa.Connection:
         raise sa.exc.OperationalError("connect", {}, Exception("disk is gone"))

@@ -13,7 +13,7 @@ from sandbox.kit.clock import SYSTEM_CLOCK
 from sandbox.partners import store as partner_store
 from sandbox.partners.models import Partner
 from sandbox.settings import Settings
-from sandbox.storage.database import Database
+from sandbox.storage.database import Database, open_database
 from sandbox.storage.schema import webhook_attempts, webhook_deliveries, webhook_events
 from sandbox.webhooks import service
 from sandbox.webhooks.store import WebhookStore, claim_due, record_attempt
@@ -44,7 +44,7 @@ def _world(partner: Partner) -> WorldContext:
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
+    database = open_database(settings)
     database.start()
     try:
         yield database

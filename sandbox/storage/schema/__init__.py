@@ -1,0 +1,60 @@
+"""The one schema both engines share (migrations in ``migrations/versions`` create it).
+
+Each domain declares its tables in its own module on the one ``metadata`` of ``base.py``:
+``platform.py`` (partners, keys, the worlds' population, webhooks, idempotency keys) and
+``payments.py``; identity and consent add ``identity.py`` and ``consent.py`` beside them, plus a
+line here. Every name is re-exported, so ``from sandbox.storage.schema import X`` works for all.
+"""
+
+from __future__ import annotations
+
+from sandbox.storage.schema.base import metadata, views
+from sandbox.storage.schema.payments import (
+    account_balances,
+    credit_queue,
+    daily_debits,
+    ledger_entries,
+    mandate_notices,
+    mandates,
+    merchant_keys,
+    pin_state,
+    upi_transactions,
+)
+from sandbox.storage.schema.platform import (
+    aa_handles,
+    accounts,
+    api_keys,
+    banks,
+    idempotency_keys,
+    partners,
+    residents,
+    vpas,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_events,
+)
+
+__all__ = [
+    "aa_handles",
+    "account_balances",
+    "accounts",
+    "api_keys",
+    "banks",
+    "credit_queue",
+    "daily_debits",
+    "idempotency_keys",
+    "ledger_entries",
+    "mandate_notices",
+    "mandates",
+    "merchant_keys",
+    "metadata",
+    "partners",
+    "pin_state",
+    "residents",
+    "upi_transactions",
+    "views",
+    "vpas",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_events",
+]
