@@ -15,7 +15,7 @@ from sandbox.kit.clock import ManualClock
 from sandbox.partners import store as partner_store
 from sandbox.partners.models import Partner
 from sandbox.settings import Settings
-from sandbox.storage.database import Database
+from sandbox.storage.database import Database, open_database
 from sandbox.storage.idempotency import Raced, keys_for, write_once
 from sandbox.storage.schema import idempotency_keys
 from sandbox.world.context import WorldContext
@@ -27,7 +27,7 @@ PARTNER = Partner("prt_idem", "Team Idem", "idem@example.com", None, "whsec_x", 
 
 @pytest.fixture
 async def db(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
+    database = open_database(settings)
     database.start()
     await database.write(lambda conn: partner_store.insert_partner(conn, PARTNER))
     try:
