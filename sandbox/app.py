@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from payments.api import routers as payments_routers
-from payments.service.status import sweep as payments_sweep
+from payments.domain import DOMAIN as PAYMENTS
+from sandbox.domains import Domain, signers_of
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
-from sandbox.ops.periodic import Periodic
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
@@ -22,6 +21,8 @@ from sandbox.storage.database import open_database
 from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
+
+INSTALLED: tuple[Domain, ...] = (PAYMENTS,)  # identity and consent join here
 
 DESCRIPTION = """
 India-Stack-style open APIs over a synthetic population: identity, consent and payments.
@@ -34,8 +35,14 @@ Every error is RFC 9457 `application/problem+json` with a `hint` on how to fix t
 """
 
 
-def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
-    """The app; ``clock`` is the real-time source of every world (tests pass a ManualClock)."""
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    domains: Sequence[Domain] = INSTALLED,
+) -> FastAPI:
+    """The app; ``clock`` is the real-time source of every world (tests pass a ManualClock);
+    ``domains`` are wired in generically: routers, periodic jobs, webhook signers."""
     settings = settings or Settings()
     db = open_database(settings)
     metrics = Metrics()
@@ -50,21 +57,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         clock=clock,
     )
 
-    jobs: list[Periodic] = []
-    if settings.sweep_seconds > 0:
-        jobs.append(
-            Periodic(
-                "payments-sweeper",
-                settings.sweep_seconds,
-                lambda: payments_sweep(db, settings.secret_key, clock),
-            )
-        )
+    jobs = [job for domain in domains for job in domain.jobs(db, settings, clock)]
+    signers = signers_of(domains, settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db.start()
         if settings.dispatch_webhooks:
-            state.dispatcher = Dispatcher(db, settings, clock=clock)
+            state.dispatcher = Dispatcher(db, settings, clock=clock, signers=signers)
             state.dispatcher.start()
         for job in jobs:
             job.start()
@@ -90,7 +90,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         partners_router,
         world_router,
         webhooks_router,
-        *payments_routers,
+        *(router for domain in domains for router in domain.routers),
         ops_router,
     ):
         app.include_router(router)

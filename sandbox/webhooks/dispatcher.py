@@ -4,15 +4,19 @@ One dispatcher task runs per API process. Deliveries are claimed with a lease (a
 PostgreSQL, ``FOR UPDATE SKIP LOCKED``), so several processes share the work; a process that dies
 mid-delivery leaves the lease to expire and another retries: delivery is at least once, and
 each event carries an id for receivers to drop duplicates.
+
+The body and signature of each attempt come from the ``Signer`` registered for the event type's
+prefix (``signing.signer_for``), HMAC by default; the dispatcher adds the headers every
+delivery carries.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
+from collections.abc import Mapping
 
 import httpx
 from sqlalchemy.engine import Connection
@@ -41,10 +45,12 @@ class Dispatcher:
         client: httpx.AsyncClient | None = None,
         *,
         clock: Clock = SYSTEM_CLOCK,
+        signers: Mapping[str, signing.Signer] | None = None,
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.signers: Mapping[str, signing.Signer] = dict(signers or {})
         self.client = client or httpx.AsyncClient(
             timeout=settings.webhook_timeout_seconds, follow_redirects=False
         )
@@ -107,21 +113,28 @@ class Dispatcher:
                 )
         return len(due)
 
-    async def _attempt(self, delivery: DueDelivery) -> None:
-        body = json.dumps(delivery.event, separators=(",", ":"), sort_keys=True).encode()
-        timestamp = int(time.time())
+    def _request(self, delivery: DueDelivery) -> tuple[bytes, dict[str, str]]:
+        """The body and headers of one attempt, signed by the event type's signer."""
+        signer = signing.signer_for(str(delivery.event["type"]), self.signers)
+        body = signer.body(delivery.event)
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "india-stack-sandbox-webhooks/1",
-            signing.HEADER: signing.sign(delivery.secret, timestamp, body),
+            **signer.headers(delivery, body),
             "Sandbox-Event-Id": str(delivery.event["id"]),
             "Sandbox-Event-Type": str(delivery.event["type"]),
             "Sandbox-Delivery-Id": delivery.id,
         }
+        return body, headers
+
+    async def _attempt(self, delivery: DueDelivery) -> None:
         started = time.perf_counter()
         status_code: int | None = None
         error: str | None = None
         try:
+            # signing inside the try: a signer that fails (a missing key) is a logged, failed
+            # attempt the partner can see, not a lease left to expire
+            body, headers = self._request(delivery)
             response = await self.client.post(delivery.url, content=body, headers=headers)
             status_code = response.status_code
             if not 200 <= status_code < 300:

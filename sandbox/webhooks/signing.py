@@ -1,17 +1,71 @@
-"""Webhook signatures: ``Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>``.
+"""How a webhook goes on the wire: a ``Signer`` per event type, HMAC unless a spec says otherwise.
 
-The same scheme as Stripe's: the timestamp is signed with the body, so a receiver that refuses
+The default, ``HMAC``: ``Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>``, the
+same scheme as Stripe's: the timestamp is signed with the body, so a receiver that refuses
 timestamps older than the tolerance (300 s) also refuses replays. ``verify`` is what a receiver
 runs; partners can copy it.
+
+A domain whose spec prescribes its own notification (ReBIT AA: the spec's body, detached JWS in
+``x-jws-signature``) registers a ``Signer`` for its event-type prefix (``Domain.signers``);
+``signer_for`` picks the longest registered prefix of an event's type.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from sandbox.webhooks.store import DueDelivery
 
 HEADER = "Sandbox-Signature"
 TOLERANCE_SECONDS = 300
+
+
+class Signer(Protocol):
+    """The body and the authenticating headers of one delivery attempt."""
+
+    def body(self, event: Mapping[str, Any]) -> bytes:
+        """The request body for ``event`` (the stored envelope: id, type, createdAt, data...)."""
+        ...
+
+    def headers(self, delivery: DueDelivery, body: bytes) -> Mapping[str, str]:
+        """Headers that let the receiver check ``body`` came from the sandbox (called on every
+        attempt, so a timestamp in them is fresh on each retry)."""
+        ...
+
+
+def encode(event: Mapping[str, Any]) -> bytes:
+    """The envelope as canonical JSON: the bytes the HMAC covers and the receiver gets."""
+    return json.dumps(event, separators=(",", ":"), sort_keys=True).encode()
+
+
+class HmacSigner:
+    """The sandbox's own scheme (see the module docstring), for every event no spec claims."""
+
+    __slots__ = ("_now",)
+
+    def __init__(self, now: Callable[[], float] = time.time) -> None:
+        # wall time, not the sandbox clock: the receiver compares it with its own clock
+        self._now = now
+
+    def body(self, event: Mapping[str, Any]) -> bytes:
+        return encode(event)
+
+    def headers(self, delivery: DueDelivery, body: bytes) -> Mapping[str, str]:
+        return {HEADER: sign(delivery.secret, int(self._now()), body)}
+
+
+HMAC: Signer = HmacSigner()
+
+
+def signer_for(event_type: str, signers: Mapping[str, Signer], default: Signer = HMAC) -> Signer:
+    """The signer registered for the longest prefix of ``event_type``, else ``default``."""
+    matches = [prefix for prefix in signers if event_type.startswith(prefix)]
+    return signers[max(matches, key=len)] if matches else default
 
 
 class SignatureError(ValueError):

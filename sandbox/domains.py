@@ -1,0 +1,59 @@
+"""What a domain (payments, identity, consent) hands the platform: the seam ``create_app`` wires.
+
+A domain package exports one ``DOMAIN = Domain(...)`` (``payments/domain.py``); ``create_app``
+includes its routers after the platform's, starts its periodic jobs in the lifespan and stops
+them before the database closes, and gives the webhook dispatcher its signers. The platform
+imports no domain: only ``sandbox.app`` names the installed ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from fastapi import APIRouter
+
+from sandbox.kit.clock import Clock
+from sandbox.ops.periodic import Periodic
+from sandbox.settings import Settings
+from sandbox.storage.database import Database
+from sandbox.webhooks.signing import Signer
+
+JobsFactory = Callable[[Database, Settings, Clock], list[Periodic]]
+SignersFactory = Callable[[Settings], Mapping[str, Signer]]
+
+
+def no_jobs(db: Database, settings: Settings, clock: Clock) -> list[Periodic]:
+    return []
+
+
+def no_signers(settings: Settings) -> Mapping[str, Signer]:
+    return {}
+
+
+@dataclass(frozen=True, slots=True)
+class Domain:
+    """One domain as the platform sees it.
+
+    - ``routers``: included in order, flat (each level of nesting costs matching per request);
+    - ``jobs(db, settings, clock)``: the periodic jobs of one app, built by ``create_app`` and
+      run in its lifespan (expiry sweeps; a setting of 0 seconds returns none);
+    - ``signers(settings)``: event-type prefix -> ``Signer``, for events whose spec prescribes
+      the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed.
+    """
+
+    name: str
+    routers: Sequence[APIRouter]
+    jobs: JobsFactory = no_jobs
+    signers: SignersFactory = no_signers
+
+
+def signers_of(domains: Sequence[Domain], settings: Settings) -> dict[str, Signer]:
+    """Every domain's signers in one mapping; two domains claiming one prefix is a wiring bug."""
+    merged: dict[str, Signer] = {}
+    for domain in domains:
+        for prefix, signer in domain.signers(settings).items():
+            if prefix in merged:
+                raise ValueError(f"webhook signer prefix {prefix!r} claimed twice ({domain.name})")
+            merged[prefix] = signer
+    return merged

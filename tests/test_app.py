@@ -1,0 +1,148 @@
+"""``create_app`` wires domains generically: a new domain brings its routes, its periodic jobs and
+its webhook signers without a change to the platform (``sandbox.domains.Domain``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import anyio
+import pytest
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy.engine import Connection
+
+from payments.domain import DOMAIN as PAYMENTS
+from sandbox.app import INSTALLED, create_app
+from sandbox.deps import CurrentWorld, State
+from sandbox.domains import Domain, signers_of
+from sandbox.kit.clock import SYSTEM_CLOCK, Clock
+from sandbox.ops.periodic import Periodic
+from sandbox.settings import Settings
+from sandbox.storage.database import Database
+from sandbox.webhooks import service as webhooks
+from sandbox.webhooks.signing import Signer
+from sandbox.webhooks.store import DueDelivery
+from tests.conftest import client_for, sign_up
+from tests.webhooks.conftest import Receiver, eventually
+
+pytestmark = pytest.mark.anyio
+
+
+class FakeSigner:
+    def body(self, event: Mapping[str, Any]) -> bytes:
+        return json.dumps(event["data"]).encode()
+
+    def headers(self, delivery: DueDelivery, body: bytes) -> Mapping[str, str]:
+        return {"X-Fake-Signature": "fake"}
+
+
+class FakeDomain:
+    """A domain the platform has never heard of: one route that emits an event, one job."""
+
+    def __init__(self) -> None:
+        self.rounds = 0
+        self.built_with: tuple[Database, Settings, Clock] | None = None
+        self.router = APIRouter(prefix="/v1/fake", tags=["fake"])
+
+        @self.router.post("/notify", status_code=202)
+        async def notify(world: CurrentWorld, state: State) -> dict[str, str]:
+            def unit(conn: Connection) -> str:
+                return webhooks.emit(conn, world, "fake.notified", {"spec": "shaped"})
+
+            event_id = await state.db.write(unit)
+            if state.dispatcher is not None:
+                state.dispatcher.wake()
+            return {"eventId": event_id}
+
+    async def _round(self) -> int:
+        self.rounds += 1
+        return 0
+
+    def jobs(self, db: Database, settings: Settings, clock: Clock) -> list[Periodic]:
+        self.built_with = (db, settings, clock)
+        return [Periodic("fake-job", 0.01, self._round)]
+
+    def signers(self, settings: Settings) -> Mapping[str, Signer]:
+        return {"fake.": FakeSigner()}
+
+    @property
+    def domain(self) -> Domain:
+        return Domain("fake", [self.router], jobs=self.jobs, signers=self.signers)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    # the webhook tests' loopback receiver; its fixture lives in tests/webhooks/conftest.py
+    r = Receiver()
+    r.thread.start()
+    try:
+        yield r
+    finally:
+        r.server.shutdown()
+        r.server.server_close()
+        r.thread.join(timeout=5)
+
+
+def _paths(app: Any) -> set[str]:
+    return set(app.openapi()["paths"])
+
+
+async def test_a_new_domain_is_served_its_jobs_run_and_its_events_use_its_signer(
+    make_settings: Any, receiver: Receiver
+) -> None:
+    fake = FakeDomain()
+    settings: Settings = make_settings(dispatch_webhooks=True, webhook_poll_seconds=0.01)
+    app = create_app(settings, domains=(*INSTALLED, fake.domain))
+    assert fake.built_with == (app.state.sandbox.db, settings, SYSTEM_CLOCK)
+    assert {"/v1/fake/notify", "/v1/upi/pay"} <= _paths(app)
+
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        await eventually(_ran(fake), what="the fake domain's job to run")
+        partner = await sign_up(client, webhookUrl=receiver.url)
+        response = await client.post("/v1/fake/notify", headers=partner.headers)
+        assert response.status_code == 202, response.text
+        [request] = await receiver.wait_for(1)
+
+    assert request.headers["x-fake-signature"] == "fake"
+    assert "sandbox-signature" not in request.headers
+    assert json.loads(request.body) == {"spec": "shaped"}
+    assert request.headers["sandbox-event-id"] == response.json()["eventId"]
+    stopped_at = fake.rounds
+    await anyio.sleep(0.05)  # five intervals: the lifespan stopped the job
+    assert fake.rounds == stopped_at
+
+
+def _ran(fake: FakeDomain) -> Any:
+    async def check() -> bool | None:
+        return True if fake.rounds else None
+
+    return check
+
+
+async def test_the_platform_runs_without_any_domain(make_settings: Any) -> None:
+    app = create_app(make_settings(), domains=())
+    paths = _paths(app)
+    assert not any(p.startswith("/v1/upi") for p in paths)
+    assert "/v1/partners" in paths
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        partner = await sign_up(client)
+        response = await client.get("/v1/sandbox/personas", headers=partner.headers)
+    assert response.status_code == 200
+
+
+async def test_payments_is_installed_with_its_routes_and_its_sweeper(app: FastAPI) -> None:
+    assert PAYMENTS in INSTALLED
+    db, settings = app.state.sandbox.db, app.state.sandbox.settings
+    [sweeper] = PAYMENTS.jobs(db, settings, SYSTEM_CLOCK)
+    assert (sweeper.name, sweeper.interval) == ("payments-sweeper", settings.sweep_seconds)
+    assert PAYMENTS.jobs(db, settings.model_copy(update={"sweep_seconds": 0}), SYSTEM_CLOCK) == []
+    routes = [route for router in PAYMENTS.routers for route in router.routes]
+    assert "/v1/upi/pay" in {route.path for route in routes if isinstance(route, APIRoute)}
+
+
+def test_two_domains_cannot_claim_one_signer_prefix(settings: Settings) -> None:
+    one, two = FakeDomain().domain, FakeDomain().domain
+    with pytest.raises(ValueError, match=r"'fake\.' claimed twice"):
+        signers_of([one, two], settings)
