@@ -22,11 +22,16 @@ from sandbox.errors import Conflict, InvalidRequest, NotFound
 
 
 class InvalidPaymentField(InvalidRequest):
+    """A field of the request body broke a rule pydantic cannot check (a decimal amount, a VPA's
+    form, a date order). ``field`` is its path in the body, spelt as on the wire (``amountLimit``,
+    ``payer.vpa``); the problem names it ``body.amountLimit``, exactly as a 422 from the schema
+    names it, so a field has one name whichever check refused it."""
+
     slug = "invalid-payment-field"
     title = "Invalid payment request"
 
     def __init__(self, field: str, rule: str, message: str, *, hint: str | None = None) -> None:
-        super().__init__(field, rule, message, hint=hint)
+        super().__init__(f"body.{field}", rule, message, hint=hint)
         self.extra["responseCode"] = "U05"
 
 

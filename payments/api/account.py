@@ -22,7 +22,7 @@ async def balance_enquiry(body: BalanceIn, world: CurrentWorld, state: State) ->
     Wrong PINs count like a payment's: ZM, then Z6 on the third in a world day (locked until
     the next world day); AM when no PIN is set; ZH for an unknown VPA.
     """
-    return BalanceOut(**await account.balance(state.db, world, body.vpa, body.pin))
+    return BalanceOut(**await account.balance(state.db, world, body))
 
 
 @router.post("/pin", response_model=PinOut, responses=problems(*AUTHED))
@@ -34,5 +34,5 @@ async def set_pin(body: PinIn, world: CurrentWorld, state: State) -> PinOut:
     issuer bank; the sandbox asks only for the OTP, which is always **123456** (any other
     answers ZR). PINs are 4 or 6 digits.
     """
-    command = account.prepare_pin(world, body.model_dump(by_alias=True))
+    command = account.prepare_pin(world, body)
     return PinOut(**await account.set_pin(state.db, world, command))

@@ -32,7 +32,7 @@ async def request_collect(
     the UPI PIN or declines it, or it expires with U69 (480 s of world time by default;
     advance the clock to see it). An unknown payer VPA gives a FAILURE ZH transaction.
     """
-    command = collect.prepare(world, body.model_dump(by_alias=True), idempotency_key)
+    command = collect.prepare(world, body, idempotency_key)
     answer, replayed = await collect.request(state.db, world, command)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -24,7 +24,7 @@ async def build_intent(body: IntentIn, world: CurrentWorld, state: State) -> Int
     purpose, orgid) and `sign`: ECDSA P-256/SHA-256 over the query string before `&sign=`,
     base64, by your world's merchant key (GET /v1/upi/intents/keys).
     """
-    request = intents.prepare(world, body.model_dump(by_alias=True, exclude_unset=True))
+    request = intents.prepare(world, body)
     return IntentOut(**await intents.build(state.db, world, request))
 
 

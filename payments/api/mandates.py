@@ -44,7 +44,7 @@ async def create_mandate(
     idempotency_key: IdempotencyKey = None,
 ) -> MandateOut:
     """ReqMandate CREATE by the payee (merchant): PENDING_APPROVAL until the payer approves."""
-    command = mandate.prepare_create(world, body.model_dump(by_alias=True), idempotency_key)
+    command = mandate.prepare_create(world, body, idempotency_key)
     answer, replayed = await mandate.create(state.db, world, command)
     _replayed(response, replayed)
     return MandateOut(**answer, replayed=replayed)
@@ -126,7 +126,7 @@ async def notify_mandate(
 ) -> NoticeOut:
     """Pre-debit notification to the payer: the debit may follow 24 h of world time later (or
     at `executeAt`, if later), for at most the mandate's amountLimit."""
-    command = mandate.prepare_notify(world, umn, body.model_dump(by_alias=True), idempotency_key)
+    command = mandate.prepare_notify(world, umn, body, idempotency_key)
     answer, replayed = await mandate.notify(state.db, world, command)
     _replayed(response, replayed)
     return NoticeOut(**answer, replayed=replayed)
@@ -145,9 +145,7 @@ async def execute_mandate(
     code: QA paused, QB already honoured, QC revoked, QD expired, or any payment code. Before
     the notice's `executeAfter`: 409 naming that time; above the AutoPay limit without `pin`:
     422."""
-    command = await mandate.prepare_execute(
-        state.db, world, umn, body.model_dump(by_alias=True), idempotency_key
-    )
+    command = await mandate.prepare_execute(state.db, world, umn, body, idempotency_key)
     answer, replayed = await mandate.execute(state.db, world, command)
     _replayed(response, replayed)
     return TxnOut(**answer, replayed=replayed)

@@ -48,7 +48,7 @@ async def pay_(
 
     Declines answer 200 with the NPCI-style `responseCode` (see GET /v1/sandbox/magic).
     """
-    command = pay.prepare(world, body.model_dump(by_alias=True), idempotency_key)
+    command = pay.prepare(world, body, idempotency_key)
     answer, replayed = await pay.pay(state.db, world, command)
     # the answer is already in its wire form (txn_payload, the shape of TxnOut): sent as is,
     # since validating it again through the response model costs more than the payment

@@ -30,7 +30,7 @@ async def refund_payment(
     `not-refundable` and nothing moves. The example refunds the payment made with txnId
     `SBXREFUNDEXAMPLE0000000000000000001`: pay with that txnId first.
     """
-    command = refund.prepare(world, body.model_dump(by_alias=True), idempotency_key)
+    command = refund.prepare(world, body, idempotency_key)
     answer, replayed = await refund.refund(state.db, world, command)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField
 from payments.models import CODES, MAGIC_PAYER_VPA_NO_ACCOUNT, PIN_SET_OTP
+from payments.schemas.account import BalanceIn, PinIn
 from payments.service.decide import check_pin
 from payments.service.validate import check_vpa
 from payments.store import Party, PaymentsStore
@@ -57,10 +58,10 @@ def _reach(store: PaymentsStore, vpa: str) -> Party | tuple[str, str]:
 # -- ReqBalEnq -----------------------------------------------------------------------------------
 
 
-async def balance(db: Database, world: WorldContext, vpa: str, pin: str) -> dict[str, Any]:
-    """The balance behind ``vpa`` (queued credits included), after the PIN check."""
-    address = check_vpa(vpa, "vpa")
-    candidate = world.pin_hash(address, pin)  # crypto off the unit of work
+async def balance(db: Database, world: WorldContext, body: BalanceIn) -> dict[str, Any]:
+    """The balance behind the VPA (queued credits included), after the PIN check."""
+    address = check_vpa(body.vpa, "vpa")
+    candidate = world.pin_hash(address, body.pin)  # crypto off the unit of work
     currency = world.country.currency
 
     def unit(conn: Connection) -> dict[str, Any]:
@@ -90,10 +91,10 @@ class PinCommand:
     otp: str | None
 
 
-def prepare_pin(world: WorldContext, body: dict[str, Any]) -> PinCommand:
+def prepare_pin(world: WorldContext, body: PinIn) -> PinCommand:
     """Validate and hash off the unit of work."""
-    vpa = check_vpa(body["vpa"], "vpa")
-    new_pin, old_pin, otp = body["newPin"], body.get("oldPin"), body.get("otp")
+    vpa = check_vpa(body.vpa, "vpa")
+    new_pin, old_pin, otp = body.new_pin, body.old_pin, body.otp
     if old_pin is not None and otp is not None:
         raise InvalidPaymentField(
             "otp",

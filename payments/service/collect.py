@@ -31,6 +31,7 @@ from payments.models import (
     Status,
     new_txn_id,
 )
+from payments.schemas.collect import CollectIn
 from payments.service import idempotency, status
 from payments.service.decide import Order, Outcome, execute
 from payments.service.pay import announce, record
@@ -59,17 +60,15 @@ class CollectCommand:
     idempotency_key: str | None
 
 
-def prepare(
-    world: WorldContext, body: dict[str, Any], idempotency_key: str | None
-) -> CollectCommand:
+def prepare(world: WorldContext, body: CollectIn, idempotency_key: str | None) -> CollectCommand:
     """Validate everything that needs no database."""
-    client_txn_id = body.get("txnId")
-    txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
+    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id()
     payer_vpa, payee_vpa = two_parties(
-        body, hint="Ask another VPA for the money; a collect needs two parties."
+        body.payer.vpa,
+        body.payee.vpa,
+        hint="Ask another VPA for the money; a collect needs two parties.",
     )
-    expires = body.get("expiresInSeconds")
-    expires = COLLECT_EXPIRY_SECONDS if expires is None else int(expires)
+    expires = body.expires_in_seconds
     if not COLLECT_EXPIRY_MIN_SECONDS <= expires <= COLLECT_EXPIRY_MAX_SECONDS:
         raise InvalidPaymentField(
             "expiresInSeconds",
@@ -80,14 +79,14 @@ def prepare(
         )
     return CollectCommand(
         txn_id=txn_id,
-        client_txn_id=client_txn_id,
+        client_txn_id=body.txn_id,
         payer_vpa=payer_vpa,
         payee_vpa=payee_vpa,
-        amount=amount_of(world, body["amount"]),
-        note=body.get("note"),
-        ref_id=body.get("refId"),
+        amount=amount_of(world, body.amount),
+        note=body.note,
+        ref_id=body.ref_id,
         expires_in_seconds=expires,
-        fingerprint=world.fingerprint("upi.collect", body),
+        fingerprint=world.fingerprint("upi.collect", body.model_dump(mode="json", by_alias=True)),
         idempotency_key=idempotency_key,
     )
 

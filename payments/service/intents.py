@@ -30,6 +30,7 @@ from payments import intent_keys, intent_link
 from payments.errors import InvalidPaymentField
 from payments.intent_keys import PublicKey, SigningKey
 from payments.models import MAGIC_PAYEES
+from payments.schemas.intent import IntentIn
 from payments.service.validate import amount_of, check_vpa
 from payments.store import PaymentsStore
 from sandbox.kit.clock import iso
@@ -99,17 +100,17 @@ async def public_keys(db: Database, world: WorldContext) -> list[dict[str, Any]]
 # -- build -----------------------------------------------------------------------------------
 
 
-def prepare(world: WorldContext, body: dict[str, Any]) -> IntentRequest:
+def prepare(world: WorldContext, body: IntentIn) -> IntentRequest:
     """Validate what needs no database: the VPA's form, the amounts, their order."""
     request = IntentRequest(
-        payee_vpa=check_vpa(body["payee"]["vpa"], "payee.vpa"),
-        amount=body.get("amount"),
-        min_amount=body.get("minAmount"),
-        note=body.get("note"),
-        ref_id=body.get("refId"),
-        url=body.get("url"),
-        mode=body.get("mode", "05"),
-        purpose=body.get("purpose", "00"),
+        payee_vpa=check_vpa(body.payee.vpa, "payee.vpa"),
+        amount=body.amount,
+        min_amount=body.min_amount,
+        note=body.note,
+        ref_id=body.ref_id,
+        url=body.url,
+        mode=body.mode,
+        purpose=body.purpose,
     )
     amount = amount_of(world, request.amount) if request.amount is not None else None
     least = (

@@ -37,6 +37,7 @@ from payments.models import (
     Status,
     new_txn_id,
 )
+from payments.schemas.mandate import ExecuteIn, MandateIn, NotifyIn
 from payments.service import idempotency
 from payments.service.decide import Order, Outcome, check_pin
 from payments.service.decide import execute as decide_payment
@@ -108,11 +109,13 @@ class ExecuteCommand:
     idempotency_key: str | None
 
 
-def prepare_create(world: WorldContext, body: dict[str, Any], key: str | None) -> CreateCommand:
+def prepare_create(world: WorldContext, body: MandateIn, key: str | None) -> CreateCommand:
     payer_vpa, payee_vpa = two_parties(
-        body, hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox."
+        body.payer.vpa,
+        body.payee.vpa,
+        hint="The payee is the merchant that debits the payer, e.g. meeras.kirana@sandbox.",
     )
-    amount_limit = amount_of(world, body["amountLimit"], "amountLimit")
+    amount_limit = amount_of(world, body.amount_limit, "amountLimit")
     if amount_limit > world.country.per_txn_limit:
         raise InvalidPaymentField(
             "amountLimit",
@@ -121,9 +124,8 @@ def prepare_create(world: WorldContext, body: dict[str, Any], key: str | None) -
             f"{world.money(world.country.per_txn_limit)}",
             hint="A mandate debits at most one transaction's worth at a time; ask for less.",
         )
-    valid_from = body.get("validFrom")
-    valid_from_us = parse_time(valid_from, "validFrom") if valid_from else world.now_us
-    valid_until_us = parse_time(body["validUntil"], "validUntil")
+    valid_from_us = parse_time(body.valid_from, "validFrom") if body.valid_from else world.now_us
+    valid_until_us = parse_time(body.valid_until, "validUntil")
     if valid_until_us <= max(valid_from_us, world.now_us):
         raise InvalidPaymentField(
             "validUntil",
@@ -136,41 +138,42 @@ def prepare_create(world: WorldContext, body: dict[str, Any], key: str | None) -
         payer_vpa=payer_vpa,
         payee_vpa=payee_vpa,
         amount_limit=amount_limit,
-        recurrence=body["recurrence"],
-        purpose=body.get("purpose"),
+        recurrence=body.recurrence,
+        purpose=body.purpose,
         valid_from_us=valid_from_us,
         valid_until_us=valid_until_us,
-        fingerprint=world.fingerprint("upi.mandate.create", body),
+        fingerprint=world.fingerprint(
+            "upi.mandate.create", body.model_dump(mode="json", by_alias=True)
+        ),
         idempotency_key=key,
     )
 
 
-def prepare_notify(
-    world: WorldContext, umn: str, body: dict[str, Any], key: str | None
-) -> NotifyCommand:
-    execute_at = body.get("executeAt")
+def prepare_notify(world: WorldContext, umn: str, body: NotifyIn, key: str | None) -> NotifyCommand:
     return NotifyCommand(
         umn=umn,
-        amount=amount_of(world, body["amount"]),
-        execute_at_us=parse_time(execute_at, "executeAt") if execute_at else None,
-        fingerprint=world.fingerprint(f"upi.mandate.notify {umn}", body),
+        amount=amount_of(world, body.amount),
+        execute_at_us=parse_time(body.execute_at, "executeAt") if body.execute_at else None,
+        fingerprint=world.fingerprint(
+            f"upi.mandate.notify {umn}", body.model_dump(mode="json", by_alias=True)
+        ),
         idempotency_key=key,
     )
 
 
 async def prepare_execute(
-    db: Database, world: WorldContext, umn: str, body: dict[str, Any], key: str | None
+    db: Database, world: WorldContext, umn: str, body: ExecuteIn, key: str | None
 ) -> ExecuteCommand:
-    client_txn_id = body.get("txnId")
-    pin = body.get("pin")
-    pin_hash = world.pin_hash(await payer_of(db, world, umn), pin) if pin else None
+    pin_hash = world.pin_hash(await payer_of(db, world, umn), body.pin) if body.pin else None
     return ExecuteCommand(
         umn=umn,
-        notice_id=body["noticeId"],
+        notice_id=body.notice_id,
         pin_hash=pin_hash,
-        txn_id=check_txn_id(client_txn_id) if client_txn_id else new_txn_id(),
-        client_txn_id=client_txn_id,
-        fingerprint=world.fingerprint(f"upi.mandate.execute {umn}", body),
+        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(),
+        client_txn_id=body.txn_id,
+        fingerprint=world.fingerprint(
+            f"upi.mandate.execute {umn}", body.model_dump(mode="json", by_alias=True)
+        ),
         idempotency_key=key,
     )
 

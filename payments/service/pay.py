@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from payments.models import Status, new_rrn, new_txn_id
+from payments.schemas.pay import PayIn
 from payments.service import idempotency
 from payments.service.decide import Order, Outcome, execute
 from payments.service.validate import amount_of, check_txn_id, two_parties
@@ -41,23 +42,24 @@ class PayCommand:
     idempotency_key: str | None
 
 
-def prepare(world: WorldContext, body: dict[str, Any], idempotency_key: str | None) -> PayCommand:
+def prepare(world: WorldContext, body: PayIn, idempotency_key: str | None) -> PayCommand:
     """Validate and precompute everything that needs no database (and all the crypto)."""
-    client_txn_id = body.get("txnId")
-    txn_id = check_txn_id(client_txn_id) if client_txn_id else new_txn_id()
+    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id()
     payer_vpa, payee_vpa = two_parties(
-        body, hint="Pay another VPA; a persona's accounts each have their own VPA."
+        body.payer.vpa,
+        body.payee.vpa,
+        hint="Pay another VPA; a persona's accounts each have their own VPA.",
     )
     return PayCommand(
         txn_id=txn_id,
-        client_txn_id=client_txn_id,
+        client_txn_id=body.txn_id,
         payer_vpa=payer_vpa,
-        pin_hash=world.pin_hash(payer_vpa, body["payer"]["pin"]),
+        pin_hash=world.pin_hash(payer_vpa, body.payer.pin),
         payee_vpa=payee_vpa,
-        amount=amount_of(world, body["amount"]),
-        note=body.get("note"),
-        ref_id=body.get("refId"),
-        fingerprint=world.fingerprint("upi.pay", body),
+        amount=amount_of(world, body.amount),
+        note=body.note,
+        ref_id=body.ref_id,
+        fingerprint=world.fingerprint("upi.pay", body.model_dump(mode="json", by_alias=True)),
         idempotency_key=idempotency_key,
     )
 

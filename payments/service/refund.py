@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from payments.errors import NotRefundable, TransactionNotFound
 from payments.models import Status, new_txn_id
+from payments.schemas.refund import RefundIn
 from payments.service import idempotency
 from payments.service.decide import Order, execute
 from payments.service.pay import announce, record
@@ -42,18 +43,14 @@ class RefundCommand:
     idempotency_key: str | None
 
 
-def prepare(
-    world: WorldContext, body: dict[str, Any], idempotency_key: str | None
-) -> RefundCommand:
-    client_txn_id = body.get("txnId")
-    amount = body.get("amount")
+def prepare(world: WorldContext, body: RefundIn, idempotency_key: str | None) -> RefundCommand:
     return RefundCommand(
-        txn_id=check_txn_id(client_txn_id) if client_txn_id else new_txn_id(),
-        client_txn_id=client_txn_id,
-        original_txn_id=check_txn_id(body["originalTxnId"], "originalTxnId"),
-        amount=None if amount is None else amount_of(world, amount),
-        note=body.get("note"),
-        fingerprint=world.fingerprint("upi.refund", body),
+        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(),
+        client_txn_id=body.txn_id,
+        original_txn_id=check_txn_id(body.original_txn_id, "originalTxnId"),
+        amount=None if body.amount is None else amount_of(world, body.amount),
+        note=body.note,
+        fingerprint=world.fingerprint("upi.refund", body.model_dump(mode="json", by_alias=True)),
         idempotency_key=idempotency_key,
     )
 

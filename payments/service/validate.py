@@ -3,8 +3,6 @@ the rule (``InvalidPaymentField``, UPI U05)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from payments.errors import InvalidPaymentField
 from payments.models import TXN_ID, VPA
 from sandbox.kit.money import AmountError, format_minor, parse_amount
@@ -42,10 +40,10 @@ def check_vpa(vpa: str, field: str) -> str:
     return vpa.lower()
 
 
-def two_parties(body: dict[str, Any], *, hint: str) -> tuple[str, str]:
-    """``(payer VPA, payee VPA)`` of a request body: each well formed, and not the same one."""
-    payer_vpa = check_vpa(body["payer"]["vpa"], "payer.vpa")
-    payee_vpa = check_vpa(body["payee"]["vpa"], "payee.vpa")
+def two_parties(payer_vpa: str, payee_vpa: str, *, hint: str) -> tuple[str, str]:
+    """``(payer VPA, payee VPA)`` of a request: each well formed, and not the same one."""
+    payer_vpa = check_vpa(payer_vpa, "payer.vpa")
+    payee_vpa = check_vpa(payee_vpa, "payee.vpa")
     if payer_vpa == payee_vpa:
         raise InvalidPaymentField(
             "payee.vpa", "differs_from_payer", "payer and payee are the same VPA", hint=hint

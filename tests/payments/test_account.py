@@ -142,10 +142,10 @@ async def test_change_needs_the_old_pin(client: httpx.AsyncClient, partner: Sign
     response = await set_pin(client, partner, vpa="asha@sandbox", newPin="2222", otp="123456")
     assert response.status_code == 422
     error = response.json()["errors"][0]
-    assert (error["field"], error["rule"]) == ("oldPin", "required_to_change")
+    assert (error["field"], error["rule"]) == ("body.oldPin", "required_to_change")
     same = await set_pin(client, partner, vpa="asha@sandbox", oldPin="1234", newPin="1234")
     assert same.status_code == 422
-    assert same.json()["errors"][0]["field"] == "newPin"
+    assert same.json()["errors"][0]["field"] == "body.newPin"
     both = await set_pin(
         client, partner, vpa="asha@sandbox", oldPin="1234", newPin="2222", otp="123456"
     )
@@ -173,7 +173,7 @@ async def test_arjun_sets_a_pin_with_the_otp_and_can_pay(
     assert after.json()["responseCode"] == "00", after.text
     again = await set_pin(client, partner, vpa="arjun@sandbox", newPin="1357", otp="123456")
     assert again.status_code == 422  # now he has a PIN: changing it needs the old one
-    assert again.json()["errors"][0]["field"] == "oldPin"
+    assert again.json()["errors"][0]["field"] == "body.oldPin"
 
 
 async def test_wrong_otp_is_zr_and_sets_nothing(
@@ -195,7 +195,7 @@ async def test_setting_a_first_pin_needs_the_otp(
     response = await set_pin(client, partner, vpa="arjun@sandbox", newPin="2468")
     assert response.status_code == 422
     error = response.json()["errors"][0]
-    assert (error["field"], error["rule"]) == ("otp", "required_to_set")
+    assert (error["field"], error["rule"]) == ("body.otp", "required_to_set")
     assert "123456" in response.json()["hint"]
     unknown = await set_pin(client, partner, vpa="nobody@sandbox", newPin="2468", otp="123456")
     assert unknown.json()["responseCode"] == "ZH"

@@ -125,7 +125,7 @@ async def test_malformed_requests_are_422_naming_the_field(
 ) -> None:
     same = await collect(client, partner, "asha@sandbox", "asha@sandbox", "5.00")
     assert same.status_code == 422
-    assert same.json()["errors"][0]["field"] == "payee.vpa"
+    assert same.json()["errors"][0]["field"] == "body.payee.vpa"
     for seconds in (59, 60 * 86_400 + 1):
         response = await collect(
             client, partner, "ravi@sandbox", "asha@sandbox", "5.00", expiresInSeconds=seconds

@@ -294,35 +294,35 @@ async def test_another_partner_cannot_verify_and_publishes_another_key(
 
 BASE = "upi://pay?pa=meeras.kirana@sandbox&pn=Meera%20Iyer"
 INVALID = [
-    ("https://pay?pa=a@sandbox&pn=A", "link", "scheme"),
-    ("upi://mandate?pa=a@sandbox&pn=A", "link", "pay_link"),
-    ("upi://pay", "link.pa", "required"),
-    ("upi://pay?pn=Meera", "link.pa", "required"),
-    ("upi://pay?pa=meeras.kirana@sandbox", "link.pn", "required"),
-    ("upi://pay?pa=not-a-vpa&pn=A", "link.pa", "vpa_format"),
-    (BASE + "&am=100.001", "link.am", "decimal_places"),
-    (BASE + "&am=1e3", "link.am", "decimal_amount"),
-    (BASE + "&am=-5.00", "link.am", "decimal_amount"),
-    (BASE + "&am=0.00", "link.am", "positive"),
-    (BASE + "&am=10.00&mam=20.00", "link.mam", "at_most_am"),
-    (BASE + "&am=10.00&cu=USD", "link.cu", "world_currency"),
-    (BASE + "&tn=" + "x" * 51, "link.tn", "max_length"),
-    (BASE + "&tr=ORDER%201", "link.tr", "ref_format"),
-    (BASE + "&tid=SHORT", "link.tid", "txn_id_format"),
-    (BASE + "&mc=54", "link.mc", "mcc_format"),
-    (BASE + "&url=ftp://example.com/x", "link.url", "http_url"),
-    (BASE + "&mode=5", "link.mode", "two_digits"),
-    (BASE + "&purpose=abc", "link.purpose", "two_digits"),
-    (BASE + "&orgid=12", "link.orgid", "six_digits"),
-    (BASE + "&mid=a-b", "link.mid", "alphanumeric"),
-    (BASE + "&am=1.00&am=2.00", "link.am", "not_repeated"),
-    (BASE + "&sign=not*base64", "link.sign", "base64"),
-    (BASE + "&sign=", "link.sign", "base64"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=%E0%A4", "link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=100%", "link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=%00", "link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn", "link", "name_value_pairs"),
-    (BASE + "#top", "link", "no_fragment"),
+    ("https://pay?pa=a@sandbox&pn=A", "body.link", "scheme"),
+    ("upi://mandate?pa=a@sandbox&pn=A", "body.link", "pay_link"),
+    ("upi://pay", "body.link.pa", "required"),
+    ("upi://pay?pn=Meera", "body.link.pa", "required"),
+    ("upi://pay?pa=meeras.kirana@sandbox", "body.link.pn", "required"),
+    ("upi://pay?pa=not-a-vpa&pn=A", "body.link.pa", "vpa_format"),
+    (BASE + "&am=100.001", "body.link.am", "decimal_places"),
+    (BASE + "&am=1e3", "body.link.am", "decimal_amount"),
+    (BASE + "&am=-5.00", "body.link.am", "decimal_amount"),
+    (BASE + "&am=0.00", "body.link.am", "positive"),
+    (BASE + "&am=10.00&mam=20.00", "body.link.mam", "at_most_am"),
+    (BASE + "&am=10.00&cu=USD", "body.link.cu", "world_currency"),
+    (BASE + "&tn=" + "x" * 51, "body.link.tn", "max_length"),
+    (BASE + "&tr=ORDER%201", "body.link.tr", "ref_format"),
+    (BASE + "&tid=SHORT", "body.link.tid", "txn_id_format"),
+    (BASE + "&mc=54", "body.link.mc", "mcc_format"),
+    (BASE + "&url=ftp://example.com/x", "body.link.url", "http_url"),
+    (BASE + "&mode=5", "body.link.mode", "two_digits"),
+    (BASE + "&purpose=abc", "body.link.purpose", "two_digits"),
+    (BASE + "&orgid=12", "body.link.orgid", "six_digits"),
+    (BASE + "&mid=a-b", "body.link.mid", "alphanumeric"),
+    (BASE + "&am=1.00&am=2.00", "body.link.am", "not_repeated"),
+    (BASE + "&sign=not*base64", "body.link.sign", "base64"),
+    (BASE + "&sign=", "body.link.sign", "base64"),
+    ("upi://pay?pa=meeras.kirana@sandbox&pn=%E0%A4", "body.link.pn", "percent_encoding"),
+    ("upi://pay?pa=meeras.kirana@sandbox&pn=100%", "body.link.pn", "percent_encoding"),
+    ("upi://pay?pa=meeras.kirana@sandbox&pn=%00", "body.link.pn", "percent_encoding"),
+    ("upi://pay?pa=meeras.kirana@sandbox&pn", "body.link", "name_value_pairs"),
+    (BASE + "#top", "body.link", "no_fragment"),
 ]
 
 
@@ -362,7 +362,7 @@ async def test_a_link_from_a_world_with_another_currency_is_refused(
     assert (await parsed(client, trinidad, built["link"]))["signatureValid"] is True
     response = await parse(client, partner, built["link"])
     assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "link.cu"
+    assert response.json()["errors"][0]["field"] == "body.link.cu"
     assert "INR" in response.json()["detail"]
 
 
@@ -372,12 +372,12 @@ async def test_a_link_from_a_world_with_another_currency_is_refused(
 @pytest.mark.parametrize(
     ("fields", "field", "rule"),
     [
-        ({"payee": {"vpa": "ravi@sandbox"}}, "payee.vpa", "verified_merchant"),
-        ({"payee": {"vpa": "nobody@sandbox"}}, "payee.vpa", "exists"),
-        ({"payee": {"vpa": "not a vpa"}}, "payee.vpa", "vpa_format"),
-        ({"amount": "10.00", "minAmount": "20.00"}, "minAmount", "at_most_amount"),
-        ({"amount": "10.001"}, "amount", "decimal_amount"),
-        ({"minAmount": "0.00"}, "minAmount", "positive"),
+        ({"payee": {"vpa": "ravi@sandbox"}}, "body.payee.vpa", "verified_merchant"),
+        ({"payee": {"vpa": "nobody@sandbox"}}, "body.payee.vpa", "exists"),
+        ({"payee": {"vpa": "not a vpa"}}, "body.payee.vpa", "vpa_format"),
+        ({"amount": "10.00", "minAmount": "20.00"}, "body.minAmount", "at_most_amount"),
+        ({"amount": "10.001"}, "body.amount", "decimal_amount"),
+        ({"minAmount": "0.00"}, "body.minAmount", "positive"),
     ],
 )
 async def test_building_refuses_with_a_named_field(
@@ -519,4 +519,4 @@ def test_the_first_bad_parameter_is_named() -> None:
     link = intent_link.split("upi://pay?pa=xy@sandbox&pn=X&am=1.234&cu=USD")
     with pytest.raises(InvalidIntentLink) as caught:
         intent_link.check(link, currency="INR", minor_units=2)
-    assert caught.value.extra["errors"][0]["field"] == "link.am"
+    assert caught.value.extra["errors"][0]["field"] == "body.link.am"

@@ -285,7 +285,7 @@ async def test_above_the_autopay_limit_the_pin_is_needed(
     missing = await execute(client, partner, umn, notice_id)
     assert missing.status_code == 422, missing.text
     error = missing.json()["errors"][0]
-    assert (error["field"], error["rule"]) == ("pin", "required_above_autopay_limit")
+    assert (error["field"], error["rule"]) == ("body.pin", "required_above_autopay_limit")
     assert "15000.00" in error["message"]
 
     wrong = await execute(client, partner, umn, notice_id, pin="9999")
@@ -483,12 +483,12 @@ async def test_notify_rules(client: httpx.AsyncClient, partner: SignedUp) -> Non
     over = await notify(client, partner, umn, "1000.01")
     assert over.status_code == 422
     assert (over.json()["errors"][0]["field"], over.json()["errors"][0]["rule"]) == (
-        "amount",
+        "body.amount",
         "within_amount_limit",
     )
     too_late = await notify(client, partner, umn, executeAt=await later(client, partner, 11))
     assert too_late.status_code == 422
-    assert too_late.json()["errors"][0]["field"] == "executeAt"
+    assert too_late.json()["errors"][0]["field"] == "body.executeAt"
     bad_time = await notify(client, partner, umn, executeAt="tomorrow")
     assert bad_time.status_code == 422
     assert bad_time.json()["errors"][0]["rule"] == "rfc3339"
@@ -513,20 +513,20 @@ async def test_unknown_notice_is_422_naming_notice_id(
     for notice_id in ("pdn_nothing", theirs):  # a notice of another mandate does not count
         response = await execute(client, partner, umn, notice_id)
         assert response.status_code == 422, response.text
-        assert response.json()["errors"][0]["field"] == "noticeId"
+        assert response.json()["errors"][0]["field"] == "body.noticeId"
 
 
 @pytest.mark.parametrize(
     ("overrides", "field", "rule"),
     [
-        ({"payer": {"vpa": "nobody@sandbox"}}, "payer.vpa", "vpa_exists"),
-        ({"payee": {"vpa": "ravi@sandbox"}}, "payee.vpa", "merchant"),
-        ({"payer": {"vpa": MERCHANT}}, "payee.vpa", "differs_from_payer"),
-        ({"amountLimit": "100.5"}, "amountLimit", "decimal_amount"),
-        ({"amountLimit": "100001.00"}, "amountLimit", "per_txn_limit"),
-        ({"validUntil": "2001-01-01T00:00:00Z"}, "validUntil", "after_valid_from"),
-        ({"validUntil": "2035-01-01T00:00:00"}, "validUntil", "rfc3339_offset"),
-        ({"validFrom": "soon"}, "validFrom", "rfc3339"),
+        ({"payer": {"vpa": "nobody@sandbox"}}, "body.payer.vpa", "vpa_exists"),
+        ({"payee": {"vpa": "ravi@sandbox"}}, "body.payee.vpa", "merchant"),
+        ({"payer": {"vpa": MERCHANT}}, "body.payee.vpa", "differs_from_payer"),
+        ({"amountLimit": "100.5"}, "body.amountLimit", "decimal_amount"),
+        ({"amountLimit": "100001.00"}, "body.amountLimit", "per_txn_limit"),
+        ({"validUntil": "2001-01-01T00:00:00Z"}, "body.validUntil", "after_valid_from"),
+        ({"validUntil": "2035-01-01T00:00:00"}, "body.validUntil", "rfc3339_offset"),
+        ({"validFrom": "soon"}, "body.validFrom", "rfc3339"),
     ],
 )
 async def test_create_refuses_a_bad_field_by_name(

@@ -60,9 +60,10 @@ async def test_float_amount_is_refused_with_a_named_field(
         },
         headers=partner.headers,
     )
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.amount"
     wrong_digits = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "100.5")
-    assert wrong_digits.status_code == 422
-    assert wrong_digits.json()["errors"][0]["field"] == "amount"
+    # the schema refuses the float, the service the digits: both name the field the same way
+    for refused in (response, wrong_digits):
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "body.amount"
+        assert "body.amount: " in refused.json()["detail"]
     assert wrong_digits.json()["responseCode"] == "U05"

@@ -196,9 +196,9 @@ async def test_unknown_or_foreign_originals_are_404(
     assert await refunded(client, partner, original) == "0.00"
     malformed = await refund(client, partner, "short")
     assert malformed.status_code == 422
-    assert malformed.json()["errors"][0]["field"] == "originalTxnId"
+    assert malformed.json()["errors"][0]["field"] == "body.originalTxnId"
     zero = await refund(client, partner, original, "0.00")
-    assert (zero.status_code, zero.json()["errors"][0]["field"]) == (422, "amount")
+    assert (zero.status_code, zero.json()["errors"][0]["field"]) == (422, "body.amount")
 
 
 async def test_concurrent_refunds_never_exceed_the_payment(
