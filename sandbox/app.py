@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from payments.api import routers as payments_routers
-from payments.service.status import sweep as payments_sweep
+from payments.service.sweeper import sweep as payments_sweep
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
