@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from payments.api import routers
-from payments.service.status import sweep
+from payments.service.sweeper import sweep
 from sandbox.domains import Domain
 from sandbox.kit.clock import Clock
 from sandbox.ops.periodic import Periodic

@@ -1,4 +1,5 @@
-"""UPI domain types and rules: response codes, magic values, limits, identifiers. No I/O.
+"""UPI domain types and rules: transactions, mandates and notices, response codes, magic
+values, limits, identifiers, the mandate state machine. No I/O.
 
 Response codes and their meanings follow NPCI's UPI error and response code list (see
 ``shared/reference/upi.md``); the sandbox implements the subset in ``CODES``.
@@ -9,12 +10,18 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import NamedTuple
 
 TXN_ID = re.compile(r"^[A-Za-z0-9]{35}$")  # 35 alphanumerics (special characters blocked 2025)
 VPA = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z]{2,64}$")
 DAY_US = 86_400_000_000
 CLEARING = "CLEARING"  # the switch's settlement account: holds money between debit and credit
+# The world's boundary: money entering or leaving the world (a top-up by a partner, a payout to
+# a bank outside the sandbox) would post against it, so that conservation still holds. No flow
+# posts to it yet, which is why the ledger check's externalInflows is "0.00" today.
+EXTERNAL = "EXTERNAL"
 COLLECT_EXPIRY_SECONDS = 480
 COLLECT_EXPIRY_MIN_SECONDS = 60  # PSPs allow from a minute up to 60 days
 COLLECT_EXPIRY_MAX_SECONDS = 60 * 86_400
@@ -46,6 +53,96 @@ class MandateStatus(StrEnum):
 MANDATE_LIVE = frozenset(
     {MandateStatus.PENDING_APPROVAL, MandateStatus.ACTIVE, MandateStatus.PAUSED}
 )
+
+
+class Decline(NamedTuple):
+    """Why a check refused: the UPI response code and a human detail (unpacks as a pair)."""
+
+    code: str
+    detail: str
+
+
+# -- what the switch knows and keeps -----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Party:
+    """A VPA as the switch resolves it: its account, bank and PIN (``None``s: no account)."""
+
+    vpa: str
+    name: str
+    account_number: str | None
+    account_type: str | None
+    account_status: str | None
+    bank_code: str | None
+    bank_online: bool
+    ifsc: str | None
+    pin_hash: str | None
+    registered_us: int
+    is_merchant: bool
+    merchant_category: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    """One UPI transaction (PAY, COLLECT, REFUND or MANDATE), as ``upi_transactions`` keeps it.
+
+    Amounts are minor units; times are world time in epoch microseconds.
+    """
+
+    txn_id: str
+    rrn: str
+    type: str  # PAY, COLLECT, REFUND, MANDATE
+    status: str  # a Status
+    response_code: str
+    payer_vpa: str
+    payer_account: str | None
+    payee_vpa: str
+    payee_account: str | None
+    amount: int
+    currency: str
+    note: str | None = None
+    ref_id: str | None = None
+    original_txn_id: str | None = None  # refunds: the payment refunded
+    refunded: int = 0  # payments: how much of it was refunded so far
+    mandate_id: str | None = None  # MANDATE: the UMN executed
+    settle_at_us: int | None = None  # deemed: when it settles
+    settlement: str | None = None  # deemed: TCC or RET, decided with the payment
+    expires_us: int | None = None  # collect: when it lapses (U69)
+    created_us: int = 0
+    updated_us: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Mandate:
+    """A UPI AutoPay mandate; ``status`` as stored (``status_now`` tells its state now)."""
+
+    umn: str
+    status: str  # a MandateStatus
+    payer_vpa: str
+    payee_vpa: str
+    amount_limit: int
+    currency: str
+    recurrence: str  # ONETIME, DAILY, WEEKLY, MONTHLY, AS_PRESENTED
+    purpose: str | None
+    valid_from_us: int
+    valid_until_us: int
+    created_us: int
+    updated_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A pre-debit notice of a mandate; ``txn_id`` is set once an execution honoured it."""
+
+    id: str
+    umn: str
+    seq_number: int
+    amount: int
+    notified_us: int
+    execute_after_us: int
+    txn_id: str | None = None
+    executed_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,8 +236,13 @@ MAGIC_CENTS: dict[int, str] = {
     92: "RB",  # deemed, settles later as RET (returned to the payer)
 }
 DEEMED_SETTLE_SECONDS = 300
-RET_CENTS = 92  # the deemed magic amount that settles as RET; 91 settles as TCC
+# How a deemed (RB) magic amount settles DEEMED_SETTLE_SECONDS later: TCC credits the payee,
+# RET returns the money to the payer. Decided with the payment and stored on it.
+DEEMED_SETTLEMENT: dict[int, str] = {91: "TCC", 92: "RET"}
 MAGIC_PAYER_VPA_NO_ACCOUNT = "ghost@sandbox"  # a VPA whose account was closed: XH
+# Magic payees the switch refuses before any debit: all but XI, which the beneficiary bank
+# answers after the debit (then reversed), exactly like a payee whose account is missing.
+MAGIC_PAYEES_BEFORE_DEBIT = frozenset(vpa for vpa, code in MAGIC_PAYEES.items() if code != "XI")
 
 
 def magic_table() -> list[Magic]:
@@ -186,9 +288,15 @@ def magic_table() -> list[Magic]:
     return rows
 
 
-def magic_amount_code(amount: int, minor_units: int) -> str | None:
-    del minor_units  # the last two digits count, whatever the currency's exponent
+def magic_amount_code(amount: int) -> str | None:
+    """The code a magic amount forces: its last two digits count, whatever the currency's
+    exponent (the minor-unit part, or the whole amount's last two digits without one)."""
     return MAGIC_CENTS.get(amount % 100)
+
+
+def deemed_settlement(amount: int) -> str:
+    """TCC or RET: how a deemed payment of ``amount`` settles."""
+    return DEEMED_SETTLEMENT.get(amount % 100, "TCC")
 
 
 # -- identifiers -------------------------------------------------------------------------------
@@ -216,3 +324,62 @@ def new_rrn(world_now_us: int) -> str:
 
 def world_day(world_now_us: int) -> int:
     return world_now_us // DAY_US
+
+
+# -- UPI AutoPay mandates: identifiers, recurrence periods, the payer's state changes ---------
+
+NOTICE_US = DAY_US  # AutoPay rule: the pre-debit notice goes out at least 24 h before the debit
+UMN_HANDLE = "@sandbox"
+_LOWER_ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+ACTIVE, PAUSED = MandateStatus.ACTIVE, MandateStatus.PAUSED
+PENDING = MandateStatus.PENDING_APPROVAL
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A state change by the payer: the states it is allowed from, the state and event after."""
+
+    allowed: frozenset[str]
+    after: MandateStatus
+    event: str
+
+
+CHANGES = {  # ReqMandate UPDATE (pause, resume), REVOKE; the payer's decline of a CREATE
+    "decline": Change(frozenset({PENDING}), MandateStatus.DECLINED, "mandate.declined"),
+    "pause": Change(frozenset({ACTIVE}), PAUSED, "mandate.paused"),
+    "resume": Change(frozenset({PAUSED}), ACTIVE, "mandate.resumed"),
+    "revoke": Change(frozenset({ACTIVE, PAUSED}), MandateStatus.REVOKED, "mandate.revoked"),
+}
+APPROVE = Change(frozenset({PENDING}), ACTIVE, "mandate.approved")
+
+
+def status_now(mandate: Mandate, now_us: int) -> str:
+    """The mandate's state at ``now_us``: a live one past validUntil reads as EXPIRED."""
+    if mandate.status in MANDATE_LIVE and mandate.valid_until_us < now_us:
+        return MandateStatus.EXPIRED.value
+    return str(mandate.status)
+
+
+def new_umn() -> str:
+    return "".join(secrets.choice(_LOWER_ALNUM) for _ in range(32)) + UMN_HANDLE  # 40 characters
+
+
+def new_notice_id() -> str:
+    return "pdn_" + "".join(secrets.choice(_LOWER_ALNUM) for _ in range(20))
+
+
+def period_of(recurrence: str, valid_from_us: int, at_us: int) -> int | None:
+    """The recurrence period an execution at ``at_us`` falls in (one honoured debit each);
+    ``None`` for AS_PRESENTED, which may be debited whenever it is presented (and notified)."""
+    if recurrence == "ONETIME":
+        return 0
+    if recurrence == "DAILY":
+        return world_day(at_us)
+    if recurrence == "WEEKLY":
+        return (at_us - valid_from_us) // (7 * DAY_US)
+    if recurrence == "MONTHLY":
+        moment = _EPOCH + timedelta(microseconds=at_us)
+        return moment.year * 12 + moment.month
+    return None

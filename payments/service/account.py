@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField
-from payments.models import CODES, MAGIC_PAYER_VPA_NO_ACCOUNT, PIN_SET_OTP
+from payments.models import CODES, MAGIC_PAYER_VPA_NO_ACCOUNT, PIN_SET_OTP, Decline, Party
 from payments.schemas.account import BalanceIn, PinIn
 from payments.service.decide import check_pin
 from payments.service.validate import check_vpa
-from payments.store import Party, PaymentsStore
+from payments.store import PaymentsStore
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
@@ -41,17 +41,17 @@ def _answer(vpa: str, code: str, detail: str | None = None, **extra: Any) -> dic
     return body
 
 
-def _reach(store: PaymentsStore, vpa: str) -> Party | tuple[str, str]:
-    """The party behind ``vpa`` at a reachable bank, or ``(code, detail)`` why not."""
+def _reach(store: PaymentsStore, vpa: str) -> Party | Decline:
+    """The party behind ``vpa`` at a reachable bank, or why not."""
     party = store.party(vpa)
     if party is None:
         if vpa == MAGIC_PAYER_VPA_NO_ACCOUNT:
-            return "XH", f"{vpa} is linked to a closed account"
-        return "ZH", f"{vpa} does not exist in this world"
+            return Decline("XH", f"{vpa} is linked to a closed account")
+        return Decline("ZH", f"{vpa} does not exist in this world")
     if not party.bank_online:
-        return "XY", f"the bank of {vpa} is offline"
+        return Decline("XY", f"the bank of {vpa} is offline")
     if party.account_number is None:
-        return "XH", f"{vpa} is not linked to an account"
+        return Decline("XH", f"{vpa} is not linked to an account")
     return party
 
 
@@ -67,7 +67,7 @@ async def balance(db: Database, world: WorldContext, body: BalanceIn) -> dict[st
     def unit(conn: Connection) -> dict[str, Any]:
         store = PaymentsStore(conn, world.id)
         party = _reach(store, address)
-        if isinstance(party, tuple):
+        if isinstance(party, Decline):
             return _answer(address, *party, currency=currency)
         declined = check_pin(store, world, party, candidate)  # counts tries like a payment
         if declined is not None:
@@ -123,7 +123,7 @@ async def set_pin(db: Database, world: WorldContext, cmd: PinCommand) -> dict[st
     def unit(conn: Connection) -> dict[str, Any]:
         store = PaymentsStore(conn, world.id)
         party = _reach(store, cmd.vpa)
-        if isinstance(party, tuple):
+        if isinstance(party, Decline):
             return _answer(cmd.vpa, *party)
         if party.pin_hash is None:
             declined = _check_otp(cmd)
@@ -139,7 +139,7 @@ async def set_pin(db: Database, world: WorldContext, cmd: PinCommand) -> dict[st
     return await db.write(unit)
 
 
-def _check_otp(cmd: PinCommand) -> tuple[str, str] | None:
+def _check_otp(cmd: PinCommand) -> Decline | None:
     if cmd.otp is None:
         raise InvalidPaymentField(
             "otp",
@@ -149,13 +149,13 @@ def _check_otp(cmd: PinCommand) -> tuple[str, str] | None:
             hint=f'Send "otp": "{PIN_SET_OTP}" (the sandbox OTP) with newPin, and no oldPin.',
         )
     if not hmac.compare_digest(cmd.otp, PIN_SET_OTP):
-        return "ZR", "the OTP does not match the one the issuer bank sent; no PIN was set"
+        return Decline("ZR", "the OTP does not match the one the issuer bank sent; no PIN was set")
     return None
 
 
 def _check_old_pin(
     store: PaymentsStore, world: WorldContext, party: Party, cmd: PinCommand
-) -> tuple[str, str] | None:
+) -> Decline | None:
     if cmd.old_hash is None:
         raise InvalidPaymentField(
             "oldPin",

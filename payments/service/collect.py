@@ -4,13 +4,13 @@ lets the request expire.
 NPCI flow (shared/reference/upi.md, "Messages"; ReqPay with type COLLECT): the payee's PSP sends
 the request, the switch resolves the payer's address (ReqAuthDetails; ZH when nobody has it) and
 the payer's PSP shows it. It stays pending (01) until the payer approves with the PIN (the same
-DEBIT and CREDIT legs as a PAY, decided by ``decide.execute``), declines (ZA) or lets it lapse
-(U69; 480 s of world time by default, PSPs allow 300 s to 60 days).
+DEBIT and CREDIT legs as a PAY, decided by ``decide.decide_payment``), declines (ZA) or lets it
+lapse (U69; 480 s of world time by default, PSPs allow 300 s to 60 days).
 
 A collect is ONE transaction row: PENDING at request, moved to its outcome by a conditional
 update (status still PENDING), so of a concurrent approve, decline and expiry exactly one wins.
 An expired collect answers U69 to approve and decline whether or not the sweeper
-(``status.expire_collect``) got there first; any other final state answers 409 InvalidState.
+(``sweeper.expire_collect``) got there first; any other final state answers 409 InvalidState.
 """
 
 from __future__ import annotations
@@ -29,12 +29,18 @@ from payments.models import (
     MAGIC_PAYEES,
     MAGIC_PAYER_VPA_NO_ACCOUNT,
     Status,
+    Transaction,
     new_txn_id,
 )
 from payments.schemas.collect import CollectIn
-from payments.service import idempotency, status
-from payments.service.decide import Order, Outcome, execute
-from payments.service.pay import announce, record
+from payments.service import idempotency, sweeper
+from payments.service.decide import Order, Outcome, decide_payment
+from payments.service.transactions import (
+    COLLECT_DECLINED,
+    COLLECT_REQUESTED,
+    announce,
+    record,
+)
 from payments.service.validate import amount_of, check_txn_id, two_parties
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore
@@ -110,7 +116,6 @@ def _raise_request(
     conn: Connection, store: PaymentsStore, world: WorldContext, cmd: CollectCommand
 ) -> dict[str, Any]:
     order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, None)
-    extra = {"note": cmd.note, "ref_id": cmd.ref_id}
     payer = store.party(cmd.payer_vpa)
     payee = None if cmd.payee_vpa in MAGIC_PAYEES else store.party(cmd.payee_vpa)
     unknown = None
@@ -120,8 +125,8 @@ def _raise_request(
         unknown = f"payee VPA {cmd.payee_vpa} does not exist in this world"
     if unknown is not None:  # ReqAuthDetails found nobody: the request fails at once
         failed = Outcome(Status.FAILURE, "ZH", unknown, None, None)
-        row = record(store, world, "COLLECT", order, failed, **extra)
-        return announce(conn, world, row, failed)
+        txn = record(store, world, "COLLECT", order, failed, note=cmd.note, ref_id=cmd.ref_id)
+        return announce(conn, world, txn, failed)
     expires_us = world.now_us + cmd.expires_in_seconds * 1_000_000
     pending = Outcome(
         Status.PENDING,
@@ -131,9 +136,18 @@ def _raise_request(
         payer.account_number if payer else None,
         payee.account_number if payee else None,
     )
-    row = record(store, world, "COLLECT", order, pending, expires_us=expires_us, **extra)
-    body = txn_payload(row, world, detail=pending.detail)
-    emit(conn, world, "collect.requested", body)
+    txn = record(
+        store,
+        world,
+        "COLLECT",
+        order,
+        pending,
+        note=cmd.note,
+        ref_id=cmd.ref_id,
+        expires_us=expires_us,
+    )
+    body = txn_payload(txn, world, detail=pending.detail)
+    emit(conn, world, COLLECT_REQUESTED, body)
     return body
 
 
@@ -144,38 +158,41 @@ async def approve(db: Database, world: WorldContext, txn_id: str, pin: str) -> d
 
     def unit(conn: Connection) -> dict[str, Any]:
         store = PaymentsStore(conn, world.id)
-        row = _collect(store.txn(txn_id), txn_id)
+        txn = _collect(store.txn(txn_id), txn_id)
         for _ in range(2):  # a second pass only if a concurrent change won the claim below
-            answer = _unless_pending(store, world, row, "approved")
+            answer = _unless_pending(store, world, txn, "approved")
             if answer is not None:
                 return answer
             # Claim the row (PostgreSQL: its lock) before any money moves; a concurrent
             # decline or expiry waits, then finds it no longer PENDING.
             if store.update_txn_from(txn_id, "PENDING", updated_us=world.now_us):
-                return _execute(conn, store, world, row, pin_hash)
-            row = _collect(store.txn(txn_id), txn_id)
+                return _execute(conn, store, world, txn, pin_hash)
+            txn = _collect(store.txn(txn_id), txn_id)
         raise AssertionError(f"collect {txn_id} neither pending nor final")
 
     return await db.write(unit)
 
 
 def _execute(
-    conn: Connection, store: PaymentsStore, world: WorldContext, row: Any, pin_hash: str
+    conn: Connection, store: PaymentsStore, world: WorldContext, txn: Transaction, pin_hash: str
 ) -> dict[str, Any]:
-    order = Order(row.txn_id, row.payer_vpa, row.payee_vpa, row.amount, pin_hash)
-    outcome = execute(store, world, order)
+    order = Order(txn.txn_id, txn.payer_vpa, txn.payee_vpa, txn.amount, pin_hash)
+    outcome = decide_payment(store, world, order)
     moved = store.update_txn_from(
-        row.txn_id,
+        txn.txn_id,
         "PENDING",
         status=outcome.status.value,
         response_code=outcome.code,
         payer_account=outcome.payer_account,
         payee_account=outcome.payee_account,
         settle_at_us=outcome.settle_at_us,
+        settlement=outcome.settlement,
         updated_us=world.now_us,
     )
     assert moved, "the claimed collect changed under its claim"
-    return announce(conn, world, store.txn(row.txn_id), outcome)
+    decided = store.txn(txn.txn_id)
+    assert decided is not None
+    return announce(conn, world, decided, outcome)
 
 
 async def decline(db: Database, world: WorldContext, txn_id: str) -> dict[str, Any]:
@@ -183,64 +200,65 @@ async def decline(db: Database, world: WorldContext, txn_id: str) -> dict[str, A
 
     def unit(conn: Connection) -> dict[str, Any]:
         store = PaymentsStore(conn, world.id)
-        row = _collect(store.txn(txn_id), txn_id)
+        txn = _collect(store.txn(txn_id), txn_id)
         for _ in range(2):
-            answer = _unless_pending(store, world, row, "declined")
+            answer = _unless_pending(store, world, txn, "declined")
             if answer is not None:
                 return answer
             if store.update_txn_from(
                 txn_id, "PENDING", status="FAILURE", response_code="ZA", updated_us=world.now_us
             ):
-                declined = store.txn(txn_id)
+                declined = _collect(store.txn(txn_id), txn_id)
                 body = txn_payload(
                     declined,
                     world,
-                    detail=f"{row.payer_vpa} declined the request of {row.payee_vpa}; "
+                    detail=f"{txn.payer_vpa} declined the request of {txn.payee_vpa}; "
                     "nothing was paid",
                 )
-                emit(conn, world, "collect.declined", body)
+                emit(conn, world, COLLECT_DECLINED, body)
                 return body
-            row = _collect(store.txn(txn_id), txn_id)
+            txn = _collect(store.txn(txn_id), txn_id)
         raise AssertionError(f"collect {txn_id} neither pending nor final")
 
     return await db.write(unit)
 
 
-def _collect(row: Any | None, txn_id: str) -> Any:
-    if row is None or row.type != "COLLECT":
-        what = "no transaction" if row is None else f"a {row.type} transaction, not a collect"
+def _collect(txn: Transaction | None, txn_id: str) -> Transaction:
+    if txn is None or txn.type != "COLLECT":
+        what = "no transaction" if txn is None else f"a {txn.type} transaction, not a collect"
         raise TransactionNotFound(
             f"'{txn_id}' is {what} in your world.",
             hint="Use the txnId that POST /v1/upi/collect answered; other partners' "
             "transactions are never visible.",
             responseCode="U04",
         )
-    return row
+    return txn
 
 
 def _unless_pending(
-    store: PaymentsStore, world: WorldContext, row: Any, action: str
+    store: PaymentsStore, world: WorldContext, txn: Transaction, action: str
 ) -> dict[str, Any] | None:
     """``None`` when the collect is pending and in time; else the answer: U69 once it expired
     (expiring it now if the sweeper has not yet), 409 for any other state."""
-    if row.status == Status.PENDING:
-        if row.expires_us is None or row.expires_us > world.now_us:
+    if txn.status == Status.PENDING:
+        if txn.expires_us is None or txn.expires_us > world.now_us:
             return None
-        status.expire_collect(store, world, row)  # conditional: a no-op if something else won
-        row = store.txn(row.txn_id)
-    if row.response_code == "U69":
+        sweeper.expire_collect(store, world, txn)  # conditional: a no-op if something else won
+        txn = _collect(store.txn(txn.txn_id), txn.txn_id)
+    if txn.response_code == "U69":
+        assert txn.expires_us is not None
         return txn_payload(
-            row,
+            txn,
             world,
-            detail=f"the collect request expired at {iso(row.expires_us)} (world time) before "
+            detail=f"the collect request expired at {iso(txn.expires_us)} (world time) before "
             f"it was {action}; nothing was paid",
         )
-    meaning = CODES[row.response_code].meaning if row.response_code in CODES else ""
+    meaning = CODES[txn.response_code].meaning if txn.response_code in CODES else ""
     raise InvalidState(
-        f"Collect {row.txn_id} is already {row.status} ({row.response_code} {meaning}); "
+        f"Collect {txn.txn_id} is already {txn.status} ({txn.response_code} {meaning}); "
         f"it cannot be {action} any more.",
         hint="Read it with GET /v1/upi/transactions/{txnId}; raise a new collect request to "
         "ask again.",
-        currentStatus=row.status,
-        responseCode=row.response_code,
+        currentStatus=txn.status,
+        responseCode=txn.response_code,
     )

@@ -1,28 +1,67 @@
 """The switch's decision for one payment: every check in NPCI order, then the legs.
 
-``execute`` is the one place where a payment is decided and its money moved; pay, collect
-approval, mandate execution and refunds all go through it. It runs inside a unit of work.
+``decide_payment`` is the one place where a payment is decided and its money moved; pay,
+collect approval, mandate execution and refunds all go through it. It runs inside a unit of
+work, against ``SwitchBooks``: the few things the switch reads and changes (parties, PIN
+tries, daily totals, balances and the ledger). ``PaymentsStore`` is one implementation; a
+writer that keeps this state in memory would be another, and the tests use a dict-backed one.
+
+NPCI order: the payer exists (ZH, XH), the payee exists (ZH), magic payees (K1, ZE, ZG, B3)
+and magic amounts before anything at a bank, the remitter bank reachable (XY, XH), the PIN
+(AM, ZM, Z6) before the account's state (YE, ZX), the limits (Z8, the new-VPA cap Z8, ZU),
+the debit (Z9); then deemed (RB) or the credit, whose failure reverses the debit (XI, Y1, YF,
+ZY).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from payments.models import (
     CODES,
     DAY_US,
     DEEMED_SETTLE_SECONDS,
     MAGIC_PAYEES,
+    MAGIC_PAYEES_BEFORE_DEBIT,
     MAGIC_PAYER_VPA_NO_ACCOUNT,
+    Decline,
+    Party,
     Status,
+    deemed_settlement,
     magic_amount_code,
     status_of,
     world_day,
 )
 from payments.service import ledger
-from payments.store import Party, PaymentsStore
 from sandbox.kit.secrets import matches
 from sandbox.world.context import WorldContext
+
+
+class SwitchBooks(ledger.Postings, Protocol):
+    """What deciding a payment reads and changes; the debit, credit and posting of
+    ``ledger.Postings``, and:"""
+
+    def party(self, vpa: str) -> Party | None:
+        """The VPA's account, bank and PIN, or ``None`` if nobody has it."""
+
+    def pin_state(self, vpa: str) -> tuple[int, int | None]:
+        """``(wrong tries, world time they lapse at)``; ``(0, None)`` when there are none."""
+
+    def locked_pin_state(self, vpa: str) -> tuple[int, int | None]:
+        """``pin_state``, held until the unit ends so concurrent guesses count one by one."""
+
+    def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None: ...
+
+    def lock_account(self, account: str) -> None:
+        """Hold the payer's account until the unit ends: its daily total changes one by one."""
+
+    def debited_on(self, account: str, day: int) -> int:
+        """What ``account`` paid on world day ``day`` (minor units)."""
+
+    def add_debited(self, account: str, day: int, amount: int) -> None:
+        """Add ``amount`` (negative: give back) to ``account``'s total of world day ``day``."""
+
 
 PIN_TRIES = 3
 NEW_VPA_WINDOW_US = 24 * 3600 * 1_000_000
@@ -45,6 +84,7 @@ class Outcome:
     payer_account: str | None
     payee_account: str | None
     settle_at_us: int | None = None
+    settlement: str | None = None  # deemed: TCC or RET, as it will settle
     reversed: bool = False
 
     @property
@@ -64,21 +104,21 @@ def _decline(
     )
 
 
-def execute(store: PaymentsStore, world: WorldContext, order: Order) -> Outcome:
+def decide_payment(books: SwitchBooks, world: WorldContext, order: Order) -> Outcome:
     """Decide ``order`` and move its money; returns the outcome (never raises for declines)."""
     now = world.now_us
-    payer = store.party(order.payer_vpa)
+    payer = books.party(order.payer_vpa)
     if payer is None:
         if order.payer_vpa == MAGIC_PAYER_VPA_NO_ACCOUNT:
             return _decline("XH", f"{order.payer_vpa} is linked to a closed account")
         return _decline("ZH", f"payer VPA {order.payer_vpa} does not exist in this world")
     magic_payee = MAGIC_PAYEES.get(order.payee_vpa)
-    payee = None if magic_payee else store.party(order.payee_vpa)
+    payee = None if magic_payee else books.party(order.payee_vpa)
     if payee is None and magic_payee is None:
         return _decline("ZH", f"payee VPA {order.payee_vpa} does not exist in this world", payer)
-    if magic_payee in ("K1", "ZE", "ZG", "B3"):
+    if magic_payee is not None and order.payee_vpa in MAGIC_PAYEES_BEFORE_DEBIT:
         return _decline(magic_payee, f"magic payee {order.payee_vpa}", payer)
-    magic_amount = magic_amount_code(order.amount, world.country.minor_units)
+    magic_amount = magic_amount_code(order.amount)
     if magic_amount is not None and magic_amount != "RB":
         return _decline(magic_amount, f"magic amount {world.money(order.amount)}", payer, payee)
     if not payer.bank_online:
@@ -86,25 +126,25 @@ def execute(store: PaymentsStore, world: WorldContext, order: Order) -> Outcome:
     if payer.account_number is None:
         return _decline("XH", f"{payer.vpa} is not linked to an account", payer, payee)
     if order.pin_hash is not None:
-        pin_outcome = check_pin(store, world, payer, order.pin_hash)
-        if pin_outcome is not None:
-            return _decline(pin_outcome[0], pin_outcome[1], payer, payee)
+        pin_declined = check_pin(books, world, payer, order.pin_hash)
+        if pin_declined is not None:
+            return _decline(*pin_declined, payer, payee)
     if payer.account_status == "FROZEN":
         return _decline("YE", f"the account behind {payer.vpa} is frozen", payer, payee)
     if payer.account_status == "DORMANT":
         return _decline("ZX", f"the account behind {payer.vpa} is dormant", payer, payee)
     # The payer's account row is held from here to the end of the unit (PostgreSQL): the day's
     # total is read, checked and raised by one payment of this account at a time.
-    store.lock_account(payer.account_number)
-    limit_outcome = _check_limits(store, world, payer, order.amount)
-    if limit_outcome is not None:
-        return _decline(limit_outcome[0], limit_outcome[1], payer, payee)
+    books.lock_account(payer.account_number)
+    over_limit = _check_limits(books, world, payer, order.amount)
+    if over_limit is not None:
+        return _decline(*over_limit, payer, payee)
     account = payer.account_number
-    if not ledger.debit(store, order.txn_id, account, order.amount, now):
+    if not ledger.debit(books, order.txn_id, account, order.amount, now):
         return _decline(
             "Z9", f"{payer.vpa} has less than {world.money(order.amount)}", payer, payee
         )
-    store.add_debited(account, world_day(now), order.amount)
+    books.add_debited(account, world_day(now), order.amount)
     if magic_amount == "RB":
         return Outcome(
             Status.DEEMED,
@@ -113,12 +153,13 @@ def execute(store: PaymentsStore, world: WorldContext, order: Order) -> Outcome:
             account,
             payee.account_number if payee else None,
             settle_at_us=now + DEEMED_SETTLE_SECONDS * 1_000_000,
+            settlement=deemed_settlement(order.amount),
         )
     credit_problem = _credit_problem(order.payee_vpa, magic_payee, payee)
     if credit_problem is not None:
         code, detail = credit_problem
-        ledger.release(store, order.txn_id, "REVERSAL", account, order.amount, now)
-        store.add_debited(account, world_day(now), -order.amount)
+        ledger.release(books, order.txn_id, "REVERSAL", account, order.amount, now)
+        books.add_debited(account, world_day(now), -order.amount)
         return Outcome(
             Status.FAILURE,
             code,
@@ -129,13 +170,13 @@ def execute(store: PaymentsStore, world: WorldContext, order: Order) -> Outcome:
         )
     assert payee is not None
     assert payee.account_number is not None
-    ledger.release(store, order.txn_id, "CREDIT", payee.account_number, order.amount, now)
+    ledger.release(books, order.txn_id, "CREDIT", payee.account_number, order.amount, now)
     return Outcome(Status.SUCCESS, "00", "paid", account, payee.account_number)
 
 
 def check_pin(
-    store: PaymentsStore, world: WorldContext, payer: Party, candidate: str
-) -> tuple[str, str] | None:
+    books: SwitchBooks, world: WorldContext, payer: Party, candidate: str
+) -> Decline | None:
     """The remitter bank's PIN check, counting tries: ``None`` if right, else ``(code, detail)``.
 
     AM when no PIN is set; ZM for a wrong PIN; Z6 on the third wrong try in a world day and
@@ -147,52 +188,54 @@ def check_pin(
     lock the PIN until that midnight.
     """
     if payer.pin_hash is None:
-        return "AM", f"{payer.vpa} has no UPI PIN set"
+        return Decline("AM", f"{payer.vpa} has no UPI PIN set")
     now = world.now_us
-    failures, lapses_at = store.pin_state(payer.vpa)
+    failures, lapses_at = books.pin_state(payer.vpa)
     if failures >= PIN_TRIES and lapses_at is not None and lapses_at > now:
-        return "Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries"
+        return Decline("Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries")
     if matches(payer.pin_hash, candidate):
         if failures:
-            store.save_pin_state(payer.vpa, 0, None)
+            books.save_pin_state(payer.vpa, 0, None)
         return None
     # A wrong PIN: re-read under the row's lock, so that guesses sent at once count one by one.
-    failures, lapses_at = store.locked_pin_state(payer.vpa)
+    failures, lapses_at = books.locked_pin_state(payer.vpa)
     if lapses_at is None or lapses_at <= now:
         failures = 0  # nothing today yet (or an earlier day's count, or a lock that lapsed)
     elif failures >= PIN_TRIES:  # a concurrent guess locked it meanwhile
-        return "Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries"
+        return Decline("Z6", f"the UPI PIN of {payer.vpa} is locked after {PIN_TRIES} wrong tries")
     failures += 1
-    store.save_pin_state(payer.vpa, failures, (world_day(now) + 1) * DAY_US)
+    books.save_pin_state(payer.vpa, failures, (world_day(now) + 1) * DAY_US)
     if failures >= PIN_TRIES:
-        return "Z6", f"wrong UPI PIN for the {PIN_TRIES}rd time; locked until the next world day"
+        return Decline(
+            "Z6", f"wrong UPI PIN for the {PIN_TRIES}rd time; locked until the next world day"
+        )
     left = PIN_TRIES - failures
-    return "ZM", f"wrong UPI PIN for {payer.vpa}; {left} tries left today"
+    return Decline("ZM", f"wrong UPI PIN for {payer.vpa}; {left} tries left today")
 
 
 def _check_limits(
-    store: PaymentsStore, world: WorldContext, payer: Party, amount: int
-) -> tuple[str, str] | None:
+    books: SwitchBooks, world: WorldContext, payer: Party, amount: int
+) -> Decline | None:
     limits = world.country
     if amount > limits.per_txn_limit:
-        return (
+        return Decline(
             "Z8",
             f"{world.money(amount)} is over the per-transaction limit "
             f"{world.money(limits.per_txn_limit)}",
         )
     assert payer.account_number is not None
-    today = store.debited_on(payer.account_number, world_day(world.now_us))
+    today = books.debited_on(payer.account_number, world_day(world.now_us))
     if (
         world.now_us - payer.registered_us < NEW_VPA_WINDOW_US
         and today + amount > limits.new_vpa_24h_limit
     ):
-        return (
+        return Decline(
             "Z8",
             f"{payer.vpa} is less than 24 h old: at most "
             f"{world.money(limits.new_vpa_24h_limit)} may be paid in that time",
         )
     if today + amount > limits.daily_limit:
-        return (
+        return Decline(
             "ZU",
             f"{world.money(today)} already paid today; the daily limit is "
             f"{world.money(limits.daily_limit)}",
@@ -200,15 +243,14 @@ def _check_limits(
     return None
 
 
-def _credit_problem(
-    payee_vpa: str, magic: str | None, payee: Party | None
-) -> tuple[str, str] | None:
-    if magic == "XI" or payee is None or payee.account_number is None:
-        return "XI", f"{payee_vpa} has no account at the beneficiary bank"
+def _credit_problem(payee_vpa: str, magic: str | None, payee: Party | None) -> Decline | None:
+    """Why the beneficiary bank refuses the credit; a magic payee reaching it is XI."""
+    if magic is not None or payee is None or payee.account_number is None:
+        return Decline("XI", f"{payee_vpa} has no account at the beneficiary bank")
     if not payee.bank_online:
-        return "Y1", f"the bank of {payee_vpa} is offline"
+        return Decline("Y1", f"the bank of {payee_vpa} is offline")
     if payee.account_status == "FROZEN":
-        return "YF", f"the account behind {payee_vpa} is frozen"
+        return Decline("YF", f"the account behind {payee_vpa} is frozen")
     if payee.account_status == "DORMANT":
-        return "ZY", f"the account behind {payee_vpa} is dormant"
+        return Decline("ZY", f"the account behind {payee_vpa} is dormant")
     return None

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 from payments import intent_keys, intent_link
 from payments.errors import InvalidPaymentField
 from payments.intent_keys import PublicKey, SigningKey
-from payments.models import MAGIC_PAYEES
+from payments.models import MAGIC_PAYEES, Party
 from payments.schemas.intent import IntentIn
 from payments.service.validate import amount_of, check_vpa
 from payments.store import PaymentsStore
@@ -81,19 +81,15 @@ async def signing_key(db: Database, world: WorldContext) -> SigningKey:
     return SigningKey(*row)
 
 
-def _public(rows: list[Any]) -> list[PublicKey]:
-    return [PublicKey(r.kid, r.public_key, r.created_us) for r in rows]
-
-
 async def public_keys(db: Database, world: WorldContext) -> list[dict[str, Any]]:
     """The world's public keys as JWKs with their PEM (made on first use)."""
-    rows = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_public_keys())
-    if not rows:
+    keys = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_public_keys())
+    if not keys:
         await _create_key(db, world)
-        rows = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_public_keys())
+        keys = await db.read(lambda conn: PaymentsStore(conn, world.id).merchant_public_keys())
     return [
         {**intent_keys.jwk(key), "pem": key.public_pem, "createdAt": iso(key.created_us)}
-        for key in _public(rows)
+        for key in keys
     ]
 
 
@@ -199,12 +195,12 @@ async def parse(db: Database, world: WorldContext, text: str) -> dict[str, Any]:
     p = link.params
     payee_vpa = p["pa"].lower()
 
-    def unit(conn: Connection) -> tuple[Any, list[Any]]:
+    def unit(conn: Connection) -> tuple[Party | None, list[PublicKey]]:
         store = PaymentsStore(conn, world.id)
         return store.party(payee_vpa), store.merchant_public_keys()
 
-    party, rows = await db.read(unit)
-    signature_valid, key_id, hint = _verify(link, _public(rows))
+    party, keys = await db.read(unit)
+    signature_valid, key_id, hint = _verify(link, keys)
     if party is not None:
         payee = {
             "vpa": party.vpa,

@@ -7,15 +7,30 @@ a deemed payment keeps its money in clearing until TCC (-> payee) or RET (-> pay
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from payments.models import CLEARING
-from payments.store import PaymentsStore
 
 
-def debit(store: PaymentsStore, txn_id: str, account: str, amount: int, now_us: int) -> bool:
+class Postings(Protocol):
+    """What moving money needs of the books: the balance changes and the ledger."""
+
+    def debit(self, account: str, amount: int) -> bool:
+        """Take ``amount`` from ``account`` unless that would overdraw it."""
+
+    def credit(self, account: str, amount: int) -> None: ...
+
+    def post(
+        self, *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
+    ) -> None:
+        """Write one posting whose legs sum to zero (refuse any other)."""
+
+
+def debit(books: Postings, txn_id: str, account: str, amount: int, now_us: int) -> bool:
     """The DEBIT leg; False (and nothing written) if the account lacks the funds."""
-    if not store.debit(account, amount):
+    if not books.debit(account, amount):
         return False
-    store.post(
+    books.post(
         posting_id=f"{txn_id}:DEBIT",
         txn_id=txn_id,
         leg="DEBIT",
@@ -25,15 +40,13 @@ def debit(store: PaymentsStore, txn_id: str, account: str, amount: int, now_us: 
     return True
 
 
-def release(
-    store: PaymentsStore, txn_id: str, leg: str, account: str, amount: int, now_us: int
-) -> None:
+def release(books: Postings, txn_id: str, leg: str, account: str, amount: int, now_us: int) -> None:
     """Move held money out of clearing to ``account``: CREDIT, REVERSAL, TCC or RET."""
-    store.post(
+    books.post(
         posting_id=f"{txn_id}:{leg}",
         txn_id=txn_id,
         leg=leg,
         legs=[(CLEARING, -amount), (account, amount)],
         now_us=now_us,
     )
-    store.credit(account, amount)
+    books.credit(account, amount)

@@ -1,9 +1,11 @@
 """The operator's proof that a world's money is conserved and every debit is matched.
 
 Conservation: the sum of the world's account balances plus what sits in clearing equals the
-seeded total (opening balances) plus external inflows. Integrity: every posting balances, every
-account's balance equals its opening balance plus its entries, and no final transaction leaves
-money in clearing (a debit without its credit or reversal); deemed ones may, until they settle.
+seeded total (opening balances) plus external inflows (entries against ``EXTERNAL``, the
+world's boundary; no flow posts to it yet, so they are zero today). Integrity: every posting
+balances, every account's balance equals its opening balance plus its entries, and no final
+transaction leaves money in clearing (a debit without its credit or reversal); deemed ones may,
+until they settle.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-from payments.store import PaymentsStore
+from payments.store import ChecksStore
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
@@ -30,7 +32,7 @@ class LedgerCheck:
 
 
 def check_conn(conn: Connection, world_id: str) -> LedgerCheck:
-    store = PaymentsStore(conn, world_id)
+    store = ChecksStore(conn, world_id)
     totals = store.ledger_totals()
     accounts_total = totals["applied"] + totals["queued"]
     unbalanced = store.unbalanced_postings()

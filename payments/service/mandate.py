@@ -32,34 +32,37 @@ from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField, InvalidState, MandateNotFound
 from payments.models import (
-    MANDATE_LIVE,
-    MandateStatus,
-    Status,
-    new_txn_id,
-)
-from payments.schemas.mandate import ExecuteIn, MandateIn, NotifyIn
-from payments.service import idempotency
-from payments.service.decide import Order, Outcome, check_pin
-from payments.service.decide import execute as decide_payment
-from payments.service.mandate_rules import (
     ACTIVE,
     APPROVE,
     CHANGES,
+    MANDATE_LIVE,
     NOTICE_US,
     PAUSED,
     PENDING,
     Change,
-    invalid_state,
-    mandate_payload,
+    Decline,
+    Mandate,
+    MandateStatus,
+    Notice,
+    Status,
     new_notice_id,
+    new_txn_id,
     new_umn,
-    notice_payload,
-    parse_time,
     period_of,
     status_now,
 )
-from payments.service.pay import announce, record
-from payments.service.validate import amount_of, check_txn_id, two_parties
+from payments.schemas.mandate import ExecuteIn, MandateIn, NotifyIn
+from payments.service import idempotency
+from payments.service.decide import Order, Outcome, check_pin, decide_payment
+from payments.service.transactions import (
+    MANDATE_CREATED,
+    MANDATE_EXPIRED,
+    MANDATE_NOTIFIED,
+    announce,
+    record,
+)
+from payments.service.validate import amount_of, check_txn_id, parse_time, two_parties
+from payments.service.views import mandate_payload, notice_payload
 from payments.store import PaymentsStore
 from sandbox.errors import SandboxError
 from sandbox.kit.clock import iso
@@ -190,7 +193,7 @@ async def payer_of(db: Database, world: WorldContext, umn: str) -> str:
 # -- shared steps inside a unit of work ----------------------------------------------------------
 
 
-def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Any:
+def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Mandate:
     row = store.mandate(umn, lock=lock)
     if row is None:
         raise MandateNotFound(
@@ -202,11 +205,11 @@ def find(store: PaymentsStore, umn: str, *, lock: bool = False) -> Any:
     return row
 
 
-def expire_if_lapsed(store: PaymentsStore, world: WorldContext, row: Any) -> Any:
+def expire_if_lapsed(store: PaymentsStore, world: WorldContext, row: Mandate) -> Mandate:
     """The mandate as of now: a live one past its validUntil is marked EXPIRED first."""
     if row.status in MANDATE_LIVE and status_now(row, world.now_us) == MandateStatus.EXPIRED:
         _expire(store, world, row.umn)
-        return store.mandate(row.umn)
+        return find(store, row.umn)
     return row
 
 
@@ -214,7 +217,7 @@ def _expire(store: PaymentsStore, world: WorldContext, umn: str) -> bool:
     """EXPIRED, once, with ``mandate.expired``; False if it was no longer live."""
     if not store.set_mandate_status(umn, MANDATE_LIVE, MandateStatus.EXPIRED, world.now_us):
         return False
-    emit(store.conn, world, "mandate.expired", mandate_payload(find(store, umn), world))
+    emit(store.conn, world, MANDATE_EXPIRED, mandate_payload(find(store, umn), world))
     return True
 
 
@@ -224,6 +227,24 @@ async def _run(db: Database, unit: Callable[[Connection], T | SandboxError]) -> 
     if isinstance(result, SandboxError):
         raise result
     return result
+
+
+def invalid_state(row: Mandate, action: str, allowed: frozenset[str]) -> InvalidState:
+    state = str(row.status)
+    hints = {
+        "EXPIRED": "The mandate passed its validUntil; create a new one.",
+        "REVOKED": "A revoked mandate is final; create a new one.",
+        "DECLINED": "The payer declined it; create a new one.",
+        "PENDING_APPROVAL": "The payer must approve it first (POST .../approve with the PIN).",
+        "PAUSED": "Resume it first (POST .../resume).",
+        "ACTIVE": "It is already active.",
+    }
+    return InvalidState(
+        f"Cannot {action} mandate {row.umn}: it is {state}; {action} needs "
+        f"{' or '.join(sorted(allowed))}.",
+        hint=hints.get(state),
+        currentState=state,
+    )
 
 
 # -- use cases ---------------------------------------------------------------------------------
@@ -253,23 +274,23 @@ async def create(
                     f"{vpa} is not a merchant; AutoPay mandates are created by merchants",
                     hint="Use a merchant persona as the payee, e.g. meeras.kirana@sandbox.",
                 )
-        row = {
-            "umn": cmd.umn,
-            "status": PENDING.value,
-            "payer_vpa": cmd.payer_vpa,
-            "payee_vpa": cmd.payee_vpa,
-            "amount_limit": cmd.amount_limit,
-            "currency": world.country.currency,
-            "recurrence": cmd.recurrence,
-            "purpose": cmd.purpose,
-            "valid_from_us": cmd.valid_from_us,
-            "valid_until_us": cmd.valid_until_us,
-            "created_us": world.now_us,
-            "updated_us": world.now_us,
-        }
-        store.add_mandate(row)
-        body = mandate_payload(find(store, cmd.umn), world)
-        emit(store.conn, world, "mandate.created", body)
+        mandate = Mandate(
+            umn=cmd.umn,
+            status=PENDING.value,
+            payer_vpa=cmd.payer_vpa,
+            payee_vpa=cmd.payee_vpa,
+            amount_limit=cmd.amount_limit,
+            currency=world.country.currency,
+            recurrence=cmd.recurrence,
+            purpose=cmd.purpose,
+            valid_from_us=cmd.valid_from_us,
+            valid_until_us=cmd.valid_until_us,
+            created_us=world.now_us,
+            updated_us=world.now_us,
+        )
+        store.add_mandate(mandate)
+        body = mandate_payload(mandate, world)
+        emit(store.conn, world, MANDATE_CREATED, body)
         return 201, body
 
     return await idempotency.write_once(
@@ -294,12 +315,12 @@ async def approve(db: Database, world: WorldContext, umn: str, pin: str) -> dict
             return invalid_state(row, "approve", APPROVE.allowed)
         payer = store.party(row.payer_vpa)
         problem = (
-            ("ZH", f"{row.payer_vpa} no longer exists")
+            Decline("ZH", f"{row.payer_vpa} no longer exists")
             if payer is None
             else check_pin(store, world, payer, candidate)
         )
         if problem is not None:
-            return mandate_payload(row, world, code=problem[0], detail=problem[1])
+            return mandate_payload(row, world, code=problem.code, detail=problem.detail)
         return _change(store, world, row, APPROVE, "approved by the payer")
 
     return await _run(db, unit)
@@ -320,7 +341,7 @@ async def change(db: Database, world: WorldContext, umn: str, action: str) -> di
 
 
 def _change(
-    store: PaymentsStore, world: WorldContext, row: Any, rule: Change, detail: str
+    store: PaymentsStore, world: WorldContext, row: Mandate, rule: Change, detail: str
 ) -> dict[str, Any]:
     store.set_mandate_status(row.umn, rule.allowed, rule.after, world.now_us)  # row is locked
     body = mandate_payload(find(store, row.umn), world, code="00", detail=detail)
@@ -349,17 +370,17 @@ async def notify(
         earliest = max(world.now_us + NOTICE_US, cmd.execute_at_us or 0, row.valid_from_us)
         if earliest > row.valid_until_us:
             raise _too_late(row, earliest, cmd.execute_at_us)
-        notice = {
-            "id": new_notice_id(),
-            "umn": row.umn,
-            "seq_number": store.next_notice_seq(row.umn),
-            "amount": cmd.amount,
-            "notified_us": world.now_us,
-            "execute_after_us": earliest,
-        }
+        notice = Notice(
+            id=new_notice_id(),
+            umn=row.umn,
+            seq_number=store.next_notice_seq(row.umn),
+            amount=cmd.amount,
+            notified_us=world.now_us,
+            execute_after_us=earliest,
+        )
         store.add_notice(notice)
-        body = notice_payload(store.notice(row.umn, notice["id"]), world)
-        emit(store.conn, world, "mandate.notified", body)
+        body = notice_payload(notice, world)
+        emit(store.conn, world, MANDATE_NOTIFIED, body)
         return 201, body
 
     return await idempotency.write_once(
@@ -372,7 +393,7 @@ async def notify(
     )
 
 
-def _too_late(row: Any, earliest: int, execute_at: int | None) -> SandboxError:
+def _too_late(row: Mandate, earliest: int, execute_at: int | None) -> SandboxError:
     what = f"the debit could happen at {iso(earliest)}, after validUntil {iso(row.valid_until_us)}"
     if execute_at is not None:
         return InvalidPaymentField(
@@ -414,7 +435,7 @@ async def execute(
         )
         declined = _declined(store, world, row, notice)
         if declined is not None:
-            outcome = Outcome(Status.FAILURE, declined[0], declined[1], None, None)
+            outcome = Outcome(Status.FAILURE, declined.code, declined.detail, None, None)
         else:
             _check_ready(world, notice, order, above_limit)
             outcome = decide_payment(store, world, order)
@@ -436,31 +457,32 @@ async def execute(
 
 
 def _declined(
-    store: PaymentsStore, world: WorldContext, row: Any, notice: Any
-) -> tuple[str, str] | None:
+    store: PaymentsStore, world: WorldContext, row: Mandate, notice: Notice
+) -> Decline | None:
     """QC / QD / QA (the mandate's state), then QB (this notice, or this period, is honoured)."""
     if row.status == MandateStatus.REVOKED:
-        return "QC", f"mandate {row.umn} was revoked"
+        return Decline("QC", f"mandate {row.umn} was revoked")
     if row.status == MandateStatus.EXPIRED:
-        return "QD", f"mandate {row.umn} expired at {iso(row.valid_until_us)}"
+        return Decline("QD", f"mandate {row.umn} expired at {iso(row.valid_until_us)}")
     if row.status == PAUSED:
-        return "QA", f"mandate {row.umn} is paused by the payer"
+        return Decline("QA", f"mandate {row.umn} is paused by the payer")
     if notice.txn_id is not None:
-        return "QB", f"notice {notice.id} was already honoured by {notice.txn_id}"
+        return Decline("QB", f"notice {notice.id} was already honoured by {notice.txn_id}")
     last = store.last_honoured_notice(row.umn)
-    if last is not None:
+    if last is not None and last.executed_us is not None:
         period = period_of(row.recurrence, row.valid_from_us, world.now_us)
         if period is not None and period == period_of(
             row.recurrence, row.valid_from_us, last.executed_us
         ):
-            return "QB", (
+            return Decline(
+                "QB",
                 f"the {row.recurrence} mandate was already honoured in this period by "
-                f"{last.txn_id} at {iso(last.executed_us)}"
+                f"{last.txn_id} at {iso(last.executed_us)}",
             )
     return None
 
 
-def _check_ready(world: WorldContext, notice: Any, order: Order, above_limit: bool) -> None:
+def _check_ready(world: WorldContext, notice: Notice, order: Order, above_limit: bool) -> None:
     """Refuse (nothing recorded) an execution that is too early or lacks the PIN it needs."""
     if world.now_us < notice.execute_after_us:
         wait_s = -(-(notice.execute_after_us - world.now_us) // 1_000_000)

@@ -1,7 +1,7 @@
 """Refunds: the payee of a successful payment sends (part of) it back to the payer.
 
 A refund is a new transaction (type REFUND, ``original_txn_id`` set) from the original payee to
-the original payer, decided by ``decide.execute`` like any payment but without a PIN (the
+the original payer, decided by ``decide.decide_payment`` like any payment but without a PIN (the
 merchant-initiated refund of UPI needs none). So a payee without the funds, a frozen account,
 an offline bank... give a processed FAILURE refund with their code (Z9, YE, XY...).
 
@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from payments.errors import NotRefundable, TransactionNotFound
-from payments.models import Status, new_txn_id
+from payments.models import Status, Transaction, new_txn_id
 from payments.schemas.refund import RefundIn
 from payments.service import idempotency
-from payments.service.decide import Order, execute
-from payments.service.pay import announce, record
+from payments.service.decide import Order, decide_payment
+from payments.service.transactions import announce, record
 from payments.service.validate import amount_of, check_txn_id
 from payments.store import PaymentsStore
 from sandbox.storage.database import Database
@@ -86,7 +86,7 @@ def _refund(
             remainingAmount=world.money(remaining),
         )
     order = Order(cmd.txn_id, original.payee_vpa, original.payer_vpa, amount, None)
-    outcome = execute(store, world, order)
+    outcome = decide_payment(store, world, order)
     if outcome.status == Status.FAILURE:
         store.release_refund(original.txn_id, amount)
     row = record(
@@ -102,7 +102,7 @@ def _refund(
     return announce(conn, world, row, outcome)
 
 
-def _refundable(original: Any | None, txn_id: str) -> Any:
+def _refundable(original: Transaction | None, txn_id: str) -> Transaction:
     if original is None:
         raise TransactionNotFound(
             f"No transaction '{txn_id}' in your world to refund.",

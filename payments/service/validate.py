@@ -3,6 +3,8 @@ the rule (``InvalidPaymentField``, UPI U05)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from payments.errors import InvalidPaymentField
 from payments.models import TXN_ID, VPA
 from sandbox.kit.money import AmountError, format_minor, parse_amount
@@ -60,3 +62,21 @@ def check_txn_id(txn_id: str, field: str = "txnId") -> str:
             hint="Omit txnId to let the switch make one, or send 35 alphanumerics.",
         )
     return txn_id
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def parse_time(text: str, field: str) -> int:
+    """An RFC 3339 timestamp (world time) as microseconds since the epoch."""
+    hint = 'Send an RFC 3339 time with an offset, e.g. "2035-12-31T23:59:59Z" (world time: GET '
+    hint += "/v1/sandbox/clock shows it)."
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidPaymentField(
+            field, "rfc3339", f"'{text[:40]}' is not an RFC 3339 timestamp", hint=hint
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidPaymentField(field, "rfc3339_offset", "has no UTC offset", hint=hint)
+    return (moment - _EPOCH) // timedelta(microseconds=1)

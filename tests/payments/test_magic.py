@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from payments.models import magic_table
-from payments.service.status import sweep
+from payments.service.sweeper import sweep
 from sandbox.storage.schema import ledger_entries, webhook_events
 from tests.conftest import SignedUp
 from tests.payments.conftest import balances, ledger_ok, pay

@@ -1,6 +1,6 @@
 """UPI AutoPay mandates through the API: the whole lifecycle, the 24 h pre-debit notice, the
 AutoPay PIN limit, the QA / QB / QC / QD declines, the state machine, concurrent executions,
-expiry by the sweeper, and the recurrence periods (``payments.service.mandate_rules``)."""
+expiry by the sweeper, and the recurrence periods (``payments.models.period_of``)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from payments.service.mandate_rules import period_of
-from payments.service.status import sweep
+from payments.models import period_of
+from payments.service.sweeper import sweep
 from payments.store import PaymentsStore
 from tests.conftest import SignedUp
 from tests.harness.isolation import UNREACHABLE_WEBHOOK

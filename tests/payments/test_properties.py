@@ -14,7 +14,7 @@ anything else moves nothing. After every step:
 * no ``accounts.balance`` row is below zero;
 * no payment was refunded beyond its amount.
 
-The background sweeper is off (``sweep_seconds=0``): steps call ``status.sweep`` themselves, so
+The background sweeper is off (``sweep_seconds=0``): steps call ``sweeper.sweep`` themselves, so
 the model knows when deemed payments may settle.
 """
 
@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 
 from payments.models import MAGIC_CENTS, MAGIC_PAYEES, MAGIC_PAYER_VPA_NO_ACCOUNT
 from payments.service.ledger_check import LedgerCheck, check_conn
-from payments.service.status import sweep
+from payments.service.sweeper import sweep
 from payments.store import PaymentsStore
 from sandbox.app import create_app
 from sandbox.storage.schema import accounts, upi_transactions

@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 from fastapi import FastAPI
 
-from payments.service.status import sweep
+from payments.service.sweeper import sweep
 from sandbox.app import create_app
 from sandbox.kit.clock import ManualClock
 from sandbox.settings import Settings

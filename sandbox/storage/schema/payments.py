@@ -29,7 +29,7 @@ upi_transactions = sa.Table(
     sa.Column("refunded", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("mandate_id", sa.String(40)),
     sa.Column("settle_at_us", sa.BigInteger),  # deemed: when TCC/RET happens (world time)
-    sa.Column("settlement", sa.String(3)),  # TCC or RET once settled
+    sa.Column("settlement", sa.String(3)),  # deemed: TCC or RET, decided with the payment
     sa.Column("expires_us", sa.BigInteger),  # collect: world time it lapses (U69)
     sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
     sa.Column("updated_us", sa.BigInteger, nullable=False),  # world time

@@ -1,0 +1,110 @@
+"""Balances, the append-only ledger and the payer's daily totals.
+
+``accounts.balance`` is the applied balance; debits apply at once with a conditional update
+(``balance >= amount``), so no account is ever overdrawn. On PostgreSQL credits are appended to
+``credit_queue`` instead of updating the payee's row, so a busy merchant's row is never a lock
+everyone queues on; queued credits roll up into the balance when the account is debited or
+read. On SQLite the single writer applies credits directly (the queue stays empty). The ledger
+(``ledger_entries``) is append-only and balanced per posting; the applied balance plus queued
+credits always equals the opening balance plus the account's entries.
+"""
+
+from __future__ import annotations
+
+from payments.store import sql
+from sandbox.storage import raw
+from sandbox.storage.schema import account_balances, accounts, credit_queue
+from sandbox.storage.scoped import WorldStore
+
+
+class UnbalancedPosting(AssertionError):
+    """A posting whose legs do not sum to zero: a bug, never a user error."""
+
+
+class LedgerStore(WorldStore):
+    def lock_account(self, account: str) -> None:
+        """Hold ``account``'s row until the unit ends (PostgreSQL), so that what it already paid
+        today is read, checked against the limits and raised one payment at a time: without
+        the lock, concurrent payments all read the same daily total and all pass (ZU and the
+        new-VPA cap bypassed). SQLite's single writer already runs them one at a time."""
+        if self.conn.dialect.name == "sqlite":
+            return
+        raw.fetchone(self.conn, sql.LOCK_ACCOUNT, {"world_id": self.world_id, "number": account})
+
+    def debit(self, account: str, amount: int) -> bool:
+        """Take ``amount`` from ``account`` unless that would overdraw it."""
+        if self._take(account, amount):
+            return True
+        if self.conn.dialect.name != "sqlite" and self._roll_up(account):
+            return self._take(account, amount)
+        return False
+
+    def _take(self, account: str, amount: int) -> bool:
+        params = {"world_id": self.world_id, "number": account, "amount": amount}
+        return raw.execute(self.conn, sql.DEBIT, params) == 1
+
+    def credit(self, account: str, amount: int) -> None:
+        params = {"world_id": self.world_id, "number": account, "amount": amount}
+        if self.conn.dialect.name == "sqlite":
+            raw.execute(self.conn, sql.CREDIT, params)
+        else:  # append-only: no lock on the payee's row (hot merchants)
+            raw.execute(self.conn, sql.QUEUE_CREDIT, params)
+
+    def _roll_up(self, account: str) -> int:
+        """Fold queued credits of ``account`` into its balance; returns the amount folded."""
+        rows = self.conn.execute(
+            self.delete(credit_queue)
+            .where(credit_queue.c.account_number == account)
+            .returning(credit_queue.c.amount)
+        ).all()
+        total = sum(r.amount for r in rows)
+        if total:
+            self.conn.execute(
+                self.update(accounts)
+                .where(accounts.c.number == account)
+                .values(balance=accounts.c.balance + total)
+            )
+        return int(total)
+
+    def balance(self, account: str) -> int | None:
+        """Applied plus queued credits, by the one rule (the ``account_balances`` view)."""
+        found = self.conn.execute(
+            self.select(account_balances, account_balances.c.balance).where(
+                account_balances.c.number == account
+            )
+        ).scalar()
+        return None if found is None else int(found)
+
+    def post(
+        self, *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
+    ) -> None:
+        """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
+        if sum(amount for _, amount in legs) != 0:
+            raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
+        raw.executemany(
+            self.conn,
+            sql.POST,
+            [
+                {
+                    "world_id": self.world_id,
+                    "posting_id": posting_id,
+                    "txn_id": txn_id,
+                    "leg": leg,
+                    "account": account,
+                    "amount": amount,
+                    "created_us": now_us,
+                }
+                for account, amount in legs
+            ],
+        )
+
+    # -- daily limits ------------------------------------------------------------------------
+    def debited_on(self, account: str, day: int) -> int:
+        row = raw.fetchone(
+            self.conn, sql.DEBITED_ON, {"world_id": self.world_id, "number": account, "day": day}
+        )
+        return 0 if row is None else int(row[0])
+
+    def add_debited(self, account: str, day: int, amount: int) -> None:
+        params = {"world_id": self.world_id, "number": account, "day": day, "amount": amount}
+        raw.execute(self.conn, sql.ADD_DEBITED, params)

@@ -1,0 +1,58 @@
+"""The payment path's statements as SQL text (see ``sandbox/storage/raw.py`` for why).
+
+Every statement names ``world_id = :world_id`` (or inserts it); the stores pass their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+
+from payments.models import Transaction
+from sandbox.storage.raw import Raw
+
+PARTY = Raw("""
+    SELECT v.vpa, v.pin_hash, v.registered_us, v.is_merchant, v.merchant_category,
+           a.number, a.type, a.status, a.bank_code, a.ifsc, b.online, r.name
+    FROM vpas v
+    LEFT JOIN accounts a ON a.world_id = v.world_id AND a.number = v.account_number
+    LEFT JOIN banks b ON b.world_id = a.world_id AND b.code = a.bank_code
+    LEFT JOIN residents r ON r.world_id = a.world_id AND r.uid = a.resident_uid
+    WHERE v.world_id = :world_id AND v.vpa = :vpa
+""")
+PIN_STATE = Raw(
+    "SELECT failures, locked_until_us FROM pin_state WHERE world_id = :world_id AND vpa = :vpa"
+)
+LOCK_ACCOUNT = Raw(
+    "SELECT number FROM accounts WHERE world_id = :world_id AND number = :number FOR UPDATE"
+)
+DEBIT = Raw("""
+    UPDATE accounts SET balance = balance - :amount
+    WHERE world_id = :world_id AND number = :number AND balance >= :amount
+""")
+CREDIT = Raw("""
+    UPDATE accounts SET balance = balance + :amount
+    WHERE world_id = :world_id AND number = :number
+""")
+QUEUE_CREDIT = Raw("""
+    INSERT INTO credit_queue (world_id, account_number, amount)
+    VALUES (:world_id, :number, :amount)
+""")
+POST = Raw("""
+    INSERT INTO ledger_entries (world_id, posting_id, txn_id, leg, account, amount, created_us)
+    VALUES (:world_id, :posting_id, :txn_id, :leg, :account, :amount, :created_us)
+""")
+DEBITED_ON = Raw("""
+    SELECT total FROM daily_debits
+    WHERE world_id = :world_id AND account_number = :number AND day = :day
+""")
+ADD_DEBITED = Raw("""
+    INSERT INTO daily_debits (world_id, account_number, day, total)
+    VALUES (:world_id, :number, :day, :amount)
+    ON CONFLICT (world_id, account_number, day) DO UPDATE SET total = daily_debits.total + :amount
+""")
+TXN_FIELDS = tuple(f.name for f in fields(Transaction))  # the columns of upi_transactions
+_TXN_COLUMNS = ("world_id", *TXN_FIELDS)
+ADD_TXN = Raw(  # column names from the domain type, never from input
+    f"INSERT INTO upi_transactions ({', '.join(_TXN_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join(':' + c for c in _TXN_COLUMNS)})"
+)
