@@ -2,6 +2,9 @@
 
 No stack trace ever reaches a client: unexpected exceptions become a 500 problem that names the
 request id, and the trace goes to the log under that id.
+
+``problem_types()`` is the registry behind ``GET /problems/{slug}``: every type a client can
+receive, with its cause and its fix.
 """
 
 from __future__ import annotations
