@@ -18,6 +18,7 @@ from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
 from sandbox.state import AppState
 from sandbox.storage.database import open_database
+from sandbox.web import docs
 from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
@@ -83,9 +84,12 @@ def create_app(
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served by sandbox.web.docs, with no asset from another host
+        redoc_url=None,
     )
     app.state.sandbox = state
     problems.install(app)
+    docs.install(app)
     for router in (
         partners_router,
         world_router,

@@ -35,7 +35,7 @@ from schemathesis.python import asgi
 
 from payments.schemas.refund import EXAMPLE_ORIGINAL_TXN_ID
 from sandbox.app import create_app
-from sandbox.ops.api import PROBLEM_TYPES
+from sandbox.ops.problems import PROBLEM_TYPES
 from tests.harness.fuzz import (
     AfterCall,
     AnyCase,

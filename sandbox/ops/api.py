@@ -2,34 +2,20 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from sandbox.deps import State
-from sandbox.errors import NotFound, SandboxError
+from sandbox.errors import NotFound
 from sandbox.kit.responses import problems
+from sandbox.ops.problems import problem_types
+from sandbox.web.pages import render, wants_html
 
 router = APIRouter(tags=["operations"])
-
-PROBLEM_TYPES = {
-    "bad-request": "The request cannot be processed as sent; `detail` says why.",
-    "unauthorized": "No API key, a malformed Authorization header, or an unknown key.",
-    "invalid-api-key": "The API key is missing, malformed, unknown or rotated out.",
-    "forbidden": "The caller may not do this.",
-    "signup-closed": "Self-signup is closed; the organiser's admin token is needed.",
-    "not-found": "No such route, or no such object in the caller's world.",
-    "delivery-not-found": "No webhook delivery with this id in the caller's world.",
-    "method-not-allowed": "The route exists but not with this method.",
-    "conflict": "The request conflicts with the current state of the resource.",
-    "no-webhook-url": "The partner has no webhook URL configured.",
-    "payload-too-large": "The body exceeds SANDBOX_MAX_BODY_BYTES.",
-    "invalid-request": "One or more fields broke a rule; `errors` names each field and rule.",
-    "unknown-country": "No country profile with this code.",
-    "rate-limited": "Too many requests; wait for Retry-After seconds.",
-    "internal-error": "The sandbox failed; report the requestId to the operator.",
-}
 
 
 @router.get("/healthz", summary="Liveness")
@@ -55,23 +41,20 @@ async def metrics(state: State) -> Response:
     return Response(generate_latest(state.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/problems/{slug}", summary="What a problem type means", responses=problems(404, 422))
-async def problem_type(slug: str) -> dict[str, str]:
+@router.get(
+    "/problems/{slug}",
+    summary="What a problem type means",
+    response_model=dict[str, str],
+    responses=problems(404, 422),
+)
+async def problem_type(slug: str, request: Request) -> Response | dict[str, str]:
+    # JSON for API clients; a readable page for a browser (one that asks for text/html). No
+    # docstring: it would become the operation's description and change the OpenAPI document.
     described = problem_types()
     if slug not in described:
         raise NotFound(f"No problem type '{slug}'.", hint="See the `type` of a problem response.")
-    return {"type": f"/problems/{slug}", "description": described[slug]}
-
-
-def problem_types() -> dict[str, str]:
-    """Every problem type: the HTTP-level ones above, and every ``SandboxError`` subclass of
-    every loaded domain (its docstring's first line, or its title), so a new error class is
-    documented the moment it exists."""
-    out = dict(PROBLEM_TYPES)
-    stack: list[type[SandboxError]] = [SandboxError]
-    while stack:
-        cls = stack.pop()
-        stack.extend(cls.__subclasses__())
-        doc = (cls.__doc__ or "").strip().splitlines()
-        out.setdefault(cls.slug, doc[0] if doc else cls.title)
-    return out
+    if wants_html(request.headers.get("accept")):
+        kind = described[slug]
+        example = json.dumps(kind.example(), indent=2)
+        return render(request, "problem.html", problem=kind, example=example)
+    return {"type": f"/problems/{slug}", "description": described[slug].cause}

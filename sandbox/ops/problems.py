@@ -2,11 +2,15 @@
 
 No stack trace ever reaches a client: unexpected exceptions become a 500 problem that names the
 request id, and the trace goes to the log under that id.
+
+``problem_types()`` is the registry behind ``GET /problems/{slug}``: every type a client can
+receive, with its cause and its fix.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -37,6 +41,105 @@ _HTTP_DEFAULTS: dict[int, tuple[str, str, str]] = {
     413: ("payload-too-large", "Payload too large", "Send a smaller body."),
     415: ("unsupported-media-type", "Unsupported media type", "Send application/json."),
 }
+
+
+PROBLEM_TYPES = {
+    "bad-request": "The request cannot be processed as sent; `detail` says why.",
+    "unauthorized": "No API key, a malformed Authorization header, or an unknown key.",
+    "invalid-api-key": "The API key is missing, malformed, unknown or rotated out.",
+    "forbidden": "The caller may not do this.",
+    "signup-closed": "Self-signup is closed; the organiser's admin token is needed.",
+    "not-found": "No such route, or no such object in the caller's world.",
+    "delivery-not-found": "No webhook delivery with this id in the caller's world.",
+    "method-not-allowed": "The route exists but not with this method.",
+    "conflict": "The request conflicts with the current state of the resource.",
+    "no-webhook-url": "The partner has no webhook URL configured.",
+    "payload-too-large": "The body exceeds SANDBOX_MAX_BODY_BYTES.",
+    "invalid-request": "One or more fields broke a rule; `errors` names each field and rule.",
+    "unknown-country": "No country profile with this code.",
+    "rate-limited": "Too many requests; wait for Retry-After seconds.",
+    "internal-error": "The sandbox failed; report the requestId to the operator.",
+}
+
+# How to fix each platform type, for its page. A domain error class documents itself: its
+# docstring's first line is the cause, and a ``fix`` class attribute (if any) the fix; without
+# one, the page points at the answer's own ``hint``, which every raise site writes.
+_FIXES = {
+    "bad-request": "Read `detail`, change the request accordingly and send it again.",
+    "unauthorized": "Send `Authorization: Bearer <apiKey>`; POST /v1/partners gives you a key.",
+    "invalid-api-key": "Use the newest key from POST /v1/partners or POST /v1/partners/me/keys.",
+    "forbidden": "This needs rights your key does not have; `hint` names what is needed.",
+    "signup-closed": "Ask the organiser for a key, or send `Authorization: Bearer "
+    "<SANDBOX_ADMIN_TOKEN>` to POST /v1/partners.",
+    "not-found": "Check the path against /docs; ids of other partners are never visible.",
+    "delivery-not-found": "List yours with GET /v1/sandbox/webhooks/deliveries.",
+    "method-not-allowed": "Use one of the methods in the Allow header (see /docs).",
+    "not-acceptable": "Accept application/json.",
+    "conflict": "Read the resource's current state (GET) and send a request that fits it.",
+    "no-webhook-url": 'Set one with PATCH /v1/partners/me {"webhookUrl": "https://..."}.',
+    "payload-too-large": "Send a smaller body; the limit is SANDBOX_MAX_BODY_BYTES.",
+    "unsupported-media-type": "Send application/json.",
+    "invalid-request": "Fix each field listed in `errors`; /docs shows a working example of "
+    "this request.",
+    "unknown-country": "Use a country code from the README's country table (IN by default).",
+    "rate-limited": "Wait for the Retry-After seconds, then send the request again.",
+    "internal-error": "Report the requestId to the sandbox operator. Read the state back (GET) "
+    "before retrying, or retry with the same Idempotency-Key.",
+}
+_FIX_FROM_HINT = "The answer's `hint` says what to change in this request."
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    """What a ``type`` URI explains: the cause, the fix, and the shape of the answer."""
+
+    slug: str
+    title: str
+    status: int
+    cause: str
+    fix: str
+
+    def example(self) -> dict[str, Any]:
+        """A problem body of this type as a client receives it (values illustrative)."""
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + self.slug,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.cause,
+            "hint": self.fix,
+            "instance": "/v1/...",
+            "requestId": "5f0c2a9e4b7d41c8a1e3f6b2d9c07a15",
+        }
+        if self.status == 422:
+            body["errors"] = [{"field": "body.amount", "rule": "...", "message": "..."}]
+        return body
+
+
+def problem_types() -> dict[str, ProblemType]:
+    """Every problem type: the HTTP-level ones, and every ``SandboxError`` subclass of every
+    loaded domain (its docstring's first line, or its title), so a new error class is
+    documented the moment it exists."""
+    out: dict[str, ProblemType] = {}
+    for status, (slug, title, hint) in _HTTP_DEFAULTS.items():
+        out[slug] = ProblemType(slug, title, status, PROBLEM_TYPES.get(slug, title), hint)
+    out["internal-error"] = ProblemType(
+        "internal-error",
+        "Internal error",
+        500,
+        PROBLEM_TYPES["internal-error"],
+        _FIXES["internal-error"],
+    )
+    stack: list[type[SandboxError]] = [SandboxError]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.slug in out:
+            continue
+        doc = (cls.__doc__ or "").strip().splitlines()
+        cause = PROBLEM_TYPES.get(cls.slug) or (doc[0] if doc else cls.title)
+        fix = _FIXES.get(cls.slug) or getattr(cls, "fix", None) or _FIX_FROM_HINT
+        out[cls.slug] = ProblemType(cls.slug, cls.title, cls.status, cause, fix)
+    return out
 
 
 def problem(
