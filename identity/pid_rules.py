@@ -52,7 +52,7 @@ _CHILDREN: dict[str, frozenset[str]] = {
     "Demo": frozenset({"Pi", "Pa", "Pfa"}),
     "Bios": frozenset({"Bio"}),
 }
-ELEMENTS = {name.lower(): name for name in _ATTRIBUTES}
+ELEMENTS = {name.lower(): name for name in _ATTRIBUTES}  # JSON keys in any case -> element
 _DOB = re.compile(r"^\d{4}(-\d{2}-\d{2})?$")
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,18}[0-9]$")
 
