@@ -1,0 +1,226 @@
+"""Auth API 2.5 encryption of the PID block, the authority's side and the client's.
+
+Implements "Skey", "Data" and "Hmac" of the Auth API 2.5 request (``shared/reference/aadhaar.md``,
+section "Auth request"):
+
+- ``Skey`` = a fresh 32-byte AES-256 session key under RSA/ECB/PKCS1Padding with the authority's
+  2048-bit auth key; ``ci`` = the auth certificate's expiry date, ``YYYYMMDD``.
+- ``Data`` = ts (19 bytes) + AES-256-GCM(PID) + 128-bit tag, with IV = last 12 bytes of ts and
+  AAD = last 16 bytes of ts.
+- ``Hmac`` = AES-256-GCM (same key, IV, AAD) of SHA-256(PID bytes exactly as sent).
+
+Strict about the cryptography, liberal about the envelope ("What real AUA clients send"): base64
+may hold line breaks and spaces, and ``ci`` may be the UTC or the IST date of ``notAfter``. Each
+failing step raises ``EncryptionFailed`` with its code (500, 501, 502, 503, 564) and a hint that
+names the step. Nothing here does I/O: the caller decides where the key material lives.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from hmac import compare_digest
+
+from cryptography import x509
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from identity.errors import EncryptionFailed
+from identity.keys import AuthKey, certificate_ci
+
+TS_LENGTH = 19  # "YYYY-MM-DDThh:mm:ss"
+KEY_BYTES = 32  # AES-256
+TAG_BYTES = 16
+
+
+def b64decode(text: str | bytes, *, code: str, field: str) -> bytes:
+    """Base64 as real clients write it: line breaks and spaces anywhere are ignored."""
+    raw = text.encode("ascii", "replace") if isinstance(text, str) else text
+    compact = b"".join(raw.split())
+    try:
+        return base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise EncryptionFailed(
+            code,
+            f"{field} is not base64",
+            hint=f"{field} must be standard base64 (A-Z a-z 0-9 + / and = padding): {exc}.",
+        ) from None
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _iv_aad(ts: bytes) -> tuple[bytes, bytes]:
+    return ts[-12:], ts[-16:]
+
+
+# -- the authority's side ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedPid:
+    """A decrypted, Hmac-checked PID block: ``ts`` is the prefix of ``Data``, ``pid`` the bytes."""
+
+    ts: str
+    pid: bytes
+
+
+def decrypt_session_key(key: AuthKey, skey: str | bytes, ci: str) -> bytes:
+    """Step 1: check ``ci`` (501), then RSA-decrypt the session key (500)."""
+    accepted = key.accepted_ci
+    if ci.strip() not in accepted:
+        raise EncryptionFailed(
+            "501",
+            f"Skey ci {ci!r} is not the expiry of the sandbox's auth certificate",
+            hint=f"Set ci to {certificate_ci(key.certificate)} (the certificate's notAfter, "
+            "YYYYMMDD); fetch the current certificate from GET /v1/identity/certificate.",
+        )
+    encrypted = b64decode(skey, code="500", field="Skey")
+    if len(encrypted) != key.private_key.key_size // 8:
+        raise EncryptionFailed(
+            "500",
+            f"Skey is {len(encrypted)} bytes after base64; RSA-2048 gives 256",
+            hint="Encrypt the session key with the whole 2048-bit public key of the auth "
+            "certificate (RSA/ECB/PKCS1Padding) and send the 256 bytes in base64.",
+        )
+    # OpenSSL's implicit rejection returns a synthetic message of random length under a wrong
+    # key instead of an error; the length check below catches all but ~1 in 245 of those, and
+    # the rest fail at the PID's tag (502), whose hint names the key as a cause.
+    try:
+        session_key = key.private_key.decrypt(encrypted, padding.PKCS1v15())
+    except ValueError:
+        session_key = b""
+    if len(session_key) == 16:
+        raise EncryptionFailed(
+            "500",
+            "the session key is 16 bytes (AES-128); Auth 2.5 needs 32 (AES-256)",
+            hint="Generate a 32-byte AES-256 session key (e.g. KeyGenerator AES with 256 bits), "
+            "not 16; then encrypt it as before.",
+        )
+    if len(session_key) != KEY_BYTES:
+        raise EncryptionFailed(
+            "500",
+            "Skey could not be decrypted with the sandbox's auth key",
+            hint="Encrypt a fresh 32-byte session key with RSA/ECB/PKCS1Padding under the "
+            "sandbox's auth certificate (GET /v1/identity/certificate), not another key.",
+        )
+    return session_key
+
+
+def decrypt_pid(session_key: bytes, data: str | bytes) -> OpenedPid:
+    """Step 2: split ts from ``Data`` and AES-256-GCM-decrypt the PID (502)."""
+    blob = b64decode(data, code="502", field="Data")
+    if len(blob) < TS_LENGTH + TAG_BYTES:
+        raise EncryptionFailed(
+            "502",
+            f"Data is {len(blob)} bytes: too short for the 19-byte ts, cipher text and 16-byte tag",
+            hint="Prepend the PID's ts (19 bytes, YYYY-MM-DDThh:mm:ss) to the AES-GCM output.",
+        )
+    ts_bytes, cipher = blob[:TS_LENGTH], blob[TS_LENGTH:]
+    try:
+        ts = ts_bytes.decode("ascii")
+    except UnicodeDecodeError:
+        ts = ""
+    if not _looks_like_ts(ts):
+        raise EncryptionFailed(
+            "502",
+            "Data does not start with the PID's ts (YYYY-MM-DDThh:mm:ss)",
+            hint="Prepend the 19 bytes of the PID's ts to the cipher text before base64.",
+        )
+    iv, aad = _iv_aad(ts_bytes)
+    try:
+        pid = AESGCM(session_key).decrypt(iv, cipher, aad)
+    except InvalidTag:
+        raise EncryptionFailed(
+            "502",
+            "the PID cipher text did not decrypt (GCM tag check failed)",
+            hint="Encrypt the PID with AES-256-GCM under the session key sent in Skey, IV = last "
+            f"12 bytes of ts ({ts[-12:]!r}), AAD = last 16 bytes ({ts[-16:]!r}), 128-bit tag "
+            "appended.",
+        ) from None
+    return OpenedPid(ts, pid)
+
+
+def check_hmac(session_key: bytes, opened: OpenedPid, hmac_value: str | bytes) -> None:
+    """Step 3: decrypt the Hmac (503) and compare it with SHA-256 of the PID bytes (564)."""
+    blob = b64decode(hmac_value, code="503", field="Hmac")
+    iv, aad = _iv_aad(opened.ts.encode("ascii"))
+    try:
+        digest = AESGCM(session_key).decrypt(iv, blob, aad)
+    except InvalidTag:
+        extra = (
+            " It looks like ts was prepended to the Hmac: only Data carries it."
+            if len(blob) == TS_LENGTH + 32 + TAG_BYTES
+            else ""
+        )
+        raise EncryptionFailed(
+            "503",
+            "the Hmac did not decrypt (GCM tag check failed)",
+            hint="Encrypt SHA-256(PID) with AES-256-GCM under the same session key, IV and AAD "
+            f"as the PID, 16-byte tag appended.{extra}",
+        ) from None
+    if not compare_digest(digest, hashlib.sha256(opened.pid).digest()):
+        raise EncryptionFailed(
+            "564",
+            "the Hmac is not SHA-256 of the PID block that was sent",
+            hint="Hash the PID bytes exactly as encrypted (declaration, quotes and whitespace "
+            "included), and hash the PID, not its cipher text.",
+        )
+
+
+def open_pid(
+    key: AuthKey, *, ci: str, skey: str | bytes, data: str | bytes, hmac: str
+) -> OpenedPid:
+    """All three steps in the spec's order: Skey (500/501), Data (502), Hmac (503/564)."""
+    session_key = decrypt_session_key(key, skey, ci)
+    opened = decrypt_pid(session_key, data)
+    check_hmac(session_key, opened, hmac)
+    return opened
+
+
+def _looks_like_ts(ts: str) -> bool:
+    try:
+        datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+# -- the client's side -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptedPid:
+    """What an AUA puts in ``Skey`` (with ``ci``), ``Data`` and ``Hmac``, base64."""
+
+    skey: str
+    ci: str
+    data: str
+    hmac: str
+
+
+def encrypt_pid(
+    pid: bytes, certificate: x509.Certificate, *, ts: str, session_key: bytes | None = None
+) -> EncryptedPid:
+    """Encrypt a PID block as an AUA must; ``ts`` is the PID's own ts attribute."""
+    ts_bytes = ts.encode("ascii")
+    if len(ts_bytes) != TS_LENGTH:
+        raise ValueError(f"ts must be YYYY-MM-DDThh:mm:ss (19 characters), got {ts!r}")
+    key = os.urandom(KEY_BYTES) if session_key is None else session_key
+    public_key = certificate.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise TypeError("the auth certificate must carry an RSA public key")
+    iv, aad = _iv_aad(ts_bytes)
+    aes = AESGCM(key)
+    return EncryptedPid(
+        skey=_b64(public_key.encrypt(key, padding.PKCS1v15())),
+        ci=certificate_ci(certificate),
+        data=_b64(ts_bytes + aes.encrypt(iv, pid, aad)),
+        hmac=_b64(aes.encrypt(iv, hashlib.sha256(pid).digest(), aad)),
+    )
