@@ -10,7 +10,6 @@ the whole balance exactly one succeeds and 49 get Z9 (insufficient funds), and a
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -21,21 +20,14 @@ from fastapi import FastAPI
 
 from payments.store import PaymentsStore
 from sandbox.storage.schema import accounts, ledger_entries, upi_transactions
-from tests.conftest import SignedUp
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.clock import to_next_day
+from tests.support.http import SignedUp
+from tests.support.upi import balances, ledger_ok, minor, money, pay
 
 pytestmark = pytest.mark.anyio
 
 RAVI = "ravi@sandbox"  # 25,000.00 at signup
 CONCURRENT = 50
-
-
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
-
-
-def money(amount: int) -> str:
-    return f"{amount // 100}.{amount % 100:02d}"
 
 
 async def read(app: FastAPI, fn: Any) -> Any:
@@ -214,21 +206,6 @@ async def test_concurrent_payments_that_fit_all_succeed_and_the_rest_z9(
 
     assert await read(app, paid) == 41
     await ledger_ok(client, partner)
-
-
-async def to_next_day(
-    client: httpx.AsyncClient, partner: SignedUp, plus_seconds: int = 3600
-) -> None:
-    """Advance to ``plus_seconds`` past the next world midnight, so that concurrent payments
-    all fall in one world day whatever the time of the run."""
-    clock = await client.get("/v1/sandbox/clock", headers=partner.headers)
-    now = dt.datetime.fromisoformat(clock.json()["now"].replace("Z", "+00:00"))
-    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    seconds = int((midnight - now).total_seconds()) + plus_seconds
-    moved = await client.post(
-        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=partner.headers
-    )
-    assert moved.status_code == 200, moved.text
 
 
 async def test_concurrent_payments_never_pass_the_daily_limit(

@@ -1,4 +1,4 @@
-"""Helpers for payment tests: pay as a persona, read balances and the ledger check."""
+"""Payments as a partner makes them: the personas' PINs, amounts, pay, balances, the ledger."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import SignedUp
+from tests.support.http import SignedUp
 
 PINS = {
     "asha@sandbox": "1234",
@@ -24,6 +24,16 @@ PINS = {
     "sanjay@sandbox": "9876",
     "arjun@sandbox": "0000",
 }
+
+
+def minor(text: str) -> int:
+    """A wire amount (``"150.25"``, always two decimals) in minor units (15025)."""
+    return int(text.replace(".", ""))
+
+
+def money(amount: int) -> str:
+    """Minor units as a wire amount: 15025 -> ``"150.25"``."""
+    return f"{amount // 100}.{amount % 100:02d}"
 
 
 async def pay(
