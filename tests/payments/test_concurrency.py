@@ -22,7 +22,7 @@ from payments.store import PaymentsStore
 from sandbox.storage.schema import accounts, ledger_entries, upi_transactions
 from tests.support.clock import to_next_day
 from tests.support.http import SignedUp
-from tests.support.upi import balances, ledger_ok, minor, money, pay
+from tests.support.upi import account_of, balances, ledger_ok, minor, money, pay
 
 pytestmark = pytest.mark.anyio
 
@@ -32,17 +32,6 @@ CONCURRENT = 50
 
 async def read(app: FastAPI, fn: Any) -> Any:
     return await app.state.sandbox.db.read(fn)
-
-
-async def account_of(app: FastAPI, partner: SignedUp, vpa: str) -> str:
-    def unit(conn: sa.Connection) -> str:
-        party = PaymentsStore(conn, partner.partner_id).party(vpa)
-        assert party is not None
-        assert party.account_number is not None
-        return party.account_number
-
-    number: str = await read(app, unit)
-    return number
 
 
 async def balance_of(app: FastAPI, partner: SignedUp, account: str) -> int:

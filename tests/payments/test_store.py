@@ -17,6 +17,7 @@ from payments.store import PaymentsStore
 from sandbox.storage.database import Database
 from sandbox.storage.schema import accounts, credit_queue
 from tests.support.http import SignedUp
+from tests.support.upi import account_of
 
 pytestmark = pytest.mark.anyio
 
@@ -27,16 +28,6 @@ OPENING = 2_500_000
 def _db(app: FastAPI) -> Database:
     db: Database = app.state.sandbox.db
     return db
-
-
-async def _account(db: Database, partner: SignedUp, vpa: str) -> str:
-    def unit(conn: sa.Connection) -> str:
-        party = PaymentsStore(conn, partner.partner_id).party(vpa)
-        assert party is not None
-        assert party.account_number is not None
-        return party.account_number
-
-    return await db.read(unit)
 
 
 def _applied_and_queued(conn: sa.Connection, world_id: str, account: str) -> tuple[int, int]:
@@ -58,7 +49,7 @@ async def test_a_credit_can_be_spent_to_the_last_paisa_and_no_further(
     app: FastAPI, client: httpx.AsyncClient, partner: SignedUp
 ) -> None:
     db = _db(app)
-    ravi = await _account(db, partner, RAVI)
+    ravi = await account_of(app, partner, RAVI)
 
     def credit(conn: sa.Connection) -> int | None:
         store = PaymentsStore(conn, partner.partner_id)
@@ -81,7 +72,7 @@ async def test_on_postgresql_credits_queue_and_roll_up_only_when_a_debit_needs_t
         pytest.skip("SQLite's single writer applies a credit to the balance row: no queue")
     db = _db(app)
     world = partner.partner_id
-    ravi = await _account(db, partner, RAVI)
+    ravi = await account_of(app, partner, RAVI)
 
     def credit(conn: sa.Connection) -> tuple[int, int]:
         PaymentsStore(conn, world).credit(ravi, 123_456)

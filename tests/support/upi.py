@@ -5,7 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
 
+from payments.store import PaymentsStore
 from tests.support.http import SignedUp
 
 PINS = {
@@ -67,6 +70,20 @@ async def balances(client: httpx.AsyncClient, partner: SignedUp) -> dict[str, st
             for vpa in account["vpas"]:
                 out[vpa] = account["balance"]
     return out
+
+
+async def account_of(app: FastAPI, partner: SignedUp, vpa: str) -> str:
+    """The number of the account behind a persona's VPA (read from the store: the API shows
+    accounts, not which VPA is whose)."""
+
+    def unit(conn: sa.Connection) -> str:
+        party = PaymentsStore(conn, partner.partner_id).party(vpa)
+        assert party is not None
+        assert party.account_number is not None
+        return party.account_number
+
+    number: str = await app.state.sandbox.db.read(unit)
+    return number
 
 
 async def ledger_ok(client: httpx.AsyncClient, partner: SignedUp) -> dict[str, Any]:
