@@ -4,10 +4,8 @@ test, the app built by ``create_app(test_settings)``, an HTTP client and signed-
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +14,17 @@ import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from sandbox.app import create_app
 from sandbox.settings import Settings
 from sandbox.storage.database import make_engine
 from sandbox.storage.migrate import upgrade
-from sandbox.storage.schema import metadata
-
-PG_ADMIN_URL = os.environ.get(
-    "SANDBOX_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+from tests.support.engines import (
+    PG_ADMIN_URL,
+    EngineInfo,
+    fresh_database,
+    pg_unreachable,
+    sqlalchemy_url,
 )
+from tests.support.http import SignedUp, client_for, sign_up, started
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -36,22 +36,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _pg_reachable() -> str | None:
-    engine = sa.create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text("SELECT 1"))
-    except Exception as exc:
-        return str(exc).splitlines()[0]
-    finally:
-        engine.dispose()
-    return None
-
-
 def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--engine") != "postgresql":
         return
-    problem = _pg_reachable()
+    problem = pg_unreachable()
     if problem is None:
         return
     if os.environ.get("CI"):
@@ -64,13 +52,6 @@ def pytest_configure(config: pytest.Config) -> None:
         f"here (CI makes it mandatory): {problem}",
         returncode=0,
     )
-
-
-@dataclass(frozen=True)
-class EngineInfo:
-    name: str
-    url: str  # "" for SQLite (a file per test)
-    template: Path | None
 
 
 @pytest.fixture(scope="session")
@@ -86,9 +67,7 @@ def engine_info(
         yield EngineInfo("sqlite", "", template_dir / "sandbox.db")
         return
     db_name = f"sandbox_test_{uuid.uuid4().hex[:10]}"
-    admin = sa.create_engine(
-        PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
-    )
+    admin = sa.create_engine(sqlalchemy_url(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{db_name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + db_name
@@ -101,21 +80,6 @@ def engine_info(
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def fresh_database(info: EngineInfo, data_dir: Path) -> str:
-    """Give the test an empty, migrated database; return its URL ("" for SQLite)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if info.name == "sqlite":
-        assert info.template is not None
-        shutil.copyfile(info.template, data_dir / "sandbox.db")
-        return ""
-    engine = make_engine(Settings(database_url=info.url))
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    engine.dispose()
-    return info.url
 
 
 @pytest.fixture
@@ -159,41 +123,14 @@ def anyio_backend() -> str:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with application.router.lifespan_context(application):
+    async with started(settings) as application:
         yield application
-
-
-def client_for(application: FastAPI) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://sandbox.test")
 
 
 @pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(app) as c:
         yield c
-
-
-@dataclass(frozen=True)
-class SignedUp:
-    partner_id: str
-    api_key: str
-    webhook_secret: str
-    body: dict[str, Any]
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
-
-
-async def sign_up(client: httpx.AsyncClient, **overrides: Any) -> SignedUp:
-    payload: dict[str, Any] = {"name": "Team Test", "contactEmail": "team@example.com"}
-    payload.update(overrides)
-    response = await client.post("/v1/partners", json=payload)
-    assert response.status_code == 201, response.text
-    body = response.json()
-    return SignedUp(body["partnerId"], body["apiKey"], body["webhookSecret"], body)
 
 
 @pytest.fixture

@@ -24,8 +24,8 @@ from sandbox.storage.database import Database
 from sandbox.webhooks import service as webhooks
 from sandbox.webhooks.signing import Signer
 from sandbox.webhooks.store import DueDelivery
-from tests.conftest import client_for, sign_up
-from tests.webhooks.conftest import Receiver, eventually
+from tests.support.http import client_for, sign_up
+from tests.support.webhooks import Receiver, eventually
 
 pytestmark = pytest.mark.anyio
 

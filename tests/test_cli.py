@@ -27,8 +27,8 @@ from sandbox.population.personas import PERSONAS
 from sandbox.settings import DEV_SECRET_KEY, Settings
 from sandbox.storage import schema
 from sandbox.storage.database import make_engine
-from tests.conftest import client_for
 from tests.harness.server import sandbox_env
+from tests.support.http import client_for
 
 CLI_TIMEOUT = 60.0
 

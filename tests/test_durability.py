@@ -10,9 +10,7 @@ no further than acknowledged plus unanswered ones: nothing is invented).
 from __future__ import annotations
 
 import random
-import shutil
 import signal
-import sqlite3
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -24,6 +22,7 @@ import httpx
 import pytest
 
 from sandbox.settings import Settings
+from tests.harness.crash import Traffic, kill_under_load, sqlite_integrity
 from tests.harness.server import ServerProcess
 
 pytestmark = pytest.mark.slow
@@ -35,39 +34,29 @@ TEST_BUDGET_SECONDS = 30.0
 
 
 @dataclass
-class Ledger:
+class Ledger(Traffic):
     """What the clients were told: acknowledged writes, and writes left without an answer."""
 
     keys: dict[str, str] = field(default_factory=dict)  # partner id -> acknowledged API key
     acked_seconds: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     unanswered_seconds: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     acked_advances: int = 0
-    in_flight: int = 0
-    transport_errors: int = 0
-    unexpected: list[str] = field(default_factory=list)
 
 
-async def writer(base_url: str, ledger: Ledger, stop: anyio.Event, seed: int) -> None:
+async def writer(base_url: str, ledger: Ledger, seed: int) -> None:
     """Sign up, advance the new world's clock a few times, repeat; quit at the first dead socket."""
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base_url, timeout=REQUEST_TIMEOUT) as client:
         n = 0
-        while not stop.is_set():
+        while not ledger.stopped.is_set():
             n += 1
-            ledger.in_flight += 1
-            try:
-                response = await client.post(
-                    "/v1/partners",
-                    json={
-                        "name": f"Load {seed}-{n}",
-                        "contactEmail": f"load{seed}.{n}@example.com",
-                    },
-                )
-            except httpx.TransportError:
-                ledger.transport_errors += 1
+            response = await ledger.post(
+                client,
+                "/v1/partners",
+                json={"name": f"Load {seed}-{n}", "contactEmail": f"load{seed}.{n}@example.com"},
+            )
+            if response is None:
                 return
-            finally:
-                ledger.in_flight -= 1
             if response.status_code != 201:
                 ledger.unexpected.append(f"signup {response.status_code} {response.text[:200]}")
                 continue
@@ -76,20 +65,15 @@ async def writer(base_url: str, ledger: Ledger, stop: anyio.Event, seed: int) ->
             ledger.keys[partner_id] = api_key
             headers = {"Authorization": f"Bearer {api_key}"}
             for _ in range(rng.randint(1, 6)):
-                if stop.is_set():
+                if ledger.stopped.is_set():
                     return
                 seconds = rng.randint(1, 3600)
                 ledger.unanswered_seconds[partner_id] += seconds
-                ledger.in_flight += 1
-                try:
-                    response = await client.post(
-                        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=headers
-                    )
-                except httpx.TransportError:
-                    ledger.transport_errors += 1
+                response = await ledger.post(
+                    client, "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=headers
+                )
+                if response is None:
                     return  # unanswered: it may or may not have been committed
-                finally:
-                    ledger.in_flight -= 1
                 if response.status_code != 200:
                     ledger.unexpected.append(
                         f"advance {response.status_code} {response.text[:200]}"
@@ -103,17 +87,13 @@ async def writer(base_url: str, ledger: Ledger, stop: anyio.Event, seed: int) ->
 async def load_then_kill(server: ServerProcess) -> tuple[Ledger, int, int]:
     """Run the writers, SIGKILL the server mid-load; return the ledger, in-flight count, status."""
     ledger = Ledger()
-    stop = anyio.Event()
-    in_flight_at_kill = 0
-    status = 0
-    with anyio.fail_after(LOAD_SECONDS + 10):
-        async with anyio.create_task_group() as tg:
-            for i in range(CLIENTS):
-                tg.start_soon(writer, server.base_url, ledger, stop, i)
-            await anyio.sleep(LOAD_SECONDS)
-            in_flight_at_kill = ledger.in_flight
-            status = server.kill()
-            stop.set()
+
+    async def client(seed: int) -> None:
+        await writer(server.base_url, ledger, seed)
+
+    in_flight_at_kill, status = await kill_under_load(
+        server, ledger, client, clients=CLIENTS, seconds=LOAD_SECONDS
+    )
     return ledger, in_flight_at_kill, status
 
 
@@ -169,20 +149,6 @@ async def new_writes_work(base_url: str, ledger: Ledger) -> None:
         advanced = await client.post("/v1/sandbox/clock/advance", json={"seconds": 7}, headers=old)
         assert advanced.status_code == 200, advanced.text
         assert advanced.json()["offsetSeconds"] == before + 7, partner_id
-
-
-def sqlite_integrity(db_files: list[Path], scratch: Path) -> str:
-    """``PRAGMA integrity_check`` on a copy of the database files (the originals stay as left)."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    for path in db_files:
-        if path.exists():
-            shutil.copyfile(path, scratch / path.name)
-    conn = sqlite3.connect(scratch / db_files[0].name)
-    try:
-        rows = conn.execute("PRAGMA integrity_check").fetchall()
-    finally:
-        conn.close()
-    return "\n".join(str(row[0]) for row in rows)
 
 
 def test_sigkill_mid_write_loses_no_acknowledged_write(

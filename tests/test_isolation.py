@@ -16,19 +16,18 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from sandbox.storage.schema import accounts
-from tests.conftest import SignedUp, sign_up
 from tests.harness.isolation import (
     CASES,
-    UNREACHABLE_WEBHOOK,
     IsolationCase,
     covered_operations,
     create_delivery,
     template_key,
     unknown_like,
 )
+from tests.support.http import PROBLEM, SignedUp, sign_up
+from tests.support.webhooks import UNREACHABLE_WEBHOOK
 
 pytestmark = pytest.mark.anyio
-PROBLEM = "application/problem+json"
 
 # Parameterised paths that are not partner-owned resources, so no isolation case applies.
 NOT_PARTNER_OWNED = {

@@ -45,6 +45,7 @@ from tests.harness.fuzz import (
     operations,
 )
 from tests.harness.isolation import COLLECT, MANDATE, PAYMENT
+from tests.support.webhooks import UNREACHABLE_WEBHOOK
 
 pytestmark = pytest.mark.slow
 
@@ -54,7 +55,6 @@ pytestmark = pytest.mark.slow
 CASE_BUDGET = 2_000
 MAX_EXAMPLES, MIN_EXAMPLES = 50, 10
 ROTATES_KEY = "POST /v1/partners/me/keys"
-UNREACHABLE_WEBHOOK = "http://127.0.0.1:9/"  # discard port; dispatching is off in tests anyway
 
 # Operations that may legitimately never answer 2xx during a run, with the reason. Every other
 # operation is reached at least once, which proves the run is authenticated and seeded.

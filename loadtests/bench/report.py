@@ -6,23 +6,27 @@ Locust's own HTML report of each phase (``<phase>.html``) and its CSV files sit 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from loadtests.bench.records import PhaseRecord
 
 PLOTS = ("throughput.png", "latency.png", "percentiles.png")
 
 
-def write(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
-    """Write the summary, its Markdown rendering and the plots; return the files written."""
+def write(out_dir: Path, summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> list[Path]:
+    """Write the summary (``phases`` as its ``phases``), its Markdown rendering and the plots;
+    return the files written."""
     written = [out_dir / "summary.json", out_dir / "summary.md"]
     summary["files"] = sorted(
         {p.name for p in out_dir.iterdir() if p.suffix in (".html", ".csv", ".txt")}
         | {w.name for w in written}
         | set(PLOTS)
     )
-    written += plot(out_dir, summary)
+    written += plot(out_dir, phases)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    (out_dir / "summary.md").write_text(markdown(summary))
+    (out_dir / "summary.md").write_text(markdown(summary, phases))
     return written
 
 
@@ -37,7 +41,9 @@ def _num(value: float | None, digits: int = 2) -> str:
 
 
 def ratio_lines(summary: dict[str, Any]) -> list[str]:
-    """The headline ratios, one line each (printed by the CLI and put atop the Markdown)."""
+    """The headline ratios, one line each (printed by the CLI and put atop the Markdown).
+
+    From the summary as written, because that is what ``sandbox bench`` gets back."""
     r = summary["ratios"]
     half = summary["phases"].get("p2p_half", {})
     return [
@@ -52,7 +58,7 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def markdown(summary: dict[str, Any]) -> str:
+def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
     """The summary as a page a person reads."""
     env = summary["environment"]
     lines = [
@@ -72,33 +78,30 @@ def markdown(summary: dict[str, Any]) -> str:
         "| server CPU us/req | server cores | locust cores |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for name, p in summary["phases"].items():
-        lat = p["latencyMs"]
+    for name, p in phases.items():
+        lat = p.latency_ms
         lines.append(
-            f"| {name}: {p['title']} | {p['users']} | {p['requests']} | {p['rps']:.0f} "
-            f"| {p['failures']} | {_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} "
+            f"| {name}: {p.title} | {p.users} | {p.requests} | {p.rps:.0f} "
+            f"| {p.failures} | {_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} "
             f"| {_ms(lat.get('p99'))} | {_ms(lat.get('max'))} "
-            f"| {_num(p['serverCpuUsPerRequest'], 0)} | {_num(p['serverCores'])} "
-            f"| {_num(p['locustCores'])} |"
+            f"| {_num(p.server_cpu_us_per_request, 0)} | {_num(p.server_cores)} "
+            f"| {_num(p.locust_cores)} |"
         )
-    if any("databaseCpuUsPerRequest" in p for p in summary["phases"].values()):
+    if any(p.database_cpu_seconds is not None for p in phases.values()):
         lines += ["", "PostgreSQL backends' CPU per request (not in the server column):", ""]
-        for name, p in summary["phases"].items():
-            lines.append(f"- {name}: {_num(p.get('databaseCpuUsPerRequest'), 0)} us")
+        for name, p in phases.items():
+            lines.append(f"- {name}: {_num(p.database_cpu_us_per_request, 0)} us")
     lines += [
         "",
         "Server CPU by thread (event loop / other threads, e.g. the SQLite writer), seconds: "
         + ", ".join(
-            f"{n} {p['serverEventLoopCpuSeconds']:.1f} / {p['serverOtherThreadsCpuSeconds']:.1f}"
-            for n, p in summary["phases"].items()
+            f"{n} {p.server_event_loop_cpu_seconds:.1f} / {p.server_other_threads_cpu_seconds:.1f}"
+            for n, p in phases.items()
         ),
         "",
         "Seconds the server's threads waited, runnable, for a CPU (summed over threads; "
         "other work on the machine makes it grow): "
-        + ", ".join(
-            f"{n} {p.get('serverRunQueueWaitSeconds', 0.0):.1f}"
-            for n, p in summary["phases"].items()
-        ),
+        + ", ".join(f"{n} {p.server_run_queue_wait_seconds:.1f}" for n, p in phases.items()),
         "",
         "Latencies are the load generator's (1% buckets); locust's own whole-millisecond figures "
         "are in summary.json (`locustLatencyMs`) and in each phase's HTML report.",
@@ -106,9 +109,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "## Failures",
         "",
     ]
-    failures = [
-        (n, k, v) for n, p in summary["phases"].items() for k, v in p["failuresByError"].items()
-    ]
+    failures = [(n, k, v) for n, p in phases.items() for k, v in p.failures_by_error.items()]
     lines += [f"- {n}: {k} x{v}" for n, k, v in failures] or ["None."]
     ledger = summary["ledger"]
     probe = summary["doubleSpendProbe"]
@@ -162,7 +163,7 @@ def markdown(summary: dict[str, Any]) -> str:
         "## Commands",
         "",
         f"- `{summary['command']}`",
-        *[f"- {n}: `{' '.join(p['command'])}`" for n, p in summary["phases"].items()],
+        *[f"- {n}: `{' '.join(p.command)}`" for n, p in phases.items()],
         "",
         "## Plots",
         "",
@@ -172,14 +173,13 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def plot(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
+def plot(out_dir: Path, phases: Mapping[str, PhaseRecord]) -> list[Path]:
     """Throughput and latency over time, and the latency percentiles of each phase."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    phases: dict[str, Any] = summary["phases"]
     written: list[Path] = []
 
     # the no-op runs an order of magnitude faster than payments: one panel each
@@ -188,7 +188,7 @@ def plot(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
     fig, axes = plt.subplots(1, len(groups), figsize=(6 * len(groups), 4.5), squeeze=False)
     for ax, group in zip(axes[0], groups, strict=True):
         for name in group:
-            history = phases[name]["history"]
+            history = phases[name].history
             ax.plot([h["t"] for h in history], [h["rps"] for h in history], label=name)
         ax.set_xlabel("seconds since the phase started")
         ax.set_ylabel("requests per second")
@@ -203,7 +203,7 @@ def plot(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
 
     fig, axes = plt.subplots(1, len(phases), figsize=(4 * len(phases), 4), squeeze=False)
     for ax, (name, p) in zip(axes[0], phases.items(), strict=True):
-        history = [h for h in p["history"] if h["p50"] is not None]
+        history = [h for h in p.history if h["p50"] is not None]
         t = [h["t"] for h in history]
         for key in ("p50", "p95", "p99"):
             ax.plot(t, [h[key] for h in history], label=key)
@@ -222,7 +222,7 @@ def plot(out_dir: Path, summary: dict[str, Any]) -> list[Path]:
     names = list(phases)
     width = 0.25
     for offset, key in enumerate(("p50", "p95", "p99")):
-        values = [phases[n]["latencyMs"].get(key) or 0.0 for n in names]
+        values = [phases[n].latency_ms.get(key) or 0.0 for n in names]
         xs = [i + (offset - 1) * width for i in range(len(names))]
         bars = ax.bar(xs, values, width, label=key)
         ax.bar_label(bars, labels=[_ms(v) for v in values], fontsize=7)

@@ -39,6 +39,7 @@ from loadtests.bench import profile as profiling
 from loadtests.bench.locust_run import Load, LocustResult, run_locust
 from loadtests.bench.postgres import ScratchDatabase, scratch_database
 from loadtests.bench.procstat import Tracker, cpu_by_pid
+from loadtests.bench.records import PhaseRecord
 from loadtests.bench.server import BenchServer
 from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
 
@@ -126,7 +127,7 @@ def run(
     if load_average[0] > 0.5:
         echo(f"note: load average {load_average[0]:.2f} at start: other work skews the figures")
 
-    phases: dict[str, dict[str, Any]] = {}
+    phases: dict[str, PhaseRecord] = {}
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-bench-")))
         scratch: ScratchDatabase | None = None
@@ -156,7 +157,7 @@ def run(
             phase_config = config
             target: float | None = None
             if phase.half_load:
-                target = 0.5 * phases["p2p"]["rps"]
+                target = 0.5 * phases["p2p"].rps
                 phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
             phases[phase.name] = _run_phase(
                 phase, server, scratch, host, load, phase_config, out_dir, target
@@ -171,20 +172,20 @@ def run(
         server.stop()
 
     summary = _summary(
-        options,
-        load,
-        cpus,
-        server_cpus,
-        load_average,
-        started,
-        phases,
-        ledger,
-        probe,
-        profile,
-        scratch.name if scratch else None,
+        options=options,
+        load=load,
+        cpus=cpus,
+        server_cpus=server_cpus,
+        load_average=load_average,
+        started=started,
+        phases=phases,
+        ledger=ledger,
+        probe=probe,
+        profile=profile,
+        scratch_name=scratch.name if scratch else None,
     )
     summary["command"] = command
-    report.write(out_dir, summary)
+    report.write(out_dir, summary, phases)
     summary["reportDir"] = str(out_dir)
     return summary
 
@@ -198,7 +199,7 @@ def _run_phase(
     config: LoadConfig,
     out_dir: Path,
     target: float | None,
-) -> dict[str, Any]:
+) -> PhaseRecord:
     cpu_before = server.cpu_seconds()
     loop_before = server.main_thread_cpu_seconds()
     waits = Tracker(server.run_queue_waits).start()
@@ -211,23 +212,18 @@ def _run_phase(
         config=config,
         out_dir=out_dir,
     )
-    cpu = server.cpu_seconds() - cpu_before
-    loop_cpu = server.main_thread_cpu_seconds() - loop_before
-    waited = waits.stop()
-    record = _phase_record(phase, load, result, cpu)
-    record["serverEventLoopCpuSeconds"] = loop_cpu
-    record["serverOtherThreadsCpuSeconds"] = cpu - loop_cpu
-    record["serverRunQueueWaitSeconds"] = waited
-    if backends is not None:
-        db_cpu = backends.stop()
-        record["databaseCpuSeconds"] = db_cpu
-        record["databaseCpuUsPerRequest"] = (
-            db_cpu / result.requests * 1e6 if result.requests else None
-        )
-    if target is not None:
-        record["targetRps"] = target
-        record["perUserRps"] = config.user_rps
-    return record
+    # measured the moment locust is done, in the order the arguments are evaluated
+    return _phase_record(
+        phase,
+        load,
+        result,
+        server_cpu=server.cpu_seconds() - cpu_before,
+        event_loop_cpu=server.main_thread_cpu_seconds() - loop_before,
+        run_queue_wait=waits.stop(),
+        database_cpu=backends.stop() if backends is not None else None,
+        target_rps=target,
+        per_user_rps=config.user_rps if target is not None else None,
+    )
 
 
 def _profiled_phase(
@@ -237,7 +233,7 @@ def _profiled_phase(
     load: Load,
     config: LoadConfig,
     out_dir: Path,
-    phases: dict[str, dict[str, Any]],
+    phases: dict[str, PhaseRecord],
 ) -> dict[str, Any]:
     raw = out_dir / "profile-raw.txt"
     recorder = profiling.start_recording(server.pid, raw, duration=max(load.duration - 2, 2))
@@ -251,48 +247,55 @@ def _profiled_phase(
     return {"phase": PROFILE_PHASE.name, "rawFile": raw.name, **found.to_json()}
 
 
-def _phase_record(phase: Phase, load: Load, result: LocustResult, cpu: float) -> dict[str, Any]:
-    requests = result.requests
-    # the seconds requests were sent (locust's rps is requests over that span): shorter than
-    # the run time by the start of the users (and of the workers, in distributed mode)
-    busy = requests / result.rps if result.rps else float(load.duration)
-    return {
-        "title": phase.title,
-        "userClass": phase.user_class,
-        "users": load.users,
-        "spawnRate": load.spawn_rate,
-        "durationSeconds": load.duration,
-        "locustProcesses": load.processes,
-        "requests": requests,
-        "failures": result.failures,
-        "failuresByError": result.failures_by_error,
-        "rps": result.rps,
-        "latencyMs": result.latency_ms,
-        "locustLatencyMs": result.locust_percentiles_ms,
-        "serverCpuSeconds": cpu,
-        "serverCpuUsPerRequest": cpu / requests * 1e6 if requests else None,
-        "loadSeconds": busy,
-        "serverCores": cpu / busy,
-        "locustCpuSeconds": result.locust_cpu_seconds,
-        "locustCores": result.locust_cpu_seconds / busy,
-        "wallSeconds": result.wall_seconds,
-        "requestsByName": result.names,
-        "locustExitCode": result.exit_code,
-        "command": [shlex.quote(a) for a in result.command],
-        "html": f"{phase.name}.html",
-        "history": result.history,
-        "locustOutputTail": result.output_tail if result.requests == 0 else "",
-    }
+def _phase_record(
+    phase: Phase,
+    load: Load,
+    result: LocustResult,
+    *,
+    server_cpu: float,
+    event_loop_cpu: float,
+    run_queue_wait: float,
+    database_cpu: float | None = None,
+    target_rps: float | None = None,
+    per_user_rps: float | None = None,
+) -> PhaseRecord:
+    return PhaseRecord(
+        title=phase.title,
+        user_class=phase.user_class,
+        users=load.users,
+        spawn_rate=load.spawn_rate,
+        duration_seconds=load.duration,
+        locust_processes=load.processes,
+        requests=result.requests,
+        failures=result.failures,
+        failures_by_error=result.failures_by_error,
+        rps=result.rps,
+        latency_ms=result.latency_ms,
+        locust_latency_ms=result.locust_percentiles_ms,
+        server_cpu_seconds=server_cpu,
+        server_event_loop_cpu_seconds=event_loop_cpu,
+        server_run_queue_wait_seconds=run_queue_wait,
+        locust_cpu_seconds=result.locust_cpu_seconds,
+        wall_seconds=result.wall_seconds,
+        requests_by_name=result.names,
+        locust_exit_code=result.exit_code,
+        command=[shlex.quote(a) for a in result.command],
+        html=f"{phase.name}.html",
+        history=result.history,
+        locust_output_tail=result.output_tail if result.requests == 0 else "",
+        database_cpu_seconds=database_cpu,
+        target_rps=target_rps,
+        per_user_rps=per_user_rps,
+    )
 
 
-def _phase_line(name: str, p: dict[str, Any]) -> str:
-    lat = p["latencyMs"]
-    p99 = lat.get("p99")
-    us = p["serverCpuUsPerRequest"]
+def _phase_line(name: str, p: PhaseRecord) -> str:
+    lat = p.latency_ms
+    us = p.server_cpu_us_per_request
     return (
-        f"  {name:<13} {p['rps']:>8.0f} rps  p50 {_fmt(lat.get('p50'))} ms  p99 {_fmt(p99)} ms  "
-        f"failures {p['failures']}  server CPU {'-' if us is None else f'{us:.0f}'} us/request "
-        f"({p['serverCores']:.2f} cores)"
+        f"  {name:<13} {p.rps:>8.0f} rps  p50 {_fmt(lat.get('p50'))} ms  "
+        f"p99 {_fmt(lat.get('p99'))} ms  failures {p.failures}  "
+        f"server CPU {'-' if us is None else f'{us:.0f}'} us/request ({p.server_cores:.2f} cores)"
     )
 
 
@@ -305,35 +308,36 @@ def _div(a: float | None, b: float | None) -> float | None:
 
 
 def _summary(
+    *,
     options: BenchOptions,
     load: Load,
     cpus: list[int],
     server_cpus: list[int] | None,
     load_average: tuple[float, float, float],
     started: datetime,
-    phases: dict[str, dict[str, Any]],
+    phases: dict[str, PhaseRecord],
     ledger: dict[str, Any],
     probe: dict[str, Any],
     profile: dict[str, Any] | None,
     scratch_name: str | None,
 ) -> dict[str, Any]:
-    noop, p2p, p2m, half = (phases[p.name] for p in PHASES)
+    noop, p2p, p2m, half = phases["noop"], phases["p2p"], phases["p2m"], phases["p2p_half"]
     ratios = {
-        "noopRps": noop["rps"],
-        "paymentRps": p2p["rps"],
-        "hotMerchantRps": p2m["rps"],
-        "paymentToNoopRps": _div(p2p["rps"], noop["rps"]),
-        "cpuUsPerNoop": noop["serverCpuUsPerRequest"],
-        "cpuUsPerPayment": p2p["serverCpuUsPerRequest"],
-        "cpuPerPaymentToNoop": _div(p2p["serverCpuUsPerRequest"], noop["serverCpuUsPerRequest"]),
-        "p99AtHalfLoadMs": half["latencyMs"].get("p99"),
-        "hotMerchantToP2pRps": _div(p2m["rps"], p2p["rps"]),
+        "noopRps": noop.rps,
+        "paymentRps": p2p.rps,
+        "hotMerchantRps": p2m.rps,
+        "paymentToNoopRps": _div(p2p.rps, noop.rps),
+        "cpuUsPerNoop": noop.server_cpu_us_per_request,
+        "cpuUsPerPayment": p2p.server_cpu_us_per_request,
+        "cpuPerPaymentToNoop": _div(p2p.server_cpu_us_per_request, noop.server_cpu_us_per_request),
+        "p99AtHalfLoadMs": half.latency_ms.get("p99"),
+        "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps),
     }
-    failures = sum(p["failures"] for p in phases.values())
+    failures = sum(p.failures for p in phases.values())
     problems = []
     if failures:
         problems.append(f"{failures} failed requests")
-    if any(p["requests"] == 0 for p in phases.values()):
+    if any(p.requests == 0 for p in phases.values()):
         problems.append("a phase sent no request (see its locust log)")
     if ledger.get("balanced") is not True:
         problems.append("the ledger is not balanced")
@@ -353,7 +357,7 @@ def _summary(
         "problems": problems,
         "failuresTotal": failures,
         "ratios": ratios,
-        "phases": phases,
+        "phases": {name: p.to_json() for name, p in phases.items()},
         "ledger": ledger,
         "doubleSpendProbe": probe,
         "profile": profile,

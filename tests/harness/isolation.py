@@ -26,9 +26,9 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import SignedUp
+from tests.support.http import SignedUp
+from tests.support.webhooks import listen
 
-UNREACHABLE_WEBHOOK = "http://127.0.0.1:9/"  # discard port; dispatching is off in tests anyway
 _PARAM = re.compile(r"\{[^}]*\}")
 
 Create = Callable[[httpx.AsyncClient, SignedUp], Awaitable[str]]
@@ -106,10 +106,7 @@ def covered_operations(cases: list[IsolationCase]) -> set[tuple[str, str]]:
 
 async def create_delivery(client: httpx.AsyncClient, owner: SignedUp) -> str:
     """A webhook delivery of ``owner``: a webhook URL, then a test event, then its delivery id."""
-    patched = await client.patch(
-        "/v1/partners/me", json={"webhookUrl": UNREACHABLE_WEBHOOK}, headers=owner.headers
-    )
-    assert patched.status_code == 200, patched.text
+    await listen(client, owner)
     sent = await client.post("/v1/sandbox/webhooks/test", headers=owner.headers)
     assert sent.status_code == 202, sent.text
     event_id = sent.json()["eventId"]
@@ -118,6 +115,20 @@ async def create_delivery(client: httpx.AsyncClient, owner: SignedUp) -> str:
     ids = [d["id"] for d in listed.json()["deliveries"] if d["eventId"] == event_id]
     assert len(ids) == 1, listed.text
     return str(ids[0])
+
+
+async def _made(
+    client: httpx.AsyncClient,
+    owner: SignedUp,
+    path: str,
+    body: dict[str, Any],
+    status: int,
+) -> dict[str, Any]:
+    """POST ``body`` to ``path`` as ``owner``, expect ``status``; the answer's body."""
+    made = await client.post(path, json=body, headers=owner.headers)
+    assert made.status_code == status, made.text
+    answer: dict[str, Any] = made.json()
+    return answer
 
 
 # The documented example: two personas every world has, and Asha's documented PIN.
@@ -131,9 +142,7 @@ PAYMENT: dict[str, Any] = {
 
 async def create_upi_transaction(client: httpx.AsyncClient, owner: SignedUp) -> str:
     """A UPI payment between two personas of ``owner``'s world; returns its txnId."""
-    paid = await client.post("/v1/upi/pay", json=PAYMENT, headers=owner.headers)
-    assert paid.status_code == 200, paid.text
-    return str(paid.json()["txnId"])
+    return str((await _made(client, owner, "/v1/upi/pay", PAYMENT, 200))["txnId"])
 
 
 # The documented example: Asha's AutoPay mandate to the kirana merchant.
@@ -149,9 +158,7 @@ MANDATE: dict[str, Any] = {
 
 async def create_mandate(client: httpx.AsyncClient, owner: SignedUp) -> str:
     """A PENDING_APPROVAL AutoPay mandate in ``owner``'s world; returns its UMN."""
-    made = await client.post("/v1/upi/mandates", json=MANDATE, headers=owner.headers)
-    assert made.status_code == 201, made.text
-    return str(made.json()["umn"])
+    return str((await _made(client, owner, "/v1/upi/mandates", MANDATE, 201))["umn"])
 
 
 # The documented example: the kirana merchant asks Asha for money (no PIN from the payee).
@@ -165,10 +172,9 @@ COLLECT: dict[str, Any] = {
 
 async def create_collect(client: httpx.AsyncClient, owner: SignedUp) -> str:
     """A PENDING collect request in ``owner``'s world; returns its txnId."""
-    made = await client.post("/v1/upi/collect", json=COLLECT, headers=owner.headers)
-    assert made.status_code == 200, made.text
-    assert made.json()["status"] == "PENDING", made.text
-    return str(made.json()["txnId"])
+    made = await _made(client, owner, "/v1/upi/collect", COLLECT, 200)
+    assert made["status"] == "PENDING", made
+    return str(made["txnId"])
 
 
 CASES: list[IsolationCase] = [

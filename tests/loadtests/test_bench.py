@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PG_ADMIN_URL
+from tests.support.engines import PG_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 

@@ -7,10 +7,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
+from tests.support.http import PROBLEM, SignedUp
 
 pytestmark = pytest.mark.anyio
-PROBLEM = "application/problem+json"
 
 
 async def test_health_and_readiness(client: httpx.AsyncClient, engine_name: str) -> None:

@@ -8,11 +8,9 @@ import pytest
 from sandbox.app import create_app
 from sandbox.partners.schemas import CountryCode
 from sandbox.population.countries import COUNTRIES
-from tests.conftest import SignedUp, client_for, sign_up
+from tests.support.http import PROBLEM, SignedUp, client_for, sign_up
 
 pytestmark = pytest.mark.anyio
-
-PROBLEM = "application/problem+json"
 
 
 async def test_signup_returns_key_secret_and_a_world(client: httpx.AsyncClient) -> None:

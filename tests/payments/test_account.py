@@ -7,9 +7,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
-from tests.payments.conftest import PINS, balances, pay
-from tests.payments.test_collect import advance
+from tests.support.clock import advance
+from tests.support.http import SignedUp
+from tests.support.upi import PINS, balances, pay
 
 pytestmark = pytest.mark.anyio
 

@@ -8,15 +8,12 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
-from tests.payments.conftest import PINS, balances, ledger_ok, pay
+from tests.support.clock import advance
+from tests.support.http import SignedUp
+from tests.support.upi import PINS, balances, ledger_ok, minor, pay
+from tests.support.webhooks import events, listen
 
 pytestmark = pytest.mark.anyio
-UNREACHABLE_WEBHOOK = "http://127.0.0.1:9/"  # dispatching is off in tests: deliveries only queue
-
-
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
 
 
 async def collect(
@@ -62,30 +59,6 @@ async def status_of(client: httpx.AsyncClient, partner: SignedUp, txn_id: str) -
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-async def advance(client: httpx.AsyncClient, partner: SignedUp, seconds: int) -> None:
-    moved = await client.post(
-        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=partner.headers
-    )
-    assert moved.status_code == 200, moved.text
-
-
-async def listen(client: httpx.AsyncClient, partner: SignedUp) -> None:
-    """Give the partner a webhook URL so that its events are queued as deliveries."""
-    patched = await client.patch(
-        "/v1/partners/me", json={"webhookUrl": UNREACHABLE_WEBHOOK}, headers=partner.headers
-    )
-    assert patched.status_code == 200, patched.text
-
-
-async def events(client: httpx.AsyncClient, partner: SignedUp) -> list[str]:
-    """Event types queued for the partner, oldest first."""
-    listed = await client.get(
-        "/v1/sandbox/webhooks/deliveries", params={"limit": 100}, headers=partner.headers
-    )
-    assert listed.status_code == 200, listed.text
-    return [d["eventType"] for d in reversed(listed.json()["deliveries"])]
 
 
 # -- request -------------------------------------------------------------------------------------

@@ -10,7 +10,6 @@ the whole balance exactly one succeeds and 49 get Z9 (insufficient funds), and a
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -21,8 +20,9 @@ from fastapi import FastAPI
 
 from payments.store import PaymentsStore
 from sandbox.storage.schema import accounts, ledger_entries, upi_transactions
-from tests.conftest import SignedUp
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.clock import to_next_day
+from tests.support.http import SignedUp
+from tests.support.upi import account_of, balances, ledger_ok, minor, money, pay
 
 pytestmark = pytest.mark.anyio
 
@@ -30,27 +30,8 @@ RAVI = "ravi@sandbox"  # 25,000.00 at signup
 CONCURRENT = 50
 
 
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
-
-
-def money(amount: int) -> str:
-    return f"{amount // 100}.{amount % 100:02d}"
-
-
 async def read(app: FastAPI, fn: Any) -> Any:
     return await app.state.sandbox.db.read(fn)
-
-
-async def account_of(app: FastAPI, partner: SignedUp, vpa: str) -> str:
-    def unit(conn: sa.Connection) -> str:
-        party = PaymentsStore(conn, partner.partner_id).party(vpa)
-        assert party is not None
-        assert party.account_number is not None
-        return party.account_number
-
-    number: str = await read(app, unit)
-    return number
 
 
 async def balance_of(app: FastAPI, partner: SignedUp, account: str) -> int:
@@ -154,28 +135,14 @@ async def test_fifty_concurrent_payments_of_the_whole_balance_one_succeeds(
 
 
 async def test_money_received_then_spent_concurrently_one_succeeds(
-    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp, engine_name: str
+    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp
 ) -> None:
-    """Ravi first receives 1,234.56 (a queued credit on PostgreSQL), then 50 payments of his new
-    total race: the roll-up of queued credits happens once, and still exactly one succeeds."""
+    """Ravi first receives 1,234.56 (a queued credit on PostgreSQL: ``test_store.py``), then 50
+    payments of his new total race: the roll-up of queued credits happens once, and still
+    exactly one succeeds."""
     ravi_account = await account_of(app, partner, RAVI)
     received = await pay(client, partner, "asha@sandbox", RAVI, "1234.56")
     assert received.json()["responseCode"] == "00", received.text
-    if engine_name == "postgresql":  # the credit waits in the queue, not in the balance row
-
-        def queued(conn: sa.Connection) -> int:
-            store = PaymentsStore(conn, partner.partner_id)
-            applied = conn.execute(
-                sa.select(accounts.c.balance).where(
-                    accounts.c.world_id == partner.partner_id,
-                    accounts.c.number == ravi_account,
-                )
-            ).scalar_one()
-            total = store.balance(ravi_account)
-            assert total is not None
-            return int(total) - int(applied)
-
-        assert await read(app, queued) == 123_456
     total = await balance_of(app, partner, ravi_account)
     assert total == 2_500_000 + 123_456
 
@@ -214,21 +181,6 @@ async def test_concurrent_payments_that_fit_all_succeed_and_the_rest_z9(
 
     assert await read(app, paid) == 41
     await ledger_ok(client, partner)
-
-
-async def to_next_day(
-    client: httpx.AsyncClient, partner: SignedUp, plus_seconds: int = 3600
-) -> None:
-    """Advance to ``plus_seconds`` past the next world midnight, so that concurrent payments
-    all fall in one world day whatever the time of the run."""
-    clock = await client.get("/v1/sandbox/clock", headers=partner.headers)
-    now = dt.datetime.fromisoformat(clock.json()["now"].replace("Z", "+00:00"))
-    midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    seconds = int((midnight - now).total_seconds()) + plus_seconds
-    moved = await client.post(
-        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=partner.headers
-    )
-    assert moved.status_code == 200, moved.text
 
 
 async def test_concurrent_payments_never_pass_the_daily_limit(

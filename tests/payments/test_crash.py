@@ -28,9 +28,9 @@ import httpx
 import pytest
 
 from sandbox.settings import Settings
+from tests.harness.crash import Traffic, kill_under_load, sqlite_integrity
 from tests.harness.server import ServerProcess
-from tests.payments.conftest import PINS
-from tests.test_durability import sqlite_integrity
+from tests.support.upi import PINS, minor
 
 pytestmark = pytest.mark.slow
 
@@ -51,10 +51,6 @@ ROUTES = [
 ]
 
 
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
-
-
 @dataclass
 class Sent:
     body: dict[str, Any]
@@ -62,13 +58,10 @@ class Sent:
 
 
 @dataclass
-class Load:
+class Load(Traffic):
     sent: dict[str, Sent] = field(default_factory=dict)  # txnId -> request and answer
     enough: anyio.Event = field(default_factory=anyio.Event)  # MIN_ACKNOWLEDGED answers came
     answered: int = 0
-    in_flight: int = 0
-    transport_errors: int = 0
-    unexpected: list[str] = field(default_factory=list)
 
     @property
     def acknowledged(self) -> dict[str, Sent]:
@@ -93,14 +86,9 @@ async def payer_task(base_url: str, headers: dict[str, str], load: Load, seed: i
                 "amount": f"{rng.randint(1, 500)}.{rng.choice([0, 1, 25, 50, 99]):02d}",
             }
             sent = load.sent[body["txnId"]] = Sent(body)
-            load.in_flight += 1
-            try:
-                response = await client.post("/v1/upi/pay", json=body, headers=headers)
-            except httpx.TransportError:
-                load.transport_errors += 1
+            response = await load.post(client, "/v1/upi/pay", json=body, headers=headers)
+            if response is None:
                 return
-            finally:
-                load.in_flight -= 1
             if response.status_code != 200:
                 load.unexpected.append(f"{response.status_code} {response.text[:200]}")
                 continue
@@ -137,17 +125,19 @@ async def read_balances(
 
 async def load_then_kill(server: ServerProcess, headers: dict[str, str]) -> tuple[Load, int, int]:
     load = Load()
-    in_flight_at_kill = 0
-    status = 0
-    with anyio.fail_after(MAX_LOAD_SECONDS + 10):
-        async with anyio.create_task_group() as tg:
-            for i in range(CLIENTS):
-                tg.start_soon(payer_task, server.base_url, headers, load, i)
-            await anyio.sleep(LOAD_SECONDS)
-            with anyio.move_on_after(MAX_LOAD_SECONDS - LOAD_SECONDS):
-                await load.enough.wait()  # a slow machine: wait for enough acknowledged payments
-            in_flight_at_kill = load.in_flight
-            status = server.kill()
+
+    async def client(seed: int) -> None:
+        await payer_task(server.base_url, headers, load, seed)
+
+    in_flight_at_kill, status = await kill_under_load(
+        server,
+        load,
+        client,
+        clients=CLIENTS,
+        seconds=LOAD_SECONDS,
+        enough=load.enough,
+        max_seconds=MAX_LOAD_SECONDS,
+    )
     return load, in_flight_at_kill, status
 
 

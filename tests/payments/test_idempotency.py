@@ -20,12 +20,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from sandbox.storage.schema import ledger_entries, pin_state, upi_transactions
-from tests.conftest import SignedUp
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.http import PROBLEM, SignedUp
+from tests.support.upi import balances, ledger_ok, pay
 
 pytestmark = pytest.mark.anyio
 
-PROBLEM = "application/problem+json"
 CONCURRENT = 20
 
 

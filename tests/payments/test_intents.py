@@ -24,8 +24,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from payments import intent_link
 from payments.errors import InvalidIntentLink
 from payments.service.intents import QR_BORDER, QR_ERROR, QR_PNG_SCALE
-from tests.conftest import SignedUp, sign_up
-from tests.payments.conftest import PINS, balances, ledger_ok
+from tests.support.http import SignedUp, sign_up
+from tests.support.upi import PINS, balances, ledger_ok, minor
 
 pytestmark = pytest.mark.anyio
 MERCHANT = "meeras.kirana@sandbox"
@@ -484,9 +484,6 @@ async def test_build_parse_pay_end_to_end(client: httpx.AsyncClient, partner: Si
     assert (txn["amount"], txn["note"], txn["refId"]) == ("120.00", "Atta 10 kg", "BILL-77")
 
     after = await balances(client, partner)
-
-    def minor(text: str) -> int:
-        return int(text.replace(".", ""))
 
     assert minor(after[MERCHANT]) == minor(before[MERCHANT]) + 12000
     assert minor(after["asha@sandbox"]) == minor(before["asha@sandbox"]) - 12000

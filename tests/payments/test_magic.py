@@ -13,7 +13,6 @@ succeeded, and a decline after the debit (YF, ZY, Y1, XI) shows DEBIT + REVERSAL
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,8 +26,9 @@ from fastapi import FastAPI
 from payments.models import magic_table
 from payments.service.sweeper import sweep
 from sandbox.storage.schema import ledger_entries, webhook_events
-from tests.conftest import SignedUp
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.clock import advance, to_next_day
+from tests.support.http import SignedUp
+from tests.support.upi import balances, ledger_ok, minor, pay
 
 pytestmark = pytest.mark.anyio
 
@@ -79,18 +79,10 @@ class World:
         return await balances(self.client, self.partner)
 
     async def advance(self, seconds: int) -> None:
-        response = await self.client.post(
-            "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=self.partner.headers
-        )
-        assert response.status_code == 200, response.text
+        await advance(self.client, self.partner, seconds)
 
-    async def to_next_day(self, plus_seconds: int = 3600) -> None:
-        """Advance to ``plus_seconds`` after the next world midnight (UTC), so that a check
-        spanning several payments never straddles a day boundary by accident."""
-        clock = await self.client.get("/v1/sandbox/clock", headers=self.partner.headers)
-        now = dt.datetime.fromisoformat(clock.json()["now"].replace("Z", "+00:00"))
-        midnight = (now + dt.timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-        await self.advance(int((midnight - now).total_seconds()) + plus_seconds)
+    async def to_next_day(self) -> None:
+        await to_next_day(self.client, self.partner)
 
     async def sweep(self) -> int:
         state = self.app.state.sandbox
@@ -130,10 +122,6 @@ class World:
 
         types: list[str] = await self.app.state.sandbox.db.read(unit)
         return types
-
-
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
 
 
 async def declined_before_debit(w: World, code: str, payer: str, payee: str, amount: str) -> None:

@@ -17,9 +17,10 @@ from fastapi import FastAPI
 from payments.models import period_of
 from payments.service.sweeper import sweep
 from payments.store import PaymentsStore
-from tests.conftest import SignedUp
-from tests.harness.isolation import UNREACHABLE_WEBHOOK
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.clock import advance, later
+from tests.support.http import SignedUp
+from tests.support.upi import balances, ledger_ok, minor, pay
+from tests.support.webhooks import events, listen
 
 pytestmark = pytest.mark.anyio
 
@@ -27,45 +28,8 @@ PAYER, MERCHANT = "asha@sandbox", "meeras.kirana@sandbox"
 DAY = 86_400
 
 
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
-
-
 def parse(text: str) -> datetime:
     return datetime.fromisoformat(text)
-
-
-async def now(client: httpx.AsyncClient, partner: SignedUp) -> datetime:
-    clock = await client.get("/v1/sandbox/clock", headers=partner.headers)
-    return parse(clock.json()["now"])
-
-
-async def later(client: httpx.AsyncClient, partner: SignedUp, days: float) -> str:
-    moment = await now(client, partner) + timedelta(days=days)
-    return moment.isoformat().replace("+00:00", "Z")
-
-
-async def advance(client: httpx.AsyncClient, partner: SignedUp, seconds: int) -> None:
-    moved = await client.post(
-        "/v1/sandbox/clock/advance", json={"seconds": seconds}, headers=partner.headers
-    )
-    assert moved.status_code == 200, moved.text
-
-
-async def listen(client: httpx.AsyncClient, partner: SignedUp) -> None:
-    patched = await client.patch(
-        "/v1/partners/me", json={"webhookUrl": UNREACHABLE_WEBHOOK}, headers=partner.headers
-    )
-    assert patched.status_code == 200, patched.text
-
-
-async def events(client: httpx.AsyncClient, partner: SignedUp) -> list[str]:
-    listed = await client.get(
-        "/v1/sandbox/webhooks/deliveries", params={"limit": 100}, headers=partner.headers
-    )
-    assert listed.status_code == 200, listed.text
-    types = [d["eventType"] for d in reversed(listed.json()["deliveries"])]
-    return [t for t in types if not t.startswith("sandbox.")]  # e.g. sandbox.clock.advanced
 
 
 async def create(client: httpx.AsyncClient, partner: SignedUp, **overrides: Any) -> httpx.Response:

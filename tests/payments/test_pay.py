@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
-from tests.payments.conftest import balances, ledger_ok, pay
+from tests.support.http import SignedUp
+from tests.support.upi import balances, ledger_ok, minor, pay
 
 pytestmark = pytest.mark.anyio
 
@@ -25,9 +25,6 @@ async def test_successful_payment_moves_money_and_balances(
     assert body["amount"] == "150.25"
     assert body["currency"] == "INR"
     after = await balances(client, partner)
-
-    def minor(text: str) -> int:
-        return int(text.replace(".", ""))
 
     assert minor(after["asha@sandbox"]) == minor(before["asha@sandbox"]) - 15025
     assert minor(after["ravi@sandbox"]) == minor(before["ravi@sandbox"]) + 15025

@@ -20,7 +20,6 @@ the model knows when deemed payments may settle.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -36,10 +35,10 @@ from payments.models import MAGIC_CENTS, MAGIC_PAYEES, MAGIC_PAYER_VPA_NO_ACCOUN
 from payments.service.ledger_check import LedgerCheck, check_conn
 from payments.service.sweeper import sweep
 from payments.store import PaymentsStore
-from sandbox.app import create_app
 from sandbox.storage.schema import accounts, upi_transactions
-from tests.conftest import SignedUp, client_for, sign_up
-from tests.payments.conftest import PINS, ledger_ok
+from tests.support.clock import advance, later
+from tests.support.http import SignedUp, client_for, sign_up, started
+from tests.support.upi import PINS, ledger_ok, minor, money
 
 pytestmark = pytest.mark.anyio
 
@@ -53,14 +52,6 @@ PEOPLE = sorted(PINS)  # every persona VPA, including arjun (no PIN) and farhan/
 PAYERS = [*PEOPLE, MAGIC_PAYER_VPA_NO_ACCOUNT, "nobody@sandbox"]
 PAYEES = [*PEOPLE, *MAGIC_PAYEES, "nobody@sandbox"]
 FINAL = ("SUCCESS", "FAILURE")
-
-
-def money(amount: int) -> str:
-    return f"{amount // 100}.{amount % 100:02d}"
-
-
-def minor(text: str) -> int:
-    return int(text.replace(".", ""))
 
 
 # -- the model ---------------------------------------------------------------------------------
@@ -126,8 +117,7 @@ class Model:
                 self.balances[self.account_of[held["payer"]["vpa"]]] += amount
 
     async def advance(self, seconds: int) -> None:
-        moved = await self.post("/v1/sandbox/clock/advance", {"seconds": seconds})
-        assert moved.status_code == 200, moved.text
+        await advance(self.client, self.partner, seconds)
         state = self.app.state.sandbox
         await sweep(state.db, state.settings.secret_key, state.clock)
 
@@ -321,9 +311,7 @@ class Mandate(Step):
     amount: int
 
     async def run(self, m: Model) -> None:
-        clock = await m.client.get("/v1/sandbox/clock", headers=m.headers)
-        now = dt.datetime.fromisoformat(clock.json()["now"].replace("Z", "+00:00"))
-        until = (now + dt.timedelta(days=365)).isoformat().replace("+00:00", "Z")
+        until = await later(m.client, m.partner, 365)
         created = await m.post(
             "/v1/upi/mandates",
             {
@@ -403,8 +391,7 @@ STEPS: list[st.SearchStrategy[Step]] = [
 @pytest.fixture
 async def quiet_app(make_settings: Any) -> AsyncIterator[FastAPI]:
     """The app with the background sweeper off: only the steps move time-driven states."""
-    application = create_app(make_settings(sweep_seconds=0))
-    async with application.router.lifespan_context(application):
+    async with started(make_settings(sweep_seconds=0)) as application:
         yield application
 
 

@@ -8,9 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
-from tests.payments.conftest import PINS, balances, ledger_ok, pay
-from tests.payments.test_collect import events, listen, minor
+from tests.support.http import SignedUp
+from tests.support.upi import PINS, balances, ledger_ok, minor, pay
+from tests.support.webhooks import events, listen
 
 pytestmark = pytest.mark.anyio
 

@@ -13,12 +13,11 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import SignedUp
-from tests.payments.conftest import pay
+from tests.support.http import PROBLEM, SignedUp
+from tests.support.upi import pay
 
 pytestmark = pytest.mark.anyio
 
-PROBLEM = "application/problem+json"
 UNKNOWN = "SBX" + "0" * 32
 
 

@@ -17,7 +17,7 @@ from sandbox.settings import Settings
 from sandbox.storage.database import make_engine
 from sandbox.storage.migrate import downgrade, upgrade
 from sandbox.storage.schema import account_balances, accounts, credit_queue, metadata
-from tests.conftest import PG_ADMIN_URL, EngineInfo
+from tests.support.engines import PG_ADMIN_URL, EngineInfo
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from sqlalchemy.engine import Connection
 from sandbox.settings import Settings
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.webhooks.store import WebhookStore
-from tests.conftest import SignedUp, sign_up
-from tests.webhooks.conftest import Receiver
+from tests.support.http import SignedUp, sign_up
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.anyio
 DELIVERIES = "/v1/sandbox/webhooks/deliveries"

@@ -18,8 +18,8 @@ from sandbox.storage.database import Database
 from sandbox.webhooks.dispatcher import MAX_BACKOFF_SECONDS, Dispatcher, backoff_seconds
 from sandbox.webhooks.signing import verify
 from sandbox.webhooks.store import WebhookStore
-from tests.conftest import SignedUp, client_for, sign_up
-from tests.webhooks.conftest import Received, Receiver, eventually, running
+from tests.support.http import SignedUp, client_for, running, sign_up
+from tests.support.webhooks import Received, Receiver, eventually
 
 pytestmark = pytest.mark.anyio
 

@@ -16,8 +16,8 @@ from sandbox.storage.database import Database
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.webhooks.signing import HMAC, Signer, encode, signer_for, verify
 from sandbox.webhooks.store import DueDelivery, WebhookStore
-from tests.conftest import client_for, sign_up
-from tests.webhooks.conftest import Receiver
+from tests.support.http import client_for, sign_up
+from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.anyio
 

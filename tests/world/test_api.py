@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from stdnum import verhoeff
 
 from sandbox.storage.schema import accounts
-from tests.conftest import SignedUp, sign_up
+from tests.support.http import SignedUp, sign_up
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,7 @@ from payments.service.sweeper import sweep
 from sandbox.app import create_app
 from sandbox.kit.clock import ManualClock
 from sandbox.settings import Settings
-from tests.conftest import client_for, sign_up
+from tests.support.http import client_for, sign_up
 
 pytestmark = pytest.mark.anyio
 

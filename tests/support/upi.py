@@ -1,12 +1,15 @@
-"""Helpers for payment tests: pay as a persona, read balances and the ledger check."""
+"""Payments as a partner makes them: the personas' PINs, amounts, pay, balances, the ledger."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
 
-from tests.conftest import SignedUp
+from payments.store import PaymentsStore
+from tests.support.http import SignedUp
 
 PINS = {
     "asha@sandbox": "1234",
@@ -24,6 +27,16 @@ PINS = {
     "sanjay@sandbox": "9876",
     "arjun@sandbox": "0000",
 }
+
+
+def minor(text: str) -> int:
+    """A wire amount (``"150.25"``, always two decimals) in minor units (15025)."""
+    return int(text.replace(".", ""))
+
+
+def money(amount: int) -> str:
+    """Minor units as a wire amount: 15025 -> ``"150.25"``."""
+    return f"{amount // 100}.{amount % 100:02d}"
 
 
 async def pay(
@@ -57,6 +70,20 @@ async def balances(client: httpx.AsyncClient, partner: SignedUp) -> dict[str, st
             for vpa in account["vpas"]:
                 out[vpa] = account["balance"]
     return out
+
+
+async def account_of(app: FastAPI, partner: SignedUp, vpa: str) -> str:
+    """The number of the account behind a persona's VPA (read from the store: the API shows
+    accounts, not which VPA is whose)."""
+
+    def unit(conn: sa.Connection) -> str:
+        party = PaymentsStore(conn, partner.partner_id).party(vpa)
+        assert party is not None
+        assert party.account_number is not None
+        return party.account_number
+
+    number: str = await app.state.sandbox.db.read(unit)
+    return number
 
 
 async def ledger_ok(client: httpx.AsyncClient, partner: SignedUp) -> dict[str, Any]:
