@@ -22,7 +22,7 @@ from payments.schemas.mandate import (
     NotifyIn,
 )
 from payments.schemas.pay import TxnOut
-from payments.service import mandate
+from payments.service import mandate, mandate_debit
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
 
@@ -126,8 +126,8 @@ async def notify_mandate(
 ) -> NoticeOut:
     """Pre-debit notification to the payer: the debit may follow 24 h of world time later (or
     at `executeAt`, if later), for at most the mandate's amountLimit."""
-    command = mandate.prepare_notify(world, umn, body, idempotency_key)
-    answer, replayed = await mandate.notify(state.db, world, command)
+    command = mandate_debit.prepare_notify(world, umn, body, idempotency_key)
+    answer, replayed = await mandate_debit.notify(state.db, world, command)
     _replayed(response, replayed)
     return NoticeOut(**answer, replayed=replayed)
 
@@ -145,7 +145,7 @@ async def execute_mandate(
     code: QA paused, QB already honoured, QC revoked, QD expired, or any payment code. Before
     the notice's `executeAfter`: 409 naming that time; above the AutoPay limit without `pin`:
     422."""
-    command = await mandate.prepare_execute(state.db, world, umn, body, idempotency_key)
-    answer, replayed = await mandate.execute(state.db, world, command)
+    command = await mandate_debit.prepare_execute(state.db, world, umn, body, idempotency_key)
+    answer, replayed = await mandate_debit.execute(state.db, world, command)
     _replayed(response, replayed)
     return TxnOut(**answer, replayed=replayed)

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from payments.errors import TransactionNotFound
 from payments.service.views import txn_payload
 from payments.store import PaymentsStore
-from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
+from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
@@ -52,9 +52,7 @@ async def list_txns(
             status=status,
             type_=type_,
         )
-        more = len(rows) > limit
-        rows = rows[:limit]
-        nxt = make_cursor(rows[-1].created_us, rows[-1].txn_id) if more else None
-        return [txn_payload(r, world) for r in rows], nxt
+        kept, nxt = page(rows, limit, lambda r: (r.created_us, r.txn_id))
+        return [txn_payload(r, world) for r in kept], nxt
 
     return await db.read(unit)

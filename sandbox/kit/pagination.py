@@ -7,8 +7,12 @@ seen, so pages stay stable while new rows arrive.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from sandbox.errors import InvalidRequest
+
+T = TypeVar("T")
 
 # ASCII digits only (str.isdigit() passes "²", which int() refuses) and at most 18 of them (19
 # may overflow a BIGINT bind).
@@ -17,6 +21,17 @@ _TIME = r"([0-9]{1,18})"
 
 def make_cursor(created_us: int, row_id: str) -> str:
     return f"{created_us}.{row_id}"
+
+
+def page(
+    rows: Sequence[T], limit: int, key: Callable[[T], tuple[int, str]]
+) -> tuple[list[T], str | None]:
+    """The page of ``rows`` (fetched with ``limit + 1``, so one more means there is a next
+    page) and the cursor of its last row, or None on the last page."""
+    if len(rows) <= limit:
+        return list(rows), None
+    kept = list(rows[:limit])
+    return kept, make_cursor(*key(kept[-1]))
 
 
 def cursor_pattern(id_pattern: str) -> re.Pattern[str]:

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from sandbox.kit.clock import iso
 from sandbox.kit.ids import new_id
-from sandbox.kit.pagination import cursor_pattern, make_cursor, parse_cursor
+from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.partners.models import Partner
 from sandbox.storage.database import Database
 from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
@@ -63,11 +63,8 @@ async def list_deliveries(
             limit=limit + 1, before=before, status=status
         )
 
-    rows = await db.read(unit)
-    if len(rows) <= limit:
-        return DeliveryPage(rows, None)
-    last = rows[limit - 1]
-    return DeliveryPage(rows[:limit], make_cursor(last.created_us, last.id))
+    rows, nxt = page(await db.read(unit), limit, lambda r: (r.created_us, r.id))
+    return DeliveryPage(rows, nxt)
 
 
 async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tuple[Any, list[Any]]:

@@ -14,7 +14,7 @@ from payments.schemas.collect import CollectIn
 from payments.schemas.mandate import MandateIn, NotifyIn
 from payments.schemas.pay import PayIn
 from payments.schemas.refund import RefundIn
-from payments.service import collect, mandate, pay, refund
+from payments.service import collect, mandate, mandate_debit, pay, refund
 from sandbox.kit.clock import ManualClock
 from sandbox.partners.models import Partner
 from sandbox.world.context import WorldContext
@@ -47,7 +47,7 @@ def test_refund_and_mandate_fingerprints_keep_their_wire_form() -> None:
     expected = WORLD.fingerprint(
         "upi.mandate.notify u@sandbox", {"amount": "250.00", "executeAt": None}
     )
-    assert mandate.prepare_notify(WORLD, "u@sandbox", notice, None).fingerprint == expected
+    assert mandate_debit.prepare_notify(WORLD, "u@sandbox", notice, None).fingerprint == expected
 
 
 def refused_field(call: Callable[[], object]) -> str:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from sandbox.kit.clock import ManualClock
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.dispatcher import MAX_BACKOFF_SECONDS, Dispatcher, backoff_seconds
@@ -224,27 +225,18 @@ async def _one_round(dispatcher: Dispatcher, expected: int) -> None:
     assert await dispatcher.run_once() == expected
 
 
-async def _rounds_until_due(dispatcher: Dispatcher, expected: int) -> None:
-    """Run rounds until the retry is due (the backoff has passed) and attempted."""
-
-    async def attempted() -> bool | None:
-        return True if await dispatcher.run_once() == expected else None
-
-    await eventually(attempted, what="a retry to come due")
-
-
 async def test_connection_refused_is_recorded_retried_and_logged(
     make_settings: Any, closed_port_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger="sandbox.webhooks")
     settings = _settings(make_settings, webhook_max_attempts=2, webhook_backoff_seconds=0.05)
     async with running(settings) as (app, client):
-        dispatcher = Dispatcher(app.state.sandbox.db, settings)
+        partner = await sign_up(client, webhookUrl=closed_port_url)
+        await _send_test(client, partner)
+        [listed] = await _deliveries(client, partner)
+        clock = ManualClock()  # from now on the dispatcher's time moves only when told to
+        dispatcher = Dispatcher(app.state.sandbox.db, settings, clock=clock)
         try:
-            partner = await sign_up(client, webhookUrl=closed_port_url)
-            await _send_test(client, partner)
-            [listed] = await _deliveries(client, partner)
-
             await _one_round(dispatcher, 1)
             after_one = await _detail(client, partner, listed["id"])
             assert after_one["status"] == "pending"
@@ -255,8 +247,8 @@ async def test_connection_refused_is_recorded_retried_and_logged(
             assert attempt["statusCode"] is None
             assert "ConnectError" in attempt["error"]
             await _one_round(dispatcher, 0)  # not due before its backoff
-
-            await _rounds_until_due(dispatcher, 1)
+            clock.advance(settings.webhook_backoff_seconds)
+            await _one_round(dispatcher, 1)
             after_two = await _detail(client, partner, listed["id"])
         finally:
             await dispatcher.stop()
