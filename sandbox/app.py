@@ -9,6 +9,8 @@ from fastapi import FastAPI
 
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
+from sandbox.keys.api import router as keys_router
+from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
@@ -55,6 +57,7 @@ def create_app(
         signup_limiter=RateLimiter(
             settings.signup_rate_limit_per_minute / 60, settings.signup_rate_limit_per_minute
         ),
+        keys=KeyRing.for_settings(settings),
         clock=clock,
     )
 
@@ -94,6 +97,7 @@ def create_app(
         partners_router,
         world_router,
         webhooks_router,
+        keys_router,
         *(router for domain in domains for router in domain.routers),
         ops_router,
     ):

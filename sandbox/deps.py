@@ -1,5 +1,5 @@
-"""FastAPI dependencies shared by every router: the app state, the authenticated caller and
-the caller's world.
+"""FastAPI dependencies shared by every router: the app state, the signing keys, the
+authenticated caller and the caller's world.
 
 All are ``async def``: a sync dependency costs a thread-pool hop per request.
 """
@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from sandbox.keys.ring import KeyRing
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
@@ -56,6 +57,12 @@ async def get_world(
     return WorldContext.of(caller.partner, state.settings.secret_key, state.clock)
 
 
+async def get_keys(request: Request) -> KeyRing:
+    state: AppState = request.app.state.sandbox
+    return state.keys
+
+
 State = Annotated[AppState, Depends(get_state)]
+Keys = Annotated[KeyRing, Depends(get_keys)]
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 CurrentWorld = Annotated[WorldContext, Depends(get_world)]

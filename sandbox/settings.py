@@ -27,6 +27,14 @@ class Settings(BaseSettings):
         description="`production` refuses the default secret key and admin token.",
     )
     data_dir: Path = Field(Path("data"), description="Where the SQLite file and keys live.")
+    signing_key_file: Path | None = Field(
+        None,
+        description=(
+            "PEM file of the RSA key that signs JWS answers (made there if missing); default "
+            "`<data dir>/keys/signing.pem`. Point every host at the same file when several "
+            "hosts share one PostgreSQL database, so that they publish and sign with one key."
+        ),
+    )
     database_url: str = Field(
         "",
         description=(

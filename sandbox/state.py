@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
 from sandbox.ops.ratelimit import RateLimiter
@@ -19,5 +20,6 @@ class AppState:
     metrics: Metrics
     limiter: RateLimiter
     signup_limiter: RateLimiter
+    keys: KeyRing  # the signing key and the JWKS; its key file is made on first use
     dispatcher: Dispatcher | None = None
     clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets
