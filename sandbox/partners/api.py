@@ -97,9 +97,9 @@ async def update_me(body: PartnerUpdate, caller: CurrentCaller, state: State) ->
 
 
 @router.post("/me/keys", response_model=KeyRotated, status_code=201, responses=problems(*AUTHED))
-async def rotate_key(caller: CurrentCaller, world: CurrentWorld, state: State) -> KeyRotated:
+async def rotate_key(world: CurrentWorld, state: State) -> KeyRotated:
     """Issue a new API key; every older key of this partner stops working at once."""
-    return KeyRotated(api_key=await service.rotate_key(state.db, caller, world))
+    return KeyRotated(api_key=await service.rotate_key(state.db, world))
 
 
 def _public(p: Partner) -> PartnerPublic:

@@ -124,14 +124,14 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
     return Caller(partner=partner, key_id=key_id)
 
 
-async def rotate_key(db: Database, caller: Caller, world: WorldContext) -> str:
+async def rotate_key(db: Database, world: WorldContext) -> str:
     """Issue a new key and revoke every other key of the partner, in one transaction."""
     api_key = secrets.new_api_key()
     now_us = world.real_us
 
     def unit(conn: Connection) -> None:
-        new_key_id = _insert_key(conn, caller.partner.id, api_key, now_us)
-        store.revoke_keys(conn, caller.partner.id, now_us, except_id=new_key_id)
+        new_key_id = _insert_key(conn, world.partner.id, api_key, now_us)
+        store.revoke_keys(conn, world.partner.id, now_us, except_id=new_key_id)
         emit(conn, world, "partner.api_key.rotated", {"prefix": api_key[:16]})
 
     await db.write(unit)
