@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
+from sandbox.inbox.api import router as inbox_router
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
@@ -23,7 +25,7 @@ from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
 
-INSTALLED: tuple[Domain, ...] = (PAYMENTS,)  # identity and consent join here
+INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY)  # consent joins here
 
 DESCRIPTION = """
 India-Stack-style open APIs over a synthetic population: identity, consent and payments.
@@ -56,6 +58,7 @@ def create_app(
             settings.signup_rate_limit_per_minute / 60, settings.signup_rate_limit_per_minute
         ),
         clock=clock,
+        domains=tuple(domains),
     )
 
     jobs = [job for domain in domains for job in domain.jobs(db, settings, clock)]
@@ -94,6 +97,7 @@ def create_app(
         partners_router,
         world_router,
         webhooks_router,
+        inbox_router,
         *(router for domain in domains for router in domain.routers),
         ops_router,
     ):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sandbox.domains import Domain
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
 from sandbox.ops.ratelimit import RateLimiter
@@ -21,3 +23,4 @@ class AppState:
     signup_limiter: RateLimiter
     dispatcher: Dispatcher | None = None
     clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets
+    domains: Sequence[Domain] = ()  # as installed by create_app (the magic listing walks them)
