@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import anyio
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -374,3 +375,17 @@ async def test_an_hmac_of_another_pid_is_564(
     )
     answer = await run(db, w, body, fixed_auth_key)
     assert (answer.ret, answer.err) == ("n", "564")
+
+
+async def test_two_concurrent_twins_give_one_y_and_one_563(db: Database, world: World) -> None:
+    w = world()
+    body = body_of(pi(w, name="Asha Verma"), txn="t-twins")
+    answers = []
+
+    async def send() -> None:
+        answers.append(await run(db, w, body))
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(send)
+        group.start_soon(send)
+    assert sorted((a.ret, a.err) for a in answers) == [("n", "563"), ("y", None)]
