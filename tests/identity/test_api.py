@@ -3,9 +3,11 @@ path, fixedOtp, auth records, events, and the first OTP authentication end to en
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,6 +16,7 @@ from fastapi import FastAPI
 
 from identity.keys import AuthKey
 from identity.store import keyfile
+from sandbox.ops import logs
 from sandbox.settings import Settings
 from tests.support.clock import advance
 from tests.support.http import PROBLEM, SignedUp, client_for, sign_up, started
@@ -255,3 +258,28 @@ async def test_two_apps_on_one_data_dir_share_the_key(app: FastAPI, settings: Se
         assert partner.partner_id
         got = (await client.get("/v1/identity/certificate")).json()
     assert got["certificate"].encode() == key.certificate_pem()
+
+
+async def test_no_full_id_number_in_the_logs(
+    make_settings: Any, fixed_auth_key: AuthKey, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Access log on, at INFO (the masking filter of sandbox.ops.logs is the last line of
+    defence; identity itself never puts a full number in a message)."""
+    previous = logging.getLogger().level
+    logs.configure("INFO")
+    settings: Settings = make_settings(access_log=True)
+    keyfile.write(settings.data_dir / keyfile.FILE, fixed_auth_key)
+    try:
+        async with started(settings) as app, client_for(app) as client:
+            partner = await sign_up(client)
+            await request_otp(client, partner, txn="log-1")
+            for uid in (ASHA, "912345678905"):
+                ts = await pid_ts(client, partner)
+                pid = {"ts": ts, "ver": "2.0", "demo": {"pi": {"name": "Nobody"}}}
+                await auth(client, partner, easy(pid, uid=uid, pi="y"))
+    finally:
+        logging.getLogger().setLevel(previous)
+    written = capsys.readouterr()
+    assert '"route": "/v1/identity/auth"' in written.err + written.out
+    for uid in (ASHA, "912345678905"):
+        assert uid not in written.err + written.out
