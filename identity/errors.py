@@ -12,6 +12,10 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
         │                           901 902 910 911 913, and 710-740 against Uses
         ├── StaleRequest            the PID ts is too old or ahead: 561 562
         └── Mismatch                the resident's record differs: 100 (Pi) 200 (Pa, Pfa)
+    NotFound (sandbox.errors)
+    └── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
+    InvalidRequest (sandbox.errors)
+    └── BiometricsNotOffered        Uses bio="y" for a resident whose biometrics are not locked
 
 The hint defaults to the one of the code in ``identity.codes.CODES``; raise sites pass a sharper
 one when they know which step or attribute failed.
@@ -20,7 +24,7 @@ one when they know which step or attribute failed.
 from __future__ import annotations
 
 from identity.codes import ACTIONS, CODES
-from sandbox.errors import SandboxError
+from sandbox.errors import InvalidRequest, NotFound, SandboxError
 
 
 class AuthRefused(SandboxError):
@@ -70,3 +74,18 @@ class Mismatch(AuthRefused):
         super().__init__(code, detail, hint=hint)
         self.attribute = attribute
         self.extra["attribute"] = attribute
+
+
+# -- HTTP problems of the identity routes (not ret="n" answers) --------------------------------
+
+
+class AuthRecordNotFound(NotFound):
+    slug = "auth-record-not-found"
+    title = "No such authentication record"
+
+
+class BiometricsNotOffered(InvalidRequest):
+    """Biometric matching (and the RD service) come in a later release of the sandbox."""
+
+    slug = "biometrics-not-offered"
+    title = "Biometric authentication is not offered yet"

@@ -198,3 +198,69 @@ class Resident:
             email=row.get("email"),
             address=address,
         )
+
+
+# -- the HTTP slice: OTP requests, Uses and auth records --------------------------------------
+
+OTP_TTL_US = 10 * 60 * 1_000_000  # an OTP lives 10 minutes of world time
+OTP_RESEND_GAP_US = 30 * 1_000_000  # one OTP per number per 30 s of world time (else 952)
+OTP_MAX_WRONG = 3  # wrong tries allowed per OTP; after that 403 for its txn
+FIXED_OTP = "123456"  # every OTP of a partner that set fixedOtp
+
+
+class OtpChannel(StrEnum):
+    """OTP API 2.5 ``ch``: 00 SMS and e-mail, 01 SMS only, 02 e-mail only."""
+
+    BOTH = "00"
+    SMS = "01"
+    EMAIL = "02"
+
+
+@dataclass(frozen=True, slots=True)
+class OtpRequest:
+    """One OTP as stored: only its keyed hash, never the digits."""
+
+    id: str
+    uid: str
+    txn: str
+    channel: OtpChannel
+    otp_hash: str
+    wrong_tries: int
+    created_us: int  # world time, as are the others
+    expires_us: int
+    used_us: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Uses:
+    """The factors an auth request declares (Auth API 2.5 ``Uses``)."""
+
+    pi: bool = False
+    pa: bool = False
+    pfa: bool = False
+    bio: bool = False
+    bt: str | None = None
+    pin: bool = False
+    otp: bool = False
+
+    def wire(self) -> dict[str, str]:
+        flags = {n: "y" if getattr(self, n) else "n" for n in ("pi", "pa", "pfa", "bio", "pin")}
+        return {**flags, "otp": "y" if self.otp else "n", **({"bt": self.bt} if self.bt else {})}
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRecord:
+    """One authentication as the partner's audit trail keeps it (no full ID number)."""
+
+    id: str  # the answer's ``code``
+    txn: str
+    uid_token: str | None
+    uid_last4: str
+    ret: str  # "y" | "n"
+    err: str | None
+    actn: str | None
+    uses: dict[str, str]
+    easy_path: bool
+    pid_ts: str | None
+    created_us: int  # world time
+    replay_key: str | None = None

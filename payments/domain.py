@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from payments.api import routers
+from payments.models import CODES, magic_table
 from payments.service.sweeper import sweep
-from sandbox.domains import Domain
+from sandbox.domains import Domain, Magic, MagicRow
 from sandbox.kit.clock import Clock
 from sandbox.ops.periodic import Periodic
 from sandbox.settings import Settings
@@ -24,4 +25,9 @@ def jobs(db: Database, settings: Settings, clock: Clock) -> list[Periodic]:
     ]
 
 
-DOMAIN = Domain(name="payments", routers=routers, jobs=jobs)
+MAGIC = Magic(
+    rows=[MagicRow(m.kind, m.value, m.code, m.description) for m in magic_table()],
+    codes={c.code: c.meaning for c in CODES.values()},
+)
+
+DOMAIN = Domain(name="payments", routers=routers, jobs=jobs, magic=MAGIC)

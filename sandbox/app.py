@@ -7,8 +7,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
+from sandbox.inbox.api import router as inbox_router
 from sandbox.keys.api import router as keys_router
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
@@ -25,7 +27,7 @@ from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
 
-INSTALLED: tuple[Domain, ...] = (PAYMENTS,)  # identity and consent join here
+INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY)  # consent joins here
 
 DESCRIPTION = """
 India-Stack-style open APIs over a synthetic population: identity, consent and payments.
@@ -59,6 +61,7 @@ def create_app(
         ),
         keys=KeyRing.for_settings(settings),
         clock=clock,
+        domains=tuple(domains),
     )
 
     jobs = [job for domain in domains for job in domain.jobs(db, settings, clock)]
@@ -98,6 +101,7 @@ def create_app(
         world_router,
         webhooks_router,
         keys_router,
+        inbox_router,
         *(router for domain in domains for router in domain.routers),
         ops_router,
     ):

@@ -23,6 +23,24 @@ JobsFactory = Callable[[Database, Settings, Clock], list[Periodic]]
 SignersFactory = Callable[[Settings], Mapping[str, Signer]]
 
 
+@dataclass(frozen=True, slots=True)
+class MagicRow:
+    """A documented value that forces an outcome (``GET /v1/sandbox/magic``)."""
+
+    kind: str  # what the value is: "payee", "amount", ...; every identity row is "identity"
+    value: str
+    code: str  # the protocol's code(s) it forces; "A / B" when it gives two
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class Magic:
+    """A domain's magic table and every code it implements (code -> meaning)."""
+
+    rows: Sequence[MagicRow]
+    codes: Mapping[str, str]
+
+
 def no_jobs(db: Database, settings: Settings, clock: Clock) -> list[Periodic]:
     return []
 
@@ -39,13 +57,16 @@ class Domain:
     - ``jobs(db, settings, clock)``: the periodic jobs of one app, built by ``create_app`` and
       run in its lifespan (expiry sweeps; a setting of 0 seconds returns none);
     - ``signers(settings)``: event-type prefix -> ``Signer``, for events whose spec prescribes
-      the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed.
+      the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
+    - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
+      installed domains.
     """
 
     name: str
     routers: Sequence[APIRouter]
     jobs: JobsFactory = no_jobs
     signers: SignersFactory = no_signers
+    magic: Magic | None = None
 
 
 def signers_of(domains: Sequence[Domain], settings: Settings) -> dict[str, Signer]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from sandbox.domains import Domain
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
@@ -23,3 +25,4 @@ class AppState:
     keys: KeyRing  # the signing key and the JWKS; its key file is made on first use
     dispatcher: Dispatcher | None = None
     clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets
+    domains: Sequence[Domain] = ()  # as installed by create_app (the magic listing walks them)

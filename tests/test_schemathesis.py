@@ -23,6 +23,7 @@ seeder to ``SEEDERS``. ``-s`` (or ``-rP``) prints calls, time and statuses per o
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -116,12 +117,28 @@ def _seed_mandates(http: requests.Session, credentials: Credentials) -> list[str
     return umns
 
 
+def _seed_auth_records(http: requests.Session, credentials: Credentials) -> list[str]:
+    """An authentication of Asha on the easy path (a fresh world: world time is real time)."""
+    ts = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=5, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
+    pid: dict[str, Any] = {"ts": ts, "ver": "2.0", "demo": {"pi": {"name": "Asha Verma"}}}
+    body: dict[str, Any] = {"uid": "999999990019", "rc": "Y", "ver": "2.5", "txn": "fuzz-seed"}
+    made = http.post(
+        "/v1/identity/auth",
+        json={**body, "uses": {"pi": "y"}, "pid": pid},
+        headers=credentials.headers,
+    )
+    assert made.status_code == 200, made.text
+    assert made.json()["ret"] == "y", made.text
+    return [made.json()["code"]]
+
+
 # Path parameter name -> ids that exist in the operation's world (seeded before it is fuzzed).
 SEEDERS: dict[str, Seeder] = {
     "delivery_id": _seed_delivery,
     "slug": _seed_problem_slugs,
     "txn_id": _seed_upi_transaction,
     "umn": _seed_mandates,
+    "code": _seed_auth_records,
     "refundable_payment": _seed_refundable_payment,  # no such path parameter: body-only id
 }
 

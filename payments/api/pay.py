@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import JSONResponse
 
 from payments.api.common import IdempotencyKey
-from payments.models import CODES, magic_table
 from payments.schemas.pay import (
     LedgerCheckOut,
     MagicList,
@@ -88,14 +87,17 @@ async def list_transactions(
 
 
 @sandbox_router.get("/magic", response_model=MagicList)
-async def magic() -> MagicList:
-    """Every value that forces an outcome, and every response code the sandbox implements."""
+async def magic(state: State) -> MagicList:
+    """Every value that forces an outcome, and every response code the sandbox implements, of
+    every installed domain (payments first; identity rows have `kind` "identity")."""
+    tables = [d.magic for d in state.domains if d.magic is not None]
     return MagicList(
         magic=[
             MagicOut(kind=m.kind, value=m.value, response_code=m.code, description=m.description)
-            for m in magic_table()
+            for table in tables
+            for m in table.rows
         ],
-        codes={c.code: c.meaning for c in CODES.values()},
+        codes={code: meaning for table in tables for code, meaning in table.codes.items()},
     )
 
 

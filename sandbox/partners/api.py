@@ -85,13 +85,15 @@ async def get_me(caller: CurrentCaller) -> PartnerPublic:
 
 @router.patch("/me", response_model=PartnerPublic, responses=problems(*AUTHED))
 async def update_me(body: PartnerUpdate, caller: CurrentCaller, state: State) -> PartnerPublic:
-    """Change the name or the webhook URL (`"webhookUrl": null` stops deliveries)."""
+    """Change the name, the webhook URL (`"webhookUrl": null` stops deliveries) or the
+    fixed-OTP switch (`"fixedOtp": true` makes every identity OTP 123456)."""
     partner = await service.update(
         state.db,
         caller,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         set_webhook_url="webhook_url" in body.model_fields_set,
         name=body.name,
+        fixed_otp=body.fixed_otp,
     )
     return _public(partner)
 
@@ -111,4 +113,5 @@ def _public(p: Partner) -> PartnerPublic:
         country=p.country,
         currency=get_country(p.country).currency,
         created_at=iso(p.created_us),
+        fixed_otp=p.fixed_otp,
     )

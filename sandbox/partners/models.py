@@ -19,6 +19,8 @@ class Partner:
     world_residents: int
     clock_offset_us: int
     created_us: int
+    fixed_otp: bool = False
+    """Every OTP of this partner's world is 123456 (``PATCH /v1/partners/me``), for automation."""
 
     @property
     def world_id(self) -> str:

@@ -55,6 +55,12 @@ class PartnerUpdate(InputModel):
         description="New webhook URL; `null` stops deliveries.",
         examples=["https://team.example.com/hooks/sandbox"],
     )
+    fixed_otp: bool | None = Field(
+        None,
+        description="`true`: every identity OTP of your world is 123456 (for automated tests); "
+        "`false`: fresh random OTPs, read from GET /v1/sandbox/inbox.",
+        examples=[True],
+    )
 
 
 class PartnerPublic(OutputModel):
@@ -65,6 +71,7 @@ class PartnerPublic(OutputModel):
     country: str
     currency: str
     created_at: str
+    fixed_otp: bool = Field(description="Whether every identity OTP of your world is 123456.")
 
 
 class KeyRotated(OutputModel):

@@ -145,8 +145,11 @@ async def update(
     webhook_url: str | None,
     set_webhook_url: bool,
     name: str | None,
+    fixed_otp: bool | None = None,
 ) -> Partner:
     values: dict[str, object] = {}
+    if fixed_otp is not None:
+        values["fixed_otp"] = fixed_otp
     if set_webhook_url:
         values["webhook_url"] = webhook_url
     if name is not None:

@@ -28,6 +28,7 @@ def _partner(row: Any) -> Partner:
         world_residents=row.world_residents,
         clock_offset_us=row.clock_offset_us,
         created_us=row.created_us,
+        fixed_otp=bool(row.fixed_otp),
     )
 
 
@@ -44,6 +45,7 @@ def insert_partner(conn: Connection, partner: Partner) -> None:
             world_residents=partner.world_residents,
             clock_offset_us=partner.clock_offset_us,
             created_us=partner.created_us,
+            fixed_otp=partner.fixed_otp,
         )
     )
 
@@ -72,7 +74,8 @@ def find_by_key_hash(conn: Connection, key_hash: str) -> tuple[Partner, str] | N
     row = raw.fetchone(conn, _FIND_BY_KEY_HASH, {"key_hash": key_hash})
     if row is None:
         return None
-    return Partner(*row[1:]), row[0]
+    partner = Partner(*row[1:])
+    return dataclasses.replace(partner, fixed_otp=bool(partner.fixed_otp)), row[0]
 
 
 def get_partner(conn: Connection, partner_id: str) -> Partner | None:

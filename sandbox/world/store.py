@@ -37,6 +37,11 @@ class PopulationStore(WorldStore):
         for table in world_tables():
             self.conn.execute(self.delete(table))
 
+    def resident(self, uid: str) -> Any | None:
+        """One resident's row (any domain that matches people against the register reads it
+        here), or None."""
+        return self.conn.execute(self.select(residents).where(residents.c.uid == uid)).first()
+
     def personas(self) -> list[Any]:
         return list(
             self.conn.execute(

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from tests.support.http import SignedUp
+from tests.support.identity import easy, pid_ts
 from tests.support.webhooks import listen
 
 _PARAM = re.compile(r"\{[^}]*\}")
@@ -177,6 +178,15 @@ async def create_collect(client: httpx.AsyncClient, owner: SignedUp) -> str:
     return str(made["txnId"])
 
 
+async def create_auth_record(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """An authentication of Asha in ``owner``'s world (the easy path); returns its code."""
+    ts = await pid_ts(client, owner)
+    body = easy({"ts": ts, "ver": "2.0", "demo": {"pi": {"name": "Asha Verma"}}}, pi="y")
+    answer = await _made(client, owner, "/v1/identity/auth", body, 200)
+    assert answer["ret"] == "y", answer
+    return str(answer["code"])
+
+
 CASES: list[IsolationCase] = [
     IsolationCase(
         name="webhook delivery",
@@ -224,5 +234,11 @@ CASES: list[IsolationCase] = [
             Attempt("POST", "/v1/upi/mandates/{id}/decline", owner_status=409),  # ACTIVE now
             Attempt("POST", "/v1/upi/mandates/{id}/revoke"),
         ),
+    ),
+    IsolationCase(
+        name="identity auth record",
+        create=create_auth_record,
+        read="/v1/identity/auth-records/{id}",
+        attempts=(Attempt("GET", "/v1/identity/auth-records/{id}"),),
     ),
 ]

@@ -46,6 +46,10 @@ def blank_engine(
         admin.dispose()
 
 
+# Tables made by migrations after 0002 (0005: identity and the inbox).
+ADDED_AFTER_0002 = {"inbox_messages", "otp_requests", "auth_records"}
+
+
 def _names(engine: Engine) -> tuple[set[str], set[str]]:
     inspector = sa.inspect(engine)
     return set(inspector.get_table_names()) - {"alembic_version"}, set(inspector.get_view_names())
@@ -58,7 +62,7 @@ def test_every_migration_goes_down_and_up_again(blank_engine: Engine) -> None:
     assert views == {"account_balances"}
 
     downgrade(blank_engine, "0002")
-    assert _names(blank_engine) == (set(metadata.tables), set())
+    assert _names(blank_engine) == (set(metadata.tables) - ADDED_AFTER_0002, set())
 
     downgrade(blank_engine, "base")
     assert _names(blank_engine) == (set(), set())

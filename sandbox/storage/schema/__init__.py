@@ -2,13 +2,14 @@
 
 Each domain declares its tables in its own module on the one ``metadata`` of ``base.py``:
 ``platform.py`` (partners, keys, the worlds' population, webhooks, idempotency keys) and
-``payments.py``; identity and consent add ``identity.py`` and ``consent.py`` beside them, plus a
+``payments.py`` and ``identity.py``; consent adds ``consent.py`` beside them, plus a
 line here. Every name is re-exported, so ``from sandbox.storage.schema import X`` works for all.
 """
 
 from __future__ import annotations
 
 from sandbox.storage.schema.base import metadata, views
+from sandbox.storage.schema.identity import auth_records, otp_requests
 from sandbox.storage.schema.payments import (
     account_balances,
     credit_queue,
@@ -26,6 +27,7 @@ from sandbox.storage.schema.platform import (
     api_keys,
     banks,
     idempotency_keys,
+    inbox_messages,
     partners,
     residents,
     vpas,
@@ -39,15 +41,18 @@ __all__ = [
     "account_balances",
     "accounts",
     "api_keys",
+    "auth_records",
     "banks",
     "credit_queue",
     "daily_debits",
     "idempotency_keys",
+    "inbox_messages",
     "ledger_entries",
     "mandate_notices",
     "mandates",
     "merchant_keys",
     "metadata",
+    "otp_requests",
     "partners",
     "pin_state",
     "residents",

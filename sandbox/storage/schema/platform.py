@@ -1,6 +1,6 @@
 """Platform tables: partners and their API keys, each world's population (residents, banks,
-accounts, VPAs, AA handles), the webhook outbox, and idempotency keys, which every domain's
-writes share (payments today; identity and consent next).
+accounts, VPAs, AA handles), the webhook outbox, the simulated SMS and e-mail inbox, and
+idempotency keys, which every domain's writes share (payments, identity; consent next).
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ partners = sa.Table(
     sa.Column("world_residents", sa.Integer, nullable=False),
     sa.Column("clock_offset_us", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    # migration 0005: every OTP of this partner's world is 123456 (for automated tests)
+    sa.Column("fixed_otp", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 api_keys = sa.Table(
@@ -156,4 +158,20 @@ idempotency_keys = sa.Table(
     sa.Column("status_code", sa.Integer, nullable=False),
     sa.Column("response", sa.JSON, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
+)
+
+# Migration 0005: the world's simulated SMS and e-mail inbox (OTPs land here). World-owned, so a
+# reset wipes it with the population.
+inbox_messages = sa.Table(
+    "inbox_messages",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("to_address", sa.String(320), nullable=False),  # E.164 mobile or lower-case e-mail
+    sa.Column("channel", sa.String(8), nullable=False),  # sms | email
+    sa.Column("subject", sa.String(200), nullable=False),
+    sa.Column("body", sa.String(2000), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
+    sa.Index(None, "world_id", "to_address", "created_us"),
+    sa.Index(None, "world_id", "created_us"),
 )

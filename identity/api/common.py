@@ -1,0 +1,17 @@
+"""Pieces every identity route module shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Makes retries safe: the same key and body replays the first answer "
+        "(without it, a repeated auth is a replay, 563, and a repeated OTP request 952).",
+    ),
+]

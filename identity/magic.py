@@ -1,0 +1,99 @@
+"""Identity's magic table: a documented way to reach every code the JSON slice answers.
+
+Served by ``GET /v1/sandbox/magic`` beside the payment rows, every row with kind "identity";
+``tests/identity/test_magic.py`` walks each row and fails on a code without a check. Persona
+numbers are the same in every world (``GET /v1/sandbox/personas``).
+"""
+
+from __future__ import annotations
+
+from identity.codes import CODES
+
+ASHA = "999999990019"
+KABIR = "999999990042"
+LAKSHMI = "999999990074"
+SUNIL = "999999990088"
+UNKNOWN_UID = "912345678905"  # a valid check digit; generated residents never start with 91
+BAD_CHECK_DIGIT = "999999990018"
+
+ROWS: tuple[tuple[str, str, str], ...] = (
+    (
+        f"uid {UNKNOWN_UID}",
+        "998",
+        "a number with a valid check digit that is not in your world "
+        "(or any bad check digit, e.g. " + BAD_CHECK_DIGIT + "): 998 with actn A201",
+    ),
+    (
+        f"uid {LAKSHMI} (lakshmi) or {SUNIL} (sunil), channel 01",
+        "111",
+        "OTP by SMS to a resident without a verified mobile",
+    ),
+    (
+        f"uid {LAKSHMI} (lakshmi) or {SUNIL} (sunil), channel 00",
+        "110",
+        "OTP by SMS and e-mail to a resident without a verified mobile (channel 02 works)",
+    ),
+    (
+        "a second OTP request for a number within 30 s",
+        "952",
+        "the hint says when to ask again (world time)",
+    ),
+    (
+        "pv.otp other than the one in the inbox",
+        "400",
+        "a wrong OTP; the third wrong try uses it up",
+    ),
+    (
+        "a fourth try, an OTP 10 minutes old, or no OTP requested",
+        "403",
+        "the OTP is used up, expired or was never sent",
+    ),
+    ("an auth txn other than the OTP request's", "402", "OTP auth must reuse the OTP's txn"),
+    (
+        "Pi name other than the enrolled one",
+        "100",
+        'e.g. "Asha Varma" for asha; ms="P" with a lower mv matches it',
+    ),
+    ("Pa pc other than the enrolled one", "200", "any Pa field that differs (Pfa av too)"),
+    (f"uid {KABIR} (kabir), uses bio=y", "330", "biometrics locked by the resident"),
+    ('rc other than "Y"', "512", "no resident consent"),
+    ('ver other than "2.5"', "540", "another Auth API version"),
+    ("a PID ts more than 24 h before world time", "561", "request too old"),
+    ("a PID ts more than 5 minutes after world time", "562", "request from the future"),
+    ("the same txn and PID ts twice", "563", "a replay; a fresh ts with the same txn is fine"),
+    ("skey encrypted under another RSA key (or 16 bytes)", "500", "invalid Skey"),
+    ("skey.ci other than the certificate's", "501", "invalid ci"),
+    ("data changed after encryption", "502", "the GCM tag check of the PID fails"),
+    ("hmac changed after encryption", "503", "the GCM tag check of the Hmac fails"),
+    ("hmac of another PID", "564", "the Hmac does not hash the PID sent"),
+    ("a PID that is not well-formed (or an unknown attribute)", "511", "invalid PID"),
+    ('Pid ver other than "2.0"', "541", "invalid PID version"),
+    ("a wadh that is not base64 of 32 bytes", "552", "invalid wadh"),
+    ("lname in Latin letters (or without Demo lang)", "567", "invalid local-language input"),
+    ('Demo lang "99"', "568", "unsupported language"),
+    ("uses pi=y without Pi", "710", "missing Pi data"),
+    ("uses pa=y without Pa", "720", "missing Pa data"),
+    ("uses pfa=y without Pfa", "721", "missing Pfa data"),
+    ("uses otp=y without pv.otp", "740", "missing OTP data"),
+    ("uses bio=y without Bios", "810", "missing biometric data"),
+    ('a Bio of type "XYZ"', "800", "invalid biometric data"),
+    ("uses with every factor n", "901", "no auth data"),
+    ("Pi with data the Uses do not declare (or uses pin=y)", "550", "invalid Uses"),
+    ('Pi dob "1990-13-01"', "902", "invalid dob"),
+    ('Pi mv "0"', "910", "invalid mv"),
+    ('Pi ms "X"', "911", "invalid ms"),
+    ("both Pa and Pfa", "913", "Pa and Pfa are exclusive"),
+)
+"""(value, code, description) of each magic row."""
+
+COVERED_ELSEWHERE: dict[str, str] = {
+    "112": "a resident with neither a verified mobile nor an e-mail (no persona is one): "
+    "tests/identity/test_otp_service.py",
+}
+"""Codes the slice answers that no documented value reaches, and the test that reaches them."""
+
+IMPLEMENTED: tuple[str, ...] = tuple(sorted({code for _, code, _ in ROWS} | set(COVERED_ELSEWHERE)))
+
+
+def codes() -> dict[str, str]:
+    return {code: CODES[code].meaning for code in IMPLEMENTED}

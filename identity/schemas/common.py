@@ -1,0 +1,19 @@
+"""Pieces the identity wire models share."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+UID_FIELD = Field(
+    pattern=r"^[0-9]{12}$",
+    description="The resident's 12-digit Aadhaar-like number (a persona's `uid` from GET "
+    "/v1/sandbox/personas). VIDs and UID tokens come in a later release.",
+    examples=["999999990019"],
+)
+TXN_FIELD = Field(
+    min_length=1,
+    max_length=50,
+    description="Your transaction id. An OTP authentication must send the txn of the OTP "
+    "request that produced the OTP (402 otherwise).",
+    examples=["demo-txn-001"],
+)

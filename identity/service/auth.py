@@ -1,0 +1,219 @@
+"""Auth API 2.5: decide a prepared request in one unit of work, record it and announce it.
+
+After ``prepare`` (envelope, crypto, PID, ts, Uses), the unit checks, in order: the number
+(998 A201), a replay of the same (txn, PID ts) by this partner (563), a refusal from
+``prepare``, biometrics (330 for a resident who locked them; matching comes later), the OTP
+against the newest OTP request of the number (403 none, expired or tries used up; 402 another
+txn; 400 wrong, counted), and demographics against the resident's record (100 Pi, 200 Pa/Pfa).
+Every processed request answers 200 with ``ret`` and is kept in ``auth_records`` with an
+``identity.authenticated`` or ``identity.failed`` event in the same unit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from identity.errors import AuthRefused, BiometricsNotOffered
+from identity.matching import match_demographics
+from identity.models import OTP_MAX_WRONG, AuthRecord, Pid, Resident
+from identity.pid_rules import parse_ts
+from identity.schemas.auth import AuthIn, AuthOut, InfoOut
+from identity.service.otp import otp_matches
+from identity.service.people import find_resident, uid_token
+from identity.service.prepare import Prepared
+from identity.store import AuthStore, OtpStore
+from sandbox.errors import SandboxError
+from sandbox.kit.clock import iso
+from sandbox.storage.database import Database
+from sandbox.storage.idempotency import keys_for, write_once
+from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
+
+IST = timedelta(hours=5, minutes=30)
+
+
+def ist(us: int) -> str:
+    """World time as the authority writes ``ts``: IST with its offset, milliseconds."""
+    moment = datetime.fromtimestamp(us / 1_000_000, UTC) + IST
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+05:30"
+
+
+async def authenticate(
+    db: Database,
+    world: WorldContext,
+    body: AuthIn,
+    prepared: Prepared,
+    *,
+    idempotency_key: str | None,
+) -> AuthOut:
+    code = uuid.uuid4().hex
+
+    def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
+        try:
+            answer = _decide(conn, world, body, prepared, code)
+        except BiometricsNotOffered as problem:
+            return problem
+        return 200, answer.model_dump(mode="json", by_alias=True)
+
+    done = await write_once(
+        db,
+        world.id,
+        keys=keys_for(idempotency_key, None),
+        fingerprint=prepared.fingerprint,
+        now_us=world.now_us,
+        effect=effect,
+    )
+    return AuthOut.model_validate(done.body)
+
+
+def _decide(
+    conn: Connection, world: WorldContext, body: AuthIn, prepared: Prepared, code: str
+) -> AuthOut:
+    token: str | None = None
+    replay_key = prepared.replay_key(body.txn)
+    try:
+        resident = find_resident(conn, world, body.uid)
+        token = uid_token(world, body.uid)
+        if replay_key is not None and AuthStore(conn, world.id).seen(replay_key):
+            replay_key = None  # the first one keeps the key
+            raise AuthRefused(
+                "563",
+                f"txn {body.txn!r} with PID ts {prepared.pid.ts if prepared.pid else ''} was "
+                "already received from you",
+            )
+        if prepared.refused is not None:
+            raise prepared.refused
+        assert prepared.pid is not None
+        _check(conn, world, body, prepared.pid, resident, prepared)
+    except AuthRefused as refused:
+        return _answer(conn, world, body, prepared, code, token, replay_key, refused)
+    return _answer(conn, world, body, prepared, code, token, replay_key, None)
+
+
+def _check(
+    conn: Connection,
+    world: WorldContext,
+    body: AuthIn,
+    pid: Pid,
+    resident: Any,
+    prepared: Prepared,
+) -> None:
+    if prepared.uses.bio:
+        if resident.biometrics_locked:
+            raise AuthRefused("330", "This resident has locked biometric authentication")
+        raise BiometricsNotOffered(
+            "body.uses.bio",
+            "not_offered",
+            "biometric matching is not offered by this release of the sandbox",
+            hint='Use otp="y" (POST /v1/identity/otp) or demographics; kabir (999999990042) '
+            "answers 330 for a locked biometric.",
+        )
+    otp_id = _check_otp(conn, world, body, pid) if prepared.uses.otp else None
+    if pid.demo is not None:
+        when = parse_ts(pid.ts)  # valid: the PID rules checked it
+        assert when is not None
+        failure = match_demographics(pid.demo, Resident.from_row(resident._mapping), on=when.date())
+        if failure is not None:
+            raise failure
+    if otp_id is not None:
+        OtpStore(conn, world.id).use(otp_id, world.now_us)
+
+
+def _check_otp(conn: Connection, world: WorldContext, body: AuthIn, pid: Pid) -> str:
+    """The id of the matching OTP (consumed once the whole request passes), or 403/402/400."""
+    assert pid.pv is not None
+    assert pid.pv.otp is not None
+    store = OtpStore(conn, world.id)
+    otp = store.latest(body.uid)
+    if otp is None or otp.used_us is not None:
+        raise AuthRefused("403", "No OTP is waiting for this number (none sent, or used)")
+    if otp.txn != body.txn:
+        raise AuthRefused(
+            "402",
+            f"txn {body.txn!r} is not the txn of the last OTP request of this number",
+            hint=f"Send the auth request with txn {otp.txn!r}, the txn of the newest OTP.",
+        )
+    if world.now_us >= otp.expires_us:
+        raise AuthRefused(
+            "403",
+            f"The OTP expired at {iso(otp.expires_us)} (world time)",
+            hint="Request a new OTP (POST /v1/identity/otp) and use it within 10 minutes.",
+        )
+    if otp.wrong_tries >= OTP_MAX_WRONG:
+        raise AuthRefused(
+            "403",
+            f"{OTP_MAX_WRONG} wrong tries used up this OTP",
+            hint="Request a new OTP (POST /v1/identity/otp) with a new txn.",
+        )
+    if not otp_matches(world, otp, pid.pv.otp):
+        tries = store.count_wrong_try(otp.id)
+        left = max(OTP_MAX_WRONG - tries, 0)
+        raise AuthRefused(
+            "400",
+            f"Wrong OTP ({left} tr{'y' if left == 1 else 'ies'} left)",
+            hint="Read the OTP from GET /v1/sandbox/inbox?to=<mobile or e-mail> "
+            + (
+                "and send it in pv.otp."
+                if left
+                else "; this one is used up: request a new OTP (the next try answers 403)."
+            ),
+        )
+    return otp.id
+
+
+def _answer(
+    conn: Connection,
+    world: WorldContext,
+    body: AuthIn,
+    prepared: Prepared,
+    code: str,
+    token: str | None,
+    replay_key: str | None,
+    refused: AuthRefused | None,
+) -> AuthOut:
+    record = AuthRecord(
+        id=code,
+        txn=body.txn,
+        uid_token=token,
+        uid_last4=body.uid[-4:],
+        ret="n" if refused else "y",
+        err=refused.code if refused else None,
+        actn=refused.actn if refused else None,
+        uses=prepared.uses.wire(),
+        easy_path=prepared.easy_path,
+        pid_ts=prepared.pid.ts if prepared.pid else None,
+        created_us=world.now_us,
+        replay_key=replay_key,
+    )
+    AuthStore(conn, world.id).add(record)
+    answer = AuthOut(
+        ret=record.ret,
+        code=code,
+        txn=body.txn,
+        ts=ist(world.now_us),
+        err=record.err,
+        actn=record.actn,
+        hint=refused.hint if refused else None,
+        info=InfoOut(uid_token=token),
+    )
+    event = "identity.failed" if refused else "identity.authenticated"
+    emit(conn, world, event, _event_data(record, answer))
+    return answer
+
+
+def _event_data(record: AuthRecord, answer: AuthOut) -> dict[str, Any]:
+    """What a webhook carries: the answer without a hint, never the number."""
+    return {
+        "code": record.id,
+        "txn": record.txn,
+        "ret": record.ret,
+        "err": record.err,
+        "actn": record.actn,
+        "ts": answer.ts,
+        "uidToken": record.uid_token,
+        "uses": record.uses,
+    }

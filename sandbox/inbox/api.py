@@ -1,0 +1,43 @@
+"""Routes of the world's inbox: the SMS and e-mails the sandbox sent your world's residents."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from sandbox.deps import CurrentWorld, State
+from sandbox.inbox import service
+from sandbox.inbox.models import Message
+from sandbox.inbox.schemas import MessageList, MessageOut
+from sandbox.kit.clock import iso
+from sandbox.kit.responses import AUTHED, problems
+
+router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
+
+
+@router.get("/inbox", response_model=MessageList, responses=problems(*AUTHED))
+async def list_inbox(
+    world: CurrentWorld,
+    state: State,
+    to: str | None = Query(
+        None,
+        max_length=320,
+        description="A mobile number (E.164 or national) or an e-mail address; all if absent.",
+        examples=["+919876500001"],
+    ),
+    limit: int = Query(20, ge=1, le=100, description="Page size."),
+    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+) -> MessageList:
+    """Messages sent to your world's residents (OTPs...), newest first."""
+    found = await service.list_messages(state.db, world, to=to, limit=limit, cursor=cursor)
+    return MessageList(messages=[_out(m) for m in found.messages], next_cursor=found.next_cursor)
+
+
+def _out(m: Message) -> MessageOut:
+    return MessageOut(
+        id=m.id,
+        to=m.to,
+        channel=m.channel.value,
+        subject=m.subject,
+        body=m.body,
+        sent_at=iso(m.created_us),
+    )

@@ -1,0 +1,51 @@
+"""Identity tables (migration 0005): OTP requests and the record of every authentication.
+
+Both are world-owned (a reset wipes them). Neither holds a full ID number in clear where it can
+be avoided: an OTP is stored as a keyed hash, and an auth record keeps the UID token and the last
+four digits of the number.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from sandbox.storage.schema.base import metadata
+
+otp_requests = sa.Table(
+    "otp_requests",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("uid", sa.String(12), nullable=False),
+    sa.Column("txn", sa.String(50), nullable=False),
+    sa.Column("channel", sa.String(2), nullable=False),
+    sa.Column("otp_hash", sa.String(64), nullable=False),  # HMAC under SANDBOX_SECRET_KEY
+    sa.Column("wrong_tries", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
+    sa.Column("expires_us", sa.BigInteger, nullable=False),  # world time
+    sa.Column("used_us", sa.BigInteger),  # world time of the authentication that consumed it
+    sa.Index(None, "world_id", "uid", "created_us"),
+)
+
+auth_records = sa.Table(
+    "auth_records",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),  # the answer's ``code``
+    sa.Column("txn", sa.String(50), nullable=False),
+    # "<txn>|<PID ts>" of a request that was decided; NULL for refusals before the PID was read
+    # and for 563 answers. Unique: a concurrent replay fails on it and is answered 563.
+    sa.Column("replay_key", sa.String(80)),
+    sa.Column("uid_token", sa.String(64)),  # NULL when the number is unknown (998)
+    sa.Column("uid_last4", sa.String(4), nullable=False),
+    sa.Column("ret", sa.String(1), nullable=False),
+    sa.Column("err", sa.String(4)),
+    sa.Column("actn", sa.String(8)),
+    sa.Column("uses", sa.JSON, nullable=False),
+    sa.Column("easy_path", sa.Boolean, nullable=False),
+    sa.Column("pid_ts", sa.String(19)),
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
+    sa.UniqueConstraint("world_id", "replay_key"),
+    sa.Index(None, "world_id", "created_us"),
+    sa.Index(None, "world_id", "uid_token", "created_us"),
+)

@@ -1,0 +1,272 @@
+"""Every identity row of ``GET /v1/sandbox/magic`` reaches its code, through HTTP, the way the
+row says. A row without a check fails (``test_every_row_has_a_check``), and so does a code the
+slice lists that is neither reached here nor named in ``identity.magic.COVERED_ELSEWHERE`` by a
+test file that exists and names it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from identity import magic
+from identity.crypto import encrypt_pid
+from identity.keys import AuthKey
+from tests.support.clock import advance
+from tests.support.http import SignedUp
+from tests.support.identity import ASHA, easy, pid_ts, read_otp, request_otp
+
+pytestmark = pytest.mark.anyio
+ROOT = Path(__file__).parents[2]
+
+
+@dataclass
+class World:
+    client: httpx.AsyncClient
+    partner: SignedUp
+    key: AuthKey
+    other_key: AuthKey
+    reached: set[str]
+
+    async def ts(self, offset: int = 0) -> str:
+        return await pid_ts(self.client, self.partner, offset=offset)
+
+    async def otp(self, **kw: Any) -> dict[str, Any]:
+        answer = await request_otp(self.client, self.partner, **kw)
+        if answer["err"]:
+            self.reached.add(answer["err"])
+        return answer
+
+    async def auth(self, body: dict[str, Any]) -> dict[str, Any]:
+        got = await self.client.post("/v1/identity/auth", json=body, headers=self.partner.headers)
+        assert got.status_code == 200, got.text
+        answer: dict[str, Any] = got.json()
+        if answer["err"]:
+            assert answer["hint"], answer
+            self.reached.add(answer["err"])
+        return answer
+
+    async def pid(self, *, offset: int = 0, **parts: Any) -> dict[str, Any]:
+        return {"ts": await self.ts(offset), "ver": "2.0", **parts}
+
+    async def demo(self, uses: dict[str, str] | None = None, **demo: Any) -> dict[str, Any]:
+        return await self.auth(easy(await self.pid(demo=demo), **(uses or {"pi": "y"})))
+
+
+Check = Callable[[World], Awaitable[None]]
+
+
+async def unknown(w: World) -> None:
+    for uid in (magic.UNKNOWN_UID, magic.BAD_CHECK_DIGIT):
+        assert (await w.otp(uid=uid))["actn"] == "A201"
+        answer = await w.auth(easy(await w.pid(demo={"pi": {"name": "X"}}), uid=uid, pi="y"))
+        assert (answer["err"], answer["actn"]) == ("998", "A201")
+
+
+def no_mobile(channel: str, err: str) -> Check:
+    async def check(w: World) -> None:
+        for uid in (magic.LAKSHMI, magic.SUNIL):
+            assert (await w.otp(uid=uid, channel=channel))["err"] == err
+
+    return check
+
+
+async def resend(w: World) -> None:
+    assert (await w.otp(txn="r-1"))["ret"] == "y"
+    answer = await w.otp(txn="r-2")
+    assert answer["err"] == "952"
+    assert "Ask again" in answer["hint"]
+
+
+async def otp_auth(w: World, otp: str, txn: str = "o-1", offset: int = 0) -> dict[str, Any]:
+    return await w.auth(easy(await w.pid(offset=offset, pv={"otp": otp}), txn=txn, otp="y"))
+
+
+async def wrong_otp(w: World) -> None:
+    await w.otp(txn="o-1")
+    otp = await read_otp(w.client, w.partner)
+    wrong = "000000" if otp != "000000" else "111111"
+    assert (await otp_auth(w, wrong))["err"] == "400"
+    assert (await otp_auth(w, otp, offset=-1))["ret"] == "y"
+
+
+async def used_up(w: World) -> None:
+    assert (await otp_auth(w, "123456"))["err"] == "403"  # none requested
+    await w.otp(txn="o-1")
+    otp = await read_otp(w.client, w.partner)
+    wrong = "000000" if otp != "000000" else "111111"
+    for i in range(3):
+        assert (await otp_auth(w, wrong, offset=-i - 1))["err"] == "400"
+    assert (await otp_auth(w, otp, offset=-5))["err"] == "403"  # fourth try
+    await advance(w.client, w.partner, 30)
+    await w.otp(txn="o-2")
+    otp = await read_otp(w.client, w.partner)
+    await advance(w.client, w.partner, 600)
+    assert (await otp_auth(w, otp, txn="o-2"))["err"] == "403"  # expired
+
+
+async def other_txn(w: World) -> None:
+    await w.otp(txn="o-1")
+    otp = await read_otp(w.client, w.partner)
+    assert (await otp_auth(w, otp, txn="o-other"))["err"] == "402"
+
+
+async def kabir(w: World) -> None:
+    bio = [{"type": "FMR", "posh": "LEFT_INDEX", "value": "AAAA"}]
+    body = easy(await w.pid(bios=bio), uid=magic.KABIR, bio="y", bt="FMR")
+    assert (await w.auth(body))["err"] == "330"
+
+
+async def envelope(w: World, err: str, **over: str) -> None:
+    body = {**easy(await w.pid(demo={"pi": {"name": "Asha Verma"}}), pi="y"), **over}
+    assert (await w.auth(body))["err"] == err
+
+
+async def stale(w: World, offset: int, err: str) -> None:
+    body = easy(await w.pid(offset=offset, demo={"pi": {"name": "Asha Verma"}}), pi="y")
+    assert (await w.auth(body))["err"] == err
+
+
+async def replay(w: World) -> None:
+    body = easy(await w.pid(demo={"pi": {"name": "Asha Verma"}}), pi="y")
+    assert (await w.auth(body))["ret"] == "y"
+    assert (await w.auth(body))["err"] == "563"
+
+
+async def hmac_of_another(w: World) -> None:
+    ts = await w.ts()
+    key = bytes(range(32))
+    pid = f'<Pid ts="{ts}" ver="2.0"><Demo><Pi name="Asha Verma"/></Demo></Pid>'.encode()
+    sent = encrypt_pid(pid, w.key.certificate, ts=ts, session_key=key)
+    other = encrypt_pid(pid.replace(b"Asha", b"Ravi"), w.key.certificate, ts=ts, session_key=key)
+    body = {
+        **{k: v for k, v in easy({}, pi="y").items() if k != "pid"},
+        "skey": {"ci": sent.ci, "value": sent.skey},
+        "hmac": other.hmac,
+        "data": {"type": "X", "value": sent.data},
+    }
+    assert (await w.auth(body))["err"] == "564"
+
+
+def pid_row(err: str, uses: dict[str, str], **parts: Any) -> Check:
+    async def check(w: World) -> None:
+        answer = await w.auth(easy(await w.pid(**parts), **uses))
+        assert answer["err"] == err, answer
+
+    return check
+
+
+ASHA_PI = {"pi": {"name": "Asha Verma"}}
+CHECKS: dict[str, Check] = {
+    "998": unknown,
+    "111": no_mobile("01", "111"),
+    "110": no_mobile("00", "110"),
+    "952": resend,
+    "400": wrong_otp,
+    "403": used_up,
+    "402": other_txn,
+    "100": lambda w: _expect(w, "100", pi={"name": "Asha Varma"}),
+    "200": lambda w: _expect(w, "200", {"pa": "y"}, pa={"pc": "000000"}),
+    "330": kabir,
+    "512": lambda w: envelope(w, "512", rc="N"),
+    "540": lambda w: envelope(w, "540", ver="2.0"),
+    "561": lambda w: stale(w, -25 * 3600, "561"),
+    "562": lambda w: stale(w, 3600, "562"),
+    "563": replay,
+    "500": lambda w: _sealed(w, "500", w.other_key),
+    "501": lambda w: _sealed(w, "501", w.key, ci="20000101"),
+    "502": lambda w: _sealed(w, "502", w.key, tamper="data"),
+    "503": lambda w: _sealed(w, "503", w.key, tamper="hmac"),
+    "564": hmac_of_another,
+    "511": pid_row("511", {"pi": "y"}, demo={"pi": {"nmae": "Asha Verma"}}),
+    "541": lambda w: _pid_ver(w),
+    "552": pid_row("552", {"pi": "y"}, wadh="bm90LTMyLWJ5dGVz", demo=ASHA_PI),
+    "567": pid_row("567", {"pi": "y"}, demo={"lang": "06", "pi": {"lname": "Asha"}}),
+    "568": pid_row("568", {"pi": "y"}, demo={"lang": "99", "pi": {"name": "Asha Verma"}}),
+    "710": pid_row("710", {"pi": "y", "pa": "y"}, demo={"pa": {"pc": "1"}}),
+    "720": pid_row("720", {"pi": "y", "pa": "y"}, demo=ASHA_PI),
+    "721": pid_row("721", {"pi": "y", "pfa": "y"}, demo=ASHA_PI),
+    "740": pid_row("740", {"pi": "y", "otp": "y"}, demo=ASHA_PI),
+    "810": pid_row("810", {"pi": "y", "bio": "y", "bt": "FMR"}, demo=ASHA_PI),
+    "800": pid_row("800", {"bio": "y", "bt": "FMR"}, bios=[{"type": "XYZ", "value": "AA=="}]),
+    "901": pid_row("901", {}, demo=ASHA_PI),
+    "550": pid_row("550", {"pa": "y"}, demo={"pa": {"pc": "1"}, **ASHA_PI}),
+    "902": pid_row("902", {"pi": "y"}, demo={"pi": {"dob": "1990-13-01"}}),
+    "910": pid_row("910", {"pi": "y"}, demo={"pi": {"mv": "0", "name": "Asha Verma"}}),
+    "911": pid_row("911", {"pi": "y"}, demo={"pi": {"ms": "X", "name": "Asha Verma"}}),
+    "913": pid_row(
+        "913", {"pa": "y", "pfa": "y"}, demo={"pa": {"pc": "1"}, "pfa": {"av": "somewhere"}}
+    ),
+}
+
+
+async def _expect(w: World, err: str, uses: dict[str, str] | None = None, **demo: Any) -> None:
+    assert (await w.demo(uses, **demo))["err"] == err
+
+
+async def _sealed(
+    w: World, err: str, key: AuthKey, *, ci: str | None = None, tamper: str = ""
+) -> None:
+    """An encrypted PID under ``key``, with another ``ci`` or a flipped bit in data or hmac."""
+    ts = await w.ts()
+    pid = f'<Pid ts="{ts}" ver="2.0"><Demo><Pi name="Asha Verma"/></Demo></Pid>'.encode()
+    s = encrypt_pid(pid, key.certificate, ts=ts)
+    data, hmac = s.data, s.hmac
+    if tamper == "data":
+        data = _flip(data)
+    if tamper == "hmac":
+        hmac = _flip(hmac)
+    body = {
+        **{k: v for k, v in easy({}, pi="y").items() if k != "pid"},
+        "skey": {"ci": ci or min(w.key.accepted_ci), "value": s.skey},
+        "hmac": hmac,
+        "data": {"type": "X", "value": data},
+    }
+    assert (await w.auth(body))["err"] == err
+
+
+def _flip(b64: str) -> str:
+    raw = bytearray(base64.b64decode(b64))
+    raw[-1] ^= 1
+    return base64.b64encode(bytes(raw)).decode()
+
+
+async def _pid_ver(w: World) -> None:
+    pid = await w.pid(demo=ASHA_PI)
+    assert (await w.auth(easy({**pid, "ver": "1.6"}, pi="y")))["err"] == "541"
+
+
+@pytest.mark.parametrize("row", magic.ROWS, ids=lambda r: r[1])
+async def test_magic_row_reaches_its_code(
+    row: tuple[str, str, str],
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    fixed_auth_key: AuthKey,
+    other_auth_key: AuthKey,
+) -> None:
+    _, code, _ = row
+    world = World(client, partner, fixed_auth_key, other_auth_key, set())
+    await CHECKS[code](world)
+    assert code in world.reached, (row, world.reached)
+
+
+async def test_the_served_rows_are_the_ones_walked_here(client: httpx.AsyncClient) -> None:
+    served = (await client.get("/v1/sandbox/magic")).json()
+    rows = [(m["value"], m["responseCode"]) for m in served["magic"] if m["kind"] == "identity"]
+    assert rows == [(value, code) for value, code, _ in magic.ROWS]
+    assert {c: served["codes"][c] for c in magic.IMPLEMENTED} == magic.codes()
+
+
+def test_every_row_has_a_check_and_every_code_a_test() -> None:
+    assert {code for _, code, _ in magic.ROWS} == set(CHECKS)
+    for code, where in magic.COVERED_ELSEWHERE.items():
+        path = ROOT / where.rsplit(": ", 1)[1]
+        assert path.exists(), f"{code} is said to be reached by {path}, which does not exist"
+        assert f'"{code}"' in path.read_text(), f"{path.name} never names {code}"
+    assert set(magic.IMPLEMENTED) == set(CHECKS) | set(magic.COVERED_ELSEWHERE)
+    assert ASHA == magic.ASHA
