@@ -8,12 +8,19 @@ from identity.api.common import IdempotencyKey
 from identity.schemas.auth import AuthIn, AuthOut
 from identity.service import auth, prepare
 from identity.service.keys import auth_key
-from sandbox.deps import CurrentWorld, State
+from sandbox.deps import CurrentWorld, Keys, State
+from sandbox.keys.api import signed_json
+from sandbox.keys.jws import HEADER as JWS_HEADER
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"])
 
 EASY_PATH_HEADER = "X-Sandbox-Easy-Path"
+SIGNATURE_DOC = {
+    "description": "Detached JWS (RFC 7797, RS256, b64 false) over the exact body bytes; the "
+    "keys are at /.well-known/jwks.json.",
+    "schema": {"type": "string"},
+}
 
 
 @router.post(
@@ -28,24 +35,27 @@ EASY_PATH_HEADER = "X-Sandbox-Easy-Path"
                 EASY_PATH_HEADER: {
                     "description": "`plain-pid` when the PID came as plain JSON (`pid`).",
                     "schema": {"type": "string"},
-                }
+                },
+                JWS_HEADER: SIGNATURE_DOC,
             },
         },
     },
 )
 async def authenticate(
     body: AuthIn,
-    response: Response,
     world: CurrentWorld,
     state: State,
+    keys: Keys,
     idempotency_key: IdempotencyKey = None,
-) -> AuthOut:
+) -> Response:
     """Authenticate a resident (Auth API 2.5): the PID encrypted under the sandbox's certificate
     (`skey`, `hmac`, `data`; see `identity.crypto.encrypt_pid`), or, on the easy path, as plain
     JSON in `pid`. A processed request answers 200 with `ret` y or n and `err` (see GET
     /v1/sandbox/magic); 4xx only for a malformed body."""
     key = None if body.pid is not None else await auth_key(state.settings.data_dir, state.clock)
     prepared = await prepare.prepare(world, body, key)
-    if prepared.easy_path:
-        response.headers[EASY_PATH_HEADER] = "plain-pid"
-    return await auth.authenticate(state.db, world, body, prepared, idempotency_key=idempotency_key)
+    answer = await auth.authenticate(
+        state.db, world, body, prepared, idempotency_key=idempotency_key
+    )
+    headers = {EASY_PATH_HEADER: "plain-pid"} if prepared.easy_path else None
+    return signed_json(answer.model_dump(mode="json", by_alias=True), keys, headers=headers)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 
 from identity.keys import AuthKey
 from identity.store import keyfile
+from sandbox.keys.jws import JwsError, verify_detached
 from sandbox.ops import logs
 from sandbox.settings import Settings
 from tests.support.clock import advance
@@ -93,6 +94,31 @@ async def test_otp_then_inbox_then_easy_auth(client: httpx.AsyncClient, partner:
     assert answer.status_code == 200, answer.text
     assert answer.headers["x-sandbox-easy-path"] == "plain-pid"
     assert answer.json()["ret"] == "y"
+
+
+async def test_otp_and_auth_answers_carry_a_detached_jws_that_the_jwks_verifies(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    sent = await client.post(
+        "/v1/identity/otp",
+        json={"uid": "999999990019", "txn": "jws-1", "channel": "01"},
+        headers=partner.headers,
+    )
+    ts = await pid_ts(client, partner)
+    answer = await client.post(
+        "/v1/identity/auth",
+        json=easy(
+            {"ts": ts, "ver": "2.0", "demo": {"pi": {"name": "Someone Else"}}}, txn="jws-2", pi="y"
+        ),
+        headers=partner.headers,
+    )
+    assert (answer.json()["ret"], answer.json()["err"]) == ("n", "100")  # refusals are signed too
+    for response in (sent, answer):
+        signature = response.headers["x-jws-signature"]
+        assert verify_detached(signature, response.content, jwks) == jwks["keys"][0]["kid"]
+        with pytest.raises(JwsError):
+            verify_detached(signature, response.content.replace(b'"ret"', b'"Ret"'), jwks)
 
 
 async def test_end_to_end_encrypted_otp_auth(client: httpx.AsyncClient, partner: SignedUp) -> None:
