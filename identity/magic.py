@@ -83,6 +83,16 @@ ROWS: tuple[tuple[str, str, str], ...] = (
     ('Pi mv "0"', "910", "invalid mv"),
     ('Pi ms "X"', "911", "invalid ms"),
     ("both Pa and Pfa", "913", "Pa and Pfa are exclusive"),
+    (
+        "eKYC: a PID without wadh, or one that hashes other terms",
+        "552",
+        'wadh is base64(SHA-256(ver+ra+rc+lr+de+pfr)), e.g. of "2.5OYNNN"; the hint has it',
+    ),
+    (
+        'eKYC: ra naming a factor the uses lack (ra "O" with otp "n")',
+        "550",
+        "ra O needs otp y; F, I and P need bio y with bt FMR/FIR, IIR and FID",
+    ),
 )
 """(value, code, description) of each magic row."""
 

@@ -7,11 +7,17 @@ against the newest OTP request of the number (403 none, expired or tries used up
 txn; 400 wrong, counted), and demographics against the resident's record (100 Pi, 200 Pa/Pfa).
 Every processed request answers 200 with ``ret`` and is kept in ``auth_records`` with an
 ``identity.authenticated`` or ``identity.failed`` event in the same unit.
+
+eKYC (``identity.service.ekyc``) runs the same decision through ``decide`` with a ``Flavour``:
+its own txn (the "UKC:" namespace) and ret-y event, and its checks of the PID (wadh, ra) made
+once the PID is read, before the factors.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +25,7 @@ from sqlalchemy.engine import Connection
 
 from identity.errors import AuthRefused, BiometricsNotOffered
 from identity.matching import match_demographics
-from identity.models import OTP_MAX_WRONG, AuthRecord, Pid, Resident
+from identity.models import OTP_MAX_WRONG, AuthRecord, Pid, Resident, Uses
 from identity.pid_rules import parse_ts
 from identity.schemas.auth import AuthIn, AuthOut, InfoOut
 from identity.service.otp import otp_matches
@@ -34,6 +40,16 @@ from sandbox.webhooks.service import emit
 from sandbox.world.context import WorldContext
 
 IST = timedelta(hours=5, minutes=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Flavour:
+    """What an API built on this decision changes in it (eKYC): the txn it records and answers,
+    the event of a ret y, and a check of the PID against the Uses (raises ``AuthRefused``)."""
+
+    txn: str
+    event: str
+    check: Callable[[Pid, Uses], None]
 
 
 def ist(us: int) -> str:
@@ -54,7 +70,7 @@ async def authenticate(
 
     def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
         try:
-            answer = _decide(conn, world, body, prepared, code)
+            answer = decide(conn, world, body, prepared, code)
         except BiometricsNotOffered as problem:
             return problem
         return 200, answer.model_dump(mode="json", by_alias=True)
@@ -70,9 +86,15 @@ async def authenticate(
     return AuthOut.model_validate(done.body)
 
 
-def _decide(
-    conn: Connection, world: WorldContext, body: AuthIn, prepared: Prepared, code: str
+def decide(
+    conn: Connection,
+    world: WorldContext,
+    body: AuthIn,
+    prepared: Prepared,
+    code: str,
+    flavour: Flavour | None = None,
 ) -> AuthOut:
+    """The answer to a prepared request, recorded and announced, inside the caller's unit."""
     token: str | None = None
     replay_key = prepared.replay_key(body.txn)
     try:
@@ -88,10 +110,12 @@ def _decide(
         if prepared.refused is not None:
             raise prepared.refused
         assert prepared.pid is not None
+        if flavour is not None:
+            flavour.check(prepared.pid, prepared.uses)
         _check(conn, world, body, prepared.pid, resident, prepared)
     except AuthRefused as refused:
-        return _answer(conn, world, body, prepared, code, token, replay_key, refused)
-    return _answer(conn, world, body, prepared, code, token, replay_key, None)
+        return _answer(conn, world, body, prepared, code, token, replay_key, refused, flavour)
+    return _answer(conn, world, body, prepared, code, token, replay_key, None, flavour)
 
 
 def _check(
@@ -174,10 +198,11 @@ def _answer(
     token: str | None,
     replay_key: str | None,
     refused: AuthRefused | None,
+    flavour: Flavour | None = None,
 ) -> AuthOut:
     record = AuthRecord(
         id=code,
-        txn=body.txn,
+        txn=flavour.txn if flavour else body.txn,
         uid_token=token,
         uid_last4=body.uid[-4:],
         ret="n" if refused else "y",
@@ -193,14 +218,15 @@ def _answer(
     answer = AuthOut(
         ret=record.ret,
         code=code,
-        txn=body.txn,
+        txn=record.txn,
         ts=ist(world.now_us),
         err=record.err,
         actn=record.actn,
         hint=refused.hint if refused else None,
         info=InfoOut(uid_token=token),
     )
-    event = "identity.failed" if refused else "identity.authenticated"
+    done = flavour.event if flavour else "identity.authenticated"
+    event = "identity.failed" if refused else done
     emit(conn, world, event, _event_data(record, answer))
     return answer
 
