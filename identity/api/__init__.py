@@ -4,5 +4,6 @@ from identity.api.auth import router as auth_router
 from identity.api.certificate import router as certificate_router
 from identity.api.otp import router as otp_router
 from identity.api.records import router as records_router
+from identity.api.vids import router as vids_router
 
-routers = [certificate_router, otp_router, auth_router, records_router]
+routers = [certificate_router, otp_router, auth_router, records_router, vids_router]

@@ -118,3 +118,23 @@ async def certificate(client: httpx.AsyncClient) -> x509.Certificate:
     got = await client.get("/v1/identity/certificate")
     assert got.status_code == 200, got.text
     return x509.load_pem_x509_certificate(got.json()["certificate"].encode())
+
+
+async def generate_vid(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    *,
+    uid: str = ASHA,
+    txn: str = "txn-vid-1",
+    to: str = ASHA_MOBILE,
+) -> dict[str, Any]:
+    """An OTP for ``uid``, read from ``to``'s inbox, then ``POST /v1/identity/vids`` with it."""
+    sent = await request_otp(client, partner, uid=uid, txn=txn)
+    assert sent["ret"] == "y", sent
+    otp = await read_otp(client, partner, to)
+    made = await client.post(
+        "/v1/identity/vids", json={"uid": uid, "txn": txn, "otp": otp}, headers=partner.headers
+    )
+    assert made.status_code == 200, made.text
+    answer: dict[str, Any] = made.json()
+    return answer
