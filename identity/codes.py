@@ -129,7 +129,7 @@ CODES: dict[str, Code] = _codes(
     ("512", "Invalid resident consent (rc)", 'Set rc="Y" once the resident has consented.'),
     ("514", "Invalid UID token", "Send the UID token returned to your AUA, or the number or VID."),
     ("515", "Invalid VID", "The VID is unknown or revoked: generate a new one after an OTP."),
-    ("517", "Expired VID", "Generate a new VID (POST /v1/identity/vid) and use that."),
+    ("517", "Expired VID", "Generate a new VID (POST /v1/identity/vids) and use that."),
     ("521", "Invalid device code (dc)", "Send the dc that the RD service put in DeviceInfo."),
     (
         "530",

@@ -13,7 +13,8 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
         ├── StaleRequest            the PID ts is too old or ahead: 561 562
         └── Mismatch                the resident's record differs: 100 (Pi) 200 (Pa, Pfa)
     NotFound (sandbox.errors)
-    └── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
+    ├── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
+    └── VidNotFound                 /v1/identity/vids/{vid} not made in this world
     InvalidRequest (sandbox.errors)
     └── BiometricsNotOffered        Uses bio="y" for a resident whose biometrics are not locked
 
@@ -82,6 +83,14 @@ class Mismatch(AuthRefused):
 class AuthRecordNotFound(NotFound):
     slug = "auth-record-not-found"
     title = "No such authentication record"
+
+
+class VidNotFound(NotFound):
+    """No VID with this number was generated in your world (VIDs are per world, like tenants'
+    data: another partner's VID is unknown here)."""
+
+    slug = "vid-not-found"
+    title = "No such VID"
 
 
 class BiometricsNotOffered(InvalidRequest):

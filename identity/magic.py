@@ -15,6 +15,8 @@ LAKSHMI = "999999990074"
 SUNIL = "999999990088"
 UNKNOWN_UID = "912345678905"  # a valid check digit; generated residents never start with 91
 BAD_CHECK_DIGIT = "999999990018"
+UNKNOWN_VID = "9123456789012346"  # a valid check digit; issued VIDs start with 2-8
+NOT_A_TOKEN = "NOTATOKEN"  # noqa: S105 (a uid, no secret)
 
 ROWS: tuple[tuple[str, str, str], ...] = (
     (
@@ -92,6 +94,21 @@ ROWS: tuple[tuple[str, str, str], ...] = (
         'eKYC: ra naming a factor the uses lack (ra "O" with otp "n")',
         "550",
         "ra O needs otp y; F, I and P need bio y with bt FMR/FIR, IIR and FID",
+    ),
+    (
+        f"uid {NOT_A_TOKEN} (letters that are no UID token you were given)",
+        "514",
+        "an unknown UID token; another partner's tokens are unknown to you too",
+    ),
+    (
+        f"uid {UNKNOWN_VID} (never issued), or a revoked or replaced VID",
+        "515",
+        "an invalid VID: POST /v1/identity/vids/{vid}/revoke, or a newer VID of the resident",
+    ),
+    (
+        "a VID a year of world time after it was made",
+        "517",
+        "an expired VID: generate one, then POST /v1/sandbox/clock/advance 366 days",
     ),
 )
 """(value, code, description) of each magic row."""

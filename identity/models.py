@@ -264,3 +264,26 @@ class AuthRecord:
     pid_ts: str | None
     created_us: int  # world time
     replay_key: str | None = None
+
+
+# -- VIDs --------------------------------------------------------------------------------------
+
+VID_TTL_US = 365 * 86_400 * 1_000_000  # a VID expires a year of world time after it was made
+
+
+class VidStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REVOKED = "REVOKED"  # by the resident (POST /v1/identity/vids/{vid}/revoke)
+    REPLACED = "REPLACED"  # by a newer VID of the same resident
+
+
+@dataclass(frozen=True, slots=True)
+class Vid:
+    """A 16-digit Virtual ID standing for one resident's number."""
+
+    vid: str
+    uid: str
+    status: VidStatus
+    created_us: int  # world time, as are the others
+    expires_us: int
+    revoked_us: int | None = None

@@ -24,6 +24,7 @@ seeder to ``SEEDERS``. ``-s`` (or ``-rP``) prints calls, time and statuses per o
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
@@ -132,6 +133,23 @@ def _seed_auth_records(http: requests.Session, credentials: Credentials) -> list
     return [made.json()["code"]]
 
 
+def _seed_vids(http: requests.Session, credentials: Credentials) -> list[str]:
+    """Asha's VID, made with the OTP read from her inbox."""
+    body = {"uid": "999999990019", "txn": "fuzz-vid"}
+    sent = http.post(
+        "/v1/identity/otp", json={**body, "channel": "01"}, headers=credentials.headers
+    )
+    assert sent.json()["ret"] == "y", sent.text
+    inbox = http.get(
+        "/v1/sandbox/inbox", params={"to": "+919876500001"}, headers=credentials.headers
+    )
+    otp = re.search(r"\b(\d{6})\b", inbox.json()["messages"][0]["body"])
+    assert otp is not None, inbox.text
+    made = http.post("/v1/identity/vids", json={**body, "otp": otp[1]}, headers=credentials.headers)
+    assert made.json()["ret"] == "y", made.text
+    return [made.json()["vid"]]
+
+
 # Path parameter name -> ids that exist in the operation's world (seeded before it is fuzzed).
 SEEDERS: dict[str, Seeder] = {
     "delivery_id": _seed_delivery,
@@ -139,6 +157,7 @@ SEEDERS: dict[str, Seeder] = {
     "txn_id": _seed_upi_transaction,
     "umn": _seed_mandates,
     "code": _seed_auth_records,
+    "vid": _seed_vids,
     "refundable_payment": _seed_refundable_payment,  # no such path parameter: body-only id
 }
 

@@ -5,5 +5,6 @@ from identity.api.certificate import router as certificate_router
 from identity.api.ekyc import router as ekyc_router
 from identity.api.otp import router as otp_router
 from identity.api.records import router as records_router
+from identity.api.vids import router as vids_router
 
-routers = [certificate_router, otp_router, auth_router, ekyc_router, records_router]
+routers = [certificate_router, otp_router, auth_router, ekyc_router, records_router, vids_router]

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pydantic import Field
 
 UID_FIELD = Field(
-    pattern=r"^[0-9]{12}$",
+    pattern=r"^(?:[0-9]{12}|[0-9]{16}|[0-9]*[A-Za-z][A-Za-z0-9]*)$",
+    max_length=72,
     description="The resident's 12-digit Aadhaar-like number (a persona's `uid` from GET "
-    "/v1/sandbox/personas). VIDs and UID tokens come in a later release.",
+    "/v1/sandbox/personas), a 16-digit VID (POST /v1/identity/vids: 515 revoked or unknown, "
+    "517 expired) or a UID token your auth answers gave you (`info.uidToken`; 514 otherwise).",
     examples=["999999990019"],
 )
 TXN_FIELD = Field(

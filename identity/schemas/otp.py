@@ -30,7 +30,7 @@ class OtpOut(OutputModel):
     err: str | None = Field(
         None,
         description="With ret n: 110, 111, 112 (no verified mobile or e-mail), 952 (too soon), "
-        "998 (number unknown); see GET /v1/sandbox/magic.",
+        "998 (number unknown), 514/515/517 (UID token, VID); see GET /v1/sandbox/magic.",
         examples=["111"],
     )
     actn: str | None = Field(None, description="With err 998: A201.", examples=["A201"])

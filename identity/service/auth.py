@@ -1,9 +1,10 @@
 """Auth API 2.5: decide a prepared request in one unit of work, record it and announce it.
 
-After ``prepare`` (envelope, crypto, PID, ts, Uses), the unit checks, in order: the number
-(998 A201), a replay of the same (txn, PID ts) by this partner (563), a refusal from
-``prepare``, biometrics (330 for a resident who locked them; matching comes later), the OTP
-against the newest OTP request of the number (403 none, expired or tries used up; 402 another
+After ``prepare`` (envelope, crypto, PID, ts, Uses), the unit checks, in order: the number, VID
+or UID token (998 A201, 515, 517, 514), a replay of the same (txn, PID ts) by this partner
+(563, whichever of the three ``uid`` is), a refusal from ``prepare``, biometrics (330 for a
+resident who locked them; matching comes later), the OTP against the newest OTP request of the
+number the ``uid`` resolves to (403 none, expired or tries used up; 402 another
 txn; 400 wrong, counted), and demographics against the resident's record (100 Pi, 200 Pa/Pfa).
 Every processed request answers 200 with ``ret`` and is kept in ``auth_records`` with an
 ``identity.authenticated`` or ``identity.failed`` event in the same unit.
@@ -25,15 +26,14 @@ from sqlalchemy.engine import Connection
 
 from identity.errors import AuthRefused, BiometricsNotOffered
 from identity.matching import match_demographics
-from identity.models import OTP_MAX_WRONG, AuthRecord, Pid, Resident, Uses
+from identity.models import AuthRecord, Pid, Resident, Uses
 from identity.pid_rules import parse_ts
 from identity.schemas.auth import AuthIn, AuthOut, InfoOut
-from identity.service.otp import otp_matches
-from identity.service.people import find_resident, uid_token
+from identity.service.otp import verify_otp
+from identity.service.people import find_resident, issue_token
 from identity.service.prepare import Prepared
 from identity.store import AuthStore, OtpStore
 from sandbox.errors import SandboxError
-from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
 from sandbox.storage.idempotency import keys_for, write_once
 from sandbox.webhooks.service import emit
@@ -99,7 +99,10 @@ def decide(
     replay_key = prepared.replay_key(body.txn)
     try:
         resident = find_resident(conn, world, body.uid)
-        token = uid_token(world, body.uid)
+    except AuthRefused as refused:  # kept without a replay key: a twin is refused the same way
+        return _answer(conn, world, body, prepared, code, None, None, refused)
+    try:
+        token = issue_token(conn, world, resident.uid)
         if replay_key is not None and AuthStore(conn, world.id).seen(replay_key):
             replay_key = None  # the first one keeps the key
             raise AuthRefused(
@@ -136,7 +139,7 @@ def _check(
             hint='Use otp="y" (POST /v1/identity/otp) or demographics; kabir (999999990042) '
             "answers 330 for a locked biometric.",
         )
-    otp_id = _check_otp(conn, world, body, pid) if prepared.uses.otp else None
+    otp_id = _check_otp(conn, world, resident.uid, body.txn, pid) if prepared.uses.otp else None
     if pid.demo is not None:
         when = parse_ts(pid.ts)  # valid: the PID rules checked it
         assert when is not None
@@ -147,46 +150,10 @@ def _check(
         OtpStore(conn, world.id).use(otp_id, world.now_us)
 
 
-def _check_otp(conn: Connection, world: WorldContext, body: AuthIn, pid: Pid) -> str:
-    """The id of the matching OTP (consumed once the whole request passes), or 403/402/400."""
+def _check_otp(conn: Connection, world: WorldContext, uid: str, txn: str, pid: Pid) -> str:
     assert pid.pv is not None
     assert pid.pv.otp is not None
-    store = OtpStore(conn, world.id)
-    otp = store.latest(body.uid)
-    if otp is None or otp.used_us is not None:
-        raise AuthRefused("403", "No OTP is waiting for this number (none sent, or used)")
-    if otp.txn != body.txn:
-        raise AuthRefused(
-            "402",
-            f"txn {body.txn!r} is not the txn of the last OTP request of this number",
-            hint=f"Send the auth request with txn {otp.txn!r}, the txn of the newest OTP.",
-        )
-    if world.now_us >= otp.expires_us:
-        raise AuthRefused(
-            "403",
-            f"The OTP expired at {iso(otp.expires_us)} (world time)",
-            hint="Request a new OTP (POST /v1/identity/otp) and use it within 10 minutes.",
-        )
-    if otp.wrong_tries >= OTP_MAX_WRONG:
-        raise AuthRefused(
-            "403",
-            f"{OTP_MAX_WRONG} wrong tries used up this OTP",
-            hint="Request a new OTP (POST /v1/identity/otp) with a new txn.",
-        )
-    if not otp_matches(world, otp, pid.pv.otp):
-        tries = store.count_wrong_try(otp.id)
-        left = max(OTP_MAX_WRONG - tries, 0)
-        raise AuthRefused(
-            "400",
-            f"Wrong OTP ({left} tr{'y' if left == 1 else 'ies'} left)",
-            hint="Read the OTP from GET /v1/sandbox/inbox?to=<mobile or e-mail> "
-            + (
-                "and send it in pv.otp."
-                if left
-                else "; this one is used up: request a new OTP (the next try answers 403)."
-            ),
-        )
-    return otp.id
+    return verify_otp(conn, world, uid=uid, txn=txn, otp=pid.pv.otp)
 
 
 def _answer(

@@ -6,7 +6,9 @@ API"): 01 (SMS) needs a verified mobile, else 111; 00 (SMS and e-mail) needs bot
 neither gets 112 on any channel. A number gets one OTP per 30 s of world time (952 says when to
 ask again). The OTP is 6 random digits (123456 for a partner with ``fixedOtp``), stored as a
 keyed hash, valid 10 minutes of world time; the newest OTP of a number is the one an OTP
-authentication is checked against.
+authentication (or a VID generation or revocation) is checked against. ``uid`` may be the number,
+a VID or a UID token: the OTP is stored under the number it resolves to, so an OTP asked with a
+VID can be used with the number and the other way round.
 
 Every processed request answers 200 with ``ret``; ``Idempotency-Key`` makes a retry replay the
 first answer instead of sending another OTP.
@@ -23,6 +25,7 @@ from sqlalchemy.engine import Connection
 from identity.errors import AuthRefused
 from identity.models import (
     FIXED_OTP,
+    OTP_MAX_WRONG,
     OTP_RESEND_GAP_US,
     OTP_TTL_US,
     OtpChannel,
@@ -84,12 +87,13 @@ async def request_otp(
 
 def _send(conn: Connection, world: WorldContext, body: OtpIn, otp: str, code: str) -> OtpOut:
     resident = find_resident(conn, world, body.uid)
+    uid = resident.uid  # the OTP is the resident's, whichever of number, VID or token asked
     mobile = resident.mobile if resident.mobile_verified else None
     email = resident.email
     channel = OtpChannel(body.channel)
     _check_reachable(channel, mobile=mobile, email=email)
     store = OtpStore(conn, world.id)
-    last = store.latest(body.uid)
+    last = store.latest(uid)
     if last is not None and world.now_us - last.created_us < OTP_RESEND_GAP_US:
         again = iso(last.created_us + OTP_RESEND_GAP_US)
         raise AuthRefused(
@@ -101,10 +105,10 @@ def _send(conn: Connection, world: WorldContext, body: OtpIn, otp: str, code: st
     store.add(
         OtpRequest(
             id=new_id("otp"),
-            uid=body.uid,
+            uid=uid,
             txn=body.txn,
             channel=channel,
-            otp_hash=otp_hash(world, body.uid, body.txn, otp),
+            otp_hash=otp_hash(world, uid, body.txn, otp),
             wrong_tries=0,
             created_us=world.now_us,
             expires_us=world.now_us + OTP_TTL_US,
@@ -155,3 +159,45 @@ def _check_reachable(channel: OtpChannel, *, mobile: str | None, email: str | No
             "This resident has no e-mail for an e-mail OTP",
             hint='Ask with "channel": "01" (SMS only).',
         )
+
+
+def verify_otp(conn: Connection, world: WorldContext, *, uid: str, txn: str, otp: str) -> str:
+    """The id of the number's newest OTP when ``otp`` is it and ``txn`` its txn, or 403, 402 or
+    400 (a wrong OTP is counted). The caller consumes it with ``OtpStore.use`` once its whole
+    request passes; OTP auth and the VID routes check an OTP this one way."""
+    store = OtpStore(conn, world.id)
+    stored = store.latest(uid)
+    if stored is None or stored.used_us is not None:
+        raise AuthRefused("403", "No OTP is waiting for this number (none sent, or used)")
+    if stored.txn != txn:
+        raise AuthRefused(
+            "402",
+            f"txn {txn!r} is not the txn of the last OTP request of this number",
+            hint=f"Send the request with txn {stored.txn!r}, the txn of the newest OTP.",
+        )
+    if world.now_us >= stored.expires_us:
+        raise AuthRefused(
+            "403",
+            f"The OTP expired at {iso(stored.expires_us)} (world time)",
+            hint="Request a new OTP (POST /v1/identity/otp) and use it within 10 minutes.",
+        )
+    if stored.wrong_tries >= OTP_MAX_WRONG:
+        raise AuthRefused(
+            "403",
+            f"{OTP_MAX_WRONG} wrong tries used up this OTP",
+            hint="Request a new OTP (POST /v1/identity/otp) with a new txn.",
+        )
+    if not otp_matches(world, stored, otp):
+        tries = store.count_wrong_try(stored.id)
+        left = max(OTP_MAX_WRONG - tries, 0)
+        raise AuthRefused(
+            "400",
+            f"Wrong OTP ({left} tr{'y' if left == 1 else 'ies'} left)",
+            hint="Read the OTP from GET /v1/sandbox/inbox?to=<mobile or e-mail> "
+            + (
+                "and send it (pv.otp of an auth, otp of the VID routes)."
+                if left
+                else "; this one is used up: request a new OTP (the next try answers 403)."
+            ),
+        )
+    return stored.id

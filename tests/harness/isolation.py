@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 from tests.support.http import SignedUp
-from tests.support.identity import easy, pid_ts
+from tests.support.identity import easy, generate_vid, pid_ts
 from tests.support.webhooks import listen
 
 _PARAM = re.compile(r"\{[^}]*\}")
@@ -187,6 +187,13 @@ async def create_auth_record(client: httpx.AsyncClient, owner: SignedUp) -> str:
     return str(answer["code"])
 
 
+async def create_vid(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """Asha's VID in ``owner``'s world (after an OTP read from her inbox); returns it."""
+    made = await generate_vid(client, owner, txn="isolation-vid")
+    assert made["ret"] == "y", made
+    return str(made["vid"])
+
+
 CASES: list[IsolationCase] = [
     IsolationCase(
         name="webhook delivery",
@@ -240,5 +247,16 @@ CASES: list[IsolationCase] = [
         create=create_auth_record,
         read="/v1/identity/auth-records/{id}",
         attempts=(Attempt("GET", "/v1/identity/auth-records/{id}"),),
+    ),
+    IsolationCase(  # the owner's revoke answers 200 ret n (403: the OTP went into the VID)
+        name="identity VID",
+        create=create_vid,
+        read="/v1/identity/vids/{id}",
+        attempts=(
+            Attempt("GET", "/v1/identity/vids/{id}"),
+            Attempt(
+                "POST", "/v1/identity/vids/{id}/revoke", json={"txn": "isolation", "otp": "123456"}
+            ),
+        ),
     ),
 ]

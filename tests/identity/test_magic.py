@@ -20,7 +20,7 @@ from identity.crypto import encrypt_pid
 from identity.keys import AuthKey
 from tests.support.clock import advance
 from tests.support.http import SignedUp
-from tests.support.identity import ASHA, easy, pid_ts, read_otp, request_otp
+from tests.support.identity import ASHA, easy, generate_vid, pid_ts, read_otp, request_otp
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).parents[2]
@@ -172,6 +172,18 @@ def pid_row(err: str, uses: dict[str, str], **parts: Any) -> Check:
     return check
 
 
+async def by_uid(w: World, uid: str, err: str) -> None:
+    answer = await w.auth(easy(await w.pid(demo=ASHA_PI), uid=uid, pi="y"))
+    assert answer["err"] == err, answer
+
+
+async def expired_vid(w: World) -> None:
+    made = await generate_vid(w.client, w.partner)
+    assert made["ret"] == "y", made
+    await advance(w.client, w.partner, 366 * 86_400)
+    await by_uid(w, made["vid"], "517")
+
+
 ASHA_PI = {"pi": {"name": "Asha Verma"}}
 CHECKS: dict[str, Check] = {
     "998": unknown,
@@ -213,6 +225,9 @@ CHECKS: dict[str, Check] = {
     "913": pid_row(
         "913", {"pa": "y", "pfa": "y"}, demo={"pa": {"pc": "1"}, "pfa": {"av": "somewhere"}}
     ),
+    "514": lambda w: by_uid(w, magic.NOT_A_TOKEN, "514"),
+    "515": lambda w: by_uid(w, magic.UNKNOWN_VID, "515"),
+    "517": expired_vid,
 }
 
 

@@ -46,8 +46,8 @@ def blank_engine(
         admin.dispose()
 
 
-# Tables made by migrations after 0002 (0005: identity and the inbox).
-ADDED_AFTER_0002 = {"inbox_messages", "otp_requests", "auth_records"}
+# Tables made by migrations after 0002 (0005: identity and the inbox; 0006: VIDs, UID tokens).
+ADDED_AFTER_0002 = {"inbox_messages", "otp_requests", "auth_records", "vids", "uid_tokens"}
 
 
 def _names(engine: Engine) -> tuple[set[str], set[str]]:

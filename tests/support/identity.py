@@ -22,6 +22,7 @@ ASHA_EMAIL = "asha.verma@example.com"
 IST = timedelta(hours=5, minutes=30)
 _OTP = re.compile(r"\b(\d{6})\b")
 _stamps = itertools.count(1)
+_issued: set[str] = set()  # every ts handed out in this process
 
 
 async def request_otp(
@@ -64,7 +65,12 @@ async def pid_ts(client: httpx.AsyncClient, partner: SignedUp, *, offset: int = 
     seconds that differ on every call, so that two requests never share a ts by accident (a
     replay, 563)."""
     moment = await now(client, partner) + IST + timedelta(seconds=offset - next(_stamps) % 3000)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    while stamp in _issued:  # the clock moved a second between two calls: step back further
+        moment -= timedelta(seconds=1)
+        stamp = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    _issued.add(stamp)
+    return stamp
 
 
 def easy(
@@ -118,3 +124,23 @@ async def certificate(client: httpx.AsyncClient) -> x509.Certificate:
     got = await client.get("/v1/identity/certificate")
     assert got.status_code == 200, got.text
     return x509.load_pem_x509_certificate(got.json()["certificate"].encode())
+
+
+async def generate_vid(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    *,
+    uid: str = ASHA,
+    txn: str = "txn-vid-1",
+    to: str = ASHA_MOBILE,
+) -> dict[str, Any]:
+    """An OTP for ``uid``, read from ``to``'s inbox, then ``POST /v1/identity/vids`` with it."""
+    sent = await request_otp(client, partner, uid=uid, txn=txn)
+    assert sent["ret"] == "y", sent
+    otp = await read_otp(client, partner, to)
+    made = await client.post(
+        "/v1/identity/vids", json={"uid": uid, "txn": txn, "otp": otp}, headers=partner.headers
+    )
+    assert made.status_code == 200, made.text
+    answer: dict[str, Any] = made.json()
+    return answer

@@ -9,7 +9,7 @@ line here. Every name is re-exported, so ``from sandbox.storage.schema import X`
 from __future__ import annotations
 
 from sandbox.storage.schema.base import metadata, views
-from sandbox.storage.schema.identity import auth_records, otp_requests
+from sandbox.storage.schema.identity import auth_records, otp_requests, uid_tokens, vids
 from sandbox.storage.schema.payments import (
     account_balances,
     credit_queue,
@@ -56,7 +56,9 @@ __all__ = [
     "partners",
     "pin_state",
     "residents",
+    "uid_tokens",
     "upi_transactions",
+    "vids",
     "views",
     "vpas",
     "webhook_attempts",

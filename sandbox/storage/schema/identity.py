@@ -1,6 +1,7 @@
-"""Identity tables (migration 0005): OTP requests and the record of every authentication.
+"""Identity tables: OTP requests and the record of every authentication (migration 0005), VIDs
+and the UID tokens handed out (0006).
 
-Both are world-owned (a reset wipes them). Neither holds a full ID number in clear where it can
+All are world-owned (a reset wipes them). Neither holds a full ID number in clear where it can
 be avoided: an OTP is stored as a keyed hash, and an auth record keeps the UID token and the last
 four digits of the number.
 """
@@ -48,4 +49,30 @@ auth_records = sa.Table(
     sa.UniqueConstraint("world_id", "replay_key"),
     sa.Index(None, "world_id", "created_us"),
     sa.Index(None, "world_id", "uid_token", "created_us"),
+)
+
+# A VID is an identifier like the number it stands for, so it is stored in clear to be looked up.
+# One ACTIVE VID per resident: generating another marks the old one REPLACED in the same unit.
+vids = sa.Table(
+    "vids",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("vid", sa.String(16), primary_key=True),
+    sa.Column("uid", sa.String(12), nullable=False),
+    sa.Column("status", sa.String(10), nullable=False),  # ACTIVE | REVOKED | REPLACED
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time, as are the others
+    sa.Column("expires_us", sa.BigInteger, nullable=False),
+    sa.Column("revoked_us", sa.BigInteger),  # when it was revoked or replaced
+    sa.Index(None, "world_id", "uid", "status"),
+)
+
+# The UID tokens this world's partner was given (``info.uidToken``): a token is an HMAC of the
+# number, so resolving one back (a token sent as ``uid``) needs this record.
+uid_tokens = sa.Table(
+    "uid_tokens",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("token", sa.String(64), primary_key=True),
+    sa.Column("uid", sa.String(12), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time of the first answer
 )
