@@ -14,8 +14,7 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
         └── Mismatch                the resident's record differs: 100 (Pi) 200 (Pa, Pfa)
     NotFound (sandbox.errors)
     └── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
-    InvalidRequest (sandbox.errors)
-    └── BiometricsNotOffered        Uses bio="y" for a resident whose biometrics are not locked
+    PersonaNotFound (NotFound)      GET /v1/sandbox/personas/{key}/biometrics, unknown key
 
 The hint defaults to the one of the code in ``identity.codes.CODES``; raise sites pass a sharper
 one when they know which step or attribute failed.
@@ -24,7 +23,7 @@ one when they know which step or attribute failed.
 from __future__ import annotations
 
 from identity.codes import ACTIONS, CODES
-from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.errors import NotFound, SandboxError
 
 
 class AuthRefused(SandboxError):
@@ -84,8 +83,8 @@ class AuthRecordNotFound(NotFound):
     title = "No such authentication record"
 
 
-class BiometricsNotOffered(InvalidRequest):
-    """Biometric matching (and the RD service) come in a later release of the sandbox."""
+class PersonaNotFound(NotFound):
+    """No persona has this key: GET /v1/sandbox/personas lists them (asha, ravi, kabir...)."""
 
-    slug = "biometrics-not-offered"
-    title = "Biometric authentication is not offered yet"
+    slug = "persona-not-found"
+    title = "No such persona"

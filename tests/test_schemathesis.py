@@ -132,6 +132,10 @@ def _seed_auth_records(http: requests.Session, credentials: Credentials) -> list
     return [made.json()["code"]]
 
 
+def _seed_persona_keys(http: requests.Session, credentials: Credentials) -> list[str]:
+    return ["asha", "kabir"]
+
+
 # Path parameter name -> ids that exist in the operation's world (seeded before it is fuzzed).
 SEEDERS: dict[str, Seeder] = {
     "delivery_id": _seed_delivery,
@@ -139,6 +143,7 @@ SEEDERS: dict[str, Seeder] = {
     "txn_id": _seed_upi_transaction,
     "umn": _seed_mandates,
     "code": _seed_auth_records,
+    "key": _seed_persona_keys,
     "refundable_payment": _seed_refundable_payment,  # no such path parameter: body-only id
 }
 

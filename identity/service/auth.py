@@ -2,7 +2,8 @@
 
 After ``prepare`` (envelope, crypto, PID, ts, Uses), the unit checks, in order: the number
 (998 A201), a replay of the same (txn, PID ts) by this partner (563), a refusal from
-``prepare``, biometrics (330 for a resident who locked them; matching comes later), the OTP
+``prepare``, biometrics (330 for a resident who locked them, then 550/800/310/311 on the Bios
+and 300 unless each equals the resident's derived record: ``identity.biometrics``), the OTP
 against the newest OTP request of the number (403 none, expired or tries used up; 402 another
 txn; 400 wrong, counted), and demographics against the resident's record (100 Pi, 200 Pa/Pfa).
 Every processed request answers 200 with ``ret`` and is kept in ``auth_records`` with an
@@ -17,7 +18,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from identity.errors import AuthRefused, BiometricsNotOffered
+from identity import biometrics
+from identity.errors import AuthRefused
 from identity.matching import match_demographics
 from identity.models import OTP_MAX_WRONG, AuthRecord, Pid, Resident
 from identity.pid_rules import parse_ts
@@ -53,10 +55,7 @@ async def authenticate(
     code = uuid.uuid4().hex
 
     def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
-        try:
-            answer = _decide(conn, world, body, prepared, code)
-        except BiometricsNotOffered as problem:
-            return problem
+        answer = _decide(conn, world, body, prepared, code)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
     done = await write_once(
@@ -105,12 +104,12 @@ def _check(
     if prepared.uses.bio:
         if resident.biometrics_locked:
             raise AuthRefused("330", "This resident has locked biometric authentication")
-        raise BiometricsNotOffered(
-            "body.uses.bio",
-            "not_offered",
-            "biometric matching is not offered by this release of the sandbox",
-            hint='Use otp="y" (POST /v1/identity/otp) or demographics; kabir (999999990042) '
-            "answers 330 for a locked biometric.",
+        biometrics.check_bios(pid.bios, prepared.uses.bt)
+        biometrics.match_bios(
+            pid.bios,
+            lambda kind, posh: biometrics.record(
+                world.secret_key, world.id, resident.uid, kind, posh
+            ),
         )
     otp_id = _check_otp(conn, world, body, pid) if prepared.uses.otp else None
     if pid.demo is not None:
