@@ -13,8 +13,8 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
         ├── StaleRequest            the PID ts is too old or ahead: 561 562
         └── Mismatch                the resident's record differs: 100 (Pi) 200 (Pa, Pfa)
     NotFound (sandbox.errors)
-    └── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
-    PersonaNotFound (NotFound)      GET /v1/sandbox/personas/{key}/biometrics, unknown key
+    ├── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
+    └── PersonaNotFound             GET /v1/sandbox/personas/{key}/biometrics, unknown key
 
 The hint defaults to the one of the code in ``identity.codes.CODES``; raise sites pass a sharper
 one when they know which step or attribute failed.
