@@ -14,9 +14,8 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
         └── Mismatch                the resident's record differs: 100 (Pi) 200 (Pa, Pfa)
     NotFound (sandbox.errors)
     ├── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
-    └── VidNotFound                 /v1/identity/vids/{vid} not made in this world
-    InvalidRequest (sandbox.errors)
-    └── BiometricsNotOffered        Uses bio="y" for a resident whose biometrics are not locked
+    ├── VidNotFound                 /v1/identity/vids/{vid} not made in this world
+    └── PersonaNotFound             GET /v1/sandbox/personas/{key}/biometrics, unknown key
 
 The hint defaults to the one of the code in ``identity.codes.CODES``; raise sites pass a sharper
 one when they know which step or attribute failed.
@@ -25,7 +24,7 @@ one when they know which step or attribute failed.
 from __future__ import annotations
 
 from identity.codes import ACTIONS, CODES
-from sandbox.errors import InvalidRequest, NotFound, SandboxError
+from sandbox.errors import NotFound, SandboxError
 
 
 class AuthRefused(SandboxError):
@@ -93,8 +92,8 @@ class VidNotFound(NotFound):
     title = "No such VID"
 
 
-class BiometricsNotOffered(InvalidRequest):
-    """Biometric matching (and the RD service) come in a later release of the sandbox."""
+class PersonaNotFound(NotFound):
+    """No persona has this key: GET /v1/sandbox/personas lists them (asha, ravi, kabir...)."""
 
-    slug = "biometrics-not-offered"
-    title = "Biometric authentication is not offered yet"
+    slug = "persona-not-found"
+    title = "No such persona"

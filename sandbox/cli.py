@@ -387,3 +387,32 @@ def _redact(url: str) -> str:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://***@{rest.split('@', 1)[1]}"
     return url
+
+
+@main.command("rd-service")
+@click.option("--persona", required=True, help="Whose finger the device captures (asha, ravi...).")
+@click.option(
+    "--finger",
+    default="LEFT_INDEX",
+    show_default=True,
+    help="LEFT_ or RIGHT_ + INDEX, LITTLE, MIDDLE, RING or THUMB.",
+)
+@click.option("--port", default=11100, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--sandbox", "base_url", default="http://127.0.0.1:8000", show_default=True)
+@click.option("--api-key", envvar="SANDBOX_API_KEY", required=True, help="Or SANDBOX_API_KEY.")
+def rd_service(persona: str, finger: str, port: int, base_url: str, api_key: str) -> None:
+    """A simulated RD service on 127.0.0.1: RDSERVICE, DEVICEINFO and CAPTURE, answering a
+    PidData encrypted for the sandbox with the persona's record of that finger."""
+    from identity.biometrics import FINGERS
+    from identity.rdservice import Device, check_sandbox, serve
+
+    finger = finger.strip().upper()
+    if finger not in FINGERS:
+        raise click.BadParameter(f"{finger!r}; one of {', '.join(FINGERS)}", param_hint="--finger")
+    key = persona.strip().lower()
+    try:
+        check_sandbox(base_url, api_key, key)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"RD service for {key}'s {finger} on http://127.0.0.1:{port} (sandbox {base_url})")
+    serve(Device(persona=key, finger=finger, port=port), base_url, api_key)

@@ -150,6 +150,10 @@ def _seed_vids(http: requests.Session, credentials: Credentials) -> list[str]:
     return [made.json()["vid"]]
 
 
+def _seed_persona_keys(http: requests.Session, credentials: Credentials) -> list[str]:
+    return ["asha", "kabir"]
+
+
 # Path parameter name -> ids that exist in the operation's world (seeded before it is fuzzed).
 SEEDERS: dict[str, Seeder] = {
     "delivery_id": _seed_delivery,
@@ -158,6 +162,7 @@ SEEDERS: dict[str, Seeder] = {
     "umn": _seed_mandates,
     "code": _seed_auth_records,
     "vid": _seed_vids,
+    "key": _seed_persona_keys,
     "refundable_payment": _seed_refundable_payment,  # no such path parameter: body-only id
 }
 

@@ -35,7 +35,11 @@ class UsesIn(InputModel):
     pi: YesNo = Field("n", description="Pi (name, gender, dob, phone, e-mail) is matched.")
     pa: YesNo = Field("n", description="Pa (structured address) is matched.")
     pfa: YesNo = Field("n", description="Pfa (free-text address) is matched.")
-    bio: YesNo = Field("n", description="Biometrics (a later release; kabir answers 330).")
+    bio: YesNo = Field(
+        "n",
+        description="Biometrics: the persona's records (GET /v1/sandbox/personas/{key}/"
+        "biometrics) in the PID's bios; kabir answers 330.",
+    )
     bt: str | None = Field(None, max_length=40, description="With bio y: FMR, FIR, IIR, FID.")
     pin: YesNo = Field("n", description="Not offered by the sandbox (550).")
     otp: YesNo = Field("n", description="The OTP from the inbox, in the PID's pv.otp.")
@@ -77,8 +81,8 @@ class AuthIn(InputModel):
     pid: dict[str, Any] | None = Field(
         None,
         description="The easy path: the PID as plain JSON instead of skey, hmac and data "
-        "(`{ts, ver, demo: {lang, pi, pa, pfa}, pv: {otp}}`); the answer then carries "
-        "`X-Sandbox-Easy-Path: plain-pid`.",
+        "(`{ts, ver, demo: {lang, pi, pa, pfa}, bios: [{type, posh, value}], pv: {otp}}`); "
+        "the answer then carries `X-Sandbox-Easy-Path: plain-pid`.",
     )
 
     model_config = InputModel.model_config | {"json_schema_extra": {"examples": [EASY_EXAMPLE]}}

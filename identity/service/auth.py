@@ -3,8 +3,9 @@
 After ``prepare`` (envelope, crypto, PID, ts, Uses), the unit checks, in order: the number, VID
 or UID token (998 A201, 515, 517, 514), a replay of the same (txn, PID ts) by this partner
 (563, whichever of the three ``uid`` is), a refusal from ``prepare``, biometrics (330 for a
-resident who locked them; matching comes later), the OTP against the newest OTP request of the
-number the ``uid`` resolves to (403 none, expired or tries used up; 402 another
+resident who locked them, then 550/800/310/311 on the Bios and 300 unless each equals the
+resident's derived record: ``identity.biometrics``), the OTP against the newest OTP request of
+the number the ``uid`` resolves to (403 none, expired or tries used up; 402 another
 txn; 400 wrong, counted), and demographics against the resident's record (100 Pi, 200 Pa/Pfa).
 Every processed request answers 200 with ``ret`` and is kept in ``auth_records`` with an
 ``identity.authenticated`` or ``identity.failed`` event in the same unit.
@@ -24,7 +25,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from identity.errors import AuthRefused, BiometricsNotOffered
+from identity import biometrics
+from identity.errors import AuthRefused
 from identity.matching import match_demographics
 from identity.models import AuthRecord, Pid, Resident, Uses
 from identity.pid_rules import parse_ts
@@ -69,10 +71,7 @@ async def authenticate(
     code = uuid.uuid4().hex
 
     def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
-        try:
-            answer = decide(conn, world, body, prepared, code)
-        except BiometricsNotOffered as problem:
-            return problem
+        answer = decide(conn, world, body, prepared, code)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
     done = await write_once(
@@ -132,12 +131,12 @@ def _check(
     if prepared.uses.bio:
         if resident.biometrics_locked:
             raise AuthRefused("330", "This resident has locked biometric authentication")
-        raise BiometricsNotOffered(
-            "body.uses.bio",
-            "not_offered",
-            "biometric matching is not offered by this release of the sandbox",
-            hint='Use otp="y" (POST /v1/identity/otp) or demographics; kabir (999999990042) '
-            "answers 330 for a locked biometric.",
+        biometrics.check_bios(pid.bios, prepared.uses.bt)
+        biometrics.match_bios(
+            pid.bios,
+            lambda kind, posh: biometrics.record(
+                world.secret_key, world.id, resident.uid, kind, posh
+            ),
         )
     otp_id = _check_otp(conn, world, resident.uid, body.txn, pid) if prepared.uses.otp else None
     if pid.demo is not None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from identity.errors import AuthRefused, BiometricsNotOffered
+from identity.errors import AuthRefused
 from identity.models import Pid, Resident, Uses
 from identity.photos import face_jpeg
 from identity.schemas.auth import AuthOut
@@ -66,10 +66,7 @@ async def ekyc(
     flavour = Flavour(txn=body.kyc_txn(), event=EVENT, check=partial(check_kyc, body))
 
     def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
-        try:
-            answer = decide(conn, world, body, prepared, code, flavour)
-        except BiometricsNotOffered as problem:
-            return problem
+        answer = decide(conn, world, body, prepared, code, flavour)
         return 200, _kyc_answer(conn, world, body, answer)
 
     done = await write_once(

@@ -193,18 +193,6 @@ async def test_malformed_envelopes_are_422(client: httpx.AsyncClient, partner: S
         assert answer.headers["content-type"].startswith(PROBLEM)
 
 
-async def test_biometrics_of_an_unlocked_resident_are_not_offered_yet(
-    client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    ts = await pid_ts(client, partner)
-    pid = {"ts": ts, "ver": "2.0", "bios": [{"type": "FMR", "posh": "LEFT_INDEX", "value": "AA=="}]}
-    answer = await client.post(
-        "/v1/identity/auth", json=easy(pid, bio="y", bt="FMR"), headers=partner.headers
-    )
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["type"] == "/problems/biometrics-not-offered"
-
-
 async def test_auth_records_page_and_filter(
     client: httpx.AsyncClient, partner: SignedUp, other_partner: SignedUp
 ) -> None:

@@ -133,6 +133,35 @@ async def kabir(w: World) -> None:
     assert (await w.auth(body))["err"] == "330"
 
 
+async def bio_mismatch(w: World) -> None:
+    got = await w.client.get("/v1/sandbox/personas/asha/biometrics", headers=w.partner.headers)
+    record = next(r["value"] for r in got.json()["records"] if r["type"] == "FMR")
+    bio = [{"type": "FMR", "posh": "RIGHT_INDEX", "value": record}]  # LEFT_INDEX's record
+    assert (await w.auth(easy(await w.pid(bios=bio), bio="y", bt="FMR")))["err"] == "300"
+
+
+def bio_twice(err: str, kind: str, posh: str) -> Check:
+    async def check(w: World) -> None:
+        bios = [{"type": kind, "posh": posh, "value": "AAAA"}] * 2
+        assert (await w.auth(easy(await w.pid(bios=bios), bio="y", bt=kind)))["err"] == err
+
+    return check
+
+
+async def bad_bio(w: World) -> None:
+    for i, bio in enumerate(
+        (
+            {"type": "XYZ", "value": "AA=="},
+            {"type": "FMR", "posh": "LEFT_TOE", "value": "AA=="},
+            {"type": "IIR", "posh": "LEFT_INDEX", "value": "AA=="},
+            {"type": "FMR", "posh": "LEFT_INDEX", "value": "not base64!"},
+        )
+    ):
+        pid = await w.pid(bios=[bio])
+        answer = await w.auth(easy(pid, txn=f"bad-bio-{i}", bio="y", bt="FMR,IIR"))
+        assert answer["err"] == "800", (bio, answer)
+
+
 async def envelope(w: World, err: str, **over: str) -> None:
     body = {**easy(await w.pid(demo={"pi": {"name": "Asha Verma"}}), pi="y"), **over}
     assert (await w.auth(body))["err"] == err
@@ -195,6 +224,9 @@ CHECKS: dict[str, Check] = {
     "402": other_txn,
     "100": lambda w: _expect(w, "100", pi={"name": "Asha Varma"}),
     "200": lambda w: _expect(w, "200", {"pa": "y"}, pa={"pc": "000000"}),
+    "300": bio_mismatch,
+    "310": bio_twice("310", "FMR", "LEFT_THUMB"),
+    "311": bio_twice("311", "IIR", "LEFT_IRIS"),
     "330": kabir,
     "512": lambda w: envelope(w, "512", rc="N"),
     "540": lambda w: envelope(w, "540", ver="2.0"),
@@ -216,7 +248,7 @@ CHECKS: dict[str, Check] = {
     "721": pid_row("721", {"pi": "y", "pfa": "y"}, demo=ASHA_PI),
     "740": pid_row("740", {"pi": "y", "otp": "y"}, demo=ASHA_PI),
     "810": pid_row("810", {"pi": "y", "bio": "y", "bt": "FMR"}, demo=ASHA_PI),
-    "800": pid_row("800", {"bio": "y", "bt": "FMR"}, bios=[{"type": "XYZ", "value": "AA=="}]),
+    "800": bad_bio,
     "901": pid_row("901", {}, demo=ASHA_PI),
     "550": pid_row("550", {"pa": "y"}, demo={"pa": {"pc": "1"}, **ASHA_PI}),
     "902": pid_row("902", {"pi": "y"}, demo={"pi": {"dob": "1990-13-01"}}),
