@@ -29,6 +29,8 @@ pytestmark = pytest.mark.slow
 
 CLIENTS = 8
 LOAD_SECONDS = 1.5
+MAX_LOAD_SECONDS = 12.0  # on a loaded machine: wait up to this for ENOUGH_ADVANCES
+ENOUGH_ADVANCES = 3
 REQUEST_TIMEOUT = 5.0
 TEST_BUDGET_SECONDS = 30.0
 
@@ -41,6 +43,9 @@ class Ledger(Traffic):
     acked_seconds: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     unanswered_seconds: defaultdict[str, int] = field(default_factory=lambda: defaultdict(int))
     acked_advances: int = 0
+    # set once a few writes of each kind were acknowledged: a loaded machine may take longer
+    # than LOAD_SECONDS to get there, and a kill before any acknowledgement proves nothing
+    enough: anyio.Event = field(default_factory=anyio.Event)
 
 
 async def writer(base_url: str, ledger: Ledger, seed: int) -> None:
@@ -82,6 +87,8 @@ async def writer(base_url: str, ledger: Ledger, seed: int) -> None:
                 ledger.unanswered_seconds[partner_id] -= seconds
                 ledger.acked_seconds[partner_id] += seconds
                 ledger.acked_advances += 1
+                if ledger.acked_advances >= ENOUGH_ADVANCES:
+                    ledger.enough.set()
 
 
 async def load_then_kill(server: ServerProcess) -> tuple[Ledger, int, int]:
@@ -92,7 +99,13 @@ async def load_then_kill(server: ServerProcess) -> tuple[Ledger, int, int]:
         await writer(server.base_url, ledger, seed)
 
     in_flight_at_kill, status = await kill_under_load(
-        server, ledger, client, clients=CLIENTS, seconds=LOAD_SECONDS
+        server,
+        ledger,
+        client,
+        clients=CLIENTS,
+        seconds=LOAD_SECONDS,
+        enough=ledger.enough,
+        max_seconds=MAX_LOAD_SECONDS,
     )
     return ledger, in_flight_at_kill, status
 
