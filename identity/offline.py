@@ -95,6 +95,11 @@ def stamp(now_us: int) -> str:
     return moment.strftime("%Y%m%d%H%M%S") + f"{moment.microsecond // 1000:03d}"
 
 
+def reference_id(uid: str, now_us: int) -> str:
+    """``referenceId``: the number's last 4 digits and the stamp."""
+    return uid[-4:] + stamp(now_us)
+
+
 def rounds(uid: str) -> int:
     """How many times ``m`` is hashed: the number's last digit, at least once."""
     return max(int(uid[-1]), 1)
@@ -122,7 +127,7 @@ def offline_xml(
     uid: str, resident: Resident, photo: bytes, *, share_code: str, now_us: int
 ) -> etree._Element:
     """The unsigned ``OfflinePaperlessKyc`` document of a resident."""
-    root = etree.Element(ROOT, referenceId=uid[-4:] + stamp(now_us))
+    root = etree.Element(ROOT, referenceId=reference_id(uid, now_us))
     data = etree.SubElement(root, "UidData")
     etree.SubElement(
         data,
@@ -178,7 +183,7 @@ def make(
 ) -> OfflineFile:
     document = offline_xml(uid, resident, photo, share_code=share_code, now_us=now_us)
     filename, content = pack(sign(document, key, certificate), share_code, now_us)
-    return OfflineFile(filename, content, document.get("referenceId", ""))
+    return OfflineFile(filename, content, reference_id(uid, now_us))
 
 
 def unpack(content: bytes, share_code: str) -> bytes:

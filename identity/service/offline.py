@@ -65,7 +65,7 @@ async def generate(
                 raise AuthRefused("403", "The OTP was used by another request meanwhile")
         except AuthRefused as refused:
             return refused  # committed: a wrong try counts
-        reference = row.uid[-4:] + offline.stamp(world.now_us)
+        reference = offline.reference_id(row.uid, world.now_us)
         emit(
             conn,
             world,
