@@ -67,6 +67,11 @@ NO_SUCCESS_EXPECTED: dict[str, str] = {
     "POST /v1/upi/mandates/{umn}/execute": "its body must name a noticeId that /notify made for "
     "the same mandate 24 h of world time earlier, which no seeder can put in a generated body; "
     "tests/payments/test_mandates.py checks its 200s",
+    "POST /v1/identity/offline-ekyc": "it needs the OTP just delivered to the resident's inbox "
+    "for the same uid and txn, which no generated body carries; tests/identity/test_offline.py "
+    "checks its 200s",
+    "POST /v1/identity/offline-ekyc/verify": "it needs a zip the sandbox signed, encrypted "
+    "under the share code sent beside it; tests/identity/test_offline.py checks its 200s",
 }
 
 Seeder = Callable[[requests.Session, Credentials], list[str]]

@@ -4,6 +4,7 @@ from identity.api.auth import router as auth_router
 from identity.api.biometrics import router as biometrics_router
 from identity.api.certificate import router as certificate_router
 from identity.api.ekyc import router as ekyc_router
+from identity.api.offline import router as offline_router
 from identity.api.otp import router as otp_router
 from identity.api.records import router as records_router
 from identity.api.vids import router as vids_router
@@ -16,4 +17,5 @@ routers = [
     records_router,
     vids_router,
     biometrics_router,
+    offline_router,
 ]
