@@ -6,6 +6,7 @@ from identity.api.certificate import router as certificate_router
 from identity.api.ekyc import router as ekyc_router
 from identity.api.otp import router as otp_router
 from identity.api.records import router as records_router
+from identity.api.uidai import router as uidai_router
 from identity.api.vids import router as vids_router
 
 routers = [
@@ -16,4 +17,5 @@ routers = [
     records_router,
     vids_router,
     biometrics_router,
+    uidai_router,
 ]
