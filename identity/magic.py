@@ -147,6 +147,17 @@ ROWS: tuple[tuple[str, str, str], ...] = (
         "565",
         "<Otp> or <Auth> with another licence key",
     ),
+    (
+        "XML: an unsigned or altered request once you registered a signing certificate",
+        "569",
+        "POST /v1/partners/me/certificates, then an <Otp> or <Auth> without a valid signature",
+    ),
+    (
+        "XML: a request signed with another certificate than the one registered, or after it "
+        "expired",
+        "570",
+        "the signature's X509Certificate must be the registered one, valid in world time",
+    ),
 )
 """(value, code, description) of each magic row."""
 

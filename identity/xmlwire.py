@@ -25,6 +25,7 @@ from identity.schemas.otp import OtpIn, OtpOut
 
 _SPACE = re.compile(r"\s+")
 _NS_SIG = "http://www.w3.org/2000/09/xmldsig#"
+DSIG = f"{{{_NS_SIG}}}"
 
 
 @dataclass(frozen=True, slots=True)

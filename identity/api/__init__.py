@@ -1,5 +1,6 @@
 """Identity's routes, one module per flow, gathered flat in ``routers``."""
 
+from identity.api.aua import router as aua_router
 from identity.api.auth import router as auth_router
 from identity.api.biometrics import router as biometrics_router
 from identity.api.certificate import router as certificate_router
@@ -18,4 +19,5 @@ routers = [
     vids_router,
     biometrics_router,
     uidai_router,
+    aua_router,
 ]

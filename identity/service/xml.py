@@ -5,21 +5,30 @@ run ``identity.service.auth.authenticate`` and ``identity.service.otp.request_ot
 Checked before the services, each a ``ret="n"`` answer that is not kept in ``auth_records``
 (there may be no world to keep it in): the URL's ``ac`` (530) and ``asalk`` (542), a document
 that is not a readable ``<Auth>``/``<Otp>`` (510), the ``ac`` attribute (530), ``sa`` (531),
-``lk`` (565), and ``uid0``/``uid1`` against the first two characters of ``uid`` (510).
+``lk`` (565), ``uid0``/``uid1`` against the first two characters of ``uid`` (510), and, once
+the partner registered a signing certificate, the request's enveloped signature (569/570).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import uuid
 from dataclasses import dataclass
 
+import anyio.to_thread
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
+from signxml.exceptions import SignXMLException
 
-from identity import xmlwire
+from identity import xmlsig, xmlwire
 from identity.errors import AuthRefused
+from identity.schemas.aua import CertificateOut
 from identity.service import auth, otp, prepare
 from identity.service.auth import ist
 from identity.service.keys import auth_key
+from identity.store import certificates
 from sandbox.kit.clock import Clock
 from sandbox.partners import aua
 from sandbox.partners import service as partners
@@ -51,6 +60,7 @@ class Read:
 
     def __init__(self, document: bytes, root_name: str) -> None:
         self.root_name = root_name
+        self.document = document
         self.root: etree._Element | None = None
         self.broken: AuthRefused | None = None
         try:
@@ -98,6 +108,63 @@ def _check(world: WorldContext, url: Url, root: etree._Element, secret_key: str)
     return found.uid
 
 
+async def _check_signature(db: Database, world: WorldContext, read: Read) -> None:
+    """Once the partner registered a certificate: 569 unsigned or a signature that does not
+    verify; 570 a signature carrying another certificate, or the registered one expired."""
+    registered = await db.read(lambda conn: certificates.get(conn, world.partner.id))
+    if registered is None:
+        return
+    assert read.root is not None
+    signature = xmlwire.signature_of(read.root)
+    if signature is None:
+        raise AuthRefused(
+            "569", "the request is unsigned, and you registered a signing certificate"
+        )
+    if registered.not_after_us < world.now_us:
+        raise AuthRefused(
+            "570",
+            "your registered signing certificate has expired (world time)",
+            hint="Register a current one: POST /v1/partners/me/certificates.",
+        )
+    embedded = signature.findtext(f".//{xmlwire.DSIG}X509Certificate")
+    if embedded and _der_sha256(embedded) != registered.sha256:
+        raise AuthRefused(
+            "570", "the signature carries a certificate other than the one you registered"
+        )
+    try:
+        await anyio.to_thread.run_sync(xmlsig.verify_request, read.document, registered.pem)
+    except SignXMLException as exc:
+        raise AuthRefused(
+            "569",
+            f"the signature does not verify with your registered certificate: {exc}",
+        ) from None
+
+
+def _der_sha256(b64: str) -> str:
+    try:
+        return hashlib.sha256(base64.b64decode("".join(b64.split()), validate=True)).hexdigest()
+    except ValueError:
+        return ""
+
+
+async def register_certificate(db: Database, world: WorldContext, pem: str) -> CertificateOut:
+    cert = x509.load_pem_x509_certificate(pem.encode())
+    der = cert.public_bytes(serialization.Encoding.DER)
+    not_after = cert.not_valid_after_utc
+    values = {
+        "pem": pem,
+        "sha256": hashlib.sha256(der).hexdigest(),
+        "not_after_us": int(not_after.timestamp() * 1_000_000),
+        "created_us": world.now_us,
+    }
+    await db.write(lambda conn: certificates.put(conn, world.partner.id, **values))
+    return CertificateOut(
+        sha256=str(values["sha256"]),
+        subject=cert.subject.rfc4514_string(),
+        not_after=not_after.isoformat().replace("+00:00", "Z"),
+    )
+
+
 async def authenticate(
     db: Database,
     settings: Settings,
@@ -113,6 +180,7 @@ async def authenticate(
             raise read.broken
         assert read.root is not None
         _check(world, url, read.root, settings.secret_key)
+        await _check_signature(db, world, read)
         body = xmlwire.auth_request(read.root)
     except AuthRefused as refused:
         return read.refusal(refused, world.now_us)
@@ -136,6 +204,7 @@ async def request_otp(
             raise read.broken
         assert read.root is not None
         _check(world, url, read.root, settings.secret_key)
+        await _check_signature(db, world, read)
         body = xmlwire.otp_request(read.root)
     except AuthRefused as refused:
         return read.refusal(refused, world.now_us)

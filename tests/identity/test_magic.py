@@ -266,6 +266,8 @@ CHECKS: dict[str, Check] = {
     "531": lambda w: xml_otp(w, "531", sa="subaua0001"),
     "542": lambda w: xml_otp(w, "542", asalk="0" * 40),
     "565": lambda w: xml_otp(w, "565", lk="0" * 40),
+    "569": lambda w: xml_signed(w, "569"),
+    "570": lambda w: xml_signed(w, "570"),
 }
 
 
@@ -279,6 +281,19 @@ async def xml_otp(w: World, err: str, *, document: bytes | None = None, **change
     res = await uidai.verified(w.client, answer)
     assert answer.headers["x-sandbox-hint"]
     w.reached.add(str(res.get("err")))
+
+
+async def xml_signed(w: World, err: str) -> None:
+    """569: unsigned after registering; 570: signed by another certificate."""
+    creds = await uidai.aua(w.client, w.partner)
+    _, pem = uidai.aua_key()
+    await uidai.register(w.client, w.partner, pem)
+    document = uidai.otp_doc(creds, ASHA, "magic-sig")
+    if err == "570":
+        other_key, other_pem = uidai.aua_key()
+        document = uidai.signed_doc(document, other_key, other_pem)
+    answer = await uidai.post(w.client, "otp", creds, ASHA, document)
+    w.reached.add(str((await uidai.verified(w.client, answer)).get("err")))
 
 
 EKYC_WADH = base64.b64encode(hashlib.sha256(b"2.5OYNNN").digest()).decode()

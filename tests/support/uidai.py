@@ -7,12 +7,17 @@ from __future__ import annotations
 import base64
 import textwrap
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from lxml import etree
+from signxml.algorithms import DigestAlgorithm, SignatureMethod
+from signxml.signer import XMLSigner
 from signxml.verifier import XMLVerifier
 
 from identity.crypto import EncryptedPid
@@ -116,3 +121,49 @@ async def verified(client: httpx.AsyncClient, answer: httpx.Response) -> etree._
     assert signed is not None
     assert etree.QName(signed).localname == etree.QName(root).localname
     return root
+
+
+# -- signed requests (a registered AUA certificate) --------------------------------------------
+
+
+class _Sha1Signer(XMLSigner):
+    def check_deprecated_methods(self) -> None:  # old AUA clients still sign rsa-sha1
+        pass
+
+
+def aua_key(days: int = 365) -> tuple[rsa.RSAPrivateKey, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test AUA")])
+    start = datetime.now(UTC) - timedelta(days=400)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=400 + days))
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def signed_doc(document: bytes, key: rsa.RSAPrivateKey, pem: str, *, sha1: bool = False) -> bytes:
+    signer = (
+        _Sha1Signer(
+            signature_algorithm=SignatureMethod.RSA_SHA1, digest_algorithm=DigestAlgorithm.SHA1
+        )
+        if sha1
+        else XMLSigner()
+    )
+    root = etree.fromstring(document)
+    signed: bytes = etree.tostring(signer.sign(root, key=key, cert=pem))
+    return signed
+
+
+async def register(client: httpx.AsyncClient, partner: SignedUp, pem: str) -> None:
+    made = await client.post(
+        "/v1/partners/me/certificates", json={"certificate": pem}, headers=partner.headers
+    )
+    assert made.status_code == 201, made.text
+    assert made.json()["subject"] == "CN=Test AUA"
