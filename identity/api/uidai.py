@@ -16,6 +16,7 @@ from identity.errors import AuthRefused
 from identity.service import xml
 from sandbox.deps import Keys, State
 from sandbox.keys.ring import KeyRing
+from sandbox.kit.responses import problems
 from sandbox.ops.ratelimit import RateLimiter
 from sandbox.partners.errors import TooManyRequests
 from sandbox.world.context import WorldContext
@@ -24,31 +25,32 @@ router = APIRouter(prefix="/uidai", tags=["identity XML"])
 
 HINT_HEADER = "X-Sandbox-Hint"
 XML = "application/xml"
-_BODY_DOC = {
-    "required": True,
-    "content": {XML: {"schema": {"type": "string", "description": "The request document."}}},
-}
 
 
-def _doc(example: str, root: str) -> dict[str, Any]:
+def _body(example: str) -> dict[str, Any]:
+    """The request body, read raw (no model): documented here for the OpenAPI."""
     return {
         "requestBody": {
-            **_BODY_DOC,
+            "required": True,
             "content": {XML: {"schema": {"type": "string"}, "example": example}},
-        },
-        "responses": {
-            "200": {
-                "description": f"<{root}Res ret code txn ts err? actn? info?> with an enveloped "
-                "XML signature (rsa-sha256, exclusive c14n, X509Data of the sandbox's signing "
-                f"key); ret n with `err` for every refusal, its hint in `{HINT_HEADER}`.",
-                "content": {XML: {"schema": {"type": "string"}}},
-                "headers": {
-                    HINT_HEADER: {
-                        "description": "With ret n: what to change.",
-                        "schema": {"type": "string"},
-                    }
-                },
-            }
+        }
+    }
+
+
+def _responses(root: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        **problems(422, 429),
+        200: {
+            "description": f"<{root}Res ret code txn ts err? actn? info?> with an enveloped "
+            "XML signature (rsa-sha256, exclusive c14n, X509Data of the sandbox's signing "
+            f"key); ret n with `err` for every refusal, its hint in `{HINT_HEADER}`.",
+            "content": {XML: {"schema": {"type": "string"}}},
+            "headers": {
+                HINT_HEADER: {
+                    "description": "With ret n: what to change.",
+                    "schema": {"type": "string"},
+                }
+            },
         },
     }
 
@@ -62,8 +64,8 @@ OTP_EXAMPLE = (
     '<Otp uid="999999990019" ac="{ac}" sa="{ac}" ver="2.5" txn="demo-1" lk="{lk}" type="A" '
     'ts="2026-11-29T19:00:44"><Opts ch="01"/></Otp>'
 )
-_AUTH_DOC = _doc(AUTH_EXAMPLE, "Auth")
-_OTP_DOC = _doc(OTP_EXAMPLE, "Otp")
+_AUTH_BODY, _AUTH_RESPONSES = _body(AUTH_EXAMPLE), _responses("Auth")
+_OTP_BODY, _OTP_RESPONSES = _body(OTP_EXAMPLE), _responses("Otp")
 _PATH = "2.5/{ac}/{uid0}/{uid1}/{asalk}"
 
 
@@ -109,7 +111,12 @@ async def _auth(
     return _reply(answer, keys)
 
 
-@router.post(f"/auth/{_PATH}", openapi_extra=_AUTH_DOC, response_class=Response)
+@router.post(
+    f"/auth/{_PATH}",
+    response_class=Response,
+    openapi_extra=_AUTH_BODY,
+    responses=_AUTH_RESPONSES,
+)
 async def auth_xml(
     ac: str,
     uid0: str,
@@ -127,7 +134,12 @@ async def auth_xml(
     return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
 
 
-@router.post(f"/{_PATH}", openapi_extra=_AUTH_DOC, response_class=Response)
+@router.post(
+    f"/{_PATH}",
+    response_class=Response,
+    openapi_extra=_AUTH_BODY,
+    responses=_AUTH_RESPONSES,
+)
 async def auth_xml_spec_path(
     ac: str,
     uid0: str,
@@ -142,7 +154,12 @@ async def auth_xml_spec_path(
     return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
 
 
-@router.post(f"/otp/{_PATH}", openapi_extra=_OTP_DOC, response_class=Response)
+@router.post(
+    f"/otp/{_PATH}",
+    response_class=Response,
+    openapi_extra=_OTP_BODY,
+    responses=_OTP_RESPONSES,
+)
 async def otp_xml(
     ac: str,
     uid0: str,
