@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 
@@ -97,7 +98,7 @@ def _check(world: WorldContext, url: Url, root: etree._Element, secret_key: str)
         raise AuthRefused("530", f"ac {found.ac!r} differs from the URL's ac {url.ac!r}")
     if found.sa != mine.sa:
         raise AuthRefused("531", f"sa {found.sa!r} is not a sub-AUA of {mine.ac!r}")
-    if found.lk != mine.lk:
+    if not hmac.compare_digest(found.lk.encode(), mine.lk.encode()):
         raise AuthRefused("565", "lk is not the licence key of this AUA")
     if found.uid[:2] != url.uid0 + url.uid1:
         raise AuthRefused(
