@@ -122,6 +122,42 @@ ROWS: tuple[tuple[str, str, str], ...] = (
         "517",
         "an expired VID: generate one, then POST /v1/sandbox/clock/advance 366 days",
     ),
+    (
+        "XML: a body that is not a well-formed <Auth> or <Otp> (e.g. empty)",
+        "510",
+        "POST /uidai/otp/2.5/...: the hint is in the X-Sandbox-Hint header",
+    ),
+    (
+        "XML: an ac in the URL that is no AUA code (e.g. public)",
+        "530",
+        "POST /uidai/otp/2.5/public/...: your ac is in GET /v1/partners/me (aua)",
+    ),
+    (
+        "XML: an sa other than your ac",
+        "531",
+        "<Otp> or <Auth> with another sub-AUA code",
+    ),
+    (
+        "XML: an asalk in the URL that is not yours",
+        "542",
+        "another partner's asalk, or any other string",
+    ),
+    (
+        "XML: an lk other than yours",
+        "565",
+        "<Otp> or <Auth> with another licence key",
+    ),
+    (
+        "XML: an unsigned or altered request once you registered a signing certificate",
+        "569",
+        "POST /v1/partners/me/certificates, then an <Otp> or <Auth> without a valid signature",
+    ),
+    (
+        "XML: a request signed with another certificate than the one registered, or after it "
+        "expired",
+        "570",
+        "the signature's X509Certificate must be the registered one, valid in world time",
+    ),
 )
 """(value, code, description) of each magic row."""
 

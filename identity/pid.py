@@ -34,13 +34,15 @@ FUTURE_SKEW_US = 5 * 60 * 1_000_000  # 562 past this: clocks of AUA devices drif
 # -- the two renditions into one tree ---------------------------------------------------------
 
 
+def safe_parser() -> etree.XMLParser:
+    """lxml without entity expansion, DTDs or network (callers also refuse any DOCTYPE)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
 def parse_pid_xml(document: bytes) -> Pid:
     """The PID block from XML bytes, exactly as decrypted from ``Data``."""
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
-    )
     try:
-        root = etree.fromstring(document, parser)
+        root = etree.fromstring(document, safe_parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidPid("511", f"the PID is not well-formed XML: {exc}") from None
     if root.getroottree().docinfo.doctype:

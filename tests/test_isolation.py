@@ -35,6 +35,12 @@ NOT_PARTNER_OWNED = {
     "/v1/sandbox/personas/{key}/biometrics": "persona keys are the same in every world, so "
     "every partner gets 200; the records are derived per world (another partner's do not "
     "match here): tests/identity/test_biometrics.py",
+    **{
+        f"/uidai/{kind}2.5/{{ac}}/{{uid0}}/{{uid1}}/{{asalk}}": "no resource id: the path holds "
+        "the caller's own AUA credentials, which pick its world; another partner's ac or asalk "
+        "answers 530/542: tests/identity/test_xml.py"
+        for kind in ("", "auth/", "otp/")
+    },
 }
 
 

@@ -155,6 +155,13 @@ def _seed_vids(http: requests.Session, credentials: Credentials) -> list[str]:
     return [made.json()["vid"]]
 
 
+def _aua(http: requests.Session, credentials: Credentials, field: str) -> list[str]:
+    """The world's AUA credential ``field``, so the XML routes get past 530/542 too."""
+    me = http.get("/v1/partners/me", headers=credentials.headers)
+    assert me.status_code == 200, me.text
+    return [me.json()["aua"][field]]
+
+
 def _seed_persona_keys(http: requests.Session, credentials: Credentials) -> list[str]:
     return ["asha", "kabir"]
 
@@ -168,6 +175,8 @@ SEEDERS: dict[str, Seeder] = {
     "code": _seed_auth_records,
     "vid": _seed_vids,
     "key": _seed_persona_keys,
+    "ac": lambda http, credentials: _aua(http, credentials, "ac"),
+    "asalk": lambda http, credentials: _aua(http, credentials, "asalk"),
     "refundable_payment": _seed_refundable_payment,  # no such path parameter: body-only id
 }
 

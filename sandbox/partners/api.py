@@ -9,10 +9,11 @@ from sandbox.kit import secrets
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.ops.ratelimit import RateLimiter
-from sandbox.partners import service
+from sandbox.partners import aua, service
 from sandbox.partners.errors import SignupClosed, TooManyRequests
 from sandbox.partners.models import Partner
 from sandbox.partners.schemas import (
+    AuaOut,
     KeyRotated,
     PartnerCreate,
     PartnerCreated,
@@ -50,6 +51,7 @@ async def create_partner(body: PartnerCreate, request: Request, state: State) ->
         webhook_secret=partner.webhook_secret,
         country=partner.country,
         currency=get_country(partner.country).currency,
+        aua=_aua(state, partner.id),
         next_steps=[
             "GET /v1/sandbox/personas with `Authorization: Bearer <apiKey>` lists your test people",
             "GET /docs has every endpoint with working examples",
@@ -78,9 +80,9 @@ def _check_signup_allowed(request: Request, state: State) -> None:
 
 
 @router.get("/me", response_model=PartnerPublic, responses=problems(*AUTHED))
-async def get_me(caller: CurrentCaller) -> PartnerPublic:
-    """The partner this API key belongs to."""
-    return _public(caller.partner)
+async def get_me(caller: CurrentCaller, state: State) -> PartnerPublic:
+    """The partner this API key belongs to, with its AUA credentials."""
+    return _public(caller.partner, state)
 
 
 @router.patch("/me", response_model=PartnerPublic, responses=problems(*AUTHED))
@@ -95,7 +97,7 @@ async def update_me(body: PartnerUpdate, caller: CurrentCaller, state: State) ->
         name=body.name,
         fixed_otp=body.fixed_otp,
     )
-    return _public(partner)
+    return _public(partner, state)
 
 
 @router.post("/me/keys", response_model=KeyRotated, status_code=201, responses=problems(*AUTHED))
@@ -104,7 +106,12 @@ async def rotate_key(world: CurrentWorld, state: State) -> KeyRotated:
     return KeyRotated(api_key=await service.rotate_key(state.db, world))
 
 
-def _public(p: Partner) -> PartnerPublic:
+def _aua(state: State, partner_id: str) -> AuaOut:
+    found = aua.credentials(state.settings.secret_key, partner_id)
+    return AuaOut(ac=found.ac, sa=found.sa, lk=found.lk, asalk=found.asalk)
+
+
+def _public(p: Partner, state: State) -> PartnerPublic:
     return PartnerPublic(
         partner_id=p.id,
         name=p.name,
@@ -114,4 +121,5 @@ def _public(p: Partner) -> PartnerPublic:
         currency=get_country(p.country).currency,
         created_at=iso(p.created_us),
         fixed_otp=p.fixed_otp,
+        aua=_aua(state, p.id),
     )

@@ -33,6 +33,24 @@ class PartnerCreate(InputModel):
     )
 
 
+class AuaOut(OutputModel):
+    """AUA credentials for the identity XML wire format (``/uidai/...``)."""
+
+    ac: str = Field(
+        description="AUA code: in the URL and the `ac` attribute of <Auth> and <Otp>.",
+        examples=["3k2j4h5g6f"],
+    )
+    sa: str = Field(description="Sub-AUA code (`sa`): equal to `ac`.", examples=["3k2j4h5g6f"])
+    lk: str = Field(
+        description="Licence key: the `lk` attribute (565 otherwise).",
+        examples=["5d41402abc4b2a76b9719d911017c592aabbccdd"],
+    )
+    asalk: str = Field(
+        description="ASA licence key: the last segment of the URL (542 otherwise).",
+        examples=["7d793037a0760186574b0282f2f435e7aabbccdd"],
+    )
+
+
 class PartnerCreated(OutputModel):
     partner_id: str = Field(examples=["prt_3k2j4h5g6f7d8s9a0q1w"])
     api_key: str = Field(
@@ -45,6 +63,7 @@ class PartnerCreated(OutputModel):
     )
     country: str = Field(examples=["IN"])
     currency: str = Field(examples=["INR"])
+    aua: AuaOut = Field(description="AUA credentials for the identity XML (`/uidai/...`).")
     next_steps: list[str]
 
 
@@ -72,6 +91,7 @@ class PartnerPublic(OutputModel):
     currency: str
     created_at: str
     fixed_otp: bool = Field(description="Whether every identity OTP of your world is 123456.")
+    aua: AuaOut = Field(description="AUA credentials for the identity XML (`/uidai/...`).")
 
 
 class KeyRotated(OutputModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from dataclasses import dataclass, replace
 
 from sqlalchemy.engine import Connection
@@ -9,7 +10,7 @@ from sqlalchemy.engine import Connection
 from sandbox.kit import secrets
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.ids import new_id
-from sandbox.partners import store
+from sandbox.partners import aua, store
 from sandbox.partners.errors import InvalidApiKey, UnknownCountryCode
 from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner
 from sandbox.population.countries import COUNTRIES
@@ -122,6 +123,22 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
         )
     partner, key_id = found
     return Caller(partner=partner, key_id=key_id)
+
+
+async def find_by_aua(
+    db: Database, secret_key: str, ac: str, asalk: str
+) -> tuple[Partner | None, bool]:
+    """The partner whose AUA code is ``ac``, and whether ``asalk`` is its ASA licence key:
+    ``(None, False)`` for an unknown ``ac`` (530), ``(partner, False)`` for a wrong ``asalk``
+    (542). Ids sharing the 10-character prefix are told apart by their ``asalk``."""
+    if len(ac) != aua.AC_LENGTH or not ac.isalnum() or not ac.isascii():
+        return None, False
+    found = await db.read(lambda conn: store.partners_with_id_prefix(conn, aua.PARTNER_PREFIX + ac))
+    for partner in found:
+        expected = aua.credentials(secret_key, partner.id).asalk
+        if hmac.compare_digest(asalk.encode(), expected.encode()):
+            return partner, True
+    return (found[0], False) if found else (None, False)
 
 
 async def rotate_key(db: Database, world: WorldContext) -> str:

@@ -83,6 +83,12 @@ def get_partner(conn: Connection, partner_id: str) -> Partner | None:
     return None if row is None else _partner(row)
 
 
+def partners_with_id_prefix(conn: Connection, prefix: str) -> list[Partner]:
+    """Partners whose id starts with ``prefix`` (an AUA code finds its partner this way)."""
+    query = sa.select(partners).where(partners.c.id.startswith(prefix, autoescape=True))
+    return [_partner(row) for row in conn.execute(query)]
+
+
 def revoke_keys(conn: Connection, partner_id: str, now_us: int, *, except_id: str) -> int:
     result = conn.execute(
         sa.update(api_keys)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from identity import magic
 from identity.crypto import encrypt_pid
 from identity.keys import AuthKey
+from tests.support import uidai
 from tests.support.clock import advance
 from tests.support.http import SignedUp
 from tests.support.identity import ASHA, easy, generate_vid, pid_ts, read_otp, request_otp
@@ -260,7 +261,39 @@ CHECKS: dict[str, Check] = {
     "514": lambda w: by_uid(w, magic.NOT_A_TOKEN, "514"),
     "515": lambda w: by_uid(w, magic.UNKNOWN_VID, "515"),
     "517": expired_vid,
+    "510": lambda w: xml_otp(w, "510", document=b""),
+    "530": lambda w: xml_otp(w, "530", ac="public"),
+    "531": lambda w: xml_otp(w, "531", sa="subaua0001"),
+    "542": lambda w: xml_otp(w, "542", asalk="0" * 40),
+    "565": lambda w: xml_otp(w, "565", lk="0" * 40),
+    "569": lambda w: xml_signed(w, "569"),
+    "570": lambda w: xml_signed(w, "570"),
 }
+
+
+async def xml_otp(w: World, err: str, *, document: bytes | None = None, **change: str) -> None:
+    """An XML ``<Otp>`` with one credential changed (URL: ac, asalk; document: sa, lk)."""
+    creds = await uidai.aua(w.client, w.partner)
+    url = {k: v for k, v in change.items() if k in ("ac", "asalk")}
+    doc = replace(creds, **{k: v for k, v in change.items() if k in ("sa", "lk")})
+    body = uidai.otp_doc(doc, ASHA, "magic-xml") if document is None else document
+    answer = await uidai.post(w.client, "otp", creds, ASHA, body, **url)
+    res = await uidai.verified(w.client, answer)
+    assert answer.headers["x-sandbox-hint"]
+    w.reached.add(str(res.get("err")))
+
+
+async def xml_signed(w: World, err: str) -> None:
+    """569: unsigned after registering; 570: signed by another certificate."""
+    creds = await uidai.aua(w.client, w.partner)
+    _, pem = uidai.aua_key()
+    await uidai.register(w.client, w.partner, pem)
+    document = uidai.otp_doc(creds, ASHA, "magic-sig")
+    if err == "570":
+        other_key, other_pem = uidai.aua_key()
+        document = uidai.signed_doc(document, other_key, other_pem)
+    answer = await uidai.post(w.client, "otp", creds, ASHA, document)
+    w.reached.add(str((await uidai.verified(w.client, answer)).get("err")))
 
 
 EKYC_WADH = base64.b64encode(hashlib.sha256(b"2.5OYNNN").digest()).decode()

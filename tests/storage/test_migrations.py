@@ -46,8 +46,16 @@ def blank_engine(
         admin.dispose()
 
 
-# Tables made by migrations after 0002 (0005: identity and the inbox; 0006: VIDs, UID tokens).
-ADDED_AFTER_0002 = {"inbox_messages", "otp_requests", "auth_records", "vids", "uid_tokens"}
+# Tables made by migrations after 0002 (0005: identity and the inbox; 0006: VIDs, UID tokens;
+# 0007: AUA signing certificates).
+ADDED_AFTER_0002 = {
+    "inbox_messages",
+    "otp_requests",
+    "auth_records",
+    "vids",
+    "uid_tokens",
+    "aua_certificates",
+}
 
 
 def _names(engine: Engine) -> tuple[set[str], set[str]]:

@@ -9,7 +9,13 @@ line here. Every name is re-exported, so ``from sandbox.storage.schema import X`
 from __future__ import annotations
 
 from sandbox.storage.schema.base import metadata, views
-from sandbox.storage.schema.identity import auth_records, otp_requests, uid_tokens, vids
+from sandbox.storage.schema.identity import (
+    aua_certificates,
+    auth_records,
+    otp_requests,
+    uid_tokens,
+    vids,
+)
 from sandbox.storage.schema.payments import (
     account_balances,
     credit_queue,
@@ -41,6 +47,7 @@ __all__ = [
     "account_balances",
     "accounts",
     "api_keys",
+    "aua_certificates",
     "auth_records",
     "banks",
     "credit_queue",

@@ -76,3 +76,16 @@ uid_tokens = sa.Table(
     sa.Column("uid", sa.String(12), nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),  # world time of the first answer
 )
+
+# The signing certificate an AUA registered (POST /v1/partners/me/certificates): once it has
+# one, its XML requests must be signed by it (569/570). Keyed by partner, not world: it is the
+# partner's configuration, like its webhook URL, and survives a world reset.
+aua_certificates = sa.Table(
+    "aua_certificates",
+    metadata,
+    sa.Column("partner_id", sa.String(40), primary_key=True),
+    sa.Column("pem", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the DER, hex
+    sa.Column("not_after_us", sa.BigInteger, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)

@@ -1,0 +1,183 @@
+"""The XML wire format at the spec's URL shapes: an AUA whose host is set to ``<sandbox>/uidai``
+works unchanged. No Bearer key: the URL's ``ac`` and ``asalk`` and the document's ``lk``
+authenticate, as with the real authority. Every answer is 200 ``application/xml``, signed with
+an enveloped XML signature; a ret n answer carries its hint in the ``X-Sandbox-Hint`` header
+(``<AuthRes>`` has no attribute for it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+
+from identity import xmlsig
+from identity.api.common import IdempotencyKey
+from identity.errors import AuthRefused
+from identity.service import xml
+from sandbox.deps import Keys, State
+from sandbox.keys.ring import KeyRing
+from sandbox.kit.responses import problems
+from sandbox.ops.ratelimit import RateLimiter
+from sandbox.partners.errors import TooManyRequests
+from sandbox.world.context import WorldContext
+
+router = APIRouter(prefix="/uidai", tags=["identity XML"])
+
+HINT_HEADER = "X-Sandbox-Hint"
+XML = "application/xml"
+
+
+def _body(example: str) -> dict[str, Any]:
+    """The request body, read raw (no model): documented here for the OpenAPI."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {XML: {"schema": {"type": "string"}, "example": example}},
+        }
+    }
+
+
+def _responses(root: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        **problems(422, 429),
+        200: {
+            "description": f"<{root}Res ret code txn ts err? actn? info?> with an enveloped "
+            "XML signature (rsa-sha256, exclusive c14n, X509Data of the sandbox's signing "
+            f"key); ret n with `err` for every refusal, its hint in `{HINT_HEADER}`.",
+            "content": {XML: {"schema": {"type": "string"}}},
+            "headers": {
+                HINT_HEADER: {
+                    "description": "With ret n: what to change.",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
+    }
+
+
+AUTH_EXAMPLE = (
+    '<Auth uid="999999990019" rc="Y" ac="{ac}" sa="{ac}" ver="2.5" txn="demo-1" lk="{lk}">'
+    '<Uses pi="n" pa="n" pfa="n" bio="n" pin="n" otp="y"/><Meta/>'
+    '<Skey ci="20281129">...</Skey><Data type="X">...</Data><Hmac>...</Hmac></Auth>'
+)
+OTP_EXAMPLE = (
+    '<Otp uid="999999990019" ac="{ac}" sa="{ac}" ver="2.5" txn="demo-1" lk="{lk}" type="A" '
+    'ts="2026-11-29T19:00:44"><Opts ch="01"/></Otp>'
+)
+_AUTH_BODY, _AUTH_RESPONSES = _body(AUTH_EXAMPLE), _responses("Auth")
+_OTP_BODY, _OTP_RESPONSES = _body(OTP_EXAMPLE), _responses("Otp")
+_PATH = "2.5/{ac}/{uid0}/{uid1}/{asalk}"
+
+
+def _reply(answer: xml.Answer, keys: KeyRing) -> Response:
+    key = keys.signing_key
+    body = xmlsig.sign(
+        answer.element, key.private, xmlsig.response_certificate(key.private, key.kid)
+    )
+    headers = {HINT_HEADER: _header_safe(answer.hint)} if answer.hint else None
+    return Response(body, media_type=XML, headers=headers)
+
+
+def _header_safe(text: str) -> str:
+    return text.encode("ascii", "replace").decode().replace("\r", " ").replace("\n", " ")
+
+
+async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | xml.Answer:
+    try:
+        world = await xml.world_of(state.db, state.settings, url, state.clock)
+    except AuthRefused as refused:
+        return read.refusal(refused, state.clock.now_us())
+    wait = state.limiter.take(f"aua:{world.partner.id}")
+    if wait:
+        raise TooManyRequests(
+            f"This AUA sent more than {state.settings.rate_limit_per_second:g} requests "
+            "per second.",
+            retry_after=RateLimiter.retry_after(wait),
+            hint="Wait for Retry-After seconds.",
+        )
+    return world
+
+
+async def _auth(
+    request: Request, state: State, keys: Keys, url: xml.Url, idempotency_key: str | None
+) -> Response:
+    read = xml.Read(await request.body(), "Auth")
+    world = await _world(state, url, read)
+    if isinstance(world, xml.Answer):
+        return _reply(world, keys)
+    answer = await xml.authenticate(
+        state.db, state.settings, state.clock, world, url, read, idempotency_key=idempotency_key
+    )
+    return _reply(answer, keys)
+
+
+@router.post(
+    f"/auth/{_PATH}",
+    response_class=Response,
+    openapi_extra=_AUTH_BODY,
+    responses=_AUTH_RESPONSES,
+)
+async def auth_xml(
+    ac: str,
+    uid0: str,
+    uid1: str,
+    asalk: str,
+    request: Request,
+    state: State,
+    keys: Keys,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """Auth API 2.5 in XML: `<Auth uid rc ac sa ver txn lk>` with `<Uses>`, `<Meta>` or
+    `<Device>`, `<Skey ci>`, `<Data type="X">`, `<Hmac>` (see `identity.crypto.encrypt_pid`);
+    the same decision as POST /v1/identity/auth. `ac`, `sa`, `lk` and `asalk` are your AUA
+    credentials (GET /v1/partners/me); `uid0`/`uid1` are the first two characters of uid."""
+    return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
+
+
+@router.post(
+    f"/{_PATH}",
+    response_class=Response,
+    openapi_extra=_AUTH_BODY,
+    responses=_AUTH_RESPONSES,
+)
+async def auth_xml_spec_path(
+    ac: str,
+    uid0: str,
+    uid1: str,
+    asalk: str,
+    request: Request,
+    state: State,
+    keys: Keys,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """The same as POST /uidai/auth/2.5/..., at the spec's Auth URL (no `auth` segment)."""
+    return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
+
+
+@router.post(
+    f"/otp/{_PATH}",
+    response_class=Response,
+    openapi_extra=_OTP_BODY,
+    responses=_OTP_RESPONSES,
+)
+async def otp_xml(
+    ac: str,
+    uid0: str,
+    uid1: str,
+    asalk: str,
+    request: Request,
+    state: State,
+    keys: Keys,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """OTP API 2.5 in XML: `<Otp uid ac sa ver txn lk type ts><Opts ch="01"/></Otp>`; the same
+    service as POST /v1/identity/otp (the OTP goes to GET /v1/sandbox/inbox)."""
+    url = xml.Url(ac, uid0, uid1, asalk)
+    read = xml.Read(await request.body(), "Otp")
+    world = await _world(state, url, read)
+    if isinstance(world, xml.Answer):
+        return _reply(world, keys)
+    answer = await xml.request_otp(
+        state.db, state.settings, world, url, read, idempotency_key=idempotency_key
+    )
+    return _reply(answer, keys)
