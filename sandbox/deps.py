@@ -35,16 +35,20 @@ async def _authenticated(request: Request) -> Caller:
     """The partner behind the request's API key, within its rate limit."""
     state: AppState = request.app.state.sandbox
     caller = await partners.authenticate(state.db, request.headers.get("authorization"))
-    wait = state.limiter.take(caller.key_id)
+    within_rate_limit(state, caller.key_id, "This API key")
+    return caller
+
+
+def within_rate_limit(state: AppState, bucket: str, who: str) -> None:
+    """Take one request from ``bucket``'s token bucket, or refuse with 429 and Retry-After."""
+    wait = state.limiter.take(bucket)
     if wait:
         raise TooManyRequests(
-            f"This API key sent more than {state.settings.rate_limit_per_second:g} requests "
-            "per second.",
+            f"{who} sent more than {state.settings.rate_limit_per_second:g} requests per second.",
             retry_after=RateLimiter.retry_after(wait),
             hint="Wait for Retry-After seconds; for load tests raise "
             "SANDBOX_RATE_LIMIT_PER_SECOND.",
         )
-    return caller
 
 
 async def get_caller(

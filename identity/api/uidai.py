@@ -14,11 +14,9 @@ from identity import xmlsig
 from identity.api.common import IdempotencyKey
 from identity.errors import AuthRefused
 from identity.service import xml
-from sandbox.deps import Keys, State
+from sandbox.deps import Keys, State, within_rate_limit
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.responses import problems
-from sandbox.ops.ratelimit import RateLimiter
-from sandbox.partners.errors import TooManyRequests
 from sandbox.world.context import WorldContext
 
 router = APIRouter(prefix="/uidai", tags=["identity XML"])
@@ -87,14 +85,7 @@ async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | x
         world = await xml.world_of(state.db, state.settings, url, state.clock)
     except AuthRefused as refused:
         return read.refusal(refused, state.clock.now_us())
-    wait = state.limiter.take(f"aua:{world.partner.id}")
-    if wait:
-        raise TooManyRequests(
-            f"This AUA sent more than {state.settings.rate_limit_per_second:g} requests "
-            "per second.",
-            retry_after=RateLimiter.retry_after(wait),
-            hint="Wait for Retry-After seconds.",
-        )
+    within_rate_limit(state, f"aua:{world.partner.id}", "This AUA")
     return world
 
 
