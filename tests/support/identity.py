@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from cryptography import x509
 
+from identity.client import PidType, json_body
 from identity.crypto import encrypt_pid
 from tests.support.clock import now
 from tests.support.http import SignedUp
@@ -85,23 +86,14 @@ def encrypted(
     certificate: x509.Certificate,
     *,
     ts: str,
-    kind: str = "X",
+    kind: PidType = "X",
     uid: str = ASHA,
     txn: str = "txn-otp-1",
     **uses: str,
 ) -> dict[str, Any]:
     """An auth body with the PID encrypted as Auth 2.5 says (``kind`` X: XML, J: JSON)."""
     sealed = encrypt_pid(pid, certificate, ts=ts)
-    return {
-        "uid": uid,
-        "rc": "Y",
-        "ver": "2.5",
-        "txn": txn,
-        "uses": uses,
-        "skey": {"ci": sealed.ci, "value": sealed.skey},
-        "hmac": sealed.hmac,
-        "data": {"type": kind, "value": sealed.data},
-    }
+    return json_body(sealed, uid=uid, txn=txn, uses=uses, pid_type=kind)
 
 
 def pid_json(ts: str, **parts: Any) -> bytes:

@@ -4,8 +4,6 @@ verified against the sandbox's published key."""
 
 from __future__ import annotations
 
-import base64
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,13 +16,11 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml.algorithms import DigestAlgorithm, SignatureMethod
 from signxml.signer import XMLSigner
-from signxml.verifier import XMLVerifier
 
+from identity import client as aua_side
+from identity.client import NS
 from identity.crypto import EncryptedPid
 from tests.support.http import SignedUp
-
-NS = "http://www.uidai.gov.in/authentication/uid-auth-request/2.0"
-DSIG = "{http://www.w3.org/2000/09/xmldsig#}"
 
 
 @dataclass(frozen=True)
@@ -39,11 +35,6 @@ async def aua(client: httpx.AsyncClient, partner: SignedUp) -> Aua:
     me = await client.get("/v1/partners/me", headers=partner.headers)
     assert me.status_code == 200, me.text
     return Aua(**me.json()["aua"])
-
-
-def _wrap(b64: str) -> str:
-    """Base64 with line breaks every 64 characters, as Java's MIME encoder writes it."""
-    return "\n" + "\n".join(textwrap.wrap(b64, 64)) + "\n"
 
 
 def otp_doc(creds: Aua, uid: str, txn: str, ch: str = "01", *, namespaced: bool = False) -> bytes:
@@ -67,19 +58,18 @@ def auth_doc(
     **uses: str,
 ) -> bytes:
     """An ``<Auth>``: by default namespaced, pretty-printed, base64 with line breaks."""
-    ns = f' xmlns="{NS}"' if namespaced else ""
-    nl = "\n  " if pretty else ""
-    wrap = _wrap if pretty else (lambda s: s)
-    flags = " ".join(f'{f}="{uses.get(f, "n")}"' for f in ("pi", "pa", "pfa", "bio", "pin", "otp"))
-    meta = '<Device rdsId="" rdsVer="" dpId="" dc="" mi="" mc=""/>' if device else "<Meta/>"
-    return (
-        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<Auth{ns} uid="{uid}" rc="Y" tid="" ac="{creds.ac}" sa="{creds.sa}" ver="2.5" '
-        f'txn="{txn}" lk="{creds.lk}">{nl}<Uses {flags}/>{nl}{meta}'
-        f'{nl}<Skey ci="{sealed.ci}">{wrap(sealed.skey)}</Skey>'
-        f'{nl}<Data type="X">{wrap(sealed.data)}</Data>'
-        f"{nl}<Hmac>{wrap(sealed.hmac)}</Hmac>\n</Auth>\n"
-    ).encode()
+    return aua_side.auth_document(
+        sealed,
+        uid=uid,
+        txn=txn,
+        ac=creds.ac,
+        sa=creds.sa,
+        lk=creds.lk,
+        uses=uses,
+        namespaced=namespaced,
+        pretty=pretty,
+        device=device,
+    )
 
 
 async def post(
@@ -106,21 +96,8 @@ async def post(
 async def verified(client: httpx.AsyncClient, answer: httpx.Response) -> etree._Element:
     """The answer's root once its signature checks out against the certificate it carries,
     whose key must be the one the sandbox publishes at /.well-known/jwks.json."""
-    root = etree.fromstring(answer.content)
-    pem = root.findtext(f".//{DSIG}X509Certificate")
-    assert pem, "the answer carries no X509Certificate"
-    cert = x509.load_der_x509_certificate(base64.b64decode(pem))
     jwks: dict[str, Any] = (await client.get("/.well-known/jwks.json")).json()
-    published = jwks["keys"][0]
-    public = cert.public_key()
-    assert isinstance(public, rsa.RSAPublicKey)
-    n = int.from_bytes(base64.urlsafe_b64decode(published["n"] + "=="), "big")
-    assert public.public_numbers().n == n
-    result = XMLVerifier().verify(answer.content, x509_cert=cert)
-    signed = result.signed_xml  # type: ignore[union-attr]
-    assert signed is not None
-    assert etree.QName(signed).localname == etree.QName(root).localname
-    return root
+    return aua_side.verify_xml_answer(answer.content, jwks=jwks)
 
 
 # -- signed requests (a registered AUA certificate) --------------------------------------------
