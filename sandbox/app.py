@@ -95,7 +95,6 @@ def create_app(
     )
     app.state.sandbox = state
     problems.install(app)
-    docs.install(app)
     for router in (
         partners_router,
         world_router,
@@ -106,6 +105,7 @@ def create_app(
         ops_router,
     ):
         app.include_router(router)
+    docs.install(app)  # after the API: its pages and assets are never matched before a route
     app.add_middleware(
         RequestContext,
         metrics=metrics,
