@@ -89,21 +89,14 @@ async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | x
     return world
 
 
-async def _auth(
-    request: Request, state: State, keys: Keys, url: xml.Url, idempotency_key: str | None
-) -> Response:
-    read = xml.Read(await request.body(), "Auth")
-    world = await _world(state, url, read)
-    if isinstance(world, xml.Answer):
-        return _reply(world, keys)
-    answer = await xml.authenticate(
-        state.db, state.settings, state.clock, world, url, read, idempotency_key=idempotency_key
-    )
-    return _reply(answer, keys)
-
-
 @router.post(
     f"/auth/{_PATH}",
+    response_class=Response,
+    openapi_extra=_AUTH_BODY,
+    responses=_AUTH_RESPONSES,
+)
+@router.post(
+    f"/{_PATH}",
     response_class=Response,
     openapi_extra=_AUTH_BODY,
     responses=_AUTH_RESPONSES,
@@ -118,31 +111,20 @@ async def auth_xml(
     keys: Keys,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
-    """Auth API 2.5 in XML: `<Auth uid rc ac sa ver txn lk>` with `<Uses>`, `<Meta>` or
-    `<Device>`, `<Skey ci>`, `<Data type="X">`, `<Hmac>` (see `identity.crypto.encrypt_pid`);
-    the same decision as POST /v1/identity/auth. `ac`, `sa`, `lk` and `asalk` are your AUA
-    credentials (GET /v1/partners/me); `uid0`/`uid1` are the first two characters of uid."""
-    return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
-
-
-@router.post(
-    f"/{_PATH}",
-    response_class=Response,
-    openapi_extra=_AUTH_BODY,
-    responses=_AUTH_RESPONSES,
-)
-async def auth_xml_spec_path(
-    ac: str,
-    uid0: str,
-    uid1: str,
-    asalk: str,
-    request: Request,
-    state: State,
-    keys: Keys,
-    idempotency_key: IdempotencyKey = None,
-) -> Response:
-    """The same as POST /uidai/auth/2.5/..., at the spec's Auth URL (no `auth` segment)."""
-    return await _auth(request, state, keys, xml.Url(ac, uid0, uid1, asalk), idempotency_key)
+    """Auth API 2.5 in XML, at the spec's URL (no `auth` segment) and under `/uidai/auth/`:
+    `<Auth uid rc ac sa ver txn lk>` with `<Uses>`, `<Meta>` or `<Device>`, `<Skey ci>`,
+    `<Data type="X">`, `<Hmac>` (see `identity.client.auth_xml`); the same decision as POST
+    /v1/identity/auth. `ac`, `sa`, `lk` and `asalk` are your AUA credentials (GET
+    /v1/partners/me); `uid0`/`uid1` are the first two characters of uid."""
+    url = xml.Url(ac, uid0, uid1, asalk)
+    read = xml.Read(await request.body(), "Auth")
+    world = await _world(state, url, read)
+    if isinstance(world, xml.Answer):
+        return _reply(world, keys)
+    answer = await xml.authenticate(
+        state.db, state.settings, state.clock, world, url, read, idempotency_key=idempotency_key
+    )
+    return _reply(answer, keys)
 
 
 @router.post(
