@@ -15,7 +15,7 @@ handler it still renders, as a 400 problem carrying ``err`` (and ``actn``) in it
     NotFound (sandbox.errors)
     ├── AuthRecordNotFound          GET /v1/identity/auth-records/{code} of another world
     ├── VidNotFound                 /v1/identity/vids/{vid} not made in this world
-    └── PersonaNotFound             GET /v1/sandbox/personas/{key}/biometrics, unknown key
+    └── PersonaNotFound             (the platform's, sandbox.errors) an unknown persona key
 
 The hint defaults to the one of the code in ``identity.codes.CODES``; raise sites pass a sharper
 one when they know which step or attribute failed.
@@ -90,10 +90,3 @@ class VidNotFound(NotFound):
 
     slug = "vid-not-found"
     title = "No such VID"
-
-
-class PersonaNotFound(NotFound):
-    """No persona has this key: GET /v1/sandbox/personas lists them (asha, ravi, kabir...)."""
-
-    slug = "persona-not-found"
-    title = "No such persona"

@@ -205,6 +205,9 @@ class Resident:
 OTP_TTL_US = 10 * 60 * 1_000_000  # an OTP lives 10 minutes of world time
 OTP_RESEND_GAP_US = 30 * 1_000_000  # one OTP per number per 30 s of world time (else 952)
 OTP_MAX_WRONG = 3  # wrong tries allowed per OTP; after that 403 for its txn
+# The OTP sweeper deletes an OTP this long (world time) after it expired: until then a late try
+# is told "expired" (403 with the time), after it "no OTP is waiting" (also 403).
+OTP_KEEP_AFTER_EXPIRY_US = 60 * 60 * 1_000_000
 FIXED_OTP = "123456"  # every OTP of a partner that set fixedOtp
 
 

@@ -5,6 +5,7 @@
     ├── Unauthorized (401)          missing, malformed, unknown or revoked API key
     ├── Forbidden (403)             e.g. self-signup closed, admin token needed
     ├── NotFound (404)              never 403 for another partner's object: ids must not leak
+    │   └── PersonaNotFound         a persona key no persona has (asha, ravi, kabir...)
     ├── Conflict (409)
     │   └── IdempotencyConflict     a client key (Idempotency-Key, txnId...) reused elsewhere
     ├── PayloadTooLarge (413)
@@ -55,6 +56,13 @@ class NotFound(SandboxError):
     status = 404
     slug = "not-found"
     title = "Not found"
+
+
+class PersonaNotFound(NotFound):
+    """No persona has this key: GET /v1/sandbox/personas lists them (asha, ravi, kabir...)."""
+
+    slug = "persona-not-found"
+    title = "No such persona"
 
 
 class Conflict(SandboxError):

@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(
         1.0, ge=0, description="How often deemed payments and collects are swept (0: never)."
     )
+    otp_sweep_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often OTPs expired for an hour of world time are deleted (0: never).",
+    )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
     group_commit_max: int = Field(

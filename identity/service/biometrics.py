@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from identity import biometrics
-from identity.errors import PersonaNotFound
+from sandbox.errors import PersonaNotFound
 from sandbox.population.personas import PERSONAS, Persona
 from sandbox.world.context import WorldContext
 

@@ -168,7 +168,12 @@ def verify_otp(conn: Connection, world: WorldContext, *, uid: str, txn: str, otp
     store = OtpStore(conn, world.id)
     stored = store.latest(uid)
     if stored is None or stored.used_us is not None:
-        raise AuthRefused("403", "No OTP is waiting for this number (none sent, or used)")
+        raise AuthRefused(
+            "403",
+            "No OTP is waiting for this number (none sent, used, or expired over an hour ago)",
+            hint="None was sent, it was used, or it expired over an hour ago (world time): "
+            "request an OTP (POST /v1/identity/otp) and use it within 10 minutes.",
+        )
     if stored.txn != txn:
         raise AuthRefused(
             "402",
@@ -179,7 +184,8 @@ def verify_otp(conn: Connection, world: WorldContext, *, uid: str, txn: str, otp
         raise AuthRefused(
             "403",
             f"The OTP expired at {iso(stored.expires_us)} (world time)",
-            hint="Request a new OTP (POST /v1/identity/otp) and use it within 10 minutes.",
+            hint=f"It expired at {iso(stored.expires_us)} (world time): request a new OTP "
+            "(POST /v1/identity/otp) and use it within 10 minutes.",
         )
     if stored.wrong_tries >= OTP_MAX_WRONG:
         raise AuthRefused(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from identity.models import OtpChannel, OtpRequest
-from sandbox.storage.schema import otp_requests
+from sandbox.storage.schema import otp_requests, partners
 from sandbox.storage.scoped import WorldStore
 
 
@@ -69,3 +72,26 @@ class OtpStore(WorldStore):
             self.update(o).where(o.c.id == otp_id, o.c.used_us.is_(None)).values(used_us=now_us)
         )
         return done.rowcount == 1
+
+    def delete_expired(self, before_us: int) -> int:
+        """Delete the OTPs that expired before ``before_us`` (world time); how many.
+
+        Safe for ``latest``: every OTP lives the same time, so a number's older OTPs expire
+        no later than its newest, and the one a request is checked against is never left behind
+        an older one that is still valid."""
+        o = otp_requests
+        done = self.conn.execute(self.delete(o).where(o.c.expires_us < before_us))
+        return int(done.rowcount)
+
+
+def worlds_with_expired_otps(conn: Connection, real_now: int, keep_us: int) -> list[str]:
+    """The OTP sweeper's one cross-world query: worlds holding an OTP that expired more than
+    ``keep_us`` ago in the world's own time (real time plus its clock offset)."""
+    o, p = otp_requests, partners
+    query = (
+        sa.select(o.c.world_id)
+        .distinct()
+        .join(p, p.c.id == o.c.world_id)
+        .where(o.c.expires_us + keep_us < real_now + p.c.clock_offset_us)
+    )
+    return sorted(row[0] for row in conn.execute(query))

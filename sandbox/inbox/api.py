@@ -14,7 +14,7 @@ from sandbox.kit.responses import AUTHED, problems
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
 
-@router.get("/inbox", response_model=MessageList, responses=problems(*AUTHED))
+@router.get("/inbox", response_model=MessageList, responses=problems(*AUTHED, 404))
 async def list_inbox(
     world: CurrentWorld,
     state: State,
@@ -24,11 +24,21 @@ async def list_inbox(
         description="A mobile number (E.164 or national) or an e-mail address; all if absent.",
         examples=["+919876500001"],
     ),
+    persona: str | None = Query(
+        None,
+        max_length=32,
+        description="A persona key: the messages to her mobile and e-mail, as her own phone and "
+        "mailbox would show them (not with `to`).",
+        examples=["asha"],
+    ),
     limit: int = Query(20, ge=1, le=100, description="Page size."),
     cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
 ) -> MessageList:
-    """Messages sent to your world's residents (OTPs...), newest first."""
-    found = await service.list_messages(state.db, world, to=to, limit=limit, cursor=cursor)
+    """Messages sent to your world's residents (OTPs...), newest first: all of them, those to
+    one address (`to`), or those of one persona (`persona`: her mobile and e-mail)."""
+    found = await service.list_messages(
+        state.db, world, to=to, persona=persona, limit=limit, cursor=cursor
+    )
     return MessageList(messages=[_out(m) for m in found.messages], next_cursor=found.next_cursor)
 
 

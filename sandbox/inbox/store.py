@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,13 +38,14 @@ class InboxStore(WorldStore):
         )
 
     def messages(
-        self, *, to: str | None, limit: int, before: tuple[int, str] | None
+        self, *, to: Sequence[str] | None, limit: int, before: tuple[int, str] | None
     ) -> list[Message]:
-        """Newest first; ``before`` is the (created_us, id) of the last message already seen."""
+        """Newest first, to any of the addresses ``to`` (all when None); ``before`` is the
+        (created_us, id) of the last message already seen."""
         m = inbox_messages
         query = self.select(m).order_by(m.c.created_us.desc(), m.c.id.desc()).limit(limit)
         if to is not None:
-            query = query.where(m.c.to_address == to)
+            query = query.where(m.c.to_address.in_(to))
         if before is not None:
             created_us, message_id = before
             query = query.where(

@@ -42,6 +42,11 @@ class PopulationStore(WorldStore):
         here), or None."""
         return self.conn.execute(self.select(residents).where(residents.c.uid == uid)).first()
 
+    def persona(self, key: str) -> Any | None:
+        """The resident row of the persona with this key (``"asha"``) in this world, or None."""
+        r = residents
+        return self.conn.execute(self.select(r).where(r.c.persona == key)).first()
+
     def personas(self) -> list[Any]:
         return list(
             self.conn.execute(
