@@ -1,10 +1,15 @@
-"""A simulated RD (registered device) service: ``sandbox rd-service --persona asha --finger ...``.
+"""A simulated RD (registered device) service: ``sandbox rd-service --persona asha --finger ...``
+(or ``--iris LEFT|RIGHT``, or ``--face``).
 
-A real fingerprint scanner's RD Service 2.0 listens on loopback (port 11100 and up) and answers
-three HTTP verbs that capture code sends with ``XMLHttpRequest`` or an Android intent's HTTP
-twin: ``RDSERVICE`` (discovery), ``DEVICEINFO`` and ``CAPTURE`` (a ``PidOptions`` body in, a
-``PidData`` with the PID already encrypted for the authority out). This one "captures" the
-configured finger of one persona: its record comes from the sandbox
+A real scanner's RD Service 2.0 listens on loopback (port 11100 and up) and answers three HTTP
+verbs that capture code sends with ``XMLHttpRequest`` or an Android intent's HTTP twin:
+``RDSERVICE`` (discovery), ``DEVICEINFO`` and ``CAPTURE`` (a ``PidOptions`` body in, a
+``PidData`` with the PID already encrypted for the authority out). This one is one device of one
+modality, as real ones are (a fingerprint scanner, an iris scanner, a face camera), and
+"captures" the configured position of one persona: a finger (``Bio type`` FMR or FIR, as
+``fType`` asks), an iris (IIR, ``posh`` LEFT_IRIS or RIGHT_IRIS) or the face (FID, ``posh``
+FACE), per Auth API 2.5's ``Bio`` and RD Service 2.0's ``PidOptions``/``Resp`` counts (``fCount``
+``iCount`` ``pCount``). Its record comes from the sandbox
 (``GET /v1/sandbox/personas/{key}/biometrics``, the same for the persona in that partner's world
 every time), the PID ts from the world's clock (``GET /v1/sandbox/clock``), and the PID is
 encrypted with ``identity.crypto.encrypt_pid`` under ``GET /v1/identity/certificate``. Send
@@ -32,7 +37,7 @@ import httpx
 from cryptography import x509
 from lxml import etree
 
-from identity.biometrics import FINGERS
+from identity.biometrics import FACE, FINGERS, IRISES
 from identity.crypto import encrypt_pid
 
 DEFAULT_PORT = 11100
@@ -41,8 +46,12 @@ METHODS = ("RDSERVICE", "DEVICEINFO", "CAPTURE", "OPTIONS")
 DP_ID = "SANDBOX.SIM"
 RDS_ID = "SANDBOX.RDS.SIM"
 RDS_VER = "2.0.0"
-MODEL = "SIM-FP-1"
+MODELS = {"finger": "SIM-FP-1", "iris": "SIM-IRIS-1", "face": "SIM-FACE-1"}
 FINGER_TYPES = {"0": "FMR", "1": "FIR"}  # PidOptions fType
+IRIS_TYPES = {"0": "IIR"}  # PidOptions iType (ISO 19794-6 image)
+FACE_TYPES = {"0": "FID"}  # PidOptions pType (ISO 19794-5 face image)
+POSITIONS = (*FINGERS, *IRISES, FACE)
+"""What a device can be set to capture (``UNKNOWN`` is a matcher's wildcard, not a position)."""
 IST = timedelta(hours=5, minutes=30)
 
 Scope = MutableMapping[str, Any]
@@ -60,18 +69,37 @@ class CaptureFailed(Exception):
         self.info = info
 
 
+def modality(posh: str) -> str:
+    """finger, iris or face: the kind of device that captures ``posh``."""
+    if posh in FINGERS:
+        return "finger"
+    if posh in IRISES:
+        return "iris"
+    if posh == FACE:
+        return "face"
+    raise ValueError(f"not a position a device captures: {posh!r}; one of {', '.join(POSITIONS)}")
+
+
 @dataclass(frozen=True, slots=True)
 class Device:
-    """The persona and finger this device captures, and how it reaches the sandbox."""
+    """The persona and position (a finger, an iris or the face) this device captures, and the
+    port it listens on."""
 
     persona: str
-    finger: str
+    posh: str
     port: int = DEFAULT_PORT
+
+    def __post_init__(self) -> None:
+        modality(self.posh)  # refuses a position no device captures
+
+    @property
+    def modality(self) -> str:
+        return modality(self.posh)
 
     @property
     def serial(self) -> str:
-        """``dc``: stable for the persona and finger, so a test can recognise the device."""
-        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-rd/{self.persona}/{self.finger}"))
+        """``dc``: stable for the persona and position, so a test can recognise the device."""
+        return str(uuid.uuid5(uuid.NAMESPACE_URL, f"sandbox-rd/{self.persona}/{self.posh}"))
 
     def discovery(self) -> bytes:
         return (
@@ -84,22 +112,36 @@ class Device:
         # mc would be the device's signing certificate; the simulator signs nothing
         mc = base64.b64encode(f"sandbox-rd-simulator:{self.serial}".encode()).decode()
         return (
-            f'<DeviceInfo dpId="{DP_ID}" rdsId="{RDS_ID}" rdsVer="{RDS_VER}" mi="{MODEL}" '
-            f'mc="{mc}" dc="{self.serial}"><additional_info>'
+            f'<DeviceInfo dpId="{DP_ID}" rdsId="{RDS_ID}" rdsVer="{RDS_VER}" '
+            f'mi="{MODELS[self.modality]}" mc="{mc}" dc="{self.serial}"><additional_info>'
             f'<Param name="persona" value={quoteattr(self.persona)}/>'
-            f'<Param name="finger" value={quoteattr(self.finger)}/>'
+            f'<Param name="modality" value="{self.modality}"/>'
+            f'<Param name="posh" value={quoteattr(self.posh)}/>'
             f"</additional_info></DeviceInfo>"
         )
 
 
 @dataclass(frozen=True, slots=True)
 class CaptureOptions:
-    kind: str  # FMR or FIR
+    kind: str  # the Bio type: FMR or FIR (finger), IIR (iris), FID (face)
+    type_code: str  # its PidOptions code (fType, iType or pType), echoed in Resp
     wadh: str | None
 
 
-def parse_pid_options(body: bytes) -> CaptureOptions:
-    """The ``PidOptions`` of a CAPTURE; ``CaptureFailed("100", ...)`` for what it cannot do."""
+# Per modality: the count attribute that must be 1, the type attribute and its codes. RD Service
+# 2.0 capture pages send every attribute, often empty (UIDAI's Face RD sample leaves pCount and
+# pType empty): an empty attribute is the device's default, as if absent.
+_OPTS: dict[str, tuple[str, str, dict[str, str]]] = {
+    "finger": ("fCount", "fType", FINGER_TYPES),
+    "iris": ("iCount", "iType", IRIS_TYPES),
+    "face": ("pCount", "pType", FACE_TYPES),
+}
+_DEVICE_NAMES = {"finger": "fingerprint scanner", "iris": "iris scanner", "face": "face camera"}
+
+
+def parse_pid_options(body: bytes, device_modality: str = "finger") -> CaptureOptions:
+    """The ``PidOptions`` of a CAPTURE for a device of ``device_modality``;
+    ``CaptureFailed("100", ...)`` for what it cannot do."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
         root = etree.fromstring(body or b"<PidOptions/>", parser)
@@ -108,19 +150,32 @@ def parse_pid_options(body: bytes) -> CaptureOptions:
     opts = root.find("Opts") if etree.QName(root).localname == "PidOptions" else None
     if opts is None:
         raise CaptureFailed("100", 'expected <PidOptions ver="1.0"><Opts .../></PidOptions>')
-    a = opts.attrib
-    if a.get("fCount", "1") != "1":
-        raise CaptureFailed("100", 'this simulated device captures one finger: fCount="1"')
-    if a.get("iCount", "0") not in {"", "0"} or a.get("pCount", "0") not in {"", "0"}:
-        raise CaptureFailed("100", 'this simulated device is a fingerprint scanner: iCount="0"')
-    kind = FINGER_TYPES.get(str(a.get("fType", "0")))
+
+    def attr(name: str, default: str) -> str:
+        return str(opts.get(name) or default)
+
+    count_name, type_name, types = _OPTS[device_modality]
+    device = _DEVICE_NAMES[device_modality]
+    for other, (other_count, _, _) in _OPTS.items():
+        if other != device_modality and attr(other_count, "0") != "0":
+            raise CaptureFailed(
+                "100",
+                f'this simulated device is a {device}: {other_count}="0" ({count_name}="1"); '
+                f"start `sandbox rd-service` with --{'finger' if other == 'finger' else other}"
+                f"{' LEFT|RIGHT' if other == 'iris' else ''} for a {_DEVICE_NAMES[other]}",
+            )
+    if attr(count_name, "1") != "1":
+        raise CaptureFailed("100", f'this simulated {device} captures one: {count_name}="1"')
+    code = attr(type_name, "0")
+    kind = types.get(code)
     if kind is None:
-        raise CaptureFailed("100", 'fType must be "0" (FMR) or "1" (FIR)')
-    if a.get("format", "0") != "0":
+        named = " or ".join(f'"{c}" ({k})' for c, k in types.items())
+        raise CaptureFailed("100", f"{type_name} must be {named}")
+    if attr("format", "0") != "0":
         raise CaptureFailed("100", 'format must be "0" (XML); protobuf is not simulated')
-    if a.get("pidVer", "2.0") != "2.0":
+    if attr("pidVer", "2.0") != "2.0":
         raise CaptureFailed("100", 'pidVer must be "2.0"')
-    return CaptureOptions(kind=kind, wadh=str(a.get("wadh") or "") or None)
+    return CaptureOptions(kind=kind, type_code=code, wadh=attr("wadh", "") or None)
 
 
 class Sandbox:
@@ -190,9 +245,9 @@ class RdService:
 
     async def capture(self, body: bytes) -> bytes:
         try:
-            options = parse_pid_options(body)
+            options = parse_pid_options(body, self.device.modality)
             ts = await self.sandbox.pid_ts()
-            value = await self.sandbox.record(options.kind, self.device.finger)
+            value = await self.sandbox.record(options.kind, self.device.posh)
             certificate = await self.sandbox.certificate()
         except CaptureFailed as failed:
             return (
@@ -202,17 +257,30 @@ class RdService:
         wadh = f" wadh={quoteattr(options.wadh)}" if options.wadh else ""
         pid = (
             f'<Pid ts="{ts}" ver="2.0"{wadh}><Bios>'
-            f'<Bio type="{options.kind}" posh="{self.device.finger}">{value}</Bio>'
+            f'<Bio type="{options.kind}" posh="{self.device.posh}">{value}</Bio>'
             f"</Bios></Pid>"
         ).encode()
         sealed = encrypt_pid(pid, certificate, ts=ts)
         return (
-            f'<PidData><Resp errCode="0" errInfo="Success" fCount="1" '
-            f'fType="{"0" if options.kind == "FMR" else "1"}" iCount="0" pCount="0" '
-            f'nmPoints="42" qScore="80"/>{self.device.device_info_xml()}'
+            f"<PidData>{_resp(self.device.modality, options)}{self.device.device_info_xml()}"
             f'<Skey ci="{sealed.ci}">{sealed.skey}</Skey><Hmac>{sealed.hmac}</Hmac>'
             f'<Data type="X">{sealed.data}</Data></PidData>'
         ).encode()
+
+
+def _resp(device_modality: str, options: CaptureOptions) -> str:
+    """RD Service 2.0 ``Resp`` of a capture: the counts and type of what was captured (one of
+    this device's modality, none of the others); ``nmPoints`` (minutiae) only for a finger."""
+    attrs = {"errCode": "0", "errInfo": "Success"}
+    for modality_name, (count_name, type_name, _) in _OPTS.items():
+        mine = modality_name == device_modality
+        attrs[count_name] = "1" if mine else "0"
+        if mine:
+            attrs[type_name] = options.type_code
+    if device_modality == "finger":
+        attrs["nmPoints"] = "42"
+    attrs["qScore"] = "80"
+    return "<Resp " + " ".join(f'{k}="{v}"' for k, v in attrs.items()) + "/>"
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:
@@ -272,7 +340,5 @@ def serve(device: Device, base_url: str, api_key: str) -> None:
     """Serve on 127.0.0.1 only (a device answers its own machine) until interrupted."""
     import uvicorn
 
-    if device.finger not in FINGERS:
-        raise ValueError(f"not a finger: {device.finger}")
     app = RdService(device, Sandbox(sandbox_client(base_url, api_key), device.persona))
     uvicorn.run(app, host="127.0.0.1", port=device.port, http="h11", log_level="info")

@@ -27,24 +27,35 @@ from tests.support.identity import ASHA, auth
 pytestmark = pytest.mark.anyio
 KABIR = "999999990042"
 OPTIONS = b'<PidOptions ver="1.0"><Opts fCount="1" fType="0" format="0" pidVer="2.0"/></PidOptions>'
+# what iris capture pages send (RD Service 2.0: iType 0 is the ISO iris image, IIR)
+IRIS_OPTIONS = (
+    b'<PidOptions ver="1.0"><Opts fCount="0" fType="0" iCount="1" iType="0" pCount="0" '
+    b'format="0" pidVer="2.0" timeout="10000" posh="UNKNOWN"/></PidOptions>'
+)
+# UIDAI's Face RD sample: counts and types left empty, custom options beside
+FACE_OPTIONS = (
+    b'<PidOptions ver="1.0" env="P"><Opts fCount="" fType="" iCount="" iType="" pCount="" '
+    b'pType="" format="" pidVer="2.0" timeout="" otp="" wadh="" posh=""/><CustOpts>'
+    b'<Param name="txnId" value="rd-face-1"/><Param name="purpose" value="auth"/>'
+    b'<Param name="language" value="en"/></CustOpts></PidOptions>'
+)
 
 Rd = Callable[..., httpx.AsyncClient]
 
 
 @pytest.fixture
 async def rd(client: httpx.AsyncClient, partner: SignedUp) -> AsyncIterator[Rd]:
-    """``rd(persona, finger)``: a client of a device capturing that finger for ``partner``."""
+    """``rd(persona, posh)``: a client of a device capturing that finger, iris or face for
+    ``partner``."""
     opened: list[httpx.AsyncClient] = []
 
-    def make(
-        persona: str = "asha", finger: str = "LEFT_INDEX", **headers: str
-    ) -> httpx.AsyncClient:
+    def make(persona: str = "asha", posh: str = "LEFT_INDEX", **headers: str) -> httpx.AsyncClient:
         sandbox = httpx.AsyncClient(
             transport=client._transport,
             base_url=client.base_url,
             headers={**partner.headers, **headers},
         )
-        app = RdService(Device(persona, finger), Sandbox(sandbox, persona))
+        app = RdService(Device(persona, posh), Sandbox(sandbox, persona))
         device = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:11100"
         )
@@ -118,7 +129,7 @@ async def test_a_capture_authenticates_its_persona(
     answer = await auth(client, partner, auth_body(pid_data))
     assert answer["ret"] == "y", answer
 
-    fir = await capture(rd(finger="RIGHT_THUMB"), OPTIONS.replace(b'fType="0"', b'fType="1"'))
+    fir = await capture(rd(posh="RIGHT_THUMB"), OPTIONS.replace(b'fType="0"', b'fType="1"'))
     answer = await auth(client, partner, auth_body(fir, txn="rd-2", bt="FIR"))
     assert answer["ret"] == "y", answer
 
@@ -191,6 +202,117 @@ async def test_custom_methods_over_a_real_loopback_socket(
     await sandbox.aclose()
     answer = await auth(client, partner, auth_body(pid_data))
     assert answer["ret"] == "y", answer
+
+
+def _bio(pid_data: bytes) -> tuple[str | None, ...]:
+    """The Resp counts of a PidData: fCount, iCount, pCount and the type codes given."""
+    resp = etree.fromstring(pid_data).find("Resp")
+    assert resp is not None
+    assert resp.get("errCode") == "0", pid_data
+    names = ("fCount", "fType", "iCount", "iType", "pCount", "pType")
+    return tuple(resp.get(n) for n in names)
+
+
+@pytest.mark.parametrize("eye", ["LEFT_IRIS", "RIGHT_IRIS"])
+async def test_an_iris_capture_authenticates_and_another_iris_gives_300(
+    rd: Rd, client: httpx.AsyncClient, partner: SignedUp, eye: str
+) -> None:
+    pid_data = await capture(rd(posh=eye), IRIS_OPTIONS)
+    assert _bio(pid_data) == ("0", None, "1", "0", "0", None)
+    info = etree.fromstring(pid_data).find("DeviceInfo")
+    assert info is not None
+    assert info.get("mi") == "SIM-IRIS-1"
+    answer = await auth(client, partner, auth_body(pid_data, txn=f"rd-{eye}", bt="IIR"))
+    assert answer["ret"] == "y", answer
+
+    ravis = await capture(rd("ravi", eye), IRIS_OPTIONS)  # ravi's eye, asha's number
+    answer = await auth(client, partner, auth_body(ravis, txn=f"rd-r-{eye}", bt="IIR"))
+    assert (answer["ret"], answer["err"]) == ("n", "300"), answer
+    kabir = await capture(rd("kabir", eye), IRIS_OPTIONS)
+    answer = await auth(client, partner, auth_body(kabir, uid=KABIR, txn=f"rd-k-{eye}", bt="IIR"))
+    assert answer["err"] == "330", answer
+
+
+async def test_a_face_capture_authenticates_and_another_face_gives_300(
+    rd: Rd, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    pid_data = await capture(rd(posh="FACE"), FACE_OPTIONS)
+    assert _bio(pid_data) == ("0", None, "0", None, "1", "0")
+    answer = await auth(client, partner, auth_body(pid_data, txn="rd-face", bt="FID"))
+    assert answer["ret"] == "y", answer
+    # the same capture with bt naming another type: the Bio is not declared (550)
+    again = await capture(rd(posh="FACE"), FACE_OPTIONS)
+    answer = await auth(client, partner, auth_body(again, txn="rd-face-bt", bt="IIR"))
+    assert answer["err"] == "550", answer
+
+    ravis = await capture(rd("ravi", "FACE"), FACE_OPTIONS)
+    answer = await auth(client, partner, auth_body(ravis, txn="rd-face-r", bt="FID"))
+    assert (answer["ret"], answer["err"]) == ("n", "300"), answer
+
+
+async def test_a_face_or_iris_in_another_world_gives_300(
+    rd: Rd, client: httpx.AsyncClient, partner: SignedUp, other_partner: SignedUp
+) -> None:
+    """Records are derived per world: asha's face captured for another partner is not hers
+    here."""
+    sandbox = httpx.AsyncClient(
+        transport=client._transport, base_url=client.base_url, headers=other_partner.headers
+    )
+    for posh, options, bt in (("FACE", FACE_OPTIONS, "FID"), ("LEFT_IRIS", IRIS_OPTIONS, "IIR")):
+        app = RdService(Device("asha", posh), Sandbox(sandbox, "asha"))
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1:11100"
+        ) as device:
+            theirs = await capture(device, options)
+        answer = await auth(client, partner, auth_body(theirs, txn=f"rd-o-{posh}", bt=bt))
+        assert (answer["ret"], answer["err"]) == ("n", "300"), answer
+    await sandbox.aclose()
+
+
+@pytest.mark.parametrize(
+    ("posh", "options", "says"),
+    [
+        ("LEFT_IRIS", OPTIONS, "iris scanner"),  # finger options to an iris scanner
+        ("FACE", OPTIONS, "face camera"),
+        ("LEFT_INDEX", IRIS_OPTIONS, "fingerprint scanner"),
+        ("LEFT_INDEX", FACE_OPTIONS.replace(b'pCount=""', b'pCount="1"'), "fingerprint"),
+        ("RIGHT_IRIS", IRIS_OPTIONS.replace(b'iCount="1"', b'iCount="2"'), 'iCount="1"'),
+        ("RIGHT_IRIS", IRIS_OPTIONS.replace(b'iType="0"', b'iType="1"'), "iType"),
+        ("FACE", FACE_OPTIONS.replace(b'pType=""', b'pType="3"'), "pType"),
+    ],
+)
+async def test_options_for_another_kind_of_device_are_refused(
+    rd: Rd, posh: str, options: bytes, says: str
+) -> None:
+    resp = etree.fromstring(await capture(rd(posh=posh), options)).find("Resp")
+    assert resp is not None
+    assert resp.get("errCode") == "100"
+    assert says in (resp.get("errInfo") or ""), resp.get("errInfo")
+
+
+def test_a_device_captures_only_real_positions() -> None:
+    for posh in ("UNKNOWN", "LEFT_TOE", "IRIS"):
+        with pytest.raises(ValueError, match="LEFT_IRIS"):
+            Device("asha", posh)
+
+
+def test_the_command_takes_one_modality() -> None:
+    runner = CliRunner()
+    env = {"SANDBOX_API_KEY": "sk_test_x"}
+    both = runner.invoke(
+        main, ["rd-service", "--persona", "asha", "--iris", "LEFT", "--face"], env=env
+    )
+    assert both.exit_code == 2
+    assert "one of --finger, --iris and --face" in both.output
+    eye = runner.invoke(main, ["rd-service", "--persona", "asha", "--iris", "MIDDLE"], env=env)
+    assert eye.exit_code == 2
+    assert "'MIDDLE' is not one of" in eye.output
+    nowhere = f"http://127.0.0.1:{free_port()}"
+    down = runner.invoke(
+        main, ["rd-service", "--persona", "asha", "--face", "--sandbox", nowhere], env=env
+    )
+    assert down.exit_code == 1  # options accepted; the sandbox is checked next
+    assert "cannot reach the sandbox" in down.output
 
 
 def test_the_command_checks_its_finger_and_its_sandbox() -> None:
