@@ -22,6 +22,8 @@ environment of the locust process once, on first use (never at import time). The
 ``LOADTEST_SETUP_TIMEOUT``              Seconds the per-process setup (signup, probes) may take.
 ``LOADTEST_CHECK_LEDGER``               Each process checks its world's ledger when the test
                                         stops (``true``).
+``LOADTEST_AUTH_POOL``                  Encrypted auth requests each process seals before the
+                                        identity users start (``256``), sent round robin.
 ``LOADTEST_LATENCY_FILE``               Also record latencies at 1% precision (locust rounds to
                                         whole milliseconds) into ``<this>-<pid>.json``.
 ======================================  =========================================================
@@ -49,6 +51,7 @@ ENV_STATUS_POOL = "LOADTEST_STATUS_POOL"
 ENV_SETUP_TIMEOUT = "LOADTEST_SETUP_TIMEOUT"
 ENV_LATENCY_FILE = "LOADTEST_LATENCY_FILE"
 ENV_CHECK_LEDGER = "LOADTEST_CHECK_LEDGER"
+ENV_AUTH_POOL = "LOADTEST_AUTH_POOL"
 
 ENV_NAMES = (
     ENV_API_KEY,
@@ -63,6 +66,7 @@ ENV_NAMES = (
     ENV_SETUP_TIMEOUT,
     ENV_LATENCY_FILE,
     ENV_CHECK_LEDGER,
+    ENV_AUTH_POOL,
 )
 
 DEFAULT_AMOUNT = "1.00"
@@ -89,6 +93,7 @@ class LoadConfig:
     setup_timeout: float = 30.0
     latency_file: str | None = None
     check_ledger: bool = True
+    auth_pool: int = 256
 
     def __post_init__(self) -> None:
         check_amount(self.amount)
@@ -98,6 +103,8 @@ class LoadConfig:
             raise ConfigError(f"{ENV_USER_RPS} must be positive, got {self.user_rps}")
         if self.status_pool < 1:
             raise ConfigError(f"{ENV_STATUS_POOL} must be at least 1, got {self.status_pool}")
+        if self.auth_pool < 1:
+            raise ConfigError(f"{ENV_AUTH_POOL} must be at least 1, got {self.auth_pool}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LoadConfig:
@@ -133,6 +140,7 @@ class LoadConfig:
             setup_timeout=number(ENV_SETUP_TIMEOUT, 30.0),
             latency_file=text(ENV_LATENCY_FILE),
             check_ledger=flag(ENV_CHECK_LEDGER),
+            auth_pool=int(number(ENV_AUTH_POOL, 256)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -147,6 +155,7 @@ class LoadConfig:
             ENV_STATUS_POOL: str(self.status_pool),
             ENV_SETUP_TIMEOUT: str(self.setup_timeout),
             ENV_CHECK_LEDGER: "true" if self.check_ledger else "false",
+            ENV_AUTH_POOL: str(self.auth_pool),
         }
         if self.api_key is not None:
             env[ENV_API_KEY] = self.api_key

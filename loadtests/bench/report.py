@@ -55,6 +55,10 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
         f"  (at {_num(half.get('rps'), 0)} rps, target {_num(half.get('targetRps'), 0)})",
         f"hot-merchant (P2M) rps / P2P rps:        {_num(r['hotMerchantToP2pRps'], 3)}"
         f"  ({_num(r['hotMerchantRps'], 0)} / {_num(r['paymentRps'], 0)})",
+        f"identity auth rps / no-op rps:           {_num(r.get('identityAuthToNoopRps'), 3)}"
+        f"  ({_num(r.get('identityAuthRps'), 0)} / {_num(r['noopRps'], 0)})",
+        f"server CPU per identity auth / no-op:    {_num(r.get('cpuPerIdentityAuthToNoop'), 2)}"
+        f"  ({_num(r.get('cpuUsPerIdentityAuth'), 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
     ]
 
 

@@ -1,4 +1,5 @@
-"""``sandbox bench``: the payment path against the no-op endpoint, on a server it starts itself.
+"""``sandbox bench``: the payment and identity paths against the no-op endpoint, on a server it
+starts itself.
 
 One run, in order:
 
@@ -9,8 +10,10 @@ One run, in order:
    by the load generator);
 3. the phases, each a headless locust run with the same users, spawn rate and duration: the
    no-op ``GET /healthz``, P2P pay (saturation), P2M pay into one hot merchant (saturation), and
-   P2P pay at 50% of the P2P saturation rate (``constant_throughput`` per user); the server's CPU
-   time (``/proc``) before and after each phase gives its CPU per request;
+   P2P pay at 50% of the P2P saturation rate (``constant_throughput`` per user), and encrypted
+   demographic authentication (Auth 2.5 JSON, saturation; the PIDs sealed before the phase,
+   ``loadtests/auth_pool.py``); the server's CPU time (``/proc``) before and after each phase
+   gives its CPU per request;
 4. with ``profile``, one more P2P phase under ``py-spy record``, split by layer;
 5. a double-spend probe and the ledger check;
 6. the report (``summary.json``, ``summary.md``, plots, locust's HTML) in
@@ -59,6 +62,7 @@ PHASES = (
     Phase("p2p", "P2PPayUser", "P2P pay, saturation"),
     Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
     Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", half_load=True),
+    Phase("identity", "DemoAuthUser", "encrypted demographic auth (Auth 2.5 JSON), saturation"),
 )
 PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
 
@@ -322,6 +326,7 @@ def _summary(
     scratch_name: str | None,
 ) -> dict[str, Any]:
     noop, p2p, p2m, half = phases["noop"], phases["p2p"], phases["p2m"], phases["p2p_half"]
+    auth = phases["identity"]
     ratios = {
         "noopRps": noop.rps,
         "paymentRps": p2p.rps,
@@ -332,6 +337,12 @@ def _summary(
         "cpuPerPaymentToNoop": _div(p2p.server_cpu_us_per_request, noop.server_cpu_us_per_request),
         "p99AtHalfLoadMs": half.latency_ms.get("p99"),
         "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps),
+        "identityAuthRps": auth.rps,
+        "identityAuthToNoopRps": _div(auth.rps, noop.rps),
+        "cpuUsPerIdentityAuth": auth.server_cpu_us_per_request,
+        "cpuPerIdentityAuthToNoop": _div(
+            auth.server_cpu_us_per_request, noop.server_cpu_us_per_request
+        ),
     }
     failures = sum(p.failures for p in phases.values())
     problems = []

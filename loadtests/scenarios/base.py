@@ -1,9 +1,10 @@
 """What every scenario shares: the user base class, pacing, and how answers are judged.
 
 Every request goes through ``call``, which counts a failure for any HTTP status other than the
-expected one (named ``HTTP <status> <problem type>``), for a connection error, and for a UPI
-answer whose ``responseCode`` is not the expected one (named ``responseCode <code>``), so
-locust's failure table counts failures by response code.
+expected one (named ``HTTP <status> <problem type>``), for a connection error, for a UPI answer
+whose ``responseCode`` is not the expected one (named ``responseCode <code>``), and for an
+Aadhaar answer whose ``ret`` is not the expected one (named ``ret n err <code>``), so locust's
+failure table counts failures by response code.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ class SandboxUser(PacedUser):
         expect_status: int | tuple[int, ...] = 200,
         expect_code: str | None = "00",
         expect_txn_status: str | None = None,
+        expect_ret: str | None = None,
     ) -> dict[str, Any] | None:
         """Send one request; return its JSON body when it succeeded, else ``None``."""
         sent = dict(self.world.headers)
@@ -91,6 +93,7 @@ class SandboxUser(PacedUser):
                 expect_status=expect_status,
                 expect_code=expect_code,
                 expect_txn_status=expect_txn_status,
+                expect_ret=expect_ret,
             )
 
     def pay(self, payer: Party, payee_vpa: str, *, name: str) -> dict[str, Any] | None:
@@ -116,6 +119,7 @@ def judge(
     expect_status: int | tuple[int, ...],
     expect_code: str | None,
     expect_txn_status: str | None = None,
+    expect_ret: str | None = None,
 ) -> dict[str, Any] | None:
     """Mark ``response`` (a locust catch-response context) as a success or a named failure."""
     expected = expect_status if isinstance(expect_status, tuple) else (expect_status,)
@@ -142,6 +146,9 @@ def judge(
             return None
     if expect_txn_status is not None and body.get("status") != expect_txn_status:
         response.failure(f"status {body.get('status')} responseCode {body.get('responseCode')}")
+        return None
+    if expect_ret is not None and body.get("ret") != expect_ret:
+        response.failure(f"ret {body.get('ret')} err {body.get('err')}")
         return None
     response.success()
     return body

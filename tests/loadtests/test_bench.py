@@ -20,7 +20,7 @@ from tests.support.engines import PG_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 
-PHASES = ("noop", "p2p", "p2m", "p2p_half")
+PHASES = ("noop", "p2p", "p2m", "p2p_half", "identity")
 REPORT_FILES = (
     "summary.json",
     "summary.md",
@@ -42,6 +42,7 @@ def run_bench(out_dir: Path, *args: str, timeout: float = 150) -> dict[str, Any]
     )
     assert proc.returncode == 0, f"bench failed:\n{proc.stdout}\n{proc.stderr}"
     assert "payment rps / no-op rps" in proc.stdout
+    assert "identity auth rps / no-op rps" in proc.stdout
     summary: dict[str, Any] = json.loads((out_dir / "summary.json").read_text())
     return summary
 
@@ -55,9 +56,18 @@ def assert_complete_and_clean(out_dir: Path, summary: dict[str, Any]) -> None:
         assert phase["failures"] == 0, (name, phase["failuresByError"])
         assert phase["latencyMs"]["p99"] is not None, name
         assert phase["serverCpuUsPerRequest"] is not None, name
-    for ratio in ("paymentToNoopRps", "cpuPerPaymentToNoop", "p99AtHalfLoadMs"):
+    for ratio in (
+        "paymentToNoopRps",
+        "cpuPerPaymentToNoop",
+        "p99AtHalfLoadMs",
+        "identityAuthToNoopRps",
+        "cpuPerIdentityAuthToNoop",
+    ):
         assert summary["ratios"][ratio] is not None, ratio
     assert summary["ratios"]["hotMerchantToP2pRps"] is not None
+    # the identity phase sent only encrypted demographic auths, and every one passed (ret y)
+    identity = summary["phases"]["identity"]
+    assert list(identity["requestsByName"]) == ["POST POST /v1/identity/auth (demo, encrypted)"]
     assert summary["failuresTotal"] == 0
     assert summary["ledger"]["balanced"] is True
     assert summary["ledger"]["accountMismatches"] == []

@@ -68,7 +68,7 @@ def measured(phase: runner.Phase, rps: float, **extra: float | None) -> PhaseRec
 
 
 def synthetic_run(database_cpu: float | None = None) -> dict[str, PhaseRecord]:
-    noop, p2p, p2m, half = runner.PHASES
+    noop, p2p, p2m, half, identity = runner.PHASES
     return {
         "noop": measured(noop, 2000.0, database_cpu=database_cpu),
         "p2p": measured(p2p, 500.0, database_cpu=database_cpu),
@@ -76,6 +76,7 @@ def synthetic_run(database_cpu: float | None = None) -> dict[str, PhaseRecord]:
         "p2p_half": measured(
             half, 250.0, database_cpu=database_cpu, target_rps=250.0, per_user_rps=12.5
         ),
+        "identity": measured(identity, 400.0, database_cpu=database_cpu),
     }
 
 
@@ -137,6 +138,10 @@ def test_the_summary_takes_its_ratios_from_the_named_phases() -> None:
         "cpuPerPaymentToNoop": 1.0,
         "p99AtHalfLoadMs": 9.0,
         "hotMerchantToP2pRps": 0.5,
+        "identityAuthRps": 400.0,
+        "identityAuthToNoopRps": 0.2,
+        "cpuUsPerIdentityAuth": 4000.0,
+        "cpuPerIdentityAuthToNoop": 1.0,
     }
     assert summary["phases"] == {name: p.to_json() for name, p in phases.items()}
     assert (summary["ok"], summary["problems"], summary["failuresTotal"]) == (True, [], 0)
@@ -159,3 +164,6 @@ def test_the_report_renders_a_synthetic_run(tmp_path: Path) -> None:
     assert "- p2m: 2000 us" in page  # PostgreSQL backends' CPU per request
     assert "p2p 3.0 / 1.0" in page  # event loop / other threads
     assert "(at 250 rps, target 250)" in page  # the ratio lines read the written summary
+    assert "identity auth rps / no-op rps:           0.200  (400 / 2000)" in page
+    assert "server CPU per identity auth / no-op:    1.00  (4000 us / 4000 us)" in page
+    assert "| identity: encrypted demographic auth (Auth 2.5 JSON), saturation |" in page
