@@ -178,6 +178,7 @@ def partner_create(
 ) -> None:
     """Create a partner and print its API key (shown once)."""
     from sandbox.errors import SandboxError
+    from sandbox.kit.secrets import standard_webhook_secret
     from sandbox.partners import service
 
     settings = _settings(database_url)
@@ -201,6 +202,7 @@ def partner_create(
                 "partnerId": result.partner.id,
                 "apiKey": result.api_key,
                 "webhookSecret": result.partner.webhook_secret,
+                "standardWebhooksSecret": standard_webhook_secret(result.partner.webhook_secret),
                 "country": result.partner.country,
             },
             indent=2,

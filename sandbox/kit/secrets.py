@@ -1,4 +1,5 @@
-"""Hashing of secrets the sandbox must check but never store: API keys and UPI PINs.
+"""Secrets: hashing of those the sandbox must check but never store (API keys and UPI PINs), and
+the webhook secret in its two readings.
 
 API keys carry 256 bits of entropy, so a plain SHA-256 is the right hash (as GitHub and Stripe do
 for tokens); a slow KDF would only cost CPU. PINs are short, so they are hashed with HMAC-SHA256
@@ -8,11 +9,14 @@ brute-forced without the key, and the attempt limits protect the live path.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import secrets
 
 API_KEY_PREFIX = "sk_sandbox_"
+WEBHOOK_SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
 
 
 def new_api_key() -> str:
@@ -25,7 +29,34 @@ def hash_api_key(key: str) -> str:
 
 
 def new_webhook_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(24)
+    """``whsec_`` and 24 random bytes in standard base64 (32 characters, no padding): the form
+    Standard Webhooks libraries read, so the one string verifies both signatures."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
+def standard_webhook_key(secret: str) -> bytes:
+    """The HMAC key of the Standard Webhooks signature (``webhook-signature``) for ``secret``.
+
+    The key is the base64 after ``whsec_``, decoded, as the Standard Webhooks libraries do.
+    Secrets issued before (``whsec_`` + URL-safe base64) decode to their same random bytes; a
+    secret that is not base64 at all (hand-made in a test) is its own UTF-8 bytes. The
+    ``Sandbox-Signature`` HMAC keeps using the whole string (``sandbox/webhooks/signing.py``).
+    """
+    body = secret.removeprefix(WEBHOOK_SECRET_PREFIX).translate(_URLSAFE_TO_STANDARD)
+    try:
+        key = base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    return key or secret.encode()
+
+
+def standard_webhook_secret(secret: str) -> str:
+    """``secret`` as Standard Webhooks libraries take it: ``whsec_<standard base64 of the key>``.
+    Equal to ``secret`` for every secret issued since the sandbox sends Standard Webhooks."""
+    return WEBHOOK_SECRET_PREFIX + base64.b64encode(standard_webhook_key(secret)).decode()
+
+
+_URLSAFE_TO_STANDARD = str.maketrans("-_", "+/")
 
 
 def pin_hash(secret_key: str, world_id: str, vpa: str, pin: str) -> str:

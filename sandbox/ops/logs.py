@@ -18,7 +18,7 @@ from pythonjsonlogger.json import JsonFormatter
 _SECRET_FIELDS = re.compile(r"pin|otp|secret|password|api_?key|authorization|token", re.I)
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(sk_sandbox_)[A-Za-z0-9_\-]{8,}"), r"\1****"),
-    (re.compile(r"\b(whsec_)[A-Za-z0-9_\-]{8,}"), r"\1****"),
+    (re.compile(r"\b(whsec_)[A-Za-z0-9_\-+/=]{8,}"), r"\1****"),
     (re.compile(r"(Bearer\s+)\S+", re.I), r"\1****"),
     (re.compile(r"(?<!\d)\d{8}(\d{4})(?!\d)"), r"XXXXXXXX\1"),
 )

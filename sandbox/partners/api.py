@@ -49,6 +49,7 @@ async def create_partner(body: PartnerCreate, request: Request, state: State) ->
         partner_id=partner.id,
         api_key=result.api_key,
         webhook_secret=partner.webhook_secret,
+        standard_webhooks_secret=secrets.standard_webhook_secret(partner.webhook_secret),
         country=partner.country,
         currency=get_country(partner.country).currency,
         aua=_aua(state, partner.id),
@@ -86,12 +87,16 @@ async def get_me(caller: CurrentCaller, state: State) -> PartnerPublic:
 
 
 @router.patch("/me", response_model=PartnerPublic, responses=problems(*AUTHED))
-async def update_me(body: PartnerUpdate, caller: CurrentCaller, state: State) -> PartnerPublic:
-    """Change the name, the webhook URL (`"webhookUrl": null` stops deliveries) or the
-    fixed-OTP switch (`"fixedOtp": true` makes every identity OTP 123456)."""
+async def update_me(body: PartnerUpdate, world: CurrentWorld, state: State) -> PartnerPublic:
+    """Change the name, the webhook URL or the fixed-OTP switch (`"fixedOtp": true` makes every
+    identity OTP 123456).
+
+    A new `webhookUrl` also applies to the deliveries still queued (due now, with a fresh retry
+    budget); `"webhookUrl": null` stops deliveries and marks the queued ones `cancelled`.
+    """
     partner = await service.update(
         state.db,
-        caller,
+        world,
         webhook_url=str(body.webhook_url) if body.webhook_url else None,
         set_webhook_url="webhook_url" in body.model_fields_set,
         name=body.name,

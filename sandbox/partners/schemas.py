@@ -58,8 +58,15 @@ class PartnerCreated(OutputModel):
         examples=["sk_sandbox_Vh3..."],
     )
     webhook_secret: str = Field(
-        description="Verifies the Sandbox-Signature header of webhooks.",
-        examples=["whsec_..."],
+        description="Verifies the `Sandbox-Signature` header of webhooks (the whole string is "
+        "the HMAC key) and, being `whsec_<base64>`, the Standard Webhooks `webhook-signature`.",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
+    )
+    standard_webhooks_secret: str = Field(
+        description="The same secret as Standard Webhooks libraries take it "
+        "(`Webhook(secret).verify(body, headers)`): equal to `webhookSecret` for partners "
+        "created since the sandbox sends Standard Webhooks headers.",
+        examples=["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"],
     )
     country: str = Field(examples=["IN"])
     currency: str = Field(examples=["INR"])

@@ -16,6 +16,7 @@ from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner
 from sandbox.population.countries import COUNTRIES
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
+from sandbox.webhooks import service as webhooks
 from sandbox.webhooks.service import emit
 from sandbox.world import service as world_service
 from sandbox.world.context import WorldContext
@@ -157,13 +158,16 @@ async def rotate_key(db: Database, world: WorldContext) -> str:
 
 async def update(
     db: Database,
-    caller: Caller,
+    world: WorldContext,
     *,
     webhook_url: str | None,
     set_webhook_url: bool,
     name: str | None,
     fixed_otp: bool | None = None,
 ) -> Partner:
+    """Change the partner's settings; a new (or cleared) webhook URL also retargets (or
+    cancels) the deliveries still queued, in the same transaction."""
+    partner = world.partner
     values: dict[str, object] = {}
     if fixed_otp is not None:
         values["fixed_otp"] = fixed_otp
@@ -171,9 +175,16 @@ async def update(
         values["webhook_url"] = webhook_url
     if name is not None:
         values["name"] = name
+    retarget = set_webhook_url and webhook_url != partner.webhook_url
+
+    def unit(conn: Connection) -> None:
+        store.update_partner(conn, partner.id, **values)
+        if retarget:
+            webhooks.retarget(conn, world, webhook_url)
+
     if values:
-        await db.write(lambda conn: store.update_partner(conn, caller.partner.id, **values))
-    return replace(caller.partner, **values)  # type: ignore[arg-type]
+        await db.write(unit)
+    return replace(partner, **values)  # type: ignore[arg-type]
 
 
 def _insert_key(conn: Connection, partner_id: str, api_key: str, now_us: int) -> str:

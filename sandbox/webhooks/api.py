@@ -27,7 +27,7 @@ async def list_deliveries(
     state: State,
     limit: int = Query(20, ge=1, le=100, description="Page size."),
     cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
-    status: Literal["pending", "succeeded", "failed"] | None = Query(None),
+    status: Literal["pending", "succeeded", "failed", "cancelled"] | None = Query(None),
 ) -> DeliveryList:
     """Your webhook deliveries, newest first."""
     page = await service.list_deliveries(
@@ -49,10 +49,11 @@ async def get_delivery(delivery_id: str, caller: CurrentCaller, state: State) ->
     "/deliveries/{delivery_id}/replay",
     response_model=DeliveryDetail,
     status_code=202,
-    responses=problems(*AUTHED, 404),
+    responses=problems(*AUTHED, 404, 409),
 )
 async def replay_delivery(delivery_id: str, world: CurrentWorld, state: State) -> DeliveryDetail:
-    """Send a delivery again now (its earlier attempts stay in the log)."""
+    """Send a delivery again now, to your current webhook URL, with a fresh retry budget
+    (`attempts` counts from 0 again; its earlier attempts stay in `attemptLog`)."""
     row, attempts = await service.replay(state.db, world, delivery_id)
     if state.dispatcher is not None:
         state.dispatcher.wake()

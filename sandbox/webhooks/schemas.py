@@ -20,9 +20,15 @@ class DeliveryOut(OutputModel):
     id: str = Field(examples=["whd_0a1b2c3d4e5f6g7h8i9j"])
     event_id: str
     event_type: str = Field(examples=["sandbox.ping"])
-    url: str
-    status: str = Field(description="pending, succeeded or failed (after the last retry).")
-    attempts: int
+    url: str = Field(description="Where it goes: your webhook URL when it was last queued.")
+    status: str = Field(
+        description="pending, succeeded, failed (after the last retry) or cancelled (never "
+        "sent: the webhook URL was cleared while it was queued; `lastError` says so)."
+    )
+    attempts: int = Field(
+        description="Attempts since it was last queued: a replay or a new webhook URL starts a "
+        "fresh retry budget. `attemptLog` keeps every attempt."
+    )
     next_attempt_at: str | None
     last_status_code: int | None
     last_error: str | None

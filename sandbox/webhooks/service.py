@@ -23,10 +23,23 @@ from sandbox.world.context import WorldContext
 _CURSOR = cursor_pattern(r"whd_[0-9a-z]{1,36}")
 
 
-def emit(conn: Connection, world: WorldContext, event_type: str, data: dict[str, Any]) -> str:
-    """Record an event of ``world`` and queue its delivery; returns the event id."""
+def emit(
+    conn: Connection,
+    world: WorldContext,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    world_us: int | None = None,
+) -> str:
+    """Record an event of ``world`` and queue its delivery; returns the event id.
+
+    ``createdAt`` is the world time of the change the event announces: ``world.now_us``, the
+    time every change of the request is stamped with, unless the change moves the world's clock
+    itself (an advance, a reset), whose event gives the clock's new reading as ``world_us``.
+    """
     partner = world.partner
-    now_us, world_us = world.real_us, world.now_us
+    now_us = world.real_us
+    world_us = world.now_us if world_us is None else world_us
     event_id = new_id("evt")
     payload = {
         "id": event_id,
@@ -79,28 +92,53 @@ async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tupl
 
 
 async def replay(db: Database, world: WorldContext, delivery_id: str) -> tuple[Any, list[Any]]:
-    """Queue a delivery again now, whatever its state (its attempts are kept)."""
+    """Queue a delivery again now, whatever its state, to the partner's webhook URL of now,
+    with a fresh retry budget (its earlier attempts stay in the log)."""
+    url = world.partner.webhook_url
 
     def unit(conn: Connection) -> tuple[Any, list[Any]]:
         store = WebhookStore(conn, world.id)
-        if not store.requeue(delivery_id, world.real_us):
+        if store.delivery(delivery_id) is None:
             raise _not_found(delivery_id)
+        if not url:
+            raise _no_url("replay this delivery")
+        store.requeue(delivery_id, url, world.real_us)
         return store.delivery(delivery_id), store.attempts(delivery_id)
 
     return await db.write(unit)
 
 
+def retarget(conn: Connection, world: WorldContext, url: str | None) -> int:
+    """The partner's webhook URL becomes ``url`` (inside the unit that stores it): queued
+    deliveries go there instead, due now with a fresh retry budget; with no URL they are
+    ``cancelled``, the reason in their ``lastError``. Returns how many moved."""
+    store = WebhookStore(conn, world.id)
+    if url:
+        return store.retarget_pending(url, world.real_us)
+    return store.cancel_pending(CLEARED_REASON, world.real_us)
+
+
+CLEARED_REASON = (
+    "Not sent: the webhook URL was cleared (PATCH /v1/partners/me) while this delivery was "
+    "queued. Set a URL, then replay it."
+)
+
+
 async def send_test(db: Database, world: WorldContext) -> str:
     if not world.partner.webhook_url:
-        raise NoWebhookUrl(
-            "This partner has no webhook URL, so there is nowhere to send the test event.",
-            hint='Set one with PATCH /v1/partners/me {"webhookUrl": "https://..."}.',
-        )
+        raise _no_url("send the test event")
 
     def unit(conn: Connection) -> str:
         return emit(conn, world, "sandbox.ping", {"message": "Webhook delivery works."})
 
     return await db.write(unit)
+
+
+def _no_url(to: str) -> NoWebhookUrl:
+    return NoWebhookUrl(
+        f"This partner has no webhook URL, so there is nowhere to {to}.",
+        hint='Set one with PATCH /v1/partners/me {"webhookUrl": "https://..."}.',
+    )
 
 
 def _not_found(delivery_id: str) -> DeliveryNotFound:

@@ -1,9 +1,17 @@
 """How a webhook goes on the wire: a ``Signer`` per event type, HMAC unless a spec says otherwise.
 
-The default, ``HMAC``: ``Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>``, the
-same scheme as Stripe's: the timestamp is signed with the body, so a receiver that refuses
-timestamps older than the tolerance (300 s) also refuses replays. ``verify`` is what a receiver
-runs; partners can copy it.
+The default, ``HMAC``, signs every attempt twice with the partner's webhook secret:
+
+- ``Sandbox-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "t.body")>``, the same scheme as
+  Stripe's: the timestamp is signed with the body, so a receiver that refuses timestamps older
+  than the tolerance (300 s) also refuses replays. ``verify`` is what a receiver runs; partners
+  can copy it.
+- Standard Webhooks 1.0 (https://www.standardwebhooks.com, "Signature scheme"): ``webhook-id``
+  (the event id: the same on every retry and replay, so a receiver drops duplicates by it),
+  ``webhook-timestamp`` (unix seconds) and ``webhook-signature: v1,<base64 HMAC-SHA256(key,
+  "id.timestamp.body")>``, where the key is the secret's ``whsec_<base64>`` decoded
+  (``sandbox.kit.secrets.standard_webhook_key``). Signed with the ``standardwebhooks`` package,
+  so a receiver verifies with that package (or its port in any language) and the secret alone.
 
 A domain whose spec prescribes its own notification (ReBIT AA: the spec's body, detached JWS in
 ``x-jws-signature``) registers a ``Signer`` for its event-type prefix (``Domain.signers``);
@@ -17,12 +25,22 @@ import hmac
 import json
 import time
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from standardwebhooks import Webhook
+
+from sandbox.kit.secrets import standard_webhook_key
 from sandbox.webhooks.store import DueDelivery
 
 HEADER = "Sandbox-Signature"
 TOLERANCE_SECONDS = 300
+# Standard Webhooks' headers (lower case, as the spec writes them; HTTP names are case-blind)
+WEBHOOK_ID, WEBHOOK_TIMESTAMP, WEBHOOK_SIGNATURE = (
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+)
 
 
 class Signer(Protocol):
@@ -56,7 +74,11 @@ class HmacSigner:
         return encode(event)
 
     def headers(self, delivery: DueDelivery, body: bytes) -> Mapping[str, str]:
-        return {HEADER: sign(delivery.secret, int(self._now()), body)}
+        timestamp = int(self._now())
+        return {
+            HEADER: sign(delivery.secret, timestamp, body),
+            **standard_headers(delivery.secret, str(delivery.event["id"]), timestamp, body),
+        }
 
 
 HMAC: Signer = HmacSigner()
@@ -66,6 +88,18 @@ def signer_for(event_type: str, signers: Mapping[str, Signer], default: Signer =
     """The signer registered for the longest prefix of ``event_type``, else ``default``."""
     matches = [prefix for prefix in signers if event_type.startswith(prefix)]
     return signers[max(matches, key=len)] if matches else default
+
+
+def standard_headers(secret: str, msg_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """The three Standard Webhooks headers of one attempt (``body`` is the JSON as sent)."""
+    signature = Webhook(standard_webhook_key(secret)).sign(
+        msg_id, datetime.fromtimestamp(timestamp, tz=UTC), body.decode()
+    )
+    return {
+        WEBHOOK_ID: msg_id,
+        WEBHOOK_TIMESTAMP: str(timestamp),
+        WEBHOOK_SIGNATURE: signature,
+    }
 
 
 class SignatureError(ValueError):

@@ -26,6 +26,8 @@ class DueDelivery:
     lease_until_us: int  # the claim's lease: only the holder may settle the delivery
 
 
+CANCELLED = "cancelled"  # never sent: the webhook URL was cleared while it was queued
+
 _ADD_EVENT = Raw("""
     INSERT INTO webhook_events (world_id, id, type, payload, created_us, world_time_us)
     VALUES (:world_id, :id, :type, :payload, :created_us, :world_time_us)
@@ -105,13 +107,39 @@ class WebhookStore(WorldStore):
             self.conn.execute(self.select(a).where(a.c.delivery_id == delivery_id).order_by(a.c.id))
         )
 
-    def requeue(self, delivery_id: str, now_us: int) -> bool:
+    def requeue(self, delivery_id: str, url: str, now_us: int) -> bool:
+        """Queue a delivery to ``url``, due now, with a fresh retry budget (``attempts`` counts
+        from 0 again; its attempt log keeps every earlier attempt)."""
         result = self.conn.execute(
             self.update(webhook_deliveries)
             .where(webhook_deliveries.c.id == delivery_id)
-            .values(status="pending", next_attempt_us=now_us, updated_us=now_us)
+            .values(
+                status="pending", url=url, attempts=0, next_attempt_us=now_us, updated_us=now_us
+            )
         )
         return result.rowcount == 1
+
+    def retarget_pending(self, url: str, now_us: int) -> int:
+        """Send every queued delivery to ``url`` instead, due now, with a fresh retry budget (the
+        failures so far were the old receiver's). One in flight may still reach the old URL;
+        its lease no longer matches, so it is sent again: at least once, as ever."""
+        d = webhook_deliveries
+        result = self.conn.execute(
+            self.update(d)
+            .where(d.c.status == "pending")
+            .values(url=url, attempts=0, next_attempt_us=now_us, updated_us=now_us)
+        )
+        return int(result.rowcount)
+
+    def cancel_pending(self, reason: str, now_us: int) -> int:
+        """Mark every queued delivery ``cancelled`` with ``reason`` as its ``last_error``."""
+        d = webhook_deliveries
+        result = self.conn.execute(
+            self.update(d)
+            .where(d.c.status == "pending")
+            .values(status=CANCELLED, last_error=reason, next_attempt_us=None, updated_us=now_us)
+        )
+        return int(result.rowcount)
 
 
 # -- the dispatcher's side: it works across worlds, by delivery id ----------------------------

@@ -130,7 +130,13 @@ async def reset(db: Database, settings: Settings, world: WorldContext) -> ClockV
         PopulationStore(conn, partner.world_id).wipe()
         insert(conn, generated)
         partner_store.update_partner(conn, partner.id, clock_offset_us=0)
-        emit(conn, world, "sandbox.world.reset", {"residents": partner.world_residents})
+        emit(
+            conn,
+            world,
+            "sandbox.world.reset",
+            {"residents": partner.world_residents},
+            world_us=world.real_us,  # the reset clock reads real time
+        )
 
     await db.write(unit)
     return ClockView(now_us=world.real_us, offset_us=0)
@@ -152,7 +158,9 @@ async def advance_clock(db: Database, world: WorldContext, seconds: int) -> Cloc
 
     def unit(conn: Connection) -> int:
         offset = partner_store.advance_clock(conn, world.id, seconds * 1_000_000)
-        emit(conn, world, "sandbox.clock.advanced", {"seconds": seconds})
+        # stamped with the clock's new reading (the stored offset, so concurrent advances count)
+        advanced = {"seconds": seconds}
+        emit(conn, world, "sandbox.clock.advanced", advanced, world_us=world.real_us + offset)
         return offset
 
     offset = await db.write(unit)

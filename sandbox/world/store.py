@@ -15,19 +15,18 @@ from sandbox.storage.schema import (
     residents,
     vpas,
 )
+from sandbox.storage.schema.base import kept_on_reset
 from sandbox.storage.scoped import WorldStore
 
 POPULATION_TABLES = (vpas, aa_handles, accounts, banks, residents)
-# Kept across a reset: the partner's record of what was sent to it.
-KEPT_ON_RESET = frozenset({"webhook_events", "webhook_deliveries", "webhook_attempts"})
 
 
 def world_tables() -> list[sa.Table]:
-    """Every world-owned table (it has a ``world_id``) that a reset wipes, of every domain."""
+    """Every world-owned table (it has a ``world_id``) that a reset wipes, of every domain: all
+    but those whose definition says ``info=KEPT_ON_RESET`` (the partner's record of what was
+    sent to it; keys whose signatures are already out in the world, like printed QR codes)."""
     return [
-        t
-        for t in reversed(metadata.sorted_tables)
-        if "world_id" in t.c and t.name not in KEPT_ON_RESET
+        t for t in reversed(metadata.sorted_tables) if "world_id" in t.c and not kept_on_reset(t)
     ]
 
 

@@ -173,6 +173,18 @@ async def test_the_key_is_made_once_and_the_private_half_never_shown(
     assert not any("PRIVATE" in text for text in texts)
 
 
+async def test_a_reset_keeps_the_key_so_printed_qr_codes_still_verify(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    printed = await intent(client, partner, amount="10.00")
+    reset = await client.post("/v1/sandbox/reset", headers=partner.headers)
+    assert reset.status_code == 200, reset.text
+    assert [k["kid"] for k in await published_keys(client, partner)] == [printed["keyId"]]
+    assert (await parsed(client, partner, printed["link"]))["signatureValid"] is True
+    rebuilt = await intent(client, partner, amount="10.00")
+    assert rebuilt["keyId"] == printed["keyId"]
+
+
 # -- the signature, checked independently ----------------------------------------------------
 
 

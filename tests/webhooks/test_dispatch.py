@@ -58,11 +58,11 @@ async def _detail(client: httpx.AsyncClient, partner: SignedUp, delivery_id: str
 async def _settled(
     client: httpx.AsyncClient, partner: SignedUp, delivery_id: str, *, attempts: int
 ) -> Any:
-    """The delivery once it is no longer pending and has ``attempts`` attempts."""
+    """The delivery once it is no longer pending and has ``attempts`` attempts in its log."""
 
     async def check() -> Any:
         d = await _detail(client, partner, delivery_id)
-        done = d["status"] != "pending" and d["attempts"] >= attempts
+        done = d["status"] != "pending" and len(d["attemptLog"]) >= attempts
         return d if done else None
 
     return await eventually(check, what=f"delivery {delivery_id} to settle")
@@ -213,7 +213,7 @@ async def test_replay_delivers_the_same_event_again(make_settings: Any, receiver
     assert first.body == second.body
     _check_signed(partner, second)
     assert done["status"] == "succeeded"
-    assert done["attempts"] == 2
+    assert done["attempts"] == 1  # since the replay: a fresh count
     assert [a["statusCode"] for a in done["attemptLog"]] == [200, 200]
     assert len(receiver.received()) == 2
 
@@ -293,7 +293,7 @@ async def test_replay_of_a_failed_delivery_delivers_it(
             await dispatcher.stop()
 
     assert done["status"] == "succeeded"
-    assert done["attempts"] == 2
+    assert done["attempts"] == 1  # since the replay: a fresh count
     assert [a["statusCode"] for a in done["attemptLog"]] == [500, 200]
     assert len(receiver.received()) == 2
 

@@ -143,7 +143,8 @@ async def test_a_replay_during_an_attempt_is_not_lost(db: Database, hooked: Part
     [claimed] = await db.write(lambda c: claim_due(c, now_us=now, lease_us=LEASE_US, limit=10))
 
     # the partner replays it while the attempt is in flight ...
-    assert await db.write(lambda c: WebhookStore(c, hooked.id).requeue(claimed.id, now + 1))
+    url = hooked.webhook_url or ""
+    assert await db.write(lambda c: WebhookStore(c, hooked.id).requeue(claimed.id, url, now + 1))
 
     # ... then the attempt finishes and would mark it succeeded
     def finish(conn: Connection) -> None:

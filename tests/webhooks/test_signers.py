@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from standardwebhooks import Webhook
 
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
@@ -75,6 +76,8 @@ async def test_the_signer_registered_for_a_prefix_signs_its_events_and_hmac_the_
     assert json.loads(fake.body) == {"ver": "2.0.0", "consentId": "c-1"}
     assert fake.headers["x-fake-signature"] == f"whd_fake:{len(fake.body)}"
     assert "sandbox-signature" not in fake.headers
+    # a spec's own signature only: no Standard Webhooks headers either (docs/decisions)
+    assert not [name for name in fake.headers if name.startswith("webhook-")]
     assert fake.headers["sandbox-event-type"] == "fake.consent.approved"
     assert fake.headers["content-type"] == "application/json"
 
@@ -84,6 +87,8 @@ async def test_the_signer_registered_for_a_prefix_signs_its_events_and_hmac_the_
         partner.webhook_secret, ping.headers["sandbox-signature"], ping.body, now=int(time.time())
     )
     assert ping.body == encode(json.loads(ping.body))  # the envelope, canonical as before
+    Webhook(partner.webhook_secret).verify(ping.body, ping.headers)
+    assert ping.headers["webhook-id"] == "evt_whd_ping"
 
 
 async def test_a_signer_that_fails_is_a_recorded_failed_attempt(

@@ -24,3 +24,12 @@ metadata = sa.MetaData(
 )
 
 views = sa.MetaData()
+
+# A world-owned table declared with ``info=KEPT_ON_RESET`` survives ``POST /v1/sandbox/reset``
+# (sandbox/world/store.py: world_tables): what was already handed out of the world, such as
+# the deliveries sent to the partner or a signing key whose signatures are printed on QR codes.
+KEPT_ON_RESET: dict[str, bool] = {"kept_on_reset": True}
+
+
+def kept_on_reset(table: sa.Table) -> bool:
+    return bool(table.info.get("kept_on_reset"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sandbox.storage.schema.base import metadata, views
+from sandbox.storage.schema.base import KEPT_ON_RESET, metadata, views
 
 upi_transactions = sa.Table(
     "upi_transactions",
@@ -133,6 +133,7 @@ merchant_keys = sa.Table(
     sa.Column("private_key", sa.Text, nullable=False),  # PKCS#8 PEM, never returned
     sa.Column("public_key", sa.Text, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
+    info=KEPT_ON_RESET,
 )
 
 account_balances = sa.Table(

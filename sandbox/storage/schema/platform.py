@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from sandbox.storage.schema.base import metadata
+from sandbox.storage.schema.base import KEPT_ON_RESET, metadata
 
 partners = sa.Table(
     "partners",
@@ -115,6 +115,7 @@ webhook_events = sa.Table(
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("world_time_us", sa.BigInteger, nullable=False),
     sa.Index(None, "world_id", "created_us"),
+    info=KEPT_ON_RESET,
 )
 
 webhook_deliveries = sa.Table(
@@ -133,6 +134,7 @@ webhook_deliveries = sa.Table(
     sa.Column("updated_us", sa.BigInteger, nullable=False),
     sa.Index(None, "world_id", "created_us"),
     sa.Index(None, "status", "next_attempt_us"),
+    info=KEPT_ON_RESET,
 )
 
 webhook_attempts = sa.Table(
@@ -146,6 +148,7 @@ webhook_attempts = sa.Table(
     sa.Column("error", sa.String(500)),
     sa.Column("duration_ms", sa.Integer, nullable=False),
     sa.Index(None, "delivery_id"),
+    info=KEPT_ON_RESET,
 )
 
 # Created by migration 0002 with payments, its first user; shared by every domain's writes.
