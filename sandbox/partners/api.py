@@ -70,7 +70,7 @@ async def _check_signup_allowed(request: Request, state: State) -> None:
             )
         return
     client = request.client.host if request.client else "unknown"
-    wait = await state.signup_limiter.acquire(f"signup:{client}")
+    wait = await state.signup_limiter.acquire(client)
     if wait:
         raise TooManyRequests(
             f"More than {settings.signup_rate_limit_per_minute} signups per minute from {client}.",
