@@ -50,7 +50,9 @@ class ServerProcess(ManagedProcess):
 
     def start(self) -> ServerProcess:
         assert self.proc is None, "already started"
-        env = sandbox_env(self.settings, host="127.0.0.1", port=str(self.port), workers=str(self.workers))
+        env = sandbox_env(
+            self.settings, host="127.0.0.1", port=str(self.port), workers=str(self.workers)
+        )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
