@@ -132,3 +132,18 @@ def test_serve_with_two_workers_shares_rate_limits_and_sums_metrics(
     assert len(workers_seen) == 2, workers_seen
     log = server.log_path.read_text()
     assert "workers=2 engine=postgresql rateLimits=redis metrics=multiprocess" in log
+
+
+@pytest.mark.slow
+def test_serve_with_one_worker_logs_the_default_mode(
+    make_settings: Any, engine_name: str, tmp_path: Path
+) -> None:
+    settings = make_settings(sweep_seconds=0)
+    server = ServerProcess(settings, tmp_path / "server.log")
+    with server:
+        server.wait_ready(timeout=60)
+        text = httpx.get(f"{server.base_url}/metrics").text
+    assert "sandbox_http_requests_total" in text
+    assert not (settings.data_dir / "metrics").exists()
+    log = server.log_path.read_text()
+    assert f"workers=1 engine={engine_name} rateLimits=local metrics=single" in log
