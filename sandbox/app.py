@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
@@ -14,10 +17,11 @@ from sandbox.inbox.api import router as inbox_router
 from sandbox.keys.api import router as keys_router
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
+from sandbox.kit.secrets import redact_url
 from sandbox.ops import logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
-from sandbox.ops.ratelimit import RateLimiter
+from sandbox.ops.ratelimit import Limiter, RateLimiter, RedisRateLimiter, redis_client
 from sandbox.partners.api import router as partners_router
 from sandbox.settings import Settings
 from sandbox.state import AppState
@@ -26,6 +30,8 @@ from sandbox.web import docs
 from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
+
+log = logging.getLogger("sandbox.app")
 
 INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY)  # consent joins here
 
@@ -50,14 +56,25 @@ def create_app(
     ``domains`` are wired in generically: routers, periodic jobs, webhook signers."""
     settings = settings or Settings()
     db = open_database(settings)
-    metrics = Metrics()
+    metrics = Metrics(settings.prometheus_multiproc_dir)
+    redis = None
+    if settings.redis_url:
+        redis = redis_client(settings.redis_url, timeout=settings.redis_timeout_seconds)
+
+    def limiter(name: str, rate: float, burst: int) -> Limiter:
+        if redis is None:
+            return RateLimiter(rate, burst)
+        return RedisRateLimiter(redis, rate, burst, prefix=settings.redis_prefix, name=name)
+
     state = AppState(
         settings=settings,
         db=db,
         metrics=metrics,
-        limiter=RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst),
-        signup_limiter=RateLimiter(
-            settings.signup_rate_limit_per_minute / 60, settings.signup_rate_limit_per_minute
+        limiter=limiter("api", settings.rate_limit_per_second, settings.rate_limit_burst),
+        signup_limiter=limiter(
+            "signup",
+            settings.signup_rate_limit_per_minute / 60,
+            settings.signup_rate_limit_per_minute,
         ),
         keys=KeyRing.for_settings(settings),
         clock=clock,
@@ -75,6 +92,8 @@ def create_app(
             state.dispatcher.start()
         for job in jobs:
             job.start()
+        if redis is not None:
+            await _check_redis(redis, settings)
         try:
             yield
         finally:
@@ -83,6 +102,8 @@ def create_app(
             if state.dispatcher is not None:
                 await state.dispatcher.stop()
                 state.dispatcher = None
+            if redis is not None:
+                await redis.aclose()
             db.close()
 
     app = FastAPI(
@@ -113,6 +134,18 @@ def create_app(
         access_log=settings.access_log,
     )
     return app
+
+
+async def _check_redis(redis: Redis, settings: Settings) -> None:
+    """Say at start whether the rate limits are shared: an unreachable Redis does not stop the
+    worker (the limiters fall back to their own buckets until it answers), but it is logged."""
+    try:
+        await redis.ping()
+    except (RedisError, OSError) as exc:
+        log.warning(
+            "Redis does not answer; rate limits stay per worker until it does",
+            extra={"redis": redact_url(settings.redis_url), "error": type(exc).__name__},
+        )
 
 
 def app_factory() -> FastAPI:

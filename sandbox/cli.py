@@ -93,6 +93,8 @@ def serve(
             "--database-url postgresql://... for several workers"
         )
     _migrate(settings)  # once, here, before any worker starts
+    settings = _metrics_dir(settings)
+    _log_mode(settings)
     base = f"http://{settings.host}:{settings.port}"
     if demo_partner:
         key = _demo_partner_key(settings)
@@ -113,6 +115,54 @@ def serve(
         access_log=False,
         log_config=None,
         timeout_graceful_shutdown=10,
+    )
+
+
+def _metrics_dir(settings: Settings) -> Settings:
+    """With several workers, prometheus-client's multiprocess mode: every worker writes its
+    samples to files in one directory and /metrics sums them (a scrape lands on one worker).
+    The directory is ``PROMETHEUS_MULTIPROC_DIR`` if set, else ``<data dir>/metrics``; it is
+    emptied here, before the workers start, or the counters of an earlier run would be added
+    in. The variable must be in the environment before a worker imports prometheus_client:
+    the workers are spawned after this and inherit it."""
+    directory = settings.prometheus_multiproc_dir
+    if directory is None and settings.workers == 1:
+        return settings
+    if directory is None:
+        directory = settings.data_dir / "metrics"
+    directory = directory.resolve()
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
+    return settings.model_copy(update={"prometheus_multiproc_dir": directory})
+
+
+def _log_mode(settings: Settings) -> None:
+    """One log line that says how this server scales: workers, engine, rate limits, metrics."""
+    import logging
+
+    from sandbox.kit.secrets import redact_url
+    from sandbox.ops import logs
+
+    logs.configure(settings.log_level)
+    mode = {
+        "workers": settings.workers,
+        "engine": "sqlite" if settings.is_sqlite else "postgresql",
+        "rateLimits": "redis" if settings.redis_url else "local",
+        "metrics": "multiprocess" if settings.prometheus_multiproc_dir else "single",
+    }
+    if settings.redis_url:
+        note = f"shared by every worker through {redact_url(settings.redis_url)}"
+    elif settings.workers > 1:
+        note = f"per worker: a key may reach {settings.workers} x the rate; set SANDBOX_REDIS_URL"
+    else:
+        note = "in this process"
+    if settings.prometheus_multiproc_dir:
+        note += f"; /metrics sums the workers' files in {settings.prometheus_multiproc_dir}"
+    logging.getLogger("sandbox.serve").info(
+        "serving: " + " ".join(f"{k}={v}" for k, v in mode.items()) + f" (rate limits {note})",
+        extra=mode,
     )
 
 
@@ -385,10 +435,9 @@ def _load_partner(db: Any, partner_id: str) -> Any:
 
 
 def _redact(url: str) -> str:
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://***@{rest.split('@', 1)[1]}"
-    return url
+    from sandbox.kit.secrets import redact_url
+
+    return redact_url(url)
 
 
 @main.command("rd-service")

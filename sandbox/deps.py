@@ -12,7 +12,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from sandbox.keys.ring import KeyRing
-from sandbox.ops.ratelimit import RateLimiter
+from sandbox.ops.ratelimit import retry_after
 from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
 from sandbox.partners.models import Caller
@@ -35,17 +35,18 @@ async def _authenticated(request: Request) -> Caller:
     """The partner behind the request's API key, within its rate limit."""
     state: AppState = request.app.state.sandbox
     caller = await partners.authenticate(state.db, request.headers.get("authorization"))
-    within_rate_limit(state, caller.key_id, "This API key")
+    await within_rate_limit(state, caller.key_id, "This API key")
     return caller
 
 
-def within_rate_limit(state: AppState, bucket: str, who: str) -> None:
-    """Take one request from ``bucket``'s token bucket, or refuse with 429 and Retry-After."""
-    wait = state.limiter.take(bucket)
+async def within_rate_limit(state: AppState, bucket: str, who: str) -> None:
+    """Take one request from ``bucket``'s token bucket, or refuse with 429 and Retry-After.
+    In-process by default (no I/O); one Redis round trip when ``SANDBOX_REDIS_URL`` is set."""
+    wait = await state.limiter.acquire(bucket)
     if wait:
         raise TooManyRequests(
             f"{who} sent more than {state.settings.rate_limit_per_second:g} requests per second.",
-            retry_after=RateLimiter.retry_after(wait),
+            retry_after=retry_after(wait),
             hint="Wait for Retry-After seconds; for load tests raise "
             "SANDBOX_RATE_LIMIT_PER_SECOND.",
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - the refused default
@@ -65,6 +65,30 @@ class Settings(BaseSettings):
     rate_limit_burst: int = Field(400, ge=1, description="Requests an API key may send at once.")
     signup_rate_limit_per_minute: int = Field(
         30, ge=1, description="Partner signups per minute per client address."
+    )
+    redis_url: str = Field(
+        "",
+        description=(
+            "Empty: rate limits in each process's memory (with N workers a key gets N times the "
+            "rate). `redis://host:6379/0`: one budget per key shared by every worker and host."
+        ),
+    )
+    redis_prefix: str = Field(
+        "sandbox:", description="Prefix of this sandbox's Redis keys (several may share one)."
+    )
+    redis_timeout_seconds: float = Field(
+        0.25,
+        gt=0,
+        description="Longest wait for Redis; past it the request is limited in-process.",
+    )
+    prometheus_multiproc_dir: Path | None = Field(
+        None,
+        validation_alias=AliasChoices("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"),
+        description=(
+            "prometheus-client's multiprocess directory (`PROMETHEUS_MULTIPROC_DIR`, no prefix): "
+            "set, /metrics sums the files of every worker. `sandbox serve --workers N` (N > 1) "
+            "sets it to `<data dir>/metrics` and empties it at start."
+        ),
     )
     max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
     world_residents: int = Field(

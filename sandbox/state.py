@@ -9,7 +9,7 @@ from sandbox.domains import Domain
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
-from sandbox.ops.ratelimit import RateLimiter
+from sandbox.ops.ratelimit import Limiter
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.dispatcher import Dispatcher
@@ -20,8 +20,8 @@ class AppState:
     settings: Settings
     db: Database
     metrics: Metrics
-    limiter: RateLimiter
-    signup_limiter: RateLimiter
+    limiter: Limiter  # per API key (and per AUA); in-process, or shared through Redis
+    signup_limiter: Limiter
     keys: KeyRing  # the signing key and the JWKS; its key file is made on first use
     dispatcher: Dispatcher | None = None
     clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets

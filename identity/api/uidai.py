@@ -85,7 +85,7 @@ async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | x
         world = await xml.world_of(state.db, state.settings, url, state.clock)
     except AuthRefused as refused:
         return read.refusal(refused, state.clock.now_us())
-    within_rate_limit(state, f"aua:{world.partner.id}", "This AUA")
+    await within_rate_limit(state, f"aua:{world.partner.id}", "This AUA")
     return world
 
 

@@ -67,3 +67,11 @@ def pin_hash(secret_key: str, world_id: str, vpa: str, pin: str) -> str:
 
 def matches(stored_hash: str, candidate_hash: str) -> bool:
     return hmac.compare_digest(stored_hash, candidate_hash)
+
+
+def redact_url(url: str) -> str:
+    """``scheme://user:password@host/...`` as ``scheme://***@host/...``: safe to log or print."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url

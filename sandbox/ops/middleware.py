@@ -12,10 +12,11 @@ import logging
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,9 +25,16 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
 
 
 class Metrics:
-    """The app's Prometheus collectors, in a registry of its own (one per app)."""
+    """The app's Prometheus collectors, in a registry of its own (one per app).
 
-    def __init__(self) -> None:
+    With ``multiprocess_dir`` (prometheus-client's multiprocess mode: ``PROMETHEUS_MULTIPROC_DIR``
+    set before the worker imported prometheus_client) every worker writes its samples to files
+    there, and ``exposition()`` sums the files of all workers, so a scrape that lands on any
+    worker sees the whole server. Without it, ``exposition()`` reads this process's registry.
+    """
+
+    def __init__(self, multiprocess_dir: Path | None = None) -> None:
+        self.multiprocess_dir = multiprocess_dir
         self.registry = CollectorRegistry()
         self.requests = Counter(
             "sandbox_http_requests",
@@ -41,6 +49,14 @@ class Metrics:
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
             registry=self.registry,
         )
+
+    def exposition(self) -> bytes:
+        """The text a Prometheus scrape gets."""
+        if self.multiprocess_dir is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()  # a fresh one per scrape, as prometheus-client advises
+        multiprocess.MultiProcessCollector(registry, path=str(self.multiprocess_dir))  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
 
 
 def _nul_field(scope: Scope) -> str | None:

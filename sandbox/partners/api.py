@@ -8,7 +8,7 @@ from sandbox.deps import CurrentCaller, CurrentWorld, State
 from sandbox.kit import secrets
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
-from sandbox.ops.ratelimit import RateLimiter
+from sandbox.ops.ratelimit import retry_after
 from sandbox.partners import aua, service
 from sandbox.partners.errors import SignupClosed, TooManyRequests
 from sandbox.partners.models import Partner
@@ -34,7 +34,7 @@ router = APIRouter(prefix="/v1/partners", tags=["partners"])
 )
 async def create_partner(body: PartnerCreate, request: Request, state: State) -> PartnerCreated:
     """Self-serve signup. The API key and webhook secret are shown once; store them."""
-    _check_signup_allowed(request, state)
+    await _check_signup_allowed(request, state)
     result = await service.sign_up(
         state.db,
         state.settings,
@@ -60,7 +60,7 @@ async def create_partner(body: PartnerCreate, request: Request, state: State) ->
     )
 
 
-def _check_signup_allowed(request: Request, state: State) -> None:
+async def _check_signup_allowed(request: Request, state: State) -> None:
     settings = state.settings
     if settings.signup == "admin":
         given = request.headers.get("authorization", "")
@@ -71,11 +71,11 @@ def _check_signup_allowed(request: Request, state: State) -> None:
             )
         return
     client = request.client.host if request.client else "unknown"
-    wait = state.signup_limiter.take(f"signup:{client}")
+    wait = await state.signup_limiter.acquire(client)
     if wait:
         raise TooManyRequests(
             f"More than {settings.signup_rate_limit_per_minute} signups per minute from {client}.",
-            retry_after=RateLimiter.retry_after(wait),
+            retry_after=retry_after(wait),
             hint="Reuse the API key you already have; POST /v1/sandbox/reset gives a fresh world.",
         )
 

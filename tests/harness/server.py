@@ -38,8 +38,11 @@ def sandbox_env(settings: Settings, **overrides: str) -> dict[str, str]:
 class ServerProcess(ManagedProcess):
     """``python -m sandbox serve`` on ``127.0.0.1:<port>`` with the test's settings."""
 
-    def __init__(self, settings: Settings, log_path: Path, *, port: int | None = None) -> None:
+    def __init__(
+        self, settings: Settings, log_path: Path, *, port: int | None = None, workers: int = 1
+    ) -> None:
         self.settings = settings
+        self.workers = workers
         self.port = port or free_port()
         self.log_path = log_path
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -47,7 +50,9 @@ class ServerProcess(ManagedProcess):
 
     def start(self) -> ServerProcess:
         assert self.proc is None, "already started"
-        env = sandbox_env(self.settings, host="127.0.0.1", port=str(self.port), workers="1")
+        env = sandbox_env(
+            self.settings, host="127.0.0.1", port=str(self.port), workers=str(self.workers)
+        )
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
