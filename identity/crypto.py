@@ -29,11 +29,16 @@ from cryptography import x509
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from joserfc import jwe
 from joserfc.jwe import JWERegistry
 from joserfc.jwk import RSAKey
+
+try:  # CFB, which the eKYC kycRes envelope uses, moved to "decrepit" in cryptography 47
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+except ImportError:  # pragma: no cover - older cryptography
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 from identity.errors import EncryptionFailed
 from identity.keys import AuthKey, certificate_ci
@@ -278,7 +283,7 @@ def seal_kyc_res(document: bytes, certificate: x509.Certificate) -> bytes:
     eid = os.urandom(KYC_EID_BYTES)
     key = os.urandom(KEY_BYTES)
     wrapped = public_key.encrypt(key, _kyc_oaep(eid))
-    encryptor = Cipher(algorithms.AES(key), modes.CFB(eid[:KYC_IV_BYTES])).encryptor()
+    encryptor = Cipher(algorithms.AES(key), CFB(eid[:KYC_IV_BYTES])).encryptor()
     body = encryptor.update(hashlib.sha256(document).digest() + document) + encryptor.finalize()
     return KYC_HEADER + _public_der(public_key) + eid + wrapped + body
 
@@ -297,7 +302,7 @@ def open_kyc_res(sealed: bytes, private_key: rsa.RSAPrivateKey) -> bytes:
     wrapped = sealed[start + KYC_EID_BYTES : start + KYC_EID_BYTES + key_bytes]
     cipher_text = sealed[start + KYC_EID_BYTES + key_bytes :]
     key = private_key.decrypt(wrapped, _kyc_oaep(eid))
-    decryptor = Cipher(algorithms.AES(key), modes.CFB(eid[:KYC_IV_BYTES])).decryptor()
+    decryptor = Cipher(algorithms.AES(key), CFB(eid[:KYC_IV_BYTES])).decryptor()
     plain = decryptor.update(cipher_text) + decryptor.finalize()
     digest, document = plain[:KYC_DIGEST_BYTES], plain[KYC_DIGEST_BYTES:]
     if not compare_digest(digest, hashlib.sha256(document).digest()):
