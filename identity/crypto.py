@@ -1,4 +1,5 @@
-"""Auth API 2.5 encryption of the PID block, the authority's side and the client's.
+"""Auth API 2.5 encryption of the PID block, the authority's side and the client's; and, at the
+end, eKYC answers encrypted to the KUA (the XML kycRes envelope and the JSON JWE).
 
 Implements "Skey", "Data" and "Hmac" of the Auth API 2.5 request (``shared/reference/aadhaar.md``,
 section "Auth request"):
