@@ -1,7 +1,8 @@
 """The AUA's side of the identity wire formats, for tests and a future Python client: auth
-requests built (the JSON body of ``POST /v1/identity/auth`` and the ``<Auth>`` document of
-``/uidai/...``, the PID sealed by ``identity.crypto.encrypt_pid``) and answers verified (the
-detached JWS of a JSON answer, the enveloped XML signature of ``<AuthRes>``/``<OtpRes>``).
+requests built (the JSON body of ``POST /v1/identity/auth``, the ``<Auth>`` document of
+``/uidai/...`` and the ``<Kyc>`` around it, the PID sealed by ``identity.crypto.encrypt_pid``)
+and answers verified (the detached JWS of a JSON answer, the enveloped XML signature of
+``<AuthRes>``/``<OtpRes>``/``<KycRes>``) and, for eKYC, decrypted with the KUA's private key.
 
 No I/O: the caller fetches the auth certificate (``GET /v1/identity/certificate``) and the JWKS
 (``GET /.well-known/jwks.json``) and passes them in. Outside identity's layers: it uses the core's
@@ -11,9 +12,10 @@ crypto and the platform's JWS, and nothing on the authority's side depends on it
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from cryptography import x509
@@ -23,7 +25,7 @@ from lxml import etree
 from signxml.exceptions import SignXMLException
 from signxml.verifier import XMLVerifier
 
-from identity.crypto import EncryptedPid, encrypt_pid
+from identity.crypto import EncryptedPid, encrypt_pid, open_jwe, open_kyc_res
 from identity.pid import safe_parser
 from sandbox.keys.jws import Keys, verify_detached
 
@@ -153,6 +155,66 @@ def auth_xml(
     )
 
 
+def wadh(*, ra: str, rc: str = "Y", lr: str = "N", de: str = "N", pfr: str = "N") -> str:
+    """The eKYC PID's wadh: base64(SHA-256(ver+ra+rc+lr+de+pfr)), e.g. of "2.5OYNNN"."""
+    terms = f"2.5{ra}{rc}{lr}{de}{pfr}"
+    return base64.b64encode(hashlib.sha256(terms.encode()).digest()).decode("ascii")
+
+
+def kyc_document(
+    auth: bytes,
+    *,
+    ra: str,
+    rc: str = "Y",
+    lr: str = "N",
+    de: str = "N",
+    pfr: str = "N",
+    ver: str = "2.5",
+) -> bytes:
+    """``<Kyc ver ra rc lr de pfr><Rad>`` around a complete (signed) ``<Auth>`` document, for
+    ``/uidai/kyc/2.5/...`` (eKYC API 2.5, section 3.3)."""
+    rad = base64.b64encode(auth).decode("ascii")
+    return (
+        f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<Kyc ver="{ver}" ra="{ra}" rc="{rc}" lr="{lr}" de="{de}" pfr="{pfr}">'
+        f"<Rad>{rad}</Rad></Kyc>\n"
+    ).encode()
+
+
+def kyc_xml(
+    pid: bytes,
+    certificate_pem: str,
+    *,
+    uid: str,
+    txn: str,
+    ac: str,
+    sa: str,
+    lk: str,
+    uses: Mapping[str, str],
+    ra: str,
+    lr: str = "N",
+    de: str = "N",
+    pfr: str = "N",
+    sign: Callable[[bytes], bytes] | None = None,
+    namespaced: bool = False,
+) -> bytes:
+    """The complete ``<Kyc>`` for ``/uidai/kyc/2.5/...``: ``pid`` (XML, carrying the ``wadh``
+    of these terms, see ``wadh``) encrypted into an ``<Auth>``, signed by ``sign`` (your AUA
+    key; needed once you registered a signing certificate), base64 in ``<Rad>``."""
+    auth = auth_xml(
+        pid,
+        certificate_pem,
+        uid=uid,
+        txn=txn,
+        ac=ac,
+        sa=sa,
+        lk=lk,
+        uses=uses,
+        namespaced=namespaced,
+    )
+    return kyc_document(auth if sign is None else sign(auth), ra=ra, lr=lr, de=de, pfr=pfr)
+
+
 # -- answers -----------------------------------------------------------------------------------
 
 
@@ -198,6 +260,45 @@ def verify_xml_answer(
     if signed is None or etree.QName(signed).localname != etree.QName(root).localname:
         raise AnswerNotVerified("the signature does not cover the answer's root element")
     return root
+
+
+def read_kyc_answer(
+    document: bytes,
+    *,
+    jwks: Mapping[str, Any] | None = None,
+    expected_public_key_pem: str | None = None,
+    private_key: rsa.RSAPrivateKey | None = None,
+) -> etree._Element:
+    """The ``<KycRes>`` of an eKYC ``<Resp>``: base64-decoded, decrypted with ``private_key``
+    when it was encrypted to your key (it then starts with "VERSION_1.0"), and its enveloped
+    signature verified as ``verify_xml_answer`` does. Raises ``AnswerNotVerified``."""
+    try:
+        resp = etree.fromstring(document, safe_parser())
+    except etree.XMLSyntaxError as exc:
+        raise AnswerNotVerified(f"the answer is not well-formed XML: {exc}") from None
+    carried = resp.findtext("kycRes")
+    if etree.QName(resp).localname != "Resp" or not carried:
+        raise AnswerNotVerified("the answer is not a <Resp> with a <kycRes>")
+    kyc_res = base64.b64decode("".join(carried.split()))
+    if resp.get("ko") == "KUA":
+        if private_key is None:
+            raise AnswerNotVerified('kycRes is encrypted to your key (ko="KUA"): pass private_key')
+        try:
+            kyc_res = open_kyc_res(kyc_res, private_key)
+        except ValueError as exc:
+            raise AnswerNotVerified(f"kycRes did not decrypt: {exc}") from None
+    return verify_xml_answer(kyc_res, jwks=jwks, expected_public_key_pem=expected_public_key_pem)
+
+
+def open_uid_data(answer: Mapping[str, Any], private_key: rsa.RSAPrivateKey) -> dict[str, Any]:
+    """A JSON eKYC answer's ``uidData``: the object itself, or the JWE to your key opened."""
+    data = answer.get("uidData")
+    if isinstance(data, str):
+        opened: dict[str, Any] = json.loads(open_jwe(data, private_key))
+        return opened
+    if not isinstance(data, dict):
+        raise ValueError("the answer has no uidData (ret n?)")
+    return data
 
 
 def _expected(jwks: Mapping[str, Any] | None, pem: str | None) -> list[rsa.RSAPublicNumbers]:

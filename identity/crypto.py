@@ -1,4 +1,5 @@
-"""Auth API 2.5 encryption of the PID block, the authority's side and the client's.
+"""Auth API 2.5 encryption of the PID block, the authority's side and the client's; and, at the
+end, eKYC answers encrypted to the KUA (the XML kycRes envelope and the JSON JWE).
 
 Implements "Skey", "Data" and "Hmac" of the Auth API 2.5 request (``shared/reference/aadhaar.md``,
 section "Auth request"):
@@ -27,8 +28,18 @@ from hmac import compare_digest
 
 from cryptography import x509
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from joserfc import jwe
+from joserfc.jwe import JWERegistry
+from joserfc.jwk import RSAKey
+
+try:  # CFB, which the eKYC kycRes envelope uses, moved to "decrepit" in cryptography 47
+    from cryptography.hazmat.decrepit.ciphers.modes import CFB
+except ImportError:  # pragma: no cover - older cryptography
+    from cryptography.hazmat.primitives.ciphers.modes import CFB
 
 from identity.errors import EncryptionFailed
 from identity.keys import AuthKey, certificate_ci
@@ -224,3 +235,113 @@ def encrypt_pid(
         data=_b64(ts_bytes + aes.encrypt(iv, pid, aad)),
         hmac=_b64(aes.encrypt(iv, hashlib.sha256(pid).digest(), aad)),
     )
+
+
+# -- eKYC answers encrypted to the KUA ---------------------------------------------------------
+#
+# eKYC API 2.5, section 3.4 (response data format): the answer is ``<Resp status ko ret code txn
+# ts err><kycRes>...</kycRes></Resp>`` where kycRes is the signed ``<KycRes>`` "encrypted and
+# base64 encoded" with the KUA's public key (ko="KUA"), unless the KUA delegated decryption to
+# its KSA (de="Y"). The spec leaves the byte layout to UIDAI's KUA client library; this is the
+# layout its ``DataDecryptor`` reads (UIDAI's sample AUA/KUA code), so a KUA's existing
+# decryption code works unchanged:
+#
+#   "VERSION_1.0" (11 bytes) | the KUA's public key, DER SubjectPublicKeyInfo (294 bytes for
+#   RSA-2048) | EID, 32 random bytes | the 32-byte AES key under RSA-OAEP (SHA-256, MGF1-SHA-256,
+#   label = EID), 256 bytes | AES-256-CFB (128-bit segments, IV = first 16 bytes of EID) of
+#   SHA-256(KycRes) + KycRes.
+#
+# The JSON rendition encrypts ``uidData`` as a compact JWE instead: RSA-OAEP-256 + A256GCM, the
+# header's ``x5t#S256`` naming the KUA's certificate.
+
+KYC_HEADER = b"VERSION_1.0"
+KYC_EID_BYTES = 32
+KYC_IV_BYTES = 16
+KYC_DIGEST_BYTES = 32
+KYC_JWE_ALG = "RSA-OAEP-256"
+KYC_JWE_ENC = "A256GCM"
+_KYC_JWE = JWERegistry(algorithms=[KYC_JWE_ALG, KYC_JWE_ENC])
+
+
+def _kyc_oaep(eid: bytes) -> padding.OAEP:
+    return padding.OAEP(
+        mgf=padding.MGF1(algorithm=hashes.SHA256()), algorithm=hashes.SHA256(), label=eid
+    )
+
+
+def _public_der(public_key: rsa.RSAPublicKey) -> bytes:
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def seal_kyc_res(document: bytes, certificate: x509.Certificate) -> bytes:
+    """The signed ``<KycRes>`` document in the kycRes envelope for ``certificate``'s key (raw
+    bytes; the caller base64-encodes them into ``<kycRes>``)."""
+    public_key = certificate.public_key()
+    if not isinstance(public_key, rsa.RSAPublicKey):
+        raise TypeError("the KUA's encryption certificate must carry an RSA public key")
+    eid = os.urandom(KYC_EID_BYTES)
+    key = os.urandom(KEY_BYTES)
+    wrapped = public_key.encrypt(key, _kyc_oaep(eid))
+    encryptor = Cipher(algorithms.AES(key), CFB(eid[:KYC_IV_BYTES])).encryptor()
+    body = encryptor.update(hashlib.sha256(document).digest() + document) + encryptor.finalize()
+    return KYC_HEADER + _public_der(public_key) + eid + wrapped + body
+
+
+def open_kyc_res(sealed: bytes, private_key: rsa.RSAPrivateKey) -> bytes:
+    """The KUA's side of ``seal_kyc_res``: the ``<KycRes>`` document, its SHA-256 checked.
+    Raises ``ValueError`` naming the part that is wrong."""
+    der = _public_der(private_key.public_key())
+    key_bytes = private_key.key_size // 8
+    start = len(KYC_HEADER) + len(der)
+    if not sealed.startswith(KYC_HEADER):
+        raise ValueError(f"the kycRes does not start with {KYC_HEADER!r}: not encrypted")
+    if sealed[len(KYC_HEADER) : start] != der:
+        raise ValueError("the kycRes was encrypted to another public key than this private key's")
+    eid = sealed[start : start + KYC_EID_BYTES]
+    wrapped = sealed[start + KYC_EID_BYTES : start + KYC_EID_BYTES + key_bytes]
+    cipher_text = sealed[start + KYC_EID_BYTES + key_bytes :]
+    key = private_key.decrypt(wrapped, _kyc_oaep(eid))
+    decryptor = Cipher(algorithms.AES(key), CFB(eid[:KYC_IV_BYTES])).decryptor()
+    plain = decryptor.update(cipher_text) + decryptor.finalize()
+    digest, document = plain[:KYC_DIGEST_BYTES], plain[KYC_DIGEST_BYTES:]
+    if not compare_digest(digest, hashlib.sha256(document).digest()):
+        raise ValueError("the decrypted KycRes does not match its SHA-256: corrupted")
+    return document
+
+
+def certificate_thumbprint(certificate: x509.Certificate) -> str:
+    """``x5t#S256``: base64url (no padding) of SHA-256 of the certificate's DER."""
+    digest = hashlib.sha256(certificate.public_bytes(serialization.Encoding.DER)).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def jwe_to(payload: bytes, certificate: x509.Certificate) -> str:
+    """``payload`` as a compact JWE (RSA-OAEP-256, A256GCM) to ``certificate``'s key."""
+    key = RSAKey.import_key(
+        certificate.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    header = {
+        "alg": KYC_JWE_ALG,
+        "enc": KYC_JWE_ENC,
+        "x5t#S256": certificate_thumbprint(certificate),
+        "cty": "application/json",
+    }
+    token: str = jwe.encrypt_compact(header, payload, key, registry=_KYC_JWE)
+    return token
+
+
+def open_jwe(token: str, private_key: rsa.RSAPrivateKey) -> bytes:
+    """The KUA's side of ``jwe_to``; raises ``joserfc.errors.JoseError`` if it does not open."""
+    key = RSAKey.import_key(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    opened = jwe.decrypt_compact(token, key, registry=_KYC_JWE)
+    return opened.plaintext or b""

@@ -158,6 +158,12 @@ ROWS: tuple[tuple[str, str, str], ...] = (
         "570",
         "the signature's X509Certificate must be the registered one, valid in world time",
     ),
+    (
+        'XML eKYC: a <Kyc> whose ver is not "2.5", or whose Rad is not base64 of an <Auth>',
+        "540",
+        "POST /uidai/kyc/2.5/...: 540 for the version, 510 for the Rad; the answer is a "
+        '<Resp status="-1"> around the signed <KycRes>',
+    ),
 )
 """(value, code, description) of each magic row."""
 

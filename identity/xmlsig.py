@@ -1,5 +1,5 @@
-"""Enveloped XML signatures (XML-DSig with ``signxml``): the sandbox's on ``<AuthRes>`` and
-``<OtpRes>``, and the check of an AUA's signature on its request.
+"""Enveloped XML signatures (XML-DSig with ``signxml``): the sandbox's on ``<AuthRes>``,
+``<OtpRes>`` and ``<KycRes>``, and the check of an AUA's signature on its request.
 
 Answers are signed rsa-sha256 with exclusive c14n by the platform's signing key (the one whose
 public half is at ``/.well-known/jwks.json``). XML clients verify against an X.509 certificate,

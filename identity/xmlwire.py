@@ -1,6 +1,7 @@
-"""The XML wire format of Auth API 2.5 and OTP API 2.5: ``<Auth>`` and ``<Otp>`` read into the
-JSON rendition's models (``AuthIn``, ``OtpIn``), answers written as ``<AuthRes>`` and
-``<OtpRes>``. No I/O: ``identity.service.xml`` runs the same services as the JSON routes.
+"""The XML wire format of Auth API 2.5, OTP API 2.5 and eKYC API 2.5: ``<Auth>``, ``<Otp>`` and
+``<Kyc>`` read into the JSON rendition's models (``AuthIn``, ``OtpIn``, ``EkycIn``), answers
+written as ``<AuthRes>``, ``<OtpRes>`` and ``<KycRes>`` inside eKYC's ``<Resp>``. No I/O:
+``identity.service.xml`` runs the same services as the JSON routes.
 
 Liberal about the envelope, as ``shared/reference/aadhaar.md`` ("What real AUA clients send")
 asks: no namespace or any, prefixes, either quote style, a declaration, pretty-printing, ``Meta``
@@ -11,6 +12,8 @@ unreadable is a 510 (``AuthRefused``) naming what is wrong.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +24,7 @@ from pydantic import ValidationError
 from identity.errors import AuthRefused
 from identity.pid import safe_parser
 from identity.schemas.auth import AuthIn, AuthOut
+from identity.schemas.ekyc import EkycIn, EkycOut, UidDataOut
 from identity.schemas.otp import OtpIn, OtpOut
 
 _SPACE = re.compile(r"\s+")
@@ -102,12 +106,17 @@ def _model(model: Any, fields: dict[str, Any], what: str) -> Any:
 
 def auth_request(root: etree._Element) -> AuthIn:
     """``<Auth>`` as the JSON rendition's ``AuthIn``: Uses, Skey, Data and Hmac required."""
+    result: AuthIn = _model(AuthIn, _auth_fields(root), "Auth")
+    return result
+
+
+def _auth_fields(root: etree._Element) -> dict[str, Any]:
     a = _attrs(root)
     uses = _required(root, "Uses")
     skey = _required(root, "Skey")
     data = _required(root, "Data")
     hmac = _required(root, "Hmac")
-    fields = {
+    return {
         "uid": a.get("uid"),
         "rc": a.get("rc", ""),
         "ver": a.get("ver", ""),
@@ -117,7 +126,59 @@ def auth_request(root: etree._Element) -> AuthIn:
         "data": {"type": data.get("type", "X"), "value": _text(data)},
         "hmac": _text(hmac),
     }
-    result: AuthIn = _model(AuthIn, fields, "Auth")
+
+
+# -- eKYC API 2.5 ------------------------------------------------------------------------------
+
+KYC_VERSION = "2.5"
+
+
+@dataclass(frozen=True, slots=True)
+class KycTerms:
+    """``<Kyc ver ra rc lr de pfr><Rad>`` (eKYC API 2.5, section 3.3): the attributes and the
+    decoded ``Rad``, the resident's complete, signed ``<Auth>`` document."""
+
+    attrs: dict[str, str]
+    rad: bytes
+
+
+def kyc_terms(root: etree._Element) -> KycTerms:
+    """The ``<Kyc>`` envelope: ver must be 2.5 (540), ``Rad`` present and base64 (510)."""
+    a = _attrs(root)
+    if a.get("ver") != KYC_VERSION:
+        raise AuthRefused(
+            "540",
+            f"Kyc ver is {a.get('ver')!r}, expected {KYC_VERSION!r}",
+            hint=f'Set ver="{KYC_VERSION}" on <Kyc> (eKYC API 2.5).',
+        )
+    rad = _required(root, "Rad")
+    text = _text(rad)
+    if not text:
+        raise AuthRefused(
+            "510", "<Rad> is empty", hint="Put base64 of the signed <Auth> document in <Rad>."
+        )
+    try:
+        decoded = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise AuthRefused(
+            "510",
+            "<Rad> is not base64",
+            hint="Rad holds the complete signed <Auth> document, base64-encoded.",
+        ) from None
+    return KycTerms(a, decoded)
+
+
+def kyc_request(terms: KycTerms, auth_root: etree._Element) -> EkycIn:
+    """``<Kyc>`` with its ``<Auth>`` as the JSON rendition's ``EkycIn``. The Kyc's rc is the
+    consent that counts: anything but Y replaces the Auth's (512 from the service)."""
+    a = terms.attrs
+    fields = {
+        **_auth_fields(auth_root),
+        **{name: a.get(name, "") for name in ("ra", "lr", "de", "pfr")},
+    }
+    if a.get("rc") != "Y":
+        fields["rc"] = a.get("rc", "")
+    result: EkycIn = _model(EkycIn, fields, "Kyc")
     return result
 
 
@@ -142,7 +203,7 @@ def _element(name: str, attrs: dict[str, str | None]) -> etree._Element:
     return root
 
 
-def auth_res(answer: AuthOut) -> etree._Element:
+def auth_res(answer: AuthOut | EkycOut) -> etree._Element:
     """``<AuthRes ret code txn ts err? actn? info?>``; ``info`` is your UID token."""
     return _element(
         "AuthRes",
@@ -156,6 +217,64 @@ def auth_res(answer: AuthOut) -> etree._Element:
             "info": answer.info.uid_token,
         },
     )
+
+
+def kyc_res(answer: EkycOut, *, rar: str | None) -> etree._Element:
+    """``<KycRes ret code txn ts ttl err? actn?>`` with ``<Rar>`` (base64 of the signed
+    ``<AuthRes>``) and, on ret y, ``<UidData uid>`` holding ``Poi``, ``Poa``, ``LData`` (with
+    lr Y) and ``Pht`` (base64 JPEG), as eKYC API 2.5 section 3.4 lays them out."""
+    root = _element(
+        "KycRes",
+        {
+            "ret": answer.ret,
+            "code": answer.code,
+            "txn": answer.txn,
+            "ts": answer.ts,
+            "ttl": answer.ttl,
+            "err": answer.err,
+            "actn": answer.actn,
+        },
+    )
+    if rar is not None:
+        etree.SubElement(root, "Rar").text = rar
+    data = answer.uid_data
+    if isinstance(data, UidDataOut):
+        uid_data = etree.SubElement(root, "UidData", uid=data.uid)
+        _child_with(uid_data, "Poi", data.poi.model_dump(by_alias=True))
+        _child_with(uid_data, "Poa", data.poa.model_dump(by_alias=True))
+        if data.ldata is not None:
+            _child_with(uid_data, "LData", data.ldata.model_dump(by_alias=True))
+        etree.SubElement(uid_data, "Pht").text = data.pht
+    return root
+
+
+def _child_with(parent: etree._Element, name: str, attrs: dict[str, Any]) -> None:
+    child = etree.SubElement(parent, name)
+    for key, value in attrs.items():
+        if value is not None:
+            child.set(key, str(value))
+
+
+def kyc_resp(kyc_res_root: etree._Element, kyc_res: bytes, *, status: str, ko: str | None) -> bytes:
+    """The eKYC answer as sent: ``<Resp status ko ret code txn ts err><kycRes>`` (section 3.4),
+    ``kyc_res`` being the signed ``<KycRes>`` document, encrypted or not, base64 here. status
+    "0" on ret y, "-1" on ret n (whose kycRes is never encrypted: it holds no resident data)."""
+    a = kyc_res_root.attrib
+    resp = _element(
+        "Resp",
+        {
+            "status": status,
+            "ko": ko,
+            "ret": a.get("ret"),
+            "code": a.get("code"),
+            "txn": a.get("txn"),
+            "ts": a.get("ts"),
+            "err": a.get("err"),
+        },
+    )
+    etree.SubElement(resp, "kycRes").text = base64.b64encode(kyc_res).decode("ascii")
+    out: bytes = etree.tostring(resp, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return out
 
 
 def otp_res(answer: OtpOut, ts: str) -> etree._Element:

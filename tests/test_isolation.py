@@ -39,7 +39,7 @@ NOT_PARTNER_OWNED = {
         f"/uidai/{kind}2.5/{{ac}}/{{uid0}}/{{uid1}}/{{asalk}}": "no resource id: the path holds "
         "the caller's own AUA credentials, which pick its world; another partner's ac or asalk "
         "answers 530/542: tests/identity/test_xml.py"
-        for kind in ("", "auth/", "otp/")
+        for kind in ("", "auth/", "otp/", "kyc/")
     },
 }
 

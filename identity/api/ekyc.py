@@ -1,4 +1,4 @@
-"""eKYC API 2.5, JSON rendition (the XML ``<Kyc>`` wire format comes later)."""
+"""eKYC API 2.5, JSON rendition (the XML ``<Kyc>`` wire format is in ``identity.api.uidai``)."""
 
 from __future__ import annotations
 
@@ -47,10 +47,13 @@ async def ekyc(
     on the easy path) with `ra` (the factors used, in `uses`), `lr`, `de` and `pfr`; the PID
     carries `wadh` = base64(SHA-256(ver+ra+rc+lr+de+pfr)), e.g. of "2.5OYNNN". On `ret` y the
     answer has the resident's `uidData` (number, Poi, Poa, local-language data with `lr` Y, a
-    JPEG photo) and `txn` in the "UKC:" namespace. The answer is signed (`x-jws-signature`) but
-    not yet encrypted to a key of yours."""
+    JPEG photo) and `txn` in the "UKC:" namespace. The answer is signed (`x-jws-signature`);
+    once you registered an encryption certificate (POST /v1/partners/me/certificates with
+    `use` "encryption") and with `de` "N", `uidData` is a compact JWE to its key (RSA-OAEP-256,
+    A256GCM), whose plaintext is the object described here."""
     key = None if body.pid is not None else await auth_key(state.settings.data_dir, state.clock)
     prepared = await prepare.prepare(world, body, key)
     answer = await service.ekyc(state.db, world, body, prepared, idempotency_key=idempotency_key)
+    answer = await service.encrypt_for_kua(state.db, world, body, answer)
     headers = {EASY_PATH_HEADER: "plain-pid"} if prepared.easy_path else None
     return signed_json(answer.model_dump(mode="json", by_alias=True), keys, headers=headers)

@@ -1,8 +1,8 @@
 """The XML wire format at the spec's URL shapes: an AUA whose host is set to ``<sandbox>/uidai``
 works unchanged. No Bearer key: the URL's ``ac`` and ``asalk`` and the document's ``lk``
 authenticate, as with the real authority. Every answer is 200 ``application/xml``, signed with
-an enveloped XML signature; a ret n answer carries its hint in the ``X-Sandbox-Hint`` header
-(``<AuthRes>`` has no attribute for it)."""
+an enveloped XML signature (eKYC's: the ``<KycRes>`` inside ``<Resp>``); a ret n answer carries
+its hint in the ``X-Sandbox-Hint`` header (``<AuthRes>`` has no attribute for it)."""
 
 from __future__ import annotations
 
@@ -62,8 +62,27 @@ OTP_EXAMPLE = (
     '<Otp uid="999999990019" ac="{ac}" sa="{ac}" ver="2.5" txn="demo-1" lk="{lk}" type="A" '
     'ts="2026-11-29T19:00:44"><Opts ch="01"/></Otp>'
 )
+KYC_EXAMPLE = '<Kyc ver="2.5" ra="O" rc="Y" lr="N" de="N" pfr="N"><Rad>PEF1dGggLi4u</Rad></Kyc>'
 _AUTH_BODY, _AUTH_RESPONSES = _body(AUTH_EXAMPLE), _responses("Auth")
 _OTP_BODY, _OTP_RESPONSES = _body(OTP_EXAMPLE), _responses("Otp")
+_KYC_BODY = _body(KYC_EXAMPLE)
+_KYC_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **problems(422, 429),
+    200: {
+        "description": '<Resp status="0|-1" ko="KUA|KSA"? ret code txn ts err?><kycRes>: '
+        "base64 of the <KycRes ret code txn ts ttl err? actn?> (with <Rar>, the signed "
+        "<AuthRes>, and on ret y <UidData uid> with Poi, Poa, LData, Pht) that carries an "
+        "enveloped XML signature of the sandbox; on ret y encrypted to your registered "
+        'encryption certificate first (ko="KUA"; not with de="Y": ko="KSA").',
+        "content": {XML: {"schema": {"type": "string"}}},
+        "headers": {
+            HINT_HEADER: {
+                "description": "With ret n: what to change.",
+                "schema": {"type": "string"},
+            }
+        },
+    },
+}
 _PATH = "2.5/{ac}/{uid0}/{uid1}/{asalk}"
 
 
@@ -74,6 +93,12 @@ def _reply(answer: xml.Answer, keys: KeyRing) -> Response:
     )
     headers = {HINT_HEADER: _header_safe(answer.hint)} if answer.hint else None
     return Response(body, media_type=XML, headers=headers)
+
+
+def _signer(keys: KeyRing) -> xml.Signer:
+    key = keys.signing_key
+    certificate = xmlsig.response_certificate(key.private, key.kid)
+    return lambda element: xmlsig.sign(element, key.private, certificate)
 
 
 def _header_safe(text: str) -> str:
@@ -154,3 +179,49 @@ async def otp_xml(
         state.db, state.settings, world, url, read, idempotency_key=idempotency_key
     )
     return _reply(answer, keys)
+
+
+@router.post(
+    f"/kyc/{_PATH}",
+    response_class=Response,
+    openapi_extra=_KYC_BODY,
+    responses=_KYC_RESPONSES,
+)
+async def kyc_xml(
+    ac: str,
+    uid0: str,
+    uid1: str,
+    asalk: str,
+    request: Request,
+    state: State,
+    keys: Keys,
+    idempotency_key: IdempotencyKey = None,
+) -> Response:
+    """eKYC API 2.5 in XML: `<Kyc ver="2.5" ra rc lr de pfr><Rad>` base64 of the signed `<Auth>`
+    (whose PID carries wadh = base64(SHA-256(ver+ra+rc+lr+de+pfr)); see
+    `identity.client.kyc_xml`), the same decision as POST /v1/identity/ekyc. The answer is
+    `<Resp status ko ret code txn ts err><kycRes>`, kycRes being the signed `<KycRes>`: encrypted
+    to your registered encryption certificate (POST /v1/partners/me/certificates, use
+    "encryption") when de is N, in the clear otherwise."""
+    url = xml.Url(ac, uid0, uid1, asalk)
+    read = xml.Read(await request.body(), "Kyc")
+    sign = _signer(keys)
+    world = await _world(state, url, read)
+    if isinstance(world, xml.Answer):
+        return _reply_kyc(xml.kyc_refusal(world, sign))
+    answer = await xml.kyc(
+        state.db,
+        state.settings,
+        state.clock,
+        world,
+        url,
+        read,
+        sign,
+        idempotency_key=idempotency_key,
+    )
+    return _reply_kyc(answer)
+
+
+def _reply_kyc(answer: xml.KycAnswer) -> Response:
+    headers = {HINT_HEADER: _header_safe(answer.hint)} if answer.hint else None
+    return Response(answer.document, media_type=XML, headers=headers)

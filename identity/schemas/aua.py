@@ -1,9 +1,13 @@
-"""The AUA's signing certificate: ``POST /v1/partners/me/certificates``."""
+"""The partner's certificates: ``POST /v1/partners/me/certificates``, the AUA's signing
+certificate (``use`` "signature") or the KUA's encryption certificate (``use`` "encryption")."""
 
 from __future__ import annotations
 
+from typing import Literal, Self
+
 from cryptography import x509
-from pydantic import Field, field_validator
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import Field, field_validator, model_validator
 
 from sandbox.kit.schema import InputModel, OutputModel
 
@@ -28,13 +32,26 @@ EXAMPLE_PEM = (
 )
 
 
+ENCRYPTION_KEY_BITS = 2048
+"""The eKYC 2.5 kycRes envelope has fixed sizes (a 294-byte public key, a 256-byte wrapped
+key): an RSA-2048 key, as UIDAI's own certificates."""
+
+
 class CertificateIn(InputModel):
     certificate: str = Field(
         max_length=16_384,
-        description="Your signing certificate, X.509 PEM (RSA key). Once registered, every XML "
-        "request must carry an enveloped signature by its key (569 otherwise) with this "
-        "certificate (570 for another, or once it expired).",
+        description="X.509 PEM (RSA key). With use `signature`: your AUA signing certificate; "
+        "once registered, every XML request must carry an enveloped signature by its key (569 "
+        "otherwise) with this certificate (570 for another, or once it expired). With use "
+        "`encryption`: your KUA encryption certificate (RSA-2048); from then on your eKYC "
+        "answers carry the resident's data encrypted to it (a JWE for JSON, the kycRes "
+        'envelope for XML), unless the request says de="Y".',
         examples=[EXAMPLE_PEM],
+    )
+    use: Literal["signature", "encryption"] = Field(
+        "signature",
+        description="signature: requests are signed with it; encryption: eKYC answers are "
+        "encrypted to it. One certificate of each use; a new one replaces the old.",
     )
 
     @field_validator("certificate")
@@ -46,8 +63,22 @@ class CertificateIn(InputModel):
             raise ValueError("not an X.509 certificate in PEM") from None
         return value
 
+    @model_validator(mode="after")
+    def _encryption_key(self) -> Self:
+        if self.use != "encryption":
+            return self
+        key = x509.load_pem_x509_certificate(self.certificate.encode()).public_key()
+        if not isinstance(key, rsa.RSAPublicKey) or key.key_size != ENCRYPTION_KEY_BITS:
+            raise ValueError(
+                "an encryption certificate must carry an RSA-2048 public key (the eKYC "
+                "kycRes envelope and RSA-OAEP-256 both use it): make one with "
+                "`openssl req -x509 -newkey rsa:2048 ...`"
+            )
+        return self
+
 
 class CertificateOut(OutputModel):
+    use: Literal["signature", "encryption"] = Field(description="What it was registered for.")
     sha256: str = Field(description="SHA-256 of the certificate's DER, hex.")
     subject: str = Field(examples=["CN=Example AUA signing"])
     not_after: str = Field(description="Its expiry (UTC); 570 after it, in world time.")

@@ -44,8 +44,10 @@ class EkycIn(AuthIn):
     )
     lr: YN = Field(description="Y: add the local-language name and address (`ldata`).")
     de: YN = Field(
-        description="Y: the KUA delegates the decryption of the answer to its KSA. The sandbox "
-        "does not encrypt the answer yet, so it only enters the wadh."
+        description="N: once you registered an encryption certificate (POST /v1/partners/me/"
+        'certificates with use "encryption"), `uidData` comes as a JWE to its key. Y: you '
+        "delegate the decryption to your KSA; the sandbox, your KSA too, answers it in the "
+        "clear. Either way it enters the wadh."
     )
     pfr: YN = Field(
         description="Y: the print format is requested. The sandbox has none yet; it only "
@@ -136,4 +138,9 @@ class EkycOut(OutputModel):
     actn: str | None = Field(None, description="With err 998: A201.")
     hint: str | None = Field(None, description="With ret n: what to change.")
     info: InfoOut
-    uid_data: UidDataOut | None = Field(None, description="With ret y: the resident's data.")
+    uid_data: UidDataOut | str | None = Field(
+        None,
+        description="With ret y: the resident's data. Once you registered an encryption "
+        'certificate and with de "N", a compact JWE (RSA-OAEP-256, A256GCM, header `x5t#S256` '
+        "= your certificate's SHA-256 thumbprint) whose plaintext is this object as JSON.",
+    )

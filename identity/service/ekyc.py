@@ -21,16 +21,19 @@ from datetime import date
 from functools import partial
 from typing import Any
 
+from cryptography import x509
 from sqlalchemy.engine import Connection
 
+from identity.crypto import jwe_to
 from identity.errors import AuthRefused
 from identity.models import Pid, Resident, Uses
 from identity.photos import face_jpeg
 from identity.schemas.auth import AuthOut
-from identity.schemas.ekyc import EkycIn, EkycOut, LDataOut, PoaOut, PoiOut
+from identity.schemas.ekyc import EkycIn, EkycOut, LDataOut, PoaOut, PoiOut, UidDataOut
 from identity.service.auth import Flavour, decide, ist
 from identity.service.people import find_resident
 from identity.service.prepare import Prepared
+from identity.store import certificates
 from sandbox.errors import SandboxError
 from sandbox.storage.database import Database
 from sandbox.storage.idempotency import keys_for, write_once
@@ -82,6 +85,32 @@ async def ekyc(
         photo = await face_jpeg(content["uidData"]["uid"])
         content["uidData"] = {**content["uidData"], "pht": base64.b64encode(photo).decode()}
     return EkycOut.model_validate(content)
+
+
+async def kua_certificate(db: Database, world: WorldContext) -> x509.Certificate | None:
+    """The partner's registered encryption certificate (POST /v1/partners/me/certificates
+    with use "encryption"), or None."""
+    row = await db.read(lambda conn: certificates.get(conn, world.partner.id, "encryption"))
+    return None if row is None else x509.load_pem_x509_certificate(row.pem.encode())
+
+
+def encrypted_to_kua(body: EkycIn, certificate: x509.Certificate | None) -> bool:
+    """Whether the answer goes out encrypted: a certificate is registered and de is not Y."""
+    return certificate is not None and body.de == "N"
+
+
+async def encrypt_for_kua(
+    db: Database, world: WorldContext, body: EkycIn, answer: EkycOut
+) -> EkycOut:
+    """The JSON answer with ``uidData`` as a compact JWE to the KUA's key (when it registered
+    one and de is N): the plaintext is ``uidData`` as JSON, photo included."""
+    if not isinstance(answer.uid_data, UidDataOut):
+        return answer
+    certificate = await kua_certificate(db, world)
+    if certificate is None or not encrypted_to_kua(body, certificate):
+        return answer
+    plain = answer.uid_data.model_dump_json(by_alias=True).encode()
+    return answer.model_copy(update={"uid_data": jwe_to(plain, certificate)})
 
 
 def check_kyc(body: EkycIn, pid: Pid, uses: Uses) -> None:

@@ -6,12 +6,19 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 from typing import Any
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from joserfc import jwe
+from joserfc.jwe import JWERegistry
+from joserfc.jwk import RSAKey
 from PIL import Image
 
+from identity.client import open_uid_data
 from sandbox.keys.jws import verify_detached
 from tests.support.clock import advance
 from tests.support.http import SignedUp
@@ -25,6 +32,7 @@ from tests.support.identity import (
     read_otp,
     request_otp,
 )
+from tests.support.uidai import aua_key, register
 from tests.support.webhooks import events, listen
 
 pytestmark = pytest.mark.anyio
@@ -222,3 +230,58 @@ async def test_a_txn_too_long_for_the_namespace_is_422(
         "/v1/identity/ekyc", json=kyc(easy(pid, txn="t" * 47, otp="y")), headers=partner.headers
     )
     assert answer.status_code == 422, answer.text
+
+
+async def test_a_registered_encryption_certificate_makes_uid_data_a_jwe(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    kua_key, kua_pem = aua_key()
+    await register(client, partner, kua_pem, use="encryption")
+    jwks = (await client.get("/.well-known/jwks.json")).json()
+    response = await post(client, partner, await otp_body(client, partner, "kyc-jwe"))
+    assert verify_detached(response.headers["x-jws-signature"], response.content, jwks)
+    answer = response.json()
+    assert answer["ret"] == "y", answer
+    token = answer["uidData"]
+    assert isinstance(token, str)
+    assert token.count(".") == 4  # compact JWE: header.key.iv.ciphertext.tag
+    assert ASHA not in token
+    # opened with joserfc on its own, from the PEM of the KUA's private key
+    private = RSAKey.import_key(
+        kua_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    opened = jwe.decrypt_compact(
+        token, private, registry=JWERegistry(algorithms=["RSA-OAEP-256", "A256GCM"])
+    )
+    assert (opened.protected["alg"], opened.protected["enc"]) == ("RSA-OAEP-256", "A256GCM")
+    der = x509.load_pem_x509_certificate(kua_pem.encode()).public_bytes(serialization.Encoding.DER)
+    thumb = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    assert opened.protected["x5t#S256"] == thumb
+    data = json.loads(opened.plaintext or b"")
+    asha = await persona(client, partner, ASHA)
+    assert (data["uid"], data["poi"]["name"]) == (ASHA, asha["name"])
+    photo({"uidData": data})
+    assert open_uid_data(answer, kua_key) == data  # the client helper agrees
+    # de="Y": the decryption is delegated to the KSA, which the sandbox plays: in the clear
+    body = await otp_body(client, partner, "kyc-de", wadh=wadh("2.5OYNYN"))
+    clear = (await post(client, partner, {**body, "de": "Y"})).json()
+    assert clear["ret"] == "y", clear
+    assert clear["uidData"]["uid"] == ASHA
+    # a refusal has no data to encrypt
+    wrong = await otp_body(client, partner, "kyc-jwe-n", pv={"otp": "000000"})
+    refused = (await post(client, partner, wrong)).json()
+    assert (refused["ret"], refused["err"], refused["uidData"]) == ("n", "400", None)
+
+
+async def test_an_encryption_certificate_is_one_partners_own(
+    client: httpx.AsyncClient, partner: SignedUp, other_partner: SignedUp
+) -> None:
+    _, kua_pem = aua_key()
+    await register(client, partner, kua_pem, use="encryption")
+    answer = (await post(client, other_partner, await otp_body(client, other_partner, "k"))).json()
+    assert answer["ret"] == "y", answer
+    assert isinstance(answer["uidData"], dict)  # the other partner registered none

@@ -14,7 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from lxml import etree
 
+from identity import client as aua_side
 from identity import magic
 from identity.crypto import encrypt_pid
 from identity.keys import AuthKey
@@ -312,9 +314,26 @@ async def ekyc_ra(w: World) -> None:
     assert (await w.ekyc(body))["err"] == "550"
 
 
+async def xml_kyc(w: World) -> None:
+    """A <Kyc> of another version (540) and one whose Rad is no <Auth> (510)."""
+    creds = await uidai.aua(w.client, w.partner)
+    for document, err in (
+        (aua_side.kyc_document(b"<Auth/>", ra="O", ver="2.1"), "540"),
+        (aua_side.kyc_document(b"<Otp/>", ra="O"), "510"),
+    ):
+        answer = await uidai.post(w.client, "kyc", creds, ASHA, document)
+        resp = etree.fromstring(answer.content)
+        assert (resp.get("status"), resp.get("err")) == ("-1", err)
+        assert answer.headers["x-sandbox-hint"]
+        kyc_res = base64.b64decode(resp.findtext("kycRes") or "")
+        jwks = (await w.client.get("/.well-known/jwks.json")).json()
+        w.reached.add(str(aua_side.verify_xml_answer(kyc_res, jwks=jwks).get("err")))
+
+
 BY_VALUE: dict[str, Check] = {
     "eKYC: a PID without wadh, or one that hashes other terms": ekyc_wadh,
     'eKYC: ra naming a factor the uses lack (ra "O" with otp "n")': ekyc_ra,
+    'XML eKYC: a <Kyc> whose ver is not "2.5", or whose Rad is not base64 of an <Auth>': xml_kyc,
 }
 
 

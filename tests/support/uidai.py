@@ -138,9 +138,14 @@ def signed_doc(document: bytes, key: rsa.RSAPrivateKey, pem: str, *, sha1: bool 
     return signed
 
 
-async def register(client: httpx.AsyncClient, partner: SignedUp, pem: str) -> None:
+async def register(
+    client: httpx.AsyncClient, partner: SignedUp, pem: str, use: str = "signature"
+) -> None:
     made = await client.post(
-        "/v1/partners/me/certificates", json={"certificate": pem}, headers=partner.headers
+        "/v1/partners/me/certificates",
+        json={"certificate": pem, "use": use},
+        headers=partner.headers,
     )
     assert made.status_code == 201, made.text
     assert made.json()["subject"] == "CN=Test AUA"
+    assert made.json()["use"] == use

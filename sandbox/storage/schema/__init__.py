@@ -12,6 +12,7 @@ from sandbox.storage.schema.base import metadata, views
 from sandbox.storage.schema.identity import (
     aua_certificates,
     auth_records,
+    kua_encryption_certificates,
     otp_requests,
     uid_tokens,
     vids,
@@ -54,6 +55,7 @@ __all__ = [
     "daily_debits",
     "idempotency_keys",
     "inbox_messages",
+    "kua_encryption_certificates",
     "ledger_entries",
     "mandate_notices",
     "mandates",

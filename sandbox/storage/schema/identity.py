@@ -89,3 +89,17 @@ aua_certificates = sa.Table(
     sa.Column("not_after_us", sa.BigInteger, nullable=False),
     sa.Column("created_us", sa.BigInteger, nullable=False),
 )
+
+# The encryption certificate a KUA registered (POST /v1/partners/me/certificates with use
+# "encryption"): once it has one, its eKYC answers carry the resident's data encrypted to that
+# key (a JWE for JSON, the eKYC 2.5 kycRes envelope for XML). Keyed by partner, like the signing
+# certificate: the partner's configuration, surviving a world reset.
+kua_encryption_certificates = sa.Table(
+    "kua_encryption_certificates",
+    metadata,
+    sa.Column("partner_id", sa.String(40), primary_key=True),
+    sa.Column("pem", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the DER, hex
+    sa.Column("not_after_us", sa.BigInteger, nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
