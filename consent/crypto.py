@@ -90,7 +90,7 @@ def format_expiry(at_us: int) -> str:
 _OFFSET_NO_COLON = re.compile(r"([+-]\d\d)(\d\d)$")
 
 
-def parse_expiry(text: str, field: str = f"{_FIELD}.DHPublicKey.expiry") -> int:
+def parse_expiry(text: Any, field: str = f"{_FIELD}.DHPublicKey.expiry") -> int:
     """An ISO 8601 date-time (``Z`` or an offset such as ``+05:30`` or ``+0000``; fractions of
     a second optional) as epoch microseconds. A date-time without a zone is read as UTC."""
     if not isinstance(text, str) or not text.strip():
@@ -125,7 +125,7 @@ def public_key_pem(key: X25519PublicKey) -> str:
     ).decode("ascii")
 
 
-def load_public_key(text: str, field: str = f"{_FIELD}.DHPublicKey.KeyValue") -> X25519PublicKey:
+def load_public_key(text: Any, field: str = f"{_FIELD}.DHPublicKey.KeyValue") -> X25519PublicKey:
     """An X25519 public key as FIUs send it: PEM SubjectPublicKeyInfo (header lines and line
     breaks optional, as rahasya reads it), or the raw 32 bytes as 64 hex digits (libsodium
     style, which rahasya also accepts)."""

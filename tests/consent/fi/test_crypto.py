@@ -46,7 +46,8 @@ def spec_hkdf_sha256(ikm: bytes, salt: bytes, length: int) -> bytes:
 def spec_pem_to_raw(pem: str) -> bytes:
     lines = [line for line in pem.strip().splitlines() if not line.startswith("-----")]
     der = base64.b64decode("".join(lines))
-    assert der[:12] == SPKI_PREFIX and len(der) == 44, "not an X25519 SubjectPublicKeyInfo"
+    assert der[:12] == SPKI_PREFIX, "not an X25519 SubjectPublicKeyInfo"
+    assert len(der) == 44
     return der[12:]
 
 
@@ -59,7 +60,9 @@ def spec_raw_to_pem(raw: bytes) -> str:
     )
 
 
-def spec_cipher(private: X25519PrivateKey, their_pem: str, our_nonce: bytes, their_nonce: bytes):  # type: ignore[no-untyped-def]
+def spec_cipher(
+    private: X25519PrivateKey, their_pem: str, our_nonce: bytes, their_nonce: bytes
+) -> tuple[AESGCM, bytes]:
     secret = private.exchange(X25519PublicKey.from_public_bytes(spec_pem_to_raw(their_pem)))
     x = bytes(a ^ b for a, b in zip(our_nonce, their_nonce, strict=True))
     key = spec_hkdf_sha256(secret, x[0:20], 32)
@@ -121,7 +124,8 @@ def test_the_sandbox_decrypts_what_an_fiu_written_from_the_spec_encrypts() -> No
 def test_our_key_material_has_the_spec_shape() -> None:
     ours = crypto.EphemeralKey.generate(NOW_US)
     km = ours.key_material()
-    assert km["cryptoAlg"] == "ECDH" and km["curve"] == "X25519"
+    assert km["cryptoAlg"] == "ECDH"
+    assert km["curve"] == "X25519"
     assert km["params"] == "cipher=AES/GCM/NoPadding;KeyPairGenerator=ECDH"
     assert len(base64.b64decode(km["Nonce"])) == 32
     assert km["DHPublicKey"]["KeyValue"].startswith("-----BEGIN PUBLIC KEY-----\n")
