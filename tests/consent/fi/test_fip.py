@@ -6,9 +6,9 @@ Runs on both engines (``--engine``)."""
 from __future__ import annotations
 
 import json
-from itertools import pairwise
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def _schema_path() -> Path:
 
 
 @pytest.fixture(scope="module")
-def deposit_xsd() -> xmlschema.XMLSchema:
+def deposit_xsd() -> xmlschema.XMLSchema11:
     return xmlschema.XMLSchema11(str(_schema_path()))  # vc:minVersion="1.1"
 
 
@@ -116,7 +116,7 @@ async def test_a_resident_holds_deposit_term_and_recurring_accounts(
 
 
 async def test_a_year_of_statement_validates_against_deposit_xsd_and_chains(
-    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema
+    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema11
 ) -> None:
     world = await world_of(app, partner)
     (doc,) = await documents(app, world, ASHA)
@@ -154,7 +154,7 @@ async def test_a_upi_payment_appears_in_both_statements_with_mode_upi_and_its_rr
     app: FastAPI,
     client: httpx.AsyncClient,
     partner: SignedUp,
-    deposit_xsd: xmlschema.XMLSchema,
+    deposit_xsd: xmlschema.XMLSchema11,
 ) -> None:
     paid = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "150.25", note="chai")
     assert paid.status_code == 200, paid.text
@@ -218,7 +218,7 @@ async def test_the_json_rendition_has_the_xsd_names_and_the_same_lines(
 
 
 async def test_consent_types_choose_the_sections(
-    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema
+    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema11
 ) -> None:
     world = await world_of(app, partner)
     for types in (("PROFILE",), ("SUMMARY",), ("TRANSACTIONS",), ("PROFILE", "SUMMARY")):
@@ -346,7 +346,7 @@ async def test_term_and_recurring_deposits_are_documents_of_their_own(
 
 
 async def test_the_schema_check_is_real(
-    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema
+    app: FastAPI, partner: SignedUp, deposit_xsd: xmlschema.XMLSchema11
 ) -> None:
     """The validator refuses a document the XSD forbids (a mode outside its enumeration)."""
     world = await world_of(app, partner)
