@@ -6,6 +6,7 @@
 - ``mandates``: AutoPay mandates and their pre-debit notices;
 - ``keys``: the world's merchant signing keys;
 - ``checks``: the ledger check's queries;
+- ``statements``: an account's holder and its ledger lines over a time range (read-only);
 - ``due``: which worlds the sweeper has work in (the one cross-world query);
 - ``sql``: the payment path's statements as SQL text.
 
@@ -23,6 +24,7 @@ from payments.store.keys import KeysStore
 from payments.store.ledger import LedgerStore, UnbalancedPosting
 from payments.store.mandates import MandatesStore
 from payments.store.parties import PartiesStore
+from payments.store.statements import StatementsStore
 from payments.store.transactions import TransactionsStore
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "PartiesStore",
     "Party",
     "PaymentsStore",
+    "StatementsStore",
     "TransactionsStore",
     "UnbalancedPosting",
     "worlds_with_due_work",
