@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from consent.domain import DOMAIN as CONSENT
 from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
@@ -27,7 +28,7 @@ from sandbox.webhooks.api import router as webhooks_router
 from sandbox.webhooks.dispatcher import Dispatcher
 from sandbox.world.api import router as world_router
 
-INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY)  # consent joins here
+INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY, CONSENT)
 
 DESCRIPTION = """
 India-Stack-style open APIs over a synthetic population: identity, consent and payments.

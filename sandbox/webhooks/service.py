@@ -23,8 +23,16 @@ from sandbox.world.context import WorldContext
 _CURSOR = cursor_pattern(r"whd_[0-9a-z]{1,36}")
 
 
-def emit(conn: Connection, world: WorldContext, event_type: str, data: dict[str, Any]) -> str:
-    """Record an event of ``world`` and queue its delivery; returns the event id."""
+def emit(
+    conn: Connection,
+    world: WorldContext,
+    event_type: str,
+    data: dict[str, Any],
+    *,
+    url: str | None = None,
+) -> str:
+    """Record an event of ``world`` and queue its delivery to ``url``, by default the partner's
+    webhook URL (none: recorded, not delivered); returns the event id."""
     partner = world.partner
     now_us, world_us = world.real_us, world.now_us
     event_id = new_id("evt")
@@ -39,10 +47,9 @@ def emit(conn: Connection, world: WorldContext, event_type: str, data: dict[str,
     store.add_event(
         event_id=event_id, type=event_type, payload=payload, now_us=now_us, world_time_us=world_us
     )
-    if partner.webhook_url:
-        store.add_delivery(
-            delivery_id=new_id("whd"), event_id=event_id, url=partner.webhook_url, now_us=now_us
-        )
+    target = url or partner.webhook_url
+    if target:
+        store.add_delivery(delivery_id=new_id("whd"), event_id=event_id, url=target, now_us=now_us)
     return event_id
 
 
