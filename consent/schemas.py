@@ -85,7 +85,7 @@ class Envelope(AaIn):
     )
 
 
-class DataConsumer(AaIn):
+class DataConsumerModel(AaIn):
     id: str = Field(min_length=1, max_length=255, examples=["fiu-team-test"])
     type: Literal["FIU", "USER", "AA"] = Field(examples=["FIU"])
 
@@ -95,7 +95,7 @@ class Identifier(AaIn):
     value: str = Field(min_length=1, max_length=255)
 
 
-class Customer(AaIn):
+class CustomerModel(AaIn):
     id: str | None = Field(
         None,
         max_length=255,
@@ -106,11 +106,11 @@ class Customer(AaIn):
     Identifiers: list[Identifier] | None = Field(None, max_length=10)
 
 
-class Category(AaIn):
+class CategoryModel(AaIn):
     type: str | None = Field(None, max_length=255)
 
 
-class Purpose(AaIn):
+class PurposeModel(AaIn):
     code: str = Field(min_length=1, max_length=10, description="101 to 105.", examples=["102"])
     refUri: str | None = Field(
         None, max_length=255, examples=["https://api.rebit.org.in/aa/purpose/102.xml"]
@@ -118,7 +118,7 @@ class Purpose(AaIn):
     text: str | None = Field(
         None, max_length=255, examples=["Customer spending patterns, budget or other reportings"]
     )
-    Category: Category | None = None
+    Category: CategoryModel | None = None
 
 
 class DateRange(AaIn):
@@ -128,23 +128,23 @@ class DateRange(AaIn):
     to: str = Field(min_length=1, max_length=40, examples=["2026-01-01T00:00:00.000Z"])
 
 
-class DataLife(AaIn):
+class DataLifeModel(AaIn):
     unit: Literal["MONTH", "YEAR", "DAY", "INF"] = Field(examples=["MONTH"])
     value: int = Field(ge=0, le=1000, examples=[1])
 
 
-class Frequency(AaIn):
+class FrequencyModel(AaIn):
     unit: Literal["HOUR", "DAY", "MONTH", "YEAR", "INF"] = Field(examples=["MONTH"])
     value: int = Field(ge=0, le=100000, examples=[30])
 
 
-class DataFilter(AaIn):
+class DataFilterModel(AaIn):
     type: Literal["TRANSACTIONTYPE", "TRANSACTIONAMOUNT"]
     operator: Literal["=", "!=", ">", "<", ">=", "<="]
     value: str = Field(min_length=1, max_length=40)
 
 
-class ConsentDetail(AaIn):
+class ConsentDetailModel(AaIn):
     consentStart: str = Field(min_length=1, max_length=40, examples=[_TS])
     consentExpiry: str = Field(min_length=1, max_length=40, examples=["2026-07-15T10:00:00.000Z"])
     consentMode: Literal["VIEW", "STORE", "QUERY", "STREAM"] = Field(examples=["STORE"])
@@ -153,19 +153,19 @@ class ConsentDetail(AaIn):
         min_length=1, max_length=3, examples=[["PROFILE", "SUMMARY", "TRANSACTIONS"]]
     )
     fiTypes: list[FIType] = Field(min_length=1, max_length=20, examples=[["DEPOSIT"]])
-    DataConsumer: DataConsumer
-    Customer: Customer
-    Purpose: Purpose
+    DataConsumer: DataConsumerModel
+    Customer: CustomerModel
+    Purpose: PurposeModel
     FIDataRange: DateRange
-    DataLife: DataLife
-    Frequency: Frequency
-    DataFilter: list[DataFilter] | None = Field(None, max_length=10)
+    DataLife: DataLifeModel
+    Frequency: FrequencyModel
+    DataFilter: list[DataFilterModel] | None = Field(None, max_length=10)
 
 
 class ConsentsRequest(Envelope):
     """POST /aa/Consent (``definitions/ConsentsRequest``)."""
 
-    ConsentDetail: ConsentDetail
+    ConsentDetail: ConsentDetailModel
 
 
 class ConsentHandleRequest(Envelope):
@@ -216,7 +216,7 @@ class ConsentHandleResponse(AaOut):
     ConsentStatus: ConsentStatusOut
 
 
-class ConsentUse(AaOut):
+class ConsentUseModel(AaOut):
     logUri: str = Field(description="Where the consent's hash-chained log is served.")
     count: int = Field(description="FI requests made with it.")
     lastUseDateTime: str = Field(
@@ -231,7 +231,7 @@ class ConsentArtefact(AaOut):
     status: ArtefactStatus
     createTimestamp: str
     signedConsent: str = Field(description="Compact JWS (RS256) of the SignedConsentDetail.")
-    ConsentUse: ConsentUse
+    ConsentUse: ConsentUseModel
 
 
 class HeartbeatResponse(AaOut):

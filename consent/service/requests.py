@@ -27,7 +27,7 @@ from consent.models import (
     data_life_days,
     per_month,
 )
-from consent.schemas import ConsentDetail, ConsentsRequest
+from consent.schemas import ConsentDetailModel, ConsentsRequest
 from consent.service import log, notify
 from consent.service.wire import check_envelope, parse_time
 from consent.store import ConsentStore
@@ -58,7 +58,7 @@ def _dt(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
 
 
-def _check_rules(world: WorldContext, d: ConsentDetail) -> tuple[int, int, int, int]:
+def _check_rules(world: WorldContext, d: ConsentDetailModel) -> tuple[int, int, int, int]:
     start = parse_time(d.consentStart, "ConsentDetail.consentStart")
     expiry = parse_time(d.consentExpiry, "ConsentDetail.consentExpiry")
     fi_from = parse_time(d.FIDataRange.from_, "ConsentDetail.FIDataRange.from")
