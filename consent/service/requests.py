@@ -110,7 +110,7 @@ def _check_rules(world: WorldContext, d: ConsentDetailModel) -> tuple[int, int, 
     return start, expiry, fi_from, fi_to
 
 
-def _check_purpose(d: ConsentDetail, span: tuple[int, int, int, int]) -> None:
+def _check_purpose(d: ConsentDetailModel, span: tuple[int, int, int, int]) -> None:
     start, expiry, fi_from, fi_to = span
     code = d.Purpose.code
     rule = PURPOSES.get(code)
