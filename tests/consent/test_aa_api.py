@@ -63,7 +63,8 @@ async def test_the_whole_consent_flow_speaks_the_spec(
     verify_aa_signature(artefact, jwks)
     body = artefact.json()
     validate_response("/Consent/fetch", "post", 200, body)
-    assert body["status"] == "ACTIVE" and body["consentId"] == consent_id
+    assert body["status"] == "ACTIVE"
+    assert body["consentId"] == consent_id
     assert body["txnid"] != consent.txnid  # the fetch's own txnid, echoed
 
     detail = verify_consent(body["signedConsent"], jwks)
@@ -71,7 +72,8 @@ async def test_the_whole_consent_flow_speaks_the_spec(
     assert detail["Customer"] == {"id": "asha@sandbox-aa"}
     assert detail["Purpose"]["code"] == "102"
     (account,) = detail["Accounts"]
-    assert account["fiType"] == "DEPOSIT" and account["maskedAccNumber"].startswith("X")
+    assert account["fiType"] == "DEPOSIT"
+    assert account["maskedAccNumber"].startswith("X")
 
     log = await client.get(body["ConsentUse"]["logUri"], headers=partner.headers)
     assert log.status_code == 200, log.text
@@ -114,7 +116,8 @@ async def test_another_version_is_no_such_version(
     body["ver"] = "1.1.2"
     answer = await post(client, partner, "/Consent", body)
     msg = await _error(answer, jwks, "/Consent", 404, "NoSuchVersion")
-    assert "2.0.0" in msg and answer.json()["txnid"] == body["txnid"]
+    assert "2.0.0" in msg
+    assert answer.json()["txnid"] == body["txnid"]
 
 
 @pytest.mark.parametrize("minutes", [-16, 16])
@@ -130,7 +133,8 @@ async def test_a_timestamp_beyond_15_minutes_of_world_time_is_invalid(
         client, partner, "/Consent", envelope(off, ConsentDetail=consent_detail(now))
     )
     msg = await _error(answer, jwks, "/Consent", 400, "InvalidRequest")
-    assert msg.startswith("timestamp:") and "15 minutes" in msg
+    assert msg.startswith("timestamp:")
+    assert "15 minutes" in msg
 
 
 async def test_a_schema_error_names_the_field_in_the_spec_body(

@@ -70,10 +70,13 @@ async def test_pause_resume_revoke_and_what_the_fi_part_sees(
 ) -> None:
     consent_id = await _approve(client, partner, consent.handle)
     usable = await _usable(app, partner, consent_id)
-    assert usable.fi_types == ("DEPOSIT",) and usable.fetch_type == "PERIODIC"
-    assert usable.frequency_unit == "MONTH" and usable.frequency_value == 30
+    assert usable.fi_types == ("DEPOSIT",)
+    assert usable.fetch_type == "PERIODIC"
+    assert usable.frequency_unit == "MONTH"
+    assert usable.frequency_value == 30
     (account,) = usable.accounts
-    assert account.account_number and usable.account(account.link_ref_number) == account
+    assert account.account_number
+    assert usable.account(account.link_ref_number) == account
     assert usable.signed_consent.endswith("." + usable.digital_signature)
 
     paused = await act(client, partner, consent.handle, "pause")
@@ -127,7 +130,8 @@ async def test_approval_chooses_among_the_customers_own_accounts(
     numbers = [a["number"] for a in vikram["accounts"]]
     assert len(numbers) == 2
     wrong = await act(client, partner, requested.handle, "approve", accounts=["000000000000"])
-    assert wrong.status_code == 422 and "body.accounts" in wrong.text
+    assert wrong.status_code == 422
+    assert "body.accounts" in wrong.text
     picked = await act(client, partner, requested.handle, "approve", accounts=[numbers[1]])
     assert picked.status_code == 200, picked.text
     (account,) = picked.json()["accounts"]
@@ -216,7 +220,8 @@ async def test_a_tampered_log_no_longer_verifies(
 
     await app.state.sandbox.db.write(tamper)
     log = (await client.get(f"/v1/consents/{consent.handle}/log", headers=partner.headers)).json()
-    assert log["verified"] is False and log["brokenAt"] == 1
+    assert log["verified"] is False
+    assert log["brokenAt"] == 1
 
 
 async def test_listing_pages_with_a_cursor(
@@ -233,14 +238,15 @@ async def test_listing_pages_with_a_cursor(
         )
     ).json()
     seen = [c["consentHandle"] for c in first["consents"] + second["consents"]]
-    assert sorted(seen) == sorted(handles) and second["nextCursor"] is None
+    assert sorted(seen) == sorted(handles)
+    assert second["nextCursor"] is None
 
 
 async def test_the_fiu_receives_signed_spec_notifications(
     make_settings: Any, receiver: Receiver
 ) -> None:
     settings: Settings = make_settings(dispatch_webhooks=True)
-    async with running(settings) as (app, client):
+    async with running(settings) as (_app, client):
         partner = await sign_up(client)
         jwks = (await client.get("/.well-known/jwks.json")).json()
         fiu = receiver.url.rsplit("/", 1)[0] + "/fiu"
@@ -270,7 +276,8 @@ async def test_the_fiu_receives_signed_spec_notifications(
         jws.verify_detached(note.headers["x-jws-signature"], note.body, jwks)
         body = json.loads(note.body)
         validate("ConsentStatusNotification", body, file="FIU_2_0_0.yaml")
-        assert body["txnid"] == requested.txnid and body["Notifier"]["type"] == "AA"
+        assert body["txnid"] == requested.txnid
+        assert body["Notifier"]["type"] == "AA"
         assert "sandbox-signature" not in note.headers
         statuses.append(body["ConsentStatusNotification"]["consentStatus"])
         assert body["ConsentStatusNotification"]["consentId"] == consent_id
