@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response, Security
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consent import errors
 from consent.models import VERSION
@@ -94,6 +95,11 @@ def _as_aa_error(exc: Exception) -> errors.AaError:
         return exc
     if isinstance(exc, IdempotencyConflict):
         return errors.IdempotencyError(exc.detail, hint=exc.hint)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        return errors.InvalidRequest(
+            "body: cannot be decoded as JSON.",
+            hint="Send the body as UTF-8 JSON with Content-Type: application/json.",
+        )
     if isinstance(exc, SandboxError) and exc.status == 401:
         return errors.Unauthorized(exc.detail, hint=exc.hint)
     if isinstance(exc, SandboxError):
