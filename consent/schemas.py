@@ -255,7 +255,7 @@ class AaErrorBody(AaOut):
 # -- /v1 -------------------------------------------------------------------------------------------
 
 
-class AccountOut(OutputModel):
+class ConsentAccountOut(OutputModel):
     fi_type: str
     fip_id: str
     acc_type: str
@@ -276,7 +276,7 @@ class ConsentOut(OutputModel):
     consent_expiry: str
     created_at: str
     updated_at: str
-    accounts: list[AccountOut] | None
+    accounts: list[ConsentAccountOut] | None
     use_count: int
 
 
@@ -287,7 +287,7 @@ class ConsentList(OutputModel):
     )
 
 
-class ApproveIn(InputModel):
+class ConsentApproveIn(InputModel):
     accounts: list[str] | None = Field(
         None,
         min_length=1,
@@ -314,7 +314,7 @@ class ConsentLogOut(OutputModel):
     entries: list[LogEntryOut]
 
 
-class Jwk(BaseModel):
+class PartnerJwk(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kty: Literal["RSA"]
@@ -324,7 +324,7 @@ class Jwk(BaseModel):
 
 
 class AaSettingsIn(InputModel):
-    signing_key: Jwk | None = Field(
+    signing_key: PartnerJwk | None = Field(
         None,
         description="Your public RSA JWK. Once set, every /aa request of yours must carry "
         "`x-jws-signature` (detached JWS, RS256, b64 false) made with its private key; null "

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Path, Query
 from consent.schemas import (
     AaSettingsIn,
     AaSettingsOut,
-    ApproveIn,
+    ConsentApproveIn,
     ConsentList,
     ConsentLogOut,
     ConsentOut,
@@ -84,7 +84,7 @@ _ACTION = problems(*AUTHED, 404, 409)
 
 @sandbox_router.post("/{handle}/approve", response_model=ConsentOut, responses=_ACTION)
 async def approve(
-    handle: Handle, world: CurrentWorld, state: State, body: ApproveIn | None = None
+    handle: Handle, world: CurrentWorld, state: State, body: ConsentApproveIn | None = None
 ) -> ConsentOut:
     """Test-only: the customer approves in her AA app, sharing `accounts` (all eligible ones
     if left out): PENDING -> ACTIVE, the artefact signed, the FIU notified."""
