@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from consent.domain import DOMAIN as CONSENT
 from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
@@ -33,7 +34,7 @@ from sandbox.world.api import router as world_router
 
 log = logging.getLogger("sandbox.app")
 
-INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY)  # consent joins here
+INSTALLED: tuple[Domain, ...] = (PAYMENTS, IDENTITY, CONSENT)
 
 DESCRIPTION = """
 India-Stack-style open APIs over a synthetic population: identity, consent and payments.

@@ -47,6 +47,7 @@ from tests.harness.fuzz import (
     operations,
 )
 from tests.harness.isolation import COLLECT, MANDATE, PAYMENT
+from tests.support.aa import consent_detail, envelope
 from tests.support.webhooks import UNREACHABLE_WEBHOOK
 
 pytestmark = pytest.mark.slow
@@ -72,6 +73,12 @@ NO_SUCCESS_EXPECTED: dict[str, str] = {
     "checks its 200s",
     "POST /v1/identity/offline-ekyc/verify": "it needs a zip the sandbox signed, encrypted "
     "under the share code sent beside it; tests/identity/test_offline.py checks its 200s",
+    **{
+        f"POST /aa{path}": "its body's timestamp must be within 15 minutes of the world's time "
+        "and its txnid a UUID (and for handle/fetch: an id the AA made), which generated bodies "
+        "do not hit; tests/consent/test_aa_api.py checks its 200s against the spec"
+        for path in ("/Consent", "/Consent/handle", "/Consent/fetch")
+    },
 }
 
 Seeder = Callable[[requests.Session, Credentials], list[str]]
@@ -123,6 +130,24 @@ def _seed_mandates(http: requests.Session, credentials: Credentials) -> list[str
     return umns
 
 
+def _seed_consents(http: requests.Session, credentials: Credentials) -> list[str]:
+    """Consents in each status an action starts from: pending, active, paused."""
+    now = dt.datetime.now(dt.UTC)  # a fresh world: world time is real time
+    handles = []
+    for steps in ((), ("approve",), ("approve", "pause")):
+        body = envelope(now, ConsentDetail=consent_detail(now))
+        made = http.post("/aa/Consent", json=body, headers=credentials.headers)
+        assert made.status_code == 200, made.text
+        handle = made.json()["ConsentHandle"]
+        for step in steps:
+            done = http.post(
+                f"/v1/sandbox/aa/consents/{handle}/{step}", headers=credentials.headers
+            )
+            assert done.status_code == 200, done.text
+        handles.append(handle)
+    return handles
+
+
 def _seed_auth_records(http: requests.Session, credentials: Credentials) -> list[str]:
     """An authentication of Asha on the easy path (a fresh world: world time is real time)."""
     ts = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=5, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
@@ -172,6 +197,7 @@ SEEDERS: dict[str, Seeder] = {
     "slug": _seed_problem_slugs,
     "txn_id": _seed_upi_transaction,
     "umn": _seed_mandates,
+    "handle": _seed_consents,
     "code": _seed_auth_records,
     "vid": _seed_vids,
     "key": _seed_persona_keys,

@@ -30,8 +30,10 @@ def emit(
     data: dict[str, Any],
     *,
     world_us: int | None = None,
+    url: str | None = None,
 ) -> str:
-    """Record an event of ``world`` and queue its delivery; returns the event id.
+    """Record an event of ``world`` and queue its delivery to ``url``, by default the partner's
+    webhook URL (none: recorded, not delivered); returns the event id.
 
     ``createdAt`` is the world time of the change the event announces: ``world.now_us``, the
     time every change of the request is stamped with, unless the change moves the world's clock
@@ -52,9 +54,14 @@ def emit(
     store.add_event(
         event_id=event_id, type=event_type, payload=payload, now_us=now_us, world_time_us=world_us
     )
-    if partner.webhook_url:
+    target = url or partner.webhook_url
+    if target:
         store.add_delivery(
-            delivery_id=new_id("whd"), event_id=event_id, url=partner.webhook_url, now_us=now_us
+            delivery_id=new_id("whd"),
+            event_id=event_id,
+            url=target,
+            now_us=now_us,
+            follows=url is None,
         )
     return event_id
 
@@ -92,14 +99,17 @@ async def get_delivery(db: Database, partner: Partner, delivery_id: str) -> tupl
 
 
 async def replay(db: Database, world: WorldContext, delivery_id: str) -> tuple[Any, list[Any]]:
-    """Queue a delivery again now, whatever its state, to the partner's webhook URL of now,
-    with a fresh retry budget (its earlier attempts stay in the log)."""
-    url = world.partner.webhook_url
+    """Queue a delivery again now, whatever its state, with a fresh retry budget (its earlier
+    attempts stay in the log): to the partner's webhook URL of now, or, for one a domain
+    addressed elsewhere (an AA notification), to that same address."""
+    webhook_url = world.partner.webhook_url
 
     def unit(conn: Connection) -> tuple[Any, list[Any]]:
         store = WebhookStore(conn, world.id)
-        if store.delivery(delivery_id) is None:
+        row = store.delivery(delivery_id)
+        if row is None:
             raise _not_found(delivery_id)
+        url = webhook_url if row.follows_webhook_url else row.url
         if not url:
             raise _no_url("replay this delivery")
         store.requeue(delivery_id, url, world.real_us)

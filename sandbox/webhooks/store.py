@@ -34,8 +34,9 @@ _ADD_EVENT = Raw("""
 """)
 _ADD_DELIVERY = Raw("""
     INSERT INTO webhook_deliveries
-        (world_id, id, event_id, url, status, attempts, next_attempt_us, created_us, updated_us)
-    VALUES (:world_id, :id, :event_id, :url, 'pending', 0, :now_us, :now_us, :now_us)
+        (world_id, id, event_id, url, follows_webhook_url, status, attempts, next_attempt_us,
+         created_us, updated_us)
+    VALUES (:world_id, :id, :event_id, :url, :follows, 'pending', 0, :now_us, :now_us, :now_us)
 """)
 
 
@@ -57,7 +58,9 @@ class WebhookStore(WorldStore):
             },
         )
 
-    def add_delivery(self, *, delivery_id: str, event_id: str, url: str, now_us: int) -> None:
+    def add_delivery(
+        self, *, delivery_id: str, event_id: str, url: str, now_us: int, follows: bool = True
+    ) -> None:
         raw.execute(
             self.conn,
             _ADD_DELIVERY,
@@ -66,6 +69,7 @@ class WebhookStore(WorldStore):
                 "id": delivery_id,
                 "event_id": event_id,
                 "url": url,
+                "follows": follows,
                 "now_us": now_us,
             },
         )
@@ -120,23 +124,25 @@ class WebhookStore(WorldStore):
         return result.rowcount == 1
 
     def retarget_pending(self, url: str, now_us: int) -> int:
-        """Send every queued delivery to ``url`` instead, due now, with a fresh retry budget (the
-        failures so far were the old receiver's). One in flight may still reach the old URL;
-        its lease no longer matches, so it is sent again: at least once, as ever."""
+        """Send every queued delivery that follows the webhook URL to ``url`` instead, due now,
+        with a fresh retry budget (the failures so far were the old receiver's). One in flight
+        may still reach the old URL; its lease no longer matches, so it is sent again: at least
+        once, as ever. Deliveries a domain addressed elsewhere stay where they are."""
         d = webhook_deliveries
         result = self.conn.execute(
             self.update(d)
-            .where(d.c.status == "pending")
+            .where(d.c.status == "pending", d.c.follows_webhook_url)
             .values(url=url, attempts=0, next_attempt_us=now_us, updated_us=now_us)
         )
         return int(result.rowcount)
 
     def cancel_pending(self, reason: str, now_us: int) -> int:
-        """Mark every queued delivery ``cancelled`` with ``reason`` as its ``last_error``."""
+        """Mark every queued delivery that follows the webhook URL ``cancelled``, with ``reason``
+        as its ``last_error``."""
         d = webhook_deliveries
         result = self.conn.execute(
             self.update(d)
-            .where(d.c.status == "pending")
+            .where(d.c.status == "pending", d.c.follows_webhook_url)
             .values(status=CANCELLED, last_error=reason, next_attempt_us=None, updated_us=now_us)
         )
         return int(result.rowcount)

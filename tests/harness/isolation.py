@@ -26,6 +26,8 @@ from typing import Any
 
 import httpx
 
+from tests.support import clock
+from tests.support.aa import consent_detail, envelope, post
 from tests.support.http import SignedUp
 from tests.support.identity import easy, generate_vid, pid_ts
 from tests.support.webhooks import listen
@@ -194,6 +196,15 @@ async def create_vid(client: httpx.AsyncClient, owner: SignedUp) -> str:
     return str(made["vid"])
 
 
+async def create_consent(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """A consent requested for Asha through POST /aa/Consent; returns its ConsentHandle."""
+    now = await clock.now(client, owner)
+    body = envelope(now, ConsentDetail=consent_detail(now))
+    answer = await post(client, owner, "/Consent", body)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["ConsentHandle"])
+
+
 CASES: list[IsolationCase] = [
     IsolationCase(
         name="webhook delivery",
@@ -257,6 +268,20 @@ CASES: list[IsolationCase] = [
             Attempt(
                 "POST", "/v1/identity/vids/{id}/revoke", json={"txn": "isolation", "otp": "123456"}
             ),
+        ),
+    ),
+    IsolationCase(  # the owner's attempts run in order: approve, pause, resume, revoke, reject
+        name="AA consent",
+        create=create_consent,
+        read="/v1/consents/{id}",
+        attempts=(
+            Attempt("GET", "/v1/consents/{id}"),
+            Attempt("GET", "/v1/consents/{id}/log"),
+            Attempt("POST", "/v1/sandbox/aa/consents/{id}/approve"),
+            Attempt("POST", "/v1/sandbox/aa/consents/{id}/pause"),
+            Attempt("POST", "/v1/sandbox/aa/consents/{id}/resume"),
+            Attempt("POST", "/v1/sandbox/aa/consents/{id}/revoke"),
+            Attempt("POST", "/v1/sandbox/aa/consents/{id}/reject", owner_status=409),
         ),
     ),
 ]

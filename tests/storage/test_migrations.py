@@ -47,7 +47,8 @@ def blank_engine(
 
 
 # Tables made by migrations after 0002 (0005: identity and the inbox; 0006: VIDs, UID tokens;
-# 0007: AUA signing certificates; 0008: KUA encryption certificates).
+# 0007: AUA signing certificates; 0008: KUA encryption certificates; 0009: consents, the
+# consent log, AA settings).
 ADDED_AFTER_0002 = {
     "inbox_messages",
     "otp_requests",
@@ -56,6 +57,9 @@ ADDED_AFTER_0002 = {
     "uid_tokens",
     "aua_certificates",
     "kua_encryption_certificates",
+    "consents",
+    "consent_log",
+    "aa_settings",
 }
 
 

@@ -11,7 +11,10 @@ import httpx
 import pytest
 
 from sandbox.kit.clock import ManualClock
+from sandbox.partners.store import get_partner
 from sandbox.webhooks.dispatcher import Dispatcher
+from sandbox.webhooks.service import emit
+from sandbox.world.context import WorldContext
 from tests.support.http import SignedUp, running, sign_up
 from tests.support.webhooks import Receiver
 
@@ -216,3 +219,29 @@ async def test_clock_and_reset_events_carry_the_world_time_they_bring(
     assert abs(_instant(events["sandbox.clock.advanced"]["createdAt"]) - (now + DAY)) < 60
     assert abs(_instant(events["sandbox.ping"]["createdAt"]) - (now + DAY)) < 60
     assert abs(_instant(events["sandbox.world.reset"]["createdAt"]) - now) < 60
+
+
+async def test_a_delivery_a_domain_addressed_elsewhere_keeps_its_address(
+    make_settings: Any, closed_port_url: str, receiver: Receiver
+) -> None:
+    """An AA notification goes to the FIU's notification URL (``emit(url=...)``): a new or
+    cleared webhook URL leaves it queued where it was, and a replay sends it there again."""
+    settings = make_settings(webhook_max_attempts=3, webhook_backoff_seconds=60)
+    async with running(settings) as (app, client):
+        partner = await sign_up(client, webhookUrl=closed_port_url)
+        state = app.state.sandbox
+        found = await state.db.read(lambda conn: get_partner(conn, partner.partner_id))
+        assert found is not None
+        world = WorldContext.of(found, settings.secret_key, state.clock)
+        await state.db.write(
+            lambda conn: emit(conn, world, "test.addressed", {"n": 1}, url=receiver.url)
+        )
+        await _set_url(client, partner, "http://127.0.0.1:9/elsewhere")
+        kept = await _only(client, partner)
+        assert (kept["url"], kept["status"]) == (receiver.url, "pending")
+        await _set_url(client, partner, None)
+        still = await _only(client, partner)
+        assert (still["url"], still["status"]) == (receiver.url, "pending")
+        replayed = await _replay(client, partner, kept["id"])
+        assert replayed.status_code == 202, replayed.text
+        assert replayed.json()["url"] == receiver.url

@@ -2,13 +2,14 @@
 
 Each domain declares its tables in its own module on the one ``metadata`` of ``base.py``:
 ``platform.py`` (partners, keys, the worlds' population, webhooks, idempotency keys) and
-``payments.py`` and ``identity.py``; consent adds ``consent.py`` beside them, plus a
-line here. Every name is re-exported, so ``from sandbox.storage.schema import X`` works for all.
+``payments.py``, ``identity.py`` and ``consent.py``. Every name is re-exported, so
+``from sandbox.storage.schema import X`` works for all.
 """
 
 from __future__ import annotations
 
 from sandbox.storage.schema.base import metadata, views
+from sandbox.storage.schema.consent import aa_settings, consent_log, consents
 from sandbox.storage.schema.identity import (
     aua_certificates,
     auth_records,
@@ -45,12 +46,15 @@ from sandbox.storage.schema.platform import (
 
 __all__ = [
     "aa_handles",
+    "aa_settings",
     "account_balances",
     "accounts",
     "api_keys",
     "aua_certificates",
     "auth_records",
     "banks",
+    "consent_log",
+    "consents",
     "credit_queue",
     "daily_debits",
     "idempotency_keys",

@@ -125,6 +125,9 @@ webhook_deliveries = sa.Table(
     sa.Column("world_id", sa.String(40), nullable=False),
     sa.Column("event_id", sa.String(40), nullable=False),
     sa.Column("url", sa.String(2048), nullable=False),
+    # true: sent to the partner's webhook URL, and follows it when it changes (PATCH, replay);
+    # false: a domain addressed it elsewhere (an AA notification to the FIU's notification URL)
+    sa.Column("follows_webhook_url", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
     sa.Column("next_attempt_us", sa.BigInteger),

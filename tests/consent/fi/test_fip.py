@@ -41,14 +41,8 @@ YEAR_US = 365 * DAY_US
 
 
 def _schema_path() -> Path:
-    """``shared/specs/fi-schemas/deposit.xsd``: shared/ lies beside the repository (the work
-    tree locally, the clone in CI)."""
-    root = Path(__file__).resolve().parents[3]
-    for base in (root.parent, *root.parents):
-        candidate = base / "shared" / "specs" / "fi-schemas" / "deposit.xsd"
-        if candidate.exists():
-            return candidate
-    raise AssertionError(f"shared/specs/fi-schemas/deposit.xsd not found beside {root}")
+    """ReBIT's deposit.xsd as published, copied verbatim into ``specs/fi-schemas``."""
+    return Path(__file__).resolve().parents[3] / "specs" / "fi-schemas" / "deposit.xsd"
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,7 @@
+"""Consent's routes, flat in ``routers``: the AA API (/aa) and the partner's /v1 routes."""
+
+from consent.api.aa import router as aa_router
+from consent.api.consents import router as consents_router
+from consent.api.consents import sandbox_router, settings_router
+
+routers = [aa_router, consents_router, sandbox_router, settings_router]

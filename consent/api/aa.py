@@ -1,0 +1,255 @@
+"""The AA API under ``/aa``, as ReBIT NBFC-AA API 2.0.0 (``AA_2_0_0.yaml``) defines it:
+POST /Consent, POST /Consent/handle, POST /Consent/fetch, GET /Heartbeat.
+
+Every answer, errors included, is compact JSON with a detached JWS over exactly its bytes in
+``x-jws-signature`` (RFC 7797, RS256, the key of /.well-known/jwks.json). Errors take the spec's
+body ``{ver, txnid, timestamp, errorCode, errorMsg}``: ``AaRoute`` turns every failure of these
+routes (FastAPI's 422 included, only here) into it. The partner's API key is accepted in the
+spec's ``client_api_key`` header or as ``Authorization: Bearer``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request, Response, Security
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from consent import errors
+from consent.models import VERSION
+from consent.schemas import (
+    AaErrorBody,
+    ConsentArtefact,
+    ConsentFetchRequest,
+    ConsentHandleRequest,
+    ConsentHandleResponse,
+    ConsentsRequest,
+    ConsentsResponse,
+    HeartbeatResponse,
+)
+from consent.service import reads, requests
+from consent.service.settings import check_request_signature
+from sandbox.deps import bearer, within_rate_limit
+from sandbox.errors import IdempotencyConflict, SandboxError
+from sandbox.keys import jws
+from sandbox.keys.api import signed_json
+from sandbox.kit.clock import iso
+from sandbox.partners import service as partners
+from sandbox.partners.errors import TooManyRequests
+from sandbox.state import AppState
+from sandbox.world.context import WorldContext
+
+log = logging.getLogger("consent.aa")
+
+client_api_key = APIKeyHeader(
+    name="client_api_key",
+    auto_error=False,
+    scheme_name="client_api_key",
+    description="The spec's header for the AA client's key: your API key from POST /v1/partners "
+    "(Authorization: Bearer works too).",
+)
+
+
+def _txnid(raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return ""
+    txnid = body.get("txnid") if isinstance(body, dict) else None
+    return txnid[:64] if isinstance(txnid, str) else ""
+
+
+def _field(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _from_validation(exc: RequestValidationError, raw: bytes) -> errors.AaError:
+    try:
+        sent = json.loads(raw)
+    except ValueError:
+        sent = None
+    if isinstance(sent, dict) and isinstance(sent.get("ver"), str) and sent["ver"] != VERSION:
+        return errors.NoSuchVersion(
+            f"ver: {sent['ver'][:20]!r} is not a version this AA serves.",
+            hint=f'Send "ver": "{VERSION}" (ReBIT NBFC-AA API 2.0.0).',
+        )
+    problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+    more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    return errors.InvalidRequest(
+        "; ".join(problems[:5]) + more + ".",
+        hint="The body must match the spec's schema for this path (see /docs).",
+    )
+
+
+def _as_aa_error(exc: Exception) -> errors.AaError:
+    if isinstance(exc, errors.AaError):
+        return exc
+    if isinstance(exc, IdempotencyConflict):
+        return errors.IdempotencyError(exc.detail, hint=exc.hint)
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        return errors.InvalidRequest(
+            "body: cannot be decoded as JSON.",
+            hint="Send the body as UTF-8 JSON with Content-Type: application/json.",
+        )
+    if isinstance(exc, SandboxError) and exc.status == 401:
+        return errors.Unauthorized(exc.detail, hint=exc.hint)
+    if isinstance(exc, SandboxError):
+        return errors.InvalidRequest(exc.detail, hint=exc.hint)
+    log.exception("unhandled error in the AA API", exc_info=exc)
+    return errors.InternalError(
+        "The AA failed to handle this request.", hint="Retry it with the same txnid."
+    )
+
+
+class AaRoute(APIRoute):
+    """A route of the AA API: every failure is answered with the spec's signed error body."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        original = super().get_route_handler()
+
+        async def handler(request: Request) -> Response:
+            try:
+                return await original(request)
+            except TooManyRequests:
+                raise  # the platform's 429 with Retry-After (the spec has no code for it)
+            except Exception as exc:  # every other failure: the spec's body, signed
+                raw = await request.body()
+                error = (
+                    _from_validation(exc, raw)
+                    if isinstance(exc, RequestValidationError)
+                    else _as_aa_error(exc)
+                )
+                state: AppState = request.app.state.sandbox
+                world: WorldContext | None = getattr(request.state, "aa_world", None)
+                now = world.now_us if world is not None else state.clock.now_us()
+                body = {
+                    "ver": VERSION,
+                    "txnid": _txnid(raw),
+                    "timestamp": iso(now),
+                    "errorCode": error.error_code,
+                    "errorMsg": error.error_msg,
+                }
+                return signed_json(body, state.keys, status_code=error.status)
+
+        return handler
+
+
+async def aa_world(
+    request: Request,
+    api_key: Annotated[str | None, Security(client_api_key)],
+    _credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> WorldContext:
+    """The caller's world, from ``client_api_key`` or Bearer; then its request signature, if it
+    registered a key."""
+    state: AppState = request.app.state.sandbox
+    authorization = f"Bearer {api_key}" if api_key else request.headers.get("authorization")
+    caller = await partners.authenticate(state.db, authorization)
+    await within_rate_limit(state, caller.key_id, "This API key")
+    world = WorldContext.of(caller.partner, state.settings.secret_key, state.clock)
+    request.state.aa_world = world
+    if request.method == "POST":
+        await check_request_signature(
+            state.db, caller.partner, await request.body(), request.headers.get(jws.HEADER)
+        )
+    return world
+
+
+AaWorld = Annotated[WorldContext, Depends(aa_world)]
+router = APIRouter(prefix="/aa", tags=["Account Aggregator (ReBIT 2.0.0)"], route_class=AaRoute)
+
+_SIGNED = {
+    "x-jws-signature": {
+        "description": "Detached JWS (RFC 7797, RS256, b64 false) of the response body.",
+        "schema": {"type": "string"},
+    }
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    text = {
+        400: "The spec's bad-request codes (InvalidRequest, SignatureDoesNotMatch, ...)",
+        401: "Unauthorized: no API key, or an unknown one",
+        404: "NoSuchVersion: ver is not 2.0.0",
+        409: "IdempotencyError: the txnid was used for another request",
+        500: "InternalError",
+    }
+    return {s: {"model": AaErrorBody, "description": text[s], "headers": _SIGNED} for s in statuses}
+
+
+def _ok(model: type[Any]) -> dict[int | str, dict[str, Any]]:
+    return {200: {"model": model, "description": "OK", "headers": _SIGNED}}
+
+
+SIGNATURE_HEADER_DOC = (
+    "If you registered a signing key (PUT /v1/partners/me/aa), send `x-jws-signature`: a "
+    "detached JWS of the body."
+)
+
+
+@router.post(
+    "/Consent",
+    response_class=Response,
+    responses={**_ok(ConsentsResponse), **_errors(400, 401, 404, 409, 500)},
+    summary="Request a consent (ConsentsRequest)",
+    description="A consent request for a customer (`Customer.id`: her AA handle, e.g. "
+    "`asha@sandbox-aa`). Answers a `ConsentHandle`; the customer approves or rejects it (here: "
+    "POST /v1/sandbox/aa/consents/{handle}/approve). Checked against the spec's rules and the "
+    "purpose's fair-use limits. " + SIGNATURE_HEADER_DOC,
+)
+async def post_consent(body: ConsentsRequest, world: AaWorld, request: Request) -> Response:
+    state: AppState = request.app.state.sandbox
+    command = requests.prepare_request(world, body)
+    answer = await requests.request_consent(state.db, world, command)
+    return signed_json(answer.body, state.keys, status_code=answer.status)
+
+
+@router.post(
+    "/Consent/handle",
+    response_class=Response,
+    responses={**_ok(ConsentHandleResponse), **_errors(400, 401, 404, 500)},
+    summary="The status of a consent request (ConsentHandleRequest)",
+    description="PENDING, READY (with the consent id), FAILED (rejected) or EXPIRED. "
+    + SIGNATURE_HEADER_DOC,
+)
+async def post_consent_handle(
+    body: ConsentHandleRequest, world: AaWorld, request: Request
+) -> Response:
+    state: AppState = request.app.state.sandbox
+    return signed_json(await reads.handle_status_of(state.db, world, body), state.keys)
+
+
+@router.post(
+    "/Consent/fetch",
+    response_class=Response,
+    responses={**_ok(ConsentArtefact), **_errors(400, 401, 404, 500)},
+    summary="The consent artefact (ConsentFetchRequest)",
+    description="The signed artefact (`signedConsent`: compact JWS, RS256) and its status; "
+    "`ConsentUse.logUri` serves its hash-chained log. " + SIGNATURE_HEADER_DOC,
+)
+async def post_consent_fetch(
+    body: ConsentFetchRequest, world: AaWorld, request: Request
+) -> Response:
+    state: AppState = request.app.state.sandbox
+    artefact = await reads.fetch_artefact(state.db, world, body, str(request.base_url))
+    return signed_json(artefact, state.keys)
+
+
+@router.get(
+    "/Heartbeat",
+    response_class=Response,
+    responses={**_ok(HeartbeatResponse), **_errors(401, 500)},
+    summary="Is the AA up",
+)
+async def heartbeat(world: AaWorld, request: Request) -> Response:
+    state: AppState = request.app.state.sandbox
+    body = {"ver": VERSION, "timestamp": iso(world.now_us), "Status": "UP"}
+    return signed_json(body, state.keys)

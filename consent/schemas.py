@@ -1,0 +1,348 @@
+# ruff: noqa: N815 (the spec's own field names, e.g. ConsentDetail, consentId)
+"""Wire models of consent.
+
+Under ``/aa``, field names are the spec's own (ReBIT NBFC-AA 2.0.0, ``AA_2_0_0.yaml``
+definitions ``ConsentsRequest``, ``ConsentHandleRequest``, ``ConsentFetchRequest`` and their
+responses), spelt as they are there (``ConsentDetail``, ``consentId``, ``FIDataRange.from``).
+Inputs refuse unknown fields. The response models document the answers; the service builds
+the bodies as the spec's JSON.
+
+Under ``/v1`` (listing, the test-only resident actions, the partner's AA settings) names are
+camelCase like the rest of the platform.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic_core import PydanticCustomError
+
+from sandbox.kit.schema import InputModel, OutputModel, has_nul
+
+FIType = Literal[
+    "DEPOSIT",
+    "TERM_DEPOSIT",
+    "RECURRING_DEPOSIT",
+    "SIP",
+    "CP",
+    "GOVT_SECURITIES",
+    "EQUITIES",
+    "BONDS",
+    "DEBENTURES",
+    "MUTUAL_FUNDS",
+    "ETF",
+    "IDR",
+    "CIS",
+    "AIF",
+    "INSURANCE_POLICIES",
+    "NPS",
+    "INVIT",
+    "REIT",
+    "GSTR1_3B",
+    "OTHER",
+]
+ArtefactStatus = Literal["ACTIVE", "PAUSED", "REVOKED", "EXPIRED"]
+Status = Literal["PENDING", "ACTIVE", "REJECTED", "PAUSED", "REVOKED", "EXPIRED"]
+
+_TS = "2026-01-15T10:00:00.000Z"
+_TXN = "4a4adbbe-29ae-11e8-a8d7-0289437bf331"
+
+
+class AaIn(BaseModel):
+    """A request body of the AA API: the spec's names, unknown fields refused, no NULs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_nul(cls, value: Any) -> Any:
+        if has_nul(value):
+            raise PydanticCustomError("string_nul", "must not contain NUL (\\u0000) characters")
+        return value
+
+
+Text = Field(min_length=1, max_length=255)
+
+
+class Envelope(AaIn):
+    ver: str = Field(
+        min_length=1, max_length=20, description="API version: 2.0.0.", examples=["2.0.0"]
+    )
+    timestamp: str = Field(
+        min_length=1,
+        max_length=40,
+        description="RFC 3339 date-time with an offset, within 15 minutes of the world's time "
+        "(GET /v1/sandbox/clock).",
+        examples=[_TS],
+    )
+    txnid: str = Field(
+        min_length=1,
+        max_length=64,
+        description="A UUID the FIU makes per request; echoed back. The same txnid and body "
+        "replays the first answer; another body with it is IdempotencyError.",
+        examples=[_TXN],
+    )
+
+
+class DataConsumerModel(AaIn):
+    id: str = Field(min_length=1, max_length=255, examples=["fiu-team-test"])
+    type: Literal["FIU", "USER", "AA"] = Field(examples=["FIU"])
+
+
+class Identifier(AaIn):
+    type: Literal["MOBILE", "EMAIL", "OTHERS"]
+    value: str = Field(min_length=1, max_length=255)
+
+
+class CustomerModel(AaIn):
+    id: str | None = Field(
+        None,
+        max_length=255,
+        description="The customer's AA handle: a persona's `<key>@sandbox-aa` (GET "
+        "/v1/sandbox/personas lists them).",
+        examples=["asha@sandbox-aa"],
+    )
+    Identifiers: list[Identifier] | None = Field(None, max_length=10)
+
+
+class CategoryModel(AaIn):
+    type: str | None = Field(None, max_length=255)
+
+
+class PurposeModel(AaIn):
+    code: str = Field(min_length=1, max_length=10, description="101 to 105.", examples=["102"])
+    refUri: str | None = Field(
+        None, max_length=255, examples=["https://api.rebit.org.in/aa/purpose/102.xml"]
+    )
+    text: str | None = Field(
+        None, max_length=255, examples=["Customer spending patterns, budget or other reportings"]
+    )
+    Category: CategoryModel | None = None
+
+
+class DateRange(AaIn):
+    from_: str = Field(
+        alias="from", min_length=1, max_length=40, examples=["2025-01-01T00:00:00.000Z"]
+    )
+    to: str = Field(min_length=1, max_length=40, examples=["2026-01-01T00:00:00.000Z"])
+
+
+class DataLifeModel(AaIn):
+    unit: Literal["MONTH", "YEAR", "DAY", "INF"] = Field(examples=["MONTH"])
+    value: int = Field(ge=0, le=1000, examples=[1])
+
+
+class FrequencyModel(AaIn):
+    unit: Literal["HOUR", "DAY", "MONTH", "YEAR", "INF"] = Field(examples=["MONTH"])
+    value: int = Field(ge=0, le=100000, examples=[30])
+
+
+class DataFilterModel(AaIn):
+    type: Literal["TRANSACTIONTYPE", "TRANSACTIONAMOUNT"]
+    operator: Literal["=", "!=", ">", "<", ">=", "<="]
+    value: str = Field(min_length=1, max_length=40)
+
+
+class ConsentDetailModel(AaIn):
+    consentStart: str = Field(min_length=1, max_length=40, examples=[_TS])
+    consentExpiry: str = Field(min_length=1, max_length=40, examples=["2026-07-15T10:00:00.000Z"])
+    consentMode: Literal["VIEW", "STORE", "QUERY", "STREAM"] = Field(examples=["STORE"])
+    fetchType: Literal["ONETIME", "PERIODIC"] = Field(examples=["PERIODIC"])
+    consentTypes: list[Literal["PROFILE", "SUMMARY", "TRANSACTIONS"]] = Field(
+        min_length=1, max_length=3, examples=[["PROFILE", "SUMMARY", "TRANSACTIONS"]]
+    )
+    fiTypes: list[FIType] = Field(min_length=1, max_length=20, examples=[["DEPOSIT"]])
+    DataConsumer: DataConsumerModel
+    Customer: CustomerModel
+    Purpose: PurposeModel
+    FIDataRange: DateRange
+    DataLife: DataLifeModel
+    Frequency: FrequencyModel
+    DataFilter: list[DataFilterModel] | None = Field(None, max_length=10)
+
+
+class ConsentsRequest(Envelope):
+    """POST /aa/Consent (``definitions/ConsentsRequest``)."""
+
+    ConsentDetail: ConsentDetailModel
+
+
+class ConsentHandleRequest(Envelope):
+    """POST /aa/Consent/handle (``definitions/ConsentHandleRequest``)."""
+
+    ConsentHandle: str = Field(
+        min_length=1, max_length=64, examples=["39e108fe-9243-11e8-b9f2-0256d88baae8"]
+    )
+
+
+class ConsentFetchRequest(Envelope):
+    """POST /aa/Consent/fetch (``definitions/ConsentFetchRequest``)."""
+
+    consentId: str = Field(
+        min_length=1, max_length=64, examples=["654024c8-29c8-11e8-8868-0289437bf331"]
+    )
+
+
+# -- response bodies (documentation; the service builds them) ------------------------------------
+
+
+class AaOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class CustomerOut(AaOut):
+    id: str
+
+
+class ConsentsResponse(AaOut):
+    ver: str = Field(examples=["2.0.0"])
+    timestamp: str = Field(examples=[_TS])
+    txnid: str = Field(examples=[_TXN])
+    Customer: CustomerOut
+    ConsentHandle: str
+
+
+class ConsentStatusOut(AaOut):
+    id: str | None = Field(None, description="The consent id, once READY.")
+    status: Literal["PENDING", "READY", "FAILED", "EXPIRED"]
+
+
+class ConsentHandleResponse(AaOut):
+    ver: str
+    timestamp: str
+    txnid: str
+    ConsentHandle: str
+    ConsentStatus: ConsentStatusOut
+
+
+class ConsentUseModel(AaOut):
+    logUri: str = Field(description="Where the consent's hash-chained log is served.")
+    count: int = Field(description="FI requests made with it.")
+    lastUseDateTime: str = Field(
+        description="The last FI request's time; the artefact's createTimestamp before any."
+    )
+
+
+class ConsentArtefact(AaOut):
+    ver: str
+    txnid: str
+    consentId: str
+    status: ArtefactStatus
+    createTimestamp: str
+    signedConsent: str = Field(description="Compact JWS (RS256) of the SignedConsentDetail.")
+    ConsentUse: ConsentUseModel
+
+
+class HeartbeatResponse(AaOut):
+    ver: str
+    timestamp: str
+    Status: Literal["UP", "DOWN"]
+
+
+class AaErrorBody(AaOut):
+    """The spec's ``ErrorResponse``."""
+
+    ver: str = Field(examples=["2.0.0"])
+    txnid: str = Field(description="The request's txnid, or empty if it had none.")
+    timestamp: str
+    errorCode: str = Field(examples=["InvalidRequest"])
+    errorMsg: str = Field(
+        examples=["ConsentDetail.DataLife: a DataLife value above 0 needs consentMode STORE."]
+    )
+
+
+# -- /v1 -------------------------------------------------------------------------------------------
+
+
+class ConsentAccountOut(OutputModel):
+    fi_type: str
+    fip_id: str
+    acc_type: str
+    link_ref_number: str
+    masked_acc_number: str
+
+
+class ConsentOut(OutputModel):
+    """A consent request and, once approved, its artefact."""
+
+    consent_handle: str
+    consent_id: str | None
+    status: Status
+    customer_id: str
+    purpose_code: str
+    fetch_type: str
+    consent_start: str
+    consent_expiry: str
+    created_at: str
+    updated_at: str
+    accounts: list[ConsentAccountOut] | None
+    use_count: int
+
+
+class ConsentList(OutputModel):
+    consents: list[ConsentOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class ConsentApproveIn(InputModel):
+    accounts: list[str] | None = Field(
+        None,
+        min_length=1,
+        max_length=20,
+        description="The customer's account numbers or linkRefNumbers to share; omitted: every "
+        "account of hers whose FI type the consent asks for.",
+    )
+
+
+class LogEntryOut(OutputModel):
+    seq: int
+    at: str
+    kind: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+class ConsentLogOut(OutputModel):
+    consent_handle: str
+    consent_id: str | None
+    verified: bool = Field(description="Whether the hash chain holds (recomputed on this read).")
+    broken_at: int | None
+    entries: list[LogEntryOut]
+
+
+class PartnerJwk(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+    kty: Literal["RSA"]
+    n: str = Field(min_length=16, max_length=1024)
+    e: str = Field(min_length=1, max_length=16)
+    kid: str | None = Field(None, max_length=255)
+
+
+class AaSettingsIn(InputModel):
+    signing_key: PartnerJwk | None = Field(
+        None,
+        description="Your public RSA JWK. Once set, every /aa request of yours must carry "
+        "`x-jws-signature` (detached JWS, RS256, b64 false) made with its private key; null "
+        "removes it.",
+    )
+    notification_url: str | None = Field(
+        None,
+        max_length=2000,
+        pattern=r"^https?://",
+        description="Your FIU base URL: consent notifications are POSTed to "
+        "`<notificationUrl>/Consent/Notification`; null: to your webhook URL.",
+        examples=["https://fiu.example.com/aa"],
+    )
+
+
+class AaSettingsOut(OutputModel):
+    signing_key: dict[str, Any] | None
+    notification_url: str | None
+    notifications_go_to: str | None = Field(
+        description="Where consent notifications are delivered now."
+    )

@@ -1,0 +1,113 @@
+"""Reading consents: POST /aa/Consent/handle and /aa/Consent/fetch (the spec's bodies), and the
+partner's own listing (GET /v1/consents). A read that finds a consent past its consentExpiry
+marks it EXPIRED first, so it runs as a write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from consent import errors
+from consent.models import VERSION, ConsentStatus, handle_status
+from consent.schemas import ConsentFetchRequest, ConsentHandleRequest
+from consent.service import notify
+from consent.service.lifecycle import current, find, run
+from consent.service.wire import check_envelope
+from consent.store import ConsentStore
+from sandbox.errors import SandboxError
+from sandbox.kit.clock import iso
+from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
+from sandbox.storage.database import Database
+from sandbox.world.context import WorldContext
+
+_CURSOR = cursor_pattern(r"[0-9a-f-]{36}")
+
+
+async def handle_status_of(
+    db: Database, world: WorldContext, body: ConsentHandleRequest
+) -> dict[str, Any]:
+    """``ConsentHandleResponse``: PENDING, READY with the consent id, FAILED or EXPIRED."""
+    check_envelope(world, body)
+
+    def unit(conn: Connection) -> dict[str, Any] | SandboxError:
+        store = ConsentStore(conn, world.id)
+        row = store.by_handle(body.ConsentHandle)
+        if row is None:
+            return errors.InvalidConsentHandle(
+                f"ConsentHandle {body.ConsentHandle[:64]!r} is not a consent request of yours.",
+                hint="Use the ConsentHandle that POST /aa/Consent answered.",
+            )
+        row = current(store, world, row)
+        status: dict[str, Any] = {"status": handle_status(row.status, row.consent_id is not None)}
+        if row.consent_id is not None:
+            status = {"id": row.consent_id, **status}
+        return {
+            "ver": VERSION,
+            "timestamp": iso(world.now_us),
+            "txnid": body.txnid,
+            "ConsentHandle": row.handle,
+            "ConsentStatus": status,
+        }
+
+    return await run(db, unit)
+
+
+async def fetch_artefact(
+    db: Database, world: WorldContext, body: ConsentFetchRequest, log_base: str
+) -> dict[str, Any]:
+    """``ConsentArtefact``: the signed consent and its status (ACTIVE, PAUSED, REVOKED,
+    EXPIRED); ``log_base`` is the sandbox's base URL, for ``ConsentUse.logUri``."""
+    check_envelope(world, body)
+
+    def unit(conn: Connection) -> dict[str, Any] | SandboxError:
+        store = ConsentStore(conn, world.id)
+        row = store.by_consent_id(body.consentId)
+        if row is None:
+            return errors.InvalidConsentId(
+                f"consentId {body.consentId[:64]!r} is not a consent artefact of yours.",
+                hint="Use the id POST /aa/Consent/handle answers once the status is READY.",
+            )
+        row = current(store, world, row)
+        last_use = row.last_use_us if row.last_use_us is not None else row.approved_us
+        return {
+            "ver": VERSION,
+            "txnid": body.txnid,
+            "consentId": row.consent_id,
+            "status": row.status,
+            "createTimestamp": iso(row.approved_us),
+            "signedConsent": row.signed_consent,
+            "ConsentUse": {
+                "logUri": f"{log_base.rstrip('/')}/v1/consents/{row.handle}/log",
+                "count": row.use_count,
+                "lastUseDateTime": iso(last_use),
+            },
+        }
+
+    return await run(db, unit)
+
+
+async def list_consents(
+    db: Database, world: WorldContext, *, limit: int, cursor: str | None, status: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the world's consents, newest first (as of now: lapsed ones read EXPIRED)."""
+    before = parse_cursor(cursor, _CURSOR)
+
+    def unit(conn: Connection) -> list[Any]:
+        store = ConsentStore(conn, world.id)
+        rows = store.page(limit=limit + 1, before=before, status=status)
+        return [current(store, world, r) for r in rows]
+
+    rows, nxt = page(await db.write(unit), limit, lambda r: (r.created_us, r.handle))
+    return [notify.payload(r) for r in rows], nxt
+
+
+async def get_consent(db: Database, world: WorldContext, handle: str) -> dict[str, Any]:
+    def unit(conn: Connection) -> dict[str, Any]:
+        store = ConsentStore(conn, world.id)
+        return notify.payload(current(store, world, find(store, handle)))
+
+    return await db.write(unit)
+
+
+__all__ = ["ConsentStatus", "fetch_artefact", "get_consent", "handle_status_of", "list_consents"]
