@@ -40,6 +40,7 @@ from sandbox.storage.database import Database
 from sandbox.storage.idempotency import keys_for, write_once
 from sandbox.webhooks.service import emit
 from sandbox.world.context import WorldContext
+from sandbox.world.store import ResidentRow
 
 IST = timedelta(hours=5, minutes=30)
 
@@ -125,7 +126,7 @@ def _check(
     world: WorldContext,
     body: AuthIn,
     pid: Pid,
-    resident: Any,
+    resident: ResidentRow,
     prepared: Prepared,
 ) -> None:
     if prepared.uses.bio:
@@ -142,7 +143,9 @@ def _check(
     if pid.demo is not None:
         when = parse_ts(pid.ts)  # valid: the PID rules checked it
         assert when is not None
-        failure = match_demographics(pid.demo, Resident.from_row(resident._mapping), on=when.date())
+        failure = match_demographics(
+            pid.demo, Resident.from_row(resident.mapping()), on=when.date()
+        )
         if failure is not None:
             raise failure
     if otp_id is not None:

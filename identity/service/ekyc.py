@@ -158,7 +158,7 @@ def _kyc_answer(
     if answer.ret != "y":
         return content
     row = find_resident(conn, world, body.uid)
-    resident = Resident.from_row(row._mapping)
+    resident = Resident.from_row(row.mapping())
     local = None
     if body.lr == "Y" and resident.name_local:
         local = LDataOut(lang=LOCAL_SCRIPT_LANG, name=resident.name_local)
