@@ -33,7 +33,7 @@ from identity.pid_rules import parse_ts
 from identity.schemas.auth import AuthIn, AuthOut, InfoOut
 from identity.service.otp import verify_otp
 from identity.service.people import find_resident, issue_token
-from identity.service.prepare import Prepared
+from identity.service.prepare import Prepared, fingerprint
 from identity.store import AuthStore, OtpStore
 from sandbox.errors import SandboxError
 from sandbox.storage.database import Database
@@ -75,11 +75,12 @@ async def authenticate(
         answer = decide(conn, world, body, prepared, code)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
+    keys = keys_for(idempotency_key, None)
     done = await write_once(
         db,
         world.id,
-        keys=keys_for(idempotency_key, None),
-        fingerprint=prepared.fingerprint,
+        keys=keys,
+        fingerprint=fingerprint(world, body, keys),
         now_us=world.now_us,
         effect=effect,
     )

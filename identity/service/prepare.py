@@ -12,6 +12,7 @@ against the PID (550, 710, 720, 721, 740, 810, 901).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +33,6 @@ class Prepared:
 
     uses: Uses
     easy_path: bool
-    fingerprint: str
     pid: Pid | None = None
     refused: AuthRefused | None = None
 
@@ -59,7 +59,6 @@ def uses_of(body: AuthIn) -> Uses:
 async def prepare(world: WorldContext, body: AuthIn, key: AuthKey | None) -> Prepared:
     """``key`` is the authority's auth key (None on the easy path, which needs none)."""
     uses = uses_of(body)
-    fingerprint = world.fingerprint("identity.auth", body.model_dump(mode="json", by_alias=True))
     easy = body.pid is not None
     pid: Pid | None = None
     try:
@@ -74,8 +73,16 @@ async def prepare(world: WorldContext, body: AuthIn, key: AuthKey | None) -> Pre
         check_ts(pid.ts, world.now_us)
         check_uses(uses, pid)
     except AuthRefused as refused:
-        return Prepared(uses, easy, fingerprint, pid, refused)
-    return Prepared(uses, easy, fingerprint, pid)
+        return Prepared(uses, easy, pid, refused)
+    return Prepared(uses, easy, pid)
+
+
+def fingerprint(world: WorldContext, body: AuthIn, keys: Sequence[object]) -> str:
+    """The request's idempotency fingerprint, computed only when it has a key to store it under
+    (most auth requests have none: ``txn`` is the replay guard, not an idempotency key)."""
+    if not keys:
+        return ""
+    return world.fingerprint("identity.auth", body.model_dump(mode="json", by_alias=True))
 
 
 def _check_envelope(body: AuthIn) -> None:
