@@ -23,7 +23,6 @@ import binascii
 import hashlib
 import os
 from dataclasses import dataclass
-from datetime import datetime
 from hmac import compare_digest
 
 from cryptography import x509
@@ -43,6 +42,7 @@ except ImportError:  # pragma: no cover - older cryptography
 
 from identity.errors import EncryptionFailed
 from identity.keys import AuthKey, certificate_ci
+from identity.pid_rules import parse_ts
 
 TS_LENGTH = 19  # "YYYY-MM-DDThh:mm:ss"
 KEY_BYTES = 32  # AES-256
@@ -196,11 +196,7 @@ def open_pid(
 
 
 def _looks_like_ts(ts: str) -> bool:
-    try:
-        datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return False
-    return True
+    return parse_ts(ts) is not None
 
 
 # -- the client's side -------------------------------------------------------------------------

@@ -17,6 +17,7 @@ Both parse into one tree of ``PidNode``, validated once by ``identity.pid_rules`
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,10 +40,20 @@ def safe_parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
+_parsers = threading.local()  # an lxml parser serves one thread at a time
+
+
+def _thread_parser() -> etree.XMLParser:
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = safe_parser()
+    return parser
+
+
 def parse_pid_xml(document: bytes) -> Pid:
     """The PID block from XML bytes, exactly as decrypted from ``Data``."""
     try:
-        root = etree.fromstring(document, safe_parser())
+        root = etree.fromstring(document, _thread_parser())
     except etree.XMLSyntaxError as exc:
         raise InvalidPid("511", f"the PID is not well-formed XML: {exc}") from None
     if root.getroottree().docinfo.doctype:

@@ -34,6 +34,7 @@ from identity.models import (
 )
 
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S"
+_TS_DIGITS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}")
 
 _ATTRIBUTES: dict[str, frozenset[str]] = {
     "Pid": frozenset({"ts", "ver", "wadh"}),
@@ -260,6 +261,11 @@ def parse_ts(ts: str) -> datetime | None:
     if len(ts) != 19:
         return None
     try:
-        return datetime.strptime(ts, TS_FORMAT)
+        if _TS_DIGITS.fullmatch(ts):  # the usual form, without strptime's cost (~4 per auth)
+            return datetime(
+                int(ts[:4]), int(ts[5:7]), int(ts[8:10]), int(ts[11:13]), int(ts[14:16]),
+                int(ts[17:]),
+            )  # fmt: skip
+        return datetime.strptime(ts, TS_FORMAT)  # what else strptime takes (" 5" for a day)
     except ValueError:
         return None

@@ -8,7 +8,7 @@ from identity.api.common import IdempotencyKey
 from identity.schemas.auth import AuthIn, AuthOut
 from identity.service import auth, prepare
 from identity.service.keys import auth_key
-from sandbox.deps import CurrentWorld, Keys, State
+from sandbox.deps import CurrentWorld, State
 from sandbox.keys.api import signed_json
 from sandbox.keys.jws import HEADER as JWS_HEADER
 from sandbox.kit.responses import AUTHED, problems
@@ -45,7 +45,6 @@ async def authenticate(
     body: AuthIn,
     world: CurrentWorld,
     state: State,
-    keys: Keys,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Authenticate a resident (Auth API 2.5): the PID encrypted under the sandbox's certificate
@@ -58,4 +57,5 @@ async def authenticate(
         state.db, world, body, prepared, idempotency_key=idempotency_key
     )
     headers = {EASY_PATH_HEADER: "plain-pid"} if prepared.easy_path else None
-    return signed_json(answer.model_dump(mode="json", by_alias=True), keys, headers=headers)
+    # the ring from the state, not a Keys dependency: one dependency less to solve per request
+    return signed_json(answer.model_dump(mode="json", by_alias=True), state.keys, headers=headers)

@@ -33,13 +33,14 @@ from identity.pid_rules import parse_ts
 from identity.schemas.auth import AuthIn, AuthOut, InfoOut
 from identity.service.otp import verify_otp
 from identity.service.people import find_resident, issue_token
-from identity.service.prepare import Prepared
+from identity.service.prepare import Prepared, fingerprint
 from identity.store import AuthStore, OtpStore
 from sandbox.errors import SandboxError
 from sandbox.storage.database import Database
 from sandbox.storage.idempotency import keys_for, write_once
 from sandbox.webhooks.service import emit
 from sandbox.world.context import WorldContext
+from sandbox.world.store import ResidentRow
 
 IST = timedelta(hours=5, minutes=30)
 
@@ -74,11 +75,12 @@ async def authenticate(
         answer = decide(conn, world, body, prepared, code)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
+    keys = keys_for(idempotency_key, None)
     done = await write_once(
         db,
         world.id,
-        keys=keys_for(idempotency_key, None),
-        fingerprint=prepared.fingerprint,
+        keys=keys,
+        fingerprint=fingerprint(world, body, keys),
         now_us=world.now_us,
         effect=effect,
     )
@@ -125,7 +127,7 @@ def _check(
     world: WorldContext,
     body: AuthIn,
     pid: Pid,
-    resident: Any,
+    resident: ResidentRow,
     prepared: Prepared,
 ) -> None:
     if prepared.uses.bio:
@@ -142,7 +144,9 @@ def _check(
     if pid.demo is not None:
         when = parse_ts(pid.ts)  # valid: the PID rules checked it
         assert when is not None
-        failure = match_demographics(pid.demo, Resident.from_row(resident._mapping), on=when.date())
+        failure = match_demographics(
+            pid.demo, Resident.from_row(resident.mapping()), on=when.date()
+        )
         if failure is not None:
             raise failure
     if otp_id is not None:

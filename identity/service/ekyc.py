@@ -32,7 +32,7 @@ from identity.schemas.auth import AuthOut
 from identity.schemas.ekyc import EkycIn, EkycOut, LDataOut, PoaOut, PoiOut, UidDataOut
 from identity.service.auth import Flavour, decide, ist
 from identity.service.people import find_resident
-from identity.service.prepare import Prepared
+from identity.service.prepare import Prepared, fingerprint
 from identity.store import certificates
 from sandbox.errors import SandboxError
 from sandbox.storage.database import Database
@@ -72,11 +72,12 @@ async def ekyc(
         answer = decide(conn, world, body, prepared, code, flavour)
         return 200, _kyc_answer(conn, world, body, answer)
 
+    keys = keys_for(idempotency_key, None)
     done = await write_once(
         db,
         world.id,
-        keys=keys_for(idempotency_key, None),
-        fingerprint=prepared.fingerprint,
+        keys=keys,
+        fingerprint=fingerprint(world, body, keys),
         now_us=world.now_us,
         effect=effect,
     )
@@ -158,7 +159,7 @@ def _kyc_answer(
     if answer.ret != "y":
         return content
     row = find_resident(conn, world, body.uid)
-    resident = Resident.from_row(row._mapping)
+    resident = Resident.from_row(row.mapping())
     local = None
     if body.lr == "Y" and resident.name_local:
         local = LDataOut(lang=LOCAL_SCRIPT_LANG, name=resident.name_local)

@@ -72,7 +72,7 @@ async def generate(
             EVENT,
             {"txn": body.txn, "referenceId": reference, "uid": mask_uid(row.uid)},
         )
-        return _Allowed(row.uid, Resident.from_row(row._mapping))
+        return _Allowed(row.uid, Resident.from_row(row.mapping()))
 
     allowed = await db.write(effect)
     if isinstance(allowed, AuthRefused):

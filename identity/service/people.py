@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from typing import Any
 
 from sqlalchemy.engine import Connection
 from stdnum import verhoeff
@@ -17,13 +16,13 @@ from identity.models import VidStatus
 from identity.store import TokenStore, VidStore
 from sandbox.kit.clock import iso
 from sandbox.world.context import WorldContext
-from sandbox.world.store import PopulationStore
+from sandbox.world.store import PopulationStore, ResidentRow
 
 UID_LENGTH = 12
 VID_LENGTH = 16
 
 
-def find_resident(conn: Connection, world: WorldContext, uid: str) -> Any:
+def find_resident(conn: Connection, world: WorldContext, uid: str) -> ResidentRow:
     """The resident's row for what an AUA sends as ``uid``: 12 digits are the number, 16 a VID
     (515 unknown, revoked or replaced; 517 expired), anything else a UID token this partner was
     given (514). A bad check digit, or digits of another length, is 998 A201."""
@@ -73,7 +72,7 @@ def _vid_uid(conn: Connection, world: WorldContext, vid: str) -> str:
     return found.uid
 
 
-def _resident(conn: Connection, world: WorldContext, uid: str, *, shown: str) -> Any:
+def _resident(conn: Connection, world: WorldContext, uid: str, *, shown: str) -> ResidentRow:
     row = PopulationStore(conn, world.id).resident(uid)
     if row is None:
         raise AuthRefused(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import sqlalchemy as sa
 
 from identity.models import AuthRecord
+from identity.store import sql
+from sandbox.storage import raw
 from sandbox.storage.schema import auth_records
 from sandbox.storage.scoped import WorldStore
 
@@ -30,9 +33,12 @@ def _record(row: Any) -> AuthRecord:
 
 class AuthStore(WorldStore):
     def add(self, record: AuthRecord) -> None:
-        self.insert(
-            auth_records,
+        # on every auth: SQL text on the cursor (see sandbox/storage/raw.py)
+        raw.execute(
+            self.conn,
+            sql.ADD_AUTH_RECORD,
             {
+                "world_id": self.world_id,
                 "id": record.id,
                 "txn": record.txn,
                 "replay_key": record.replay_key,
@@ -41,7 +47,7 @@ class AuthStore(WorldStore):
                 "ret": record.ret,
                 "err": record.err,
                 "actn": record.actn,
-                "uses": record.uses,
+                "uses": json.dumps(record.uses, separators=(",", ":")),
                 "easy_path": record.easy_path,
                 "pid_ts": record.pid_ts,
                 "created_us": record.created_us,
@@ -50,9 +56,8 @@ class AuthStore(WorldStore):
 
     def seen(self, replay_key: str) -> bool:
         """Whether a request with this (txn, PID ts) was already decided (563 otherwise)."""
-        a = auth_records
-        query = self.select(a, a.c.id).where(a.c.replay_key == replay_key).limit(1)
-        return self.conn.execute(query).first() is not None
+        params = {"world_id": self.world_id, "replay_key": replay_key}
+        return raw.fetchone(self.conn, sql.REPLAY_SEEN, params) is not None
 
     def get(self, record_id: str) -> AuthRecord | None:
         a = auth_records

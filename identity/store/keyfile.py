@@ -21,7 +21,21 @@ FILE = Path("identity") / "auth.pem"
 _CERT_MARK = b"-----BEGIN CERTIFICATE-----"
 
 _cache: dict[Path, AuthKey] = {}
+_by_dir: dict[Path, AuthKey] = {}  # the same keys by the data dir as given (not resolved)
 _lock = threading.Lock()
+
+
+def cached(data_dir: Path) -> AuthKey | None:
+    """The key already loaded for ``data_dir`` by ``load_or_create``, or None: no I/O, no lock
+    (a dict read), for the request path."""
+    return _by_dir.get(data_dir)
+
+
+def forget() -> None:
+    """Drop every loaded key (as a new process would start)."""
+    with _lock:
+        _cache.clear()
+        _by_dir.clear()
 
 
 def load_or_create(data_dir: Path, now_us: int) -> AuthKey:
@@ -32,6 +46,7 @@ def load_or_create(data_dir: Path, now_us: int) -> AuthKey:
         if key is None:
             key = read(path) if path.exists() else _create(path, now_us)
             _cache[path] = key
+        _by_dir[data_dir] = key
         return key
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.dialects import postgresql, sqlite
-
 from identity.models import Vid, VidStatus
+from identity.store import sql
+from sandbox.storage import raw
 from sandbox.storage.schema import uid_tokens, vids
 from sandbox.storage.scoped import WorldStore
 
@@ -62,8 +62,7 @@ class TokenStore(WorldStore):
     def keep(self, token: str, uid: str, now_us: int) -> None:
         """Remember a token given out (once; later answers with the same token change nothing)."""
         row = {"world_id": self.world_id, "token": token, "uid": uid, "created_us": now_us}
-        insert = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
-        self.conn.execute(insert(uid_tokens).values(**row).on_conflict_do_nothing())
+        raw.execute(self.conn, sql.KEEP_UID_TOKEN, row)  # on every auth (sandbox/storage/raw.py)
 
     def uid_of(self, token: str) -> str | None:
         t = uid_tokens

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 
+from sandbox.storage import raw
+from sandbox.storage.raw import Raw
 from sandbox.storage.schema import (
     aa_handles,
     account_balances,
@@ -19,6 +24,36 @@ from sandbox.storage.schema.base import kept_on_reset
 from sandbox.storage.scoped import WorldStore
 
 POPULATION_TABLES = (vpas, aa_handles, accounts, banks, residents)
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentRow:
+    """One row of ``residents`` (the column names), as ``PopulationStore.resident`` reads it."""
+
+    uid: str
+    name: str
+    name_local: str | None
+    dob: str
+    gender: str
+    address: dict[str, Any]
+    mobile: str | None
+    mobile_verified: bool
+    email: str | None
+    language: str
+    biometrics_locked: bool
+    persona: str | None
+
+    def mapping(self) -> Mapping[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+# on every auth and OTP: SQL text on the cursor (see sandbox/storage/raw.py); the columns of
+# ResidentRow, in its order
+_RESIDENT = Raw("""
+    SELECT uid, name, name_local, dob, gender, address, mobile, mobile_verified, email, language,
+           biometrics_locked, persona
+    FROM residents WHERE world_id = :world_id AND uid = :uid
+""")
 
 
 def world_tables() -> list[sa.Table]:
@@ -36,10 +71,28 @@ class PopulationStore(WorldStore):
         for table in world_tables():
             self.conn.execute(self.delete(table))
 
-    def resident(self, uid: str) -> Any | None:
+    def resident(self, uid: str) -> ResidentRow | None:
         """One resident's row (any domain that matches people against the register reads it
         here), or None."""
-        return self.conn.execute(self.select(residents).where(residents.c.uid == uid)).first()
+        row = raw.fetchone(self.conn, _RESIDENT, {"world_id": self.world_id, "uid": uid})
+        if row is None:
+            return None
+        (uid, name, name_local, dob, gender, address, mobile, verified, email, language, locked,
+         persona) = row  # fmt: skip
+        return ResidentRow(
+            uid=uid,
+            name=name,
+            name_local=name_local,
+            dob=dob,
+            gender=gender,
+            address=json.loads(address) if isinstance(address, str) else address,  # SQLite: text
+            mobile=mobile,
+            mobile_verified=bool(verified),  # SQLite: 0 or 1
+            email=email,
+            language=language,
+            biometrics_locked=bool(locked),
+            persona=persona,
+        )
 
     def persona(self, key: str) -> Any | None:
         """The resident row of the persona with this key (``"asha"``) in this world, or None."""

@@ -63,7 +63,7 @@ async def test_the_key_is_made_once_in_the_data_dir(make_settings: object) -> No
     async with started(settings) as app, client_for(app) as client:
         first = (await client.get("/v1/identity/certificate")).json()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    keyfile._cache.clear()  # a new process loads it instead of making another
+    keyfile.forget()  # a new process loads it instead of making another
     async with started(settings) as app, client_for(app) as client:
         assert (await client.get("/v1/identity/certificate")).json() == first
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from lxml import etree
 from identity.errors import InvalidPid, StaleRequest
 from identity.models import BioType, Demo, MatchStrategy, Pa, Pfa, Pi, Pid, Pv
 from identity.pid import check_ts, parse_pid_json, parse_pid_xml
+from identity.pid_rules import TS_FORMAT, parse_ts
 
 NS20 = "http://www.uidai.gov.in/authentication/uid-auth-request/2.0"
 NS25 = "http://www.uidai.gov.in/authentication/uid-auth-request/2.5"
@@ -223,6 +225,40 @@ def test_the_ts_window(ts: str, code: str | None) -> None:
     with pytest.raises(StaleRequest) as caught:
         check_ts(ts, NOW_US)
     assert caught.value.code == code
+
+
+def _strptime(ts: str) -> datetime | None:
+    try:
+        return datetime.strptime(ts, TS_FORMAT) if len(ts) == 19 else None
+    except ValueError:
+        return None
+
+
+@pytest.mark.parametrize(
+    "ts",
+    [
+        TS,
+        "2024-02-29T00:00:00",  # a leap day
+        "2023-02-29T00:00:00",  # not one
+        "2026-13-01T00:00:00",
+        "2026-00-10T00:00:00",
+        "2026-09-21T24:00:00",
+        "2026-09-21T23:59:60",
+        "2026-09- 5T19:43:20",  # strptime takes a space-padded day
+        "2026-09-21 19:43:20",
+        "2026-09-21T19:43:2",
+        "0000-01-01T00:00:00",
+        "２０２６-09-21T19:43:20",  # full-width digits, which strptime also reads
+    ],
+)
+def test_parse_ts_reads_what_strptime_reads(ts: str) -> None:
+    """The fast path (digits at fixed places, no strptime) changes no answer."""
+    assert parse_ts(ts) == _strptime(ts)
+
+
+@given(st.text(alphabet="0123456789-T: ", min_size=19, max_size=19))
+def test_parse_ts_agrees_with_strptime_on_any_19_characters(ts: str) -> None:
+    assert parse_ts(ts) == _strptime(ts)
 
 
 _TEXT = st.text(
