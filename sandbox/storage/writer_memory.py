@@ -91,7 +91,7 @@ class WriterMemory:
 
     def unit_rolled_back(self) -> None:
         """The unit's SAVEPOINT was rolled back: forget what it filled or changed."""
-        for key in self._touched:
+        for key in list(self._touched):  # a copy: a clear() from another thread cannot break it
             self._values.pop(key, None)
         self._touched.clear()
 
