@@ -12,9 +12,12 @@ credits always equals the opening balance plus the account's entries.
 from __future__ import annotations
 
 from payments.store import sql
-from sandbox.storage import raw
+from sandbox.storage import raw, writer_memory
 from sandbox.storage.schema import account_balances, accounts, credit_queue
 from sandbox.storage.scoped import WorldStore
+
+# today's totals come from daily_debits (see PartiesStore for the rule)
+writer_memory.watch("daily_debits")
 
 
 class UnbalancedPosting(AssertionError):
@@ -100,11 +103,27 @@ class LedgerStore(WorldStore):
 
     # -- daily limits ------------------------------------------------------------------------
     def debited_on(self, account: str, day: int) -> int:
+        """On the SQLite writer, from its memory after the first read of the day."""
+        memory = writer_memory.current()
+        key = ("day", self.world_id, account, day)
+        if memory is not None:
+            held: int | None = memory.get(key)
+            if held is not None:
+                return held
         row = raw.fetchone(
             self.conn, sql.DEBITED_ON, {"world_id": self.world_id, "number": account, "day": day}
         )
-        return 0 if row is None else int(row[0])
+        total = 0 if row is None else int(row[0])
+        if memory is not None:
+            memory.put(key, total)
+        return total
 
     def add_debited(self, account: str, day: int, amount: int) -> None:
         params = {"world_id": self.world_id, "number": account, "day": day, "amount": amount}
         raw.execute(self.conn, sql.ADD_DEBITED, params)
+        memory = writer_memory.current()
+        if memory is not None:
+            key = ("day", self.world_id, account, day)
+            held: int | None = memory.get(key)
+            if held is not None:
+                memory.put(key, held + amount)

@@ -6,13 +6,31 @@ from sqlalchemy.dialects import postgresql
 
 from payments.models import Party
 from payments.store import sql
-from sandbox.storage import raw
+from sandbox.storage import raw, writer_memory
 from sandbox.storage.schema import pin_state, vpas
 from sandbox.storage.scoped import WorldStore
+
+# A party is derived from these rows, PIN tries from pin_state: a write to one of them that
+# is not the hot path's own clears the SQLite writer's memory (sandbox/storage/writer_memory.py).
+writer_memory.watch("vpas", "accounts", "banks", "residents", "pin_state")
 
 
 class PartiesStore(WorldStore):
     def party(self, vpa: str) -> Party | None:
+        """The VPA's party; on the SQLite writer from its memory after the first read (a
+        party changes only with its world, or its PIN through ``set_pin_hash``)."""
+        memory = writer_memory.current()
+        if memory is None:
+            return self._party(vpa)
+        key = ("party", self.world_id, vpa.lower())
+        found: Party | None = memory.get(key)
+        if found is None:
+            found = self._party(vpa)
+            if found is not None:  # unknown VPAs are not kept: a flood of them would grow it
+                memory.put(key, found)
+        return found
+
+    def _party(self, vpa: str) -> Party | None:
         row = raw.fetchone(self.conn, sql.PARTY, {"world_id": self.world_id, "vpa": vpa.lower()})
         if row is None:
             return None
@@ -50,8 +68,17 @@ class PartiesStore(WorldStore):
 
     # -- PIN attempts ----------------------------------------------------------------------
     def pin_state(self, vpa: str) -> tuple[int, int | None]:
+        memory = writer_memory.current()
+        key = ("pin", self.world_id, vpa)
+        if memory is not None:
+            held: tuple[int, int | None] | None = memory.get(key)
+            if held is not None:
+                return held
         row = raw.fetchone(self.conn, sql.PIN_STATE, {"world_id": self.world_id, "vpa": vpa})
-        return (0, None) if row is None else (int(row[0]), row[1])
+        found = (0, None) if row is None else (int(row[0]), row[1])
+        if memory is not None:
+            memory.put(key, found)
+        return found
 
     def locked_pin_state(self, vpa: str) -> tuple[int, int | None]:
         """``pin_state`` read under its row lock (made first if missing), so that concurrent
@@ -72,6 +99,17 @@ class PartiesStore(WorldStore):
         return row.failures, row.locked_until_us
 
     def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None:
+        memory = writer_memory.current()
+        if memory is not None:  # the SQLite writer: the row, and its memory beside it
+            params = {
+                "world_id": self.world_id,
+                "vpa": vpa,
+                "failures": failures,
+                "locked_until_us": locked_until_us,
+            }
+            raw.execute(self.conn, sql.SAVE_PIN_STATE, params)
+            memory.put(("pin", self.world_id, vpa), (failures, locked_until_us))
+            return
         updated = self.conn.execute(
             self.update(pin_state)
             .where(pin_state.c.vpa == vpa)

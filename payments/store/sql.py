@@ -22,6 +22,12 @@ PARTY = Raw("""
 PIN_STATE = Raw(
     "SELECT failures, locked_until_us FROM pin_state WHERE world_id = :world_id AND vpa = :vpa"
 )
+SAVE_PIN_STATE = Raw("""
+    INSERT INTO pin_state (world_id, vpa, failures, locked_until_us)
+    VALUES (:world_id, :vpa, :failures, :locked_until_us)
+    ON CONFLICT (world_id, vpa)
+    DO UPDATE SET failures = :failures, locked_until_us = :locked_until_us
+""")
 LOCK_ACCOUNT = Raw(
     "SELECT number FROM accounts WHERE world_id = :world_id AND number = :number FOR UPDATE"
 )

@@ -38,15 +38,34 @@ class Raw:
         return self.sqlite if conn.dialect.name == "sqlite" else self.pg
 
 
-def _cursor(conn: Connection) -> Any:
-    return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def _cursor(conn: Connection) -> tuple[Any, bool]:
+    """A cursor of the connection's driver connection, and whether it is SQLite's.
+
+    SQLite's cursor is made once per driver connection and kept in the pool record's ``info``
+    (a statement's results are read before the next one runs; one thread uses a connection at
+    a time): making and closing one per statement cost more than the UPDATE it ran.
+    """
+    fairy = conn.connection
+    info = fairy.info
+    cur = info.get(_CURSOR)
+    if cur is not None:
+        return cur, True
+    dbapi_conn = fairy.dbapi_connection
+    assert dbapi_conn is not None
+    if conn.dialect.name != "sqlite":
+        return dbapi_conn.cursor(), False
+    cur = info[_CURSOR] = dbapi_conn.cursor()
+    return cur, True
+
+
+_CURSOR = "sandbox.raw.cursor"
 
 
 def _run(conn: Connection, stmt: Raw, params: Any, call: Callable[[Any, str], Any]) -> Any:
     """Run ``call(cursor, sql)``; driver errors become SQLAlchemy's (IntegrityError, ...) as
     if SQLAlchemy had run the statement, so callers handle one family of errors."""
-    cur = _cursor(conn)
-    sql = stmt.text(conn)
+    cur, sqlite = _cursor(conn)
+    sql = stmt.sqlite if sqlite else stmt.pg
     try:
         return call(cur, sql)
     except Exception as exc:
@@ -57,7 +76,8 @@ def _run(conn: Connection, stmt: Raw, params: Any, call: Callable[[Any, str], An
             ) from exc
         raise
     finally:
-        cur.close()
+        if not sqlite:
+            cur.close()
 
 
 def execute(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> int:

@@ -25,6 +25,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from sandbox.settings import Settings
+from sandbox.storage import writer_memory
+from sandbox.storage.writer_memory import WriterMemory
 
 T = TypeVar("T")
 log = logging.getLogger("sandbox.storage")
@@ -85,6 +87,9 @@ class SqliteDatabase:
         self._closed = False
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
+        # hot rows the writer keeps in memory (writer_memory.py); only the writer thread sees it
+        self.memory = WriterMemory()
+        event.listen(self.engine, "before_cursor_execute", self._forget_on_other_writes)
         self._read_engine = sqlite_engine(settings.sqlalchemy_url, None)
         self._read_conn: Connection | None = None
         self._read_lock = threading.Lock()
@@ -150,6 +155,26 @@ class SqliteDatabase:
                     raw_conn.execute("ROLLBACK")
 
     # -- group commit ----------------------------------------------------------------------
+    def _forget_on_other_writes(
+        self,
+        _conn: Any,
+        _cursor: Any,
+        statement: str,
+        _params: Any,
+        context: Any,
+        _executemany: bool,
+    ) -> None:
+        """A SQLAlchemy write to a table the memory is derived from clears the memory (a
+        world's creation or reset, a test draining balances): the hot path's own statements
+        run on the DBAPI cursor and keep it right themselves."""
+        if statement.lstrip()[:6].upper() not in _DML:
+            return
+        compiled = getattr(context, "compiled", None)
+        table = getattr(getattr(compiled, "statement", None), "table", None)
+        name = getattr(table, "name", None)
+        if name is None or writer_memory.watched(name):
+            self.memory.clear()
+
     def _submit(self, pending: _Pending) -> None:
         if self._closed:
             raise DatabaseClosed("the database is closed")
@@ -179,6 +204,7 @@ class SqliteDatabase:
             engine.dispose()
 
     def _write_loop(self) -> None:
+        writer_memory.bind(self.memory)
         try:
             conn = self.engine.connect()
             raw_conn = conn.connection.dbapi_connection
@@ -222,19 +248,40 @@ class SqliteDatabase:
                 # CPU than a whole payment's statements
                 raw_conn = conn.connection.dbapi_connection
                 assert raw_conn is not None
+                memory = self.memory
                 for item in batch:
                     raw_conn.execute("SAVEPOINT unit")
                     try:
                         item.result = item.fn(conn)
                     except Exception as exc:  # the unit's own failure, rolled back alone
                         raw_conn.execute("ROLLBACK TO unit")
+                        memory.unit_rolled_back()
                         item.error = exc
+                    else:
+                        memory.unit_done()
                     raw_conn.execute("RELEASE unit")
         except Exception as exc:  # COMMIT failed: nothing of the batch is durable
+            # what the batch's units changed in memory goes too, before any caller is answered
+            self.memory.batch_failed()
             log.exception("group commit failed; %d units rolled back", len(batch))
+            self._end_failed_transaction(conn)
             for item in batch:
                 item.result, item.error = None, exc
         _deliver(batch)
+
+    @staticmethod
+    def _end_failed_transaction(conn: Connection) -> None:
+        """A COMMIT that failed may leave SQLite's transaction open (SQLITE_BUSY does): roll it
+        back, or every later batch would fail on BEGIN."""
+        raw_conn = conn.connection.dbapi_connection
+        if raw_conn is not None and raw_conn.in_transaction:
+            try:
+                raw_conn.execute("ROLLBACK")
+            except Exception:
+                log.exception("rolling back the failed batch failed")
+
+
+_DML = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
 
 
 def _deliver(batch: list[_Pending]) -> None:
