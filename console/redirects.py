@@ -30,6 +30,16 @@ def origin(url: str) -> tuple[str, str, int] | None:
     return parts.scheme, parts.hostname.lower(), port or (443 if parts.scheme == "https" else 80)
 
 
+def origin_text(url: str) -> str | None:
+    """The serialised origin of an absolute URL (``https://fiu.example:8443``), for a policy."""
+    found = origin(url)
+    if found is None:
+        return None
+    scheme, host, port = found
+    default = 443 if scheme == "https" else 80
+    return f"{scheme}://{host}" + ("" if port == default else f":{port}")
+
+
 def local_path(target: str) -> bool:
     """A path on this host: starts with one ``/`` and names no other host."""
     if not target.startswith("/") or target.startswith(("//", "/\\")):

@@ -13,7 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse
 
 from console.session import csrf_token, remember_csrf
 from sandbox.errors import SandboxError
-from sandbox.web.pages import code_spans, root_of, with_policy
+from sandbox.web.pages import SELF_ONLY, code_spans, root_of, with_policy
 
 NO_STORE = {"Cache-Control": "no-store"}  # pages show one signed-in person's data
 
@@ -47,16 +47,25 @@ def _templates() -> Environment:
 
 
 def page(
-    request: Request, template: str, *, status_code: int = 200, **context: Any
+    request: Request,
+    template: str,
+    *,
+    status_code: int = 200,
+    form_origin: str | None = None,
+    **context: Any,
 ) -> HTMLResponse:
     """A page from ``console/templates``: every value escaped, the strict policy, no caching,
-    and the CSRF cookie its forms need."""
+    and the CSRF cookie its forms need. ``form_origin`` (an already validated origin) may
+    receive the redirect that ends a form's POST: browsers apply ``form-action`` to it."""
     html = (
         _templates()
         .get_template(template)
         .render(root=root_of(request), csrf=csrf_token(request), **context)
     )
-    response = with_policy(HTMLResponse(html, status_code=status_code, headers=NO_STORE))
+    policy = SELF_ONLY
+    if form_origin:
+        policy = policy.replace("form-action 'self'", f"form-action 'self' {form_origin}")
+    response = with_policy(HTMLResponse(html, status_code=status_code, headers=NO_STORE), policy)
     remember_csrf(request, response)
     return response
 

@@ -344,6 +344,8 @@ async def consent_page(
         c=found,
         redirect=redirect,
         done=done if done in CONSENT_ACTIONS else None,
+        # the form's POST ends in a redirect to the FIU: the policy must allow that origin
+        form_origin=redirects.origin_text(redirect) if redirect else None,
     )
 
 
