@@ -24,7 +24,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy sandbox identity consent payments loadtests tests
+	$(BIN)/mypy sandbox identity consent payments console loadtests tests
 
 importcheck: $(STAMP)
 	$(BIN)/lint-imports

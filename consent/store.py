@@ -58,8 +58,16 @@ class ConsentStore(WorldStore):
             .values(use_count=consents.c.use_count + 1, last_use_us=now_us)
         )
 
-    def page(self, *, limit: int, before: tuple[int, str] | None, status: str | None) -> list[Any]:
-        """Newest first; ``before`` is the (created_us, handle) of the last row already seen."""
+    def page(
+        self,
+        *,
+        limit: int,
+        before: tuple[int, str] | None,
+        status: str | None,
+        resident_uid: str | None = None,
+    ) -> list[Any]:
+        """Newest first; ``before`` is the (created_us, handle) of the last row already seen;
+        ``resident_uid`` keeps one customer's (the AA app's view of her consents)."""
         c = consents
         query = self.select(c).order_by(c.c.created_us.desc(), c.c.handle.desc()).limit(limit)
         if before is not None:
@@ -72,6 +80,8 @@ class ConsentStore(WorldStore):
             )
         if status is not None:
             query = query.where(c.c.status == status)
+        if resident_uid is not None:
+            query = query.where(c.c.resident_uid == resident_uid)
         return list(self.conn.execute(query))
 
     # -- the consent log -------------------------------------------------------------------------

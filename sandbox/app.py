@@ -11,6 +11,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from consent.domain import DOMAIN as CONSENT
+from console.app import install as install_console
 from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
@@ -128,6 +129,7 @@ def create_app(
     ):
         app.include_router(router)
     docs.install(app)  # after the API: its pages and assets are never matched before a route
+    install_console(app)  # the web console's pages under /console (not in the OpenAPI document)
     app.add_middleware(
         RequestContext,
         metrics=metrics,

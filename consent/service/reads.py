@@ -4,15 +4,16 @@ marks it EXPIRED first, so it runs as a write."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
 from consent import errors
-from consent.models import VERSION, ConsentStatus, handle_status
+from consent.models import VERSION, ConsentAccount, ConsentStatus, handle_status
 from consent.schemas import ConsentFetchRequest, ConsentHandleRequest
 from consent.service import notify
-from consent.service.lifecycle import current, find, run
+from consent.service.lifecycle import current, eligible_accounts, find, run
 from consent.service.wire import check_envelope
 from consent.store import ConsentStore
 from sandbox.errors import SandboxError
@@ -110,4 +111,60 @@ async def get_consent(db: Database, world: WorldContext, handle: str) -> dict[st
     return await db.write(unit)
 
 
-__all__ = ["ConsentStatus", "fetch_artefact", "get_consent", "handle_status_of", "list_consents"]
+@dataclass(frozen=True, slots=True)
+class CustomerConsent:
+    """A consent as the customer's AA app shows it: the consent (as GET /v1/consents shows
+    it), whose it is, the ConsentDetail the FIU asked for (purpose, FI types, range,
+    frequency, DataLife) and, while PENDING, the accounts of hers it may share."""
+
+    consent: dict[str, Any]
+    resident_uid: str
+    detail: dict[str, Any]
+    eligible: list[ConsentAccount]
+
+
+def _customer_view(store: ConsentStore, world: WorldContext, row: Any) -> CustomerConsent:
+    row = current(store, world, row)
+    pending = row.status == ConsentStatus.PENDING
+    return CustomerConsent(
+        consent=notify.payload(row),
+        resident_uid=str(row.resident_uid),
+        detail=dict(row.detail),
+        eligible=eligible_accounts(store, world, row) if pending else [],
+    )
+
+
+async def for_customer(db: Database, world: WorldContext, handle: str) -> CustomerConsent:
+    """One consent for the AA app (ConsentNotFound if not of this world); the caller checks
+    that ``resident_uid`` is the signed-in customer before showing or changing it."""
+
+    def unit(conn: Connection) -> CustomerConsent:
+        store = ConsentStore(conn, world.id)
+        return _customer_view(store, world, find(store, handle))
+
+    return await db.write(unit)
+
+
+async def customer_consents(
+    db: Database, world: WorldContext, resident_uid: str, *, limit: int = 100
+) -> list[CustomerConsent]:
+    """One customer's consents, newest first (as of now: lapsed ones read EXPIRED)."""
+
+    def unit(conn: Connection) -> list[CustomerConsent]:
+        store = ConsentStore(conn, world.id)
+        rows = store.page(limit=limit, before=None, status=None, resident_uid=resident_uid)
+        return [_customer_view(store, world, r) for r in rows]
+
+    return await db.write(unit)
+
+
+__all__ = [
+    "ConsentStatus",
+    "CustomerConsent",
+    "customer_consents",
+    "fetch_artefact",
+    "for_customer",
+    "get_consent",
+    "handle_status_of",
+    "list_consents",
+]

@@ -207,3 +207,22 @@ def verify_otp(conn: Connection, world: WorldContext, *, uid: str, txn: str, otp
             ),
         )
     return stored.id
+
+
+async def use_otp(db: Database, world: WorldContext, *, uid: str, txn: str, otp: str) -> None:
+    """Check ``otp`` against the number's newest OTP and consume it, for a sign-in that is not
+    an authentication (the web console's resident screens). The refusals are ``verify_otp``'s;
+    a wrong try is counted and committed before the refusal is raised."""
+
+    def unit(conn: Connection) -> AuthRefused | None:
+        try:
+            otp_id = verify_otp(conn, world, uid=uid, txn=txn, otp=otp)
+        except AuthRefused as refused:
+            return refused
+        if not OtpStore(conn, world.id).use(otp_id, world.now_us):
+            return AuthRefused("403", "The OTP was used by another request meanwhile")
+        return None
+
+    refused = await db.write(unit)
+    if refused is not None:
+        raise refused

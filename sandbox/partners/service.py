@@ -126,6 +126,18 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
     return Caller(partner=partner, key_id=key_id)
 
 
+async def session_caller(db: Database, partner_id: str, key_id: str) -> Caller | None:
+    """The caller of a console session signed in with key ``key_id``; None once the key is
+    rotated out (the session ends with the key)."""
+    partner = await db.read(lambda conn: store.partner_with_active_key(conn, partner_id, key_id))
+    return None if partner is None else Caller(partner=partner, key_id=key_id)
+
+
+async def partner_of_world(db: Database, world_id: str) -> Partner | None:
+    """The partner owning world ``world_id`` (a partner owns exactly one, named by its id)."""
+    return await db.read(lambda conn: store.get_partner(conn, world_id))
+
+
 async def find_by_aua(
     db: Database, secret_key: str, ac: str, asalk: str
 ) -> tuple[Partner | None, bool]:

@@ -83,6 +83,18 @@ def get_partner(conn: Connection, partner_id: str) -> Partner | None:
     return None if row is None else _partner(row)
 
 
+def partner_with_active_key(conn: Connection, partner_id: str, key_id: str) -> Partner | None:
+    """The partner when its key ``key_id`` is still active (a console session rides on it)."""
+    active = conn.execute(
+        sa.select(api_keys.c.id).where(
+            api_keys.c.id == key_id,
+            api_keys.c.partner_id == partner_id,
+            api_keys.c.revoked_us.is_(None),
+        )
+    ).first()
+    return None if active is None else get_partner(conn, partner_id)
+
+
 def partners_with_id_prefix(conn: Connection, prefix: str) -> list[Partner]:
     """Partners whose id starts with ``prefix`` (an AUA code finds its partner this way)."""
     query = sa.select(partners).where(partners.c.id.startswith(prefix, autoescape=True))
