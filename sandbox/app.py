@@ -24,6 +24,7 @@ from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
 from sandbox.ops.ratelimit import Limiter, RateLimiter, RedisRateLimiter, redis_client
 from sandbox.partners.api import router as partners_router
+from sandbox.partners.cache import CallerCache, PartnerListener
 from sandbox.settings import Settings
 from sandbox.state import AppState
 from sandbox.storage.database import open_database
@@ -80,7 +81,15 @@ def create_app(
         keys=KeyRing.for_settings(settings),
         clock=clock,
         domains=tuple(domains),
+        callers=CallerCache(
+            size=settings.api_key_cache_size,
+            max_age=settings.api_key_cache_seconds,
+            enabled=settings.api_key_cache_size > 0,
+        ),
     )
+    listener = None
+    if not settings.is_sqlite and settings.api_key_cache_size > 0:
+        listener = PartnerListener(settings.database_url, state.callers)
 
     jobs = [job for domain in domains for job in domain.jobs(db, settings, clock)]
     signers = signers_of(domains, settings)
@@ -95,9 +104,13 @@ def create_app(
             job.start()
         if redis is not None:
             await _check_redis(redis, settings)
+        if listener is not None:
+            await listener.start()
         try:
             yield
         finally:
+            if listener is not None:
+                await listener.stop()
             for job in jobs:
                 await job.stop()
             if state.dispatcher is not None:
