@@ -166,7 +166,7 @@ def _match_hot_routes_first(app: FastAPI, domains: Sequence[Domain]) -> None:
             for route in router.routes:
                 if not isinstance(route, APIRoute) or "{" in route.path:
                     continue
-                if any((method, route.path) in wanted for method in route.methods):
+                if any((method, route.path) in wanted for method in route.methods or ()):
                     hot = copy.copy(route)
                     hot.include_in_schema = False
                     front.routes.append(hot)

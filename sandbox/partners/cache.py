@@ -118,9 +118,7 @@ class PartnerListener:
 
         while True:
             try:
-                async with await psycopg.AsyncConnection.connect(
-                    self.dsn, autocommit=True
-                ) as conn:
+                async with await psycopg.AsyncConnection.connect(self.dsn, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     # whatever changed while nobody listened is forgotten, then the cache is on
                     self.cache.invalidate()

@@ -55,7 +55,7 @@ def test_off_keeps_nothing() -> None:
 
 
 def _state(client: httpx.AsyncClient) -> AppState:
-    transport: Any = client._transport  # noqa: SLF001 - the app behind the in-process client
+    transport: Any = client._transport
     state: AppState = transport.app.state.sandbox
     return state
 
@@ -142,7 +142,8 @@ async def test_a_lost_listener_turns_the_cache_off(
         partner = await sign_up(client)
         assert (await client.get("/v1/partners/me", headers=partner.headers)).status_code == 200
         state = _state(client)
-        assert state.callers.enabled and len(state.callers) == 1
+        assert state.callers.enabled
+        assert len(state.callers) == 1
         engine = make_engine(settings)
         with engine.begin() as conn:  # the listener's connection dies
             conn.execute(
