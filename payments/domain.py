@@ -30,4 +30,10 @@ MAGIC = Magic(
     codes={c.code: c.meaning for c in CODES.values()},
 )
 
-DOMAIN = Domain(name="payments", routers=routers, jobs=jobs, magic=MAGIC)
+DOMAIN = Domain(
+    name="payments",
+    routers=routers,
+    jobs=jobs,
+    magic=MAGIC,
+    hot=(("POST", "/v1/upi/pay"), ("POST", "/v1/upi/collect")),
+)

@@ -34,7 +34,9 @@ async def get_state(request: Request) -> AppState:
 async def _authenticated(request: Request) -> Caller:
     """The partner behind the request's API key, within its rate limit."""
     state: AppState = request.app.state.sandbox
-    caller = await partners.authenticate(state.db, request.headers.get("authorization"))
+    caller = await partners.authenticate(
+        state.db, request.headers.get("authorization"), state.callers
+    )
     await within_rate_limit(state, caller.key_id, "This API key")
     return caller
 

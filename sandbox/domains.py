@@ -59,7 +59,9 @@ class Domain:
     - ``signers(settings)``: event-type prefix -> ``Signer``, for events whose spec prescribes
       the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
     - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
-      installed domains.
+      installed domains;
+    - ``hot``: ``(method, path)`` of its routes on the hot path (the payment), matched before
+      every other route (see ``sandbox.app``); static paths only, so no other route is shadowed.
     """
 
     name: str
@@ -67,6 +69,7 @@ class Domain:
     jobs: JobsFactory = no_jobs
     signers: SignersFactory = no_signers
     magic: Magic | None = None
+    hot: Sequence[tuple[str, str]] = ()
 
 
 def signers_of(domains: Sequence[Domain], settings: Settings) -> dict[str, Signer]:

@@ -112,6 +112,16 @@ class Settings(BaseSettings):
     )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
+    api_key_cache_size: int = Field(
+        10_000,
+        ge=0,
+        description="API keys whose partner each worker keeps in memory (0: read every request's).",
+    )
+    api_key_cache_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="Longest a cached key is used without a change notification (safety net).",
+    )
     group_commit_max: int = Field(
         512, ge=1, description="Most write units one SQLite commit may carry."
     )

@@ -10,6 +10,7 @@ from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.ops.middleware import Metrics
 from sandbox.ops.ratelimit import Limiter
+from sandbox.partners.cache import CallerCache
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.dispatcher import Dispatcher
@@ -26,3 +27,5 @@ class AppState:
     dispatcher: Dispatcher | None = None
     clock: Clock = field(default=SYSTEM_CLOCK)  # real time; worlds add their offsets
     domains: Sequence[Domain] = ()  # as installed by create_app (the magic listing walks them)
+    # the partner behind each recent API key (sandbox.partners.cache); off when size is 0
+    callers: CallerCache = field(default_factory=lambda: CallerCache(enabled=False))

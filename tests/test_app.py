@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 import anyio
 import pytest
 from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.engine import Connection
 
+from payments.api.common import JSONBytes
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.app import INSTALLED, create_app
 from sandbox.deps import CurrentWorld, State
@@ -146,3 +149,25 @@ def test_two_domains_cannot_claim_one_signer_prefix(settings: Settings) -> None:
     one, two = FakeDomain().domain, FakeDomain().domain
     with pytest.raises(ValueError, match=r"'fake\.' claimed twice"):
         signers_of([one, two], settings)
+
+
+async def test_hot_routes_are_matched_first_and_stay_out_of_the_document(
+    make_settings: Any,
+) -> None:
+    """The payment's route is tried before every router (a hidden copy at the front); the
+    OpenAPI document is the one the routers alone give, and a wrong method still gets 405."""
+    settings = make_settings()
+    plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
+    app = create_app(settings)
+    assert json.dumps(app.openapi()) == json.dumps(plain.openapi())
+    first: Any = app.router.routes[0]
+    assert [r.path for r in first.original_router.routes] == ["/v1/upi/pay", "/v1/upi/collect"]
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        wrong = await client.get("/v1/upi/pay")
+        assert wrong.status_code == 405
+        assert wrong.headers["allow"] == "POST"
+
+
+def test_hot_answers_are_the_bytes_json_response_writes() -> None:
+    answer = {"note": 'chai ☕ \u2028 "q" \\ </a>', "n": 10**20, "ok": True, "x": None, "l": [1]}
+    assert JSONBytes(answer).body == JSONResponse(answer).body

@@ -9,9 +9,8 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import JSONResponse
 
-from payments.api.common import IdempotencyKey
+from payments.api.common import IdempotencyKey, JSONBytes
 from payments.schemas.pay import (
     LedgerCheckOut,
     MagicList,
@@ -52,7 +51,7 @@ async def pay_(
     # the answer is already in its wire form (txn_payload, the shape of TxnOut): sent as is,
     # since validating it again through the response model costs more than the payment
     headers = {"Idempotent-Replayed": "true"} if replayed else None
-    return JSONResponse({**answer, "replayed": replayed}, headers=headers)
+    return JSONBytes({**answer, "replayed": replayed}, headers=headers)
 
 
 @router.get("/transactions/{txn_id}", response_model=TxnOut, responses=problems(*AUTHED, 404))

@@ -11,6 +11,7 @@ from sandbox.kit import secrets
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.ids import new_id
 from sandbox.partners import aua, store
+from sandbox.partners.cache import CallerCache
 from sandbox.partners.errors import InvalidApiKey, UnknownCountryCode
 from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner
 from sandbox.population.countries import COUNTRIES
@@ -101,8 +102,11 @@ def sign_up_sync(
     return anyio.run(run)
 
 
-async def authenticate(db: Database, authorization: str | None) -> Caller:
-    """The caller behind ``Authorization: Bearer <apiKey>``, or ``InvalidApiKey``."""
+async def authenticate(
+    db: Database, authorization: str | None, cache: CallerCache | None = None
+) -> Caller:
+    """The caller behind ``Authorization: Bearer <apiKey>``, or ``InvalidApiKey``; from
+    ``cache`` when it knows the key (see ``sandbox.partners.cache``)."""
     if not authorization:
         raise InvalidApiKey(
             "This endpoint needs an API key and the request has no Authorization header.",
@@ -116,6 +120,11 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
             hint="Send `Authorization: Bearer sk_sandbox_...` (the key from POST /v1/partners).",
         )
     key_hash = secrets.hash_api_key(key)
+    if cache is not None:
+        cached = cache.get(key_hash)
+        if cached is not None:
+            return cached
+        generation = cache.generation  # before the read: an invalidation during it wins
     found = await db.read(lambda conn: store.find_by_key_hash(conn, key_hash))
     if found is None:
         raise InvalidApiKey(
@@ -123,7 +132,10 @@ async def authenticate(db: Database, authorization: str | None) -> Caller:
             hint="Use the newest key from POST /v1/partners or POST /v1/partners/me/keys.",
         )
     partner, key_id = found
-    return Caller(partner=partner, key_id=key_id)
+    caller = Caller(partner=partner, key_id=key_id)
+    if cache is not None:
+        cache.put(key_hash, caller, generation)
+    return caller
 
 
 async def session_caller(db: Database, partner_id: str, key_id: str) -> Caller | None:

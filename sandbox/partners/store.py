@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sandbox.partners.cache import CHANNEL
 from sandbox.partners.models import Partner
 from sandbox.storage import raw
 from sandbox.storage.raw import Raw
@@ -101,7 +102,17 @@ def partners_with_id_prefix(conn: Connection, prefix: str) -> list[Partner]:
     return [_partner(row) for row in conn.execute(query)]
 
 
+def touch(conn: Connection) -> None:
+    """Tell the other processes' key caches (``sandbox.partners.cache``) that a partner or a
+    key changed: on PostgreSQL a NOTIFY, delivered when this transaction commits (and never if
+    it rolls back). Every statement below that changes a partner or a key calls it; this
+    process's own cache is invalidated by the route once the write has committed."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
+
+
 def revoke_keys(conn: Connection, partner_id: str, now_us: int, *, except_id: str) -> int:
+    touch(conn)
     result = conn.execute(
         sa.update(api_keys)
         .where(
@@ -115,11 +126,13 @@ def revoke_keys(conn: Connection, partner_id: str, now_us: int, *, except_id: st
 
 
 def update_partner(conn: Connection, partner_id: str, **values: Any) -> None:
+    touch(conn)
     conn.execute(sa.update(partners).where(partners.c.id == partner_id).values(**values))
 
 
 def advance_clock(conn: Connection, partner_id: str, by_us: int) -> int:
     """Move the world's clock forward atomically and return the new offset."""
+    touch(conn)
     conn.execute(
         sa.update(partners)
         .where(partners.c.id == partner_id)

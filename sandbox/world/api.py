@@ -70,7 +70,10 @@ async def list_personas(caller: CurrentCaller, state: State) -> PersonaList:
 @router.post("/reset", response_model=ResetDone, responses=problems(*AUTHED))
 async def reset_world(world: CurrentWorld, state: State) -> ResetDone:
     """Restore your world as it was at signup: balances, PINs, history, and the clock."""
-    clock = await service.reset(state.db, state.settings, world)
+    try:
+        clock = await service.reset(state.db, state.settings, world)
+    finally:  # the cached partner's clock offset changed
+        state.callers.invalidate()
     return ResetDone(residents=world.partner.world_residents, clock=_clock(clock))
 
 
@@ -83,7 +86,11 @@ async def get_clock(world: CurrentWorld) -> ClockOut:
 @router.post("/clock/advance", response_model=ClockOut, responses=problems(*AUTHED))
 async def advance_clock(body: ClockAdvance, world: CurrentWorld, state: State) -> ClockOut:
     """Move your world's clock forward to see OTPs, collects, consents and mandates expire."""
-    return _clock(await service.advance_clock(state.db, world, body.seconds))
+    try:
+        view = await service.advance_clock(state.db, world, body.seconds)
+    finally:  # the cached partner's clock offset changed
+        state.callers.invalidate()
+    return _clock(view)
 
 
 def _clock(view: ClockView) -> ClockOut:
