@@ -63,7 +63,8 @@ async def test_a_payment_and_its_refund(sb: AsyncSandbox) -> None:
     again = await sb.pay(
         "asha@sandbox", "1234", "ravi@sandbox", "150.25", idempotency_key="client-pay-1"
     )
-    assert again["txnId"] == paid["txnId"] and again["replayed"] is True
+    assert again["txnId"] == paid["txnId"]
+    assert again["replayed"] is True
     assert (await sb.transaction(paid["txnId"]))["amount"] == "150.25"
     listed = await sb.transactions(vpa="asha@sandbox")
     assert paid["txnId"] in [t["txnId"] for t in listed["transactions"]]
@@ -87,7 +88,8 @@ async def test_a_decline_raises_upi_error_with_code_and_hint(sb: AsyncSandbox) -
     with pytest.raises(UpiError) as caught:
         await sb.pay("asha@sandbox", "1234", "ravi@sandbox", "10.30")  # .30 forces U30
     assert caught.value.code == "U30"
-    assert caught.value.hint and caught.value.txn_id
+    assert caught.value.hint
+    assert caught.value.txn_id
     assert caught.value.body["status"] == "FAILURE"
     with pytest.raises(UpiError) as wrong_pin:
         await sb.balance("ravi@sandbox", "0000")
@@ -109,7 +111,9 @@ async def test_a_malformed_request_raises_problem_error(sb: AsyncSandbox) -> Non
     assert problem.status == 422
     assert problem.type == "/problems/invalid-payment-field"
     assert problem.code == problem.body.get("responseCode", "invalid-payment-field")
-    assert "body.amount" in str(problem) and problem.hint and problem.request_id
+    assert "body.amount" in str(problem)
+    assert problem.hint
+    assert problem.request_id
     with pytest.raises(ProblemError) as missing:
         await sb.transaction("SBX" + "0" * 32)
     assert missing.value.status == 404
@@ -119,24 +123,29 @@ async def test_an_unknown_key_raises_problem_error(client: httpx.AsyncClient) ->
     sb = AsyncSandbox("sk_sandbox_not-a-key", http=client)
     with pytest.raises(ProblemError) as caught:
         await sb.me()
-    assert caught.value.status == 401 and caught.value.hint
+    assert caught.value.status == 401
+    assert caught.value.hint
 
 
 async def test_otp_auth_and_ekyc(sb: AsyncSandbox) -> None:
     sent = await sb.request_otp(ASHA_UID, "client-auth-1")
-    assert sent["ret"] == "y" and sent["maskedMobile"]
+    assert sent["ret"] == "y"
+    assert sent["maskedMobile"]
     otp = await sb.read_otp(to=ASHA_MOBILE)
     assert re.fullmatch(r"\d{6}", otp)
     answer = await sb.auth_otp(ASHA_UID, "client-auth-1", otp, name="Asha Verma")
-    assert answer["ret"] == "y" and answer["info"]["uidToken"]
+    assert answer["ret"] == "y"
+    assert answer["info"]["uidToken"]
     records = await sb.auth_records(uid_token=answer["info"]["uidToken"])
     assert answer["code"] in json.dumps(records)
 
     await sb.advance_clock(31)  # a second OTP within 30 s answers 952
     await sb.request_otp(ASHA_UID, "client-kyc-1")
     kyc = await sb.ekyc(ASHA_UID, "client-kyc-1", await sb.read_otp(persona="asha"))
-    assert kyc["ret"] == "y" and kyc["txn"] == "UKC:client-kyc-1"
-    assert isinstance(kyc["uidData"], dict) and kyc["uidData"]["poi"]["name"] == "Asha Verma"
+    assert kyc["ret"] == "y"
+    assert kyc["txn"] == "UKC:client-kyc-1"
+    assert isinstance(kyc["uidData"], dict)
+    assert kyc["uidData"]["poi"]["name"] == "Asha Verma"
 
 
 async def test_encrypted_auth_25(sb: AsyncSandbox) -> None:
@@ -156,7 +165,8 @@ async def test_ret_n_raises_aadhaar_error(sb: AsyncSandbox) -> None:
     await sb.request_otp(ASHA_UID, "client-bad-otp")
     with pytest.raises(AadhaarError) as caught:
         await sb.auth_otp(ASHA_UID, "client-bad-otp", "000000")
-    assert caught.value.code in {"400", "403"} and caught.value.hint
+    assert caught.value.code in {"400", "403"}
+    assert caught.value.hint
     with pytest.raises(AadhaarError) as lakshmi:  # mobile unverified: OTP by SMS gives 111
         await sb.request_otp("999999990074", "client-lakshmi")
     assert lakshmi.value.code == "111"
@@ -169,7 +179,9 @@ async def test_a_tampered_signed_answer_raises_answer_not_verified(
         answer = await inner.handle_async_request(request)
         await answer.aread()
         if "x-jws-signature" not in answer.headers:
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+            return httpx.Response(
+                answer.status_code, headers=answer.headers, content=answer.content
+            )
         body = answer.content.replace(b'"ret":"y"', b'"ret":"Y"')
         headers = {k: v for k, v in answer.headers.items() if k != "content-length"}
         return httpx.Response(answer.status_code, headers=headers, content=body)
@@ -190,9 +202,11 @@ async def test_consent_flow_and_aa_errors(sb: AsyncSandbox) -> None:
     assert approved["status"] == "ACTIVE"
     ready = await sb.consent_handle(handle)
     consent_id = ready["ConsentStatus"]["id"]
-    assert ready["ConsentStatus"]["status"] == "READY" and consent_id
+    assert ready["ConsentStatus"]["status"] == "READY"
+    assert consent_id
     artefact = await sb.fetch_consent(consent_id)
-    assert artefact["status"] == "ACTIVE" and artefact["signedConsent"].count(".") == 2
+    assert artefact["status"] == "ACTIVE"
+    assert artefact["signedConsent"].count(".") == 2
     assert (await sb.pause_consent(handle))["status"] == "PAUSED"
     assert (await sb.resume_consent(handle))["status"] == "ACTIVE"
     assert (await sb.revoke_consent(handle))["status"] == "REVOKED"
@@ -202,10 +216,12 @@ async def test_consent_flow_and_aa_errors(sb: AsyncSandbox) -> None:
 
     with pytest.raises(AaError) as caught:
         await sb.fetch_consent("no-such-consent")
-    assert caught.value.code == "InvalidConsentId" and caught.value.detail
+    assert caught.value.code == "InvalidConsentId"
+    assert caught.value.detail
     with pytest.raises(AaError) as purpose:
         await sb.request_consent("asha@sandbox-aa", DataLife={"unit": "YEAR", "value": 5})
-    assert purpose.value.status == 400 and purpose.value.code == "InvalidConsentPurpose"
+    assert purpose.value.status == 400
+    assert purpose.value.code == "InvalidConsentPurpose"
 
 
 async def test_aa_requests_are_signed_with_the_registered_key(
@@ -231,7 +247,8 @@ async def test_fi_request_fetch_and_decrypt(sb: AsyncSandbox, needs_fi: None) ->
     assert session.session_id
     fetched = await sb.fi_fetch(session.session_id)
     documents = crypto.decrypt_fi(fetched, session.key)
-    assert documents and all(d.document.lstrip().startswith("<") for d in documents)
+    assert documents
+    assert all(d.document.lstrip().startswith("<") for d in documents)
     assert any(paid["txnId"] in d.document for d in documents)
     assert session.session_id in json.dumps(await sb.fi_sessions())
     assert (await sb.fi_session(session.session_id))["sessionId"] == session.session_id
@@ -248,6 +265,7 @@ async def test_offline_ekyc_and_vids(sb: AsyncSandbox) -> None:
     await sb.advance_clock(31)
     await sb.request_otp(ASHA_UID, "client-vid")
     made = await sb.generate_vid(ASHA_UID, "client-vid", await sb.read_otp(to=ASHA_MOBILE))
-    assert made["vid"] and len(made["vid"]) == 16
+    assert made["vid"]
+    assert len(made["vid"]) == 16
     assert (await sb.vid(made["vid"]))["status"] == "ACTIVE"
     assert (await sb.persona_biometrics("asha"))["records"]
