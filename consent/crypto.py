@@ -352,3 +352,12 @@ def encrypt_for(key_material: Any, payload: bytes, now_us: int) -> tuple[str, di
     ``(encryptedFI, our KeyMaterial)``. Raises ``InvalidKey``."""
     encryptor = Encryptor.for_partner(key_material, now_us)
     return encryptor.encrypt(payload), encryptor.key_material
+
+
+def decrypt_from(ours: EphemeralKey, their_key_material: Any, encrypted: str) -> bytes:
+    """The FIU's side of ``encrypt_for``: open an ``encryptedFI`` with the key pair and nonce the
+    FIU sent in its FI request (``ours``) and the FIP's ``KeyMaterial`` that came beside the data.
+    The FIP key's expiry is not checked: the data has already arrived. Raises ``InvalidKey`` for
+    KeyMaterial that cannot be read, ``ValueError`` when the data does not decrypt."""
+    theirs = parse_key_material(their_key_material, 0, check_expiry=False)
+    return decrypt(ours, theirs, encrypted)

@@ -26,6 +26,8 @@ def sandbox_env(settings: Settings, **overrides: str) -> dict[str, str]:
     """The environment of a subprocess that must run on ``settings`` (plus ``overrides``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
     for name, value in settings.model_dump().items():
+        if value is None:  # unset stays unset (the text "None" would be a file named None)
+            continue
         env[f"SANDBOX_{name.upper()}"] = (
             str(value).lower() if isinstance(value, bool) else str(value)
         )
