@@ -242,12 +242,15 @@ async def advance(request: Request) -> Response:
             f"'{amount[:20]}' {unit[:20]} is not a whole number of minutes, hours or days.",
             "Type a whole number, e.g. 10, and pick minutes, hours or days.",
         )
+    state = state_of(request)
     try:
         await world_service.advance_clock(
-            state_of(request).db, world_of(request, caller), int(amount) * ADVANCE_UNITS[unit]
+            state.db, world_of(request, caller), int(amount) * ADVANCE_UNITS[unit]
         )
     except SandboxError as exc:
         return render.error(request, exc, back="/console/partner/clock")
+    finally:  # the cached partner's clock offset changed (as the API's route does)
+        state.callers.invalidate()
     return render.see_other(request, "/console/partner/clock?done=advanced")
 
 
@@ -261,5 +264,8 @@ async def reset(request: Request) -> Response:
     except session.CsrfRefused:
         return csrf_refused(request)
     state = state_of(request)
-    await world_service.reset(state.db, state.settings, world_of(request, caller))
+    try:
+        await world_service.reset(state.db, state.settings, world_of(request, caller))
+    finally:  # the cached partner's clock offset changed (as the API's route does)
+        state.callers.invalidate()
     return render.see_other(request, "/console/partner/clock?done=reset")
