@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -596,3 +597,28 @@ async def test_the_fiu_receives_signed_fi_notifications(
         if r.path == "/hooks" and r.headers["sandbox-event-type"].startswith("fi.")
     )
     assert platform == ["fi.completed", "fi.ready"]
+
+
+async def test_term_and_recurring_deposits_are_shared_and_fetched_too(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    jwks: dict[str, Any],
+    deposit_xsd: xmlschema.XMLSchema11,
+) -> None:
+    consent = await approved_consent(
+        client, partner, jwks, fiTypes=["DEPOSIT", "TERM_DEPOSIT", "RECURRING_DEPOSIT"]
+    )
+    assert [a["fiType"] for a in consent.accounts] == [
+        "DEPOSIT",
+        "TERM_DEPOSIT",
+        "RECURRING_DEPOSIT",
+    ]
+    for account in consent.accounts:  # opaque refs: the artefact never carries a number
+        assert re.fullmatch(r"(DEP|TD|RD)-[0-9a-f-]{36}", account["linkRefNumber"])
+    fiu = await fiu_key(client, partner)
+    session_id = await session_of(client, partner, consent, fiu)
+    docs = decrypt_all(fiu, (await fi_fetch(client, partner, session_id)).json())
+    kinds = {ref: etree.fromstring(doc).get("type") for ref, doc in docs.items()}
+    refs = [a["linkRefNumber"] for a in consent.accounts]
+    assert [kinds[r] for r in refs] == ["deposit", "term_deposit", "recurring_deposit"]
+    deposit_xsd.validate(docs[refs[0]])
