@@ -1,14 +1,15 @@
-"""Consent as the platform wires it (``sandbox.domains.Domain``): its routes, the expiry sweep
-and the JWS signer of its ``aa.`` notifications."""
+"""Consent as the platform wires it (``sandbox.domains.Domain``): its routes, the expiry sweep,
+the JWS signer of its ``aa.`` notifications and its magic rows."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from consent import magic
 from consent.api import routers
 from consent.service.lifecycle import sweep
 from consent.service.notify import JwsNotificationSigner
-from sandbox.domains import Domain
+from sandbox.domains import Domain, Magic, MagicRow
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import Clock
 from sandbox.ops.periodic import Periodic
@@ -33,4 +34,9 @@ def signers(settings: Settings) -> Mapping[str, Signer]:
     return {"aa.": JwsNotificationSigner(KeyRing.for_settings(settings))}
 
 
-DOMAIN = Domain(name="consent", routers=routers, jobs=jobs, signers=signers)
+MAGIC = Magic(
+    rows=[MagicRow("aa", value, code, text) for value, code, text in magic.ROWS],
+    codes=magic.codes(),
+)
+
+DOMAIN = Domain(name="consent", routers=routers, jobs=jobs, signers=signers, magic=MAGIC)

@@ -15,14 +15,22 @@ code in ``errorCode``.
         ├── InvalidConsentStatus (400) the consent is not in a state for this use
         ├── InvalidConsentDetail (400)
         ├── InvalidConsentUse (400)    ONETIME used, Frequency exhausted, not started yet
+        ├── InvalidKey (400)           FI/request's KeyMaterial cannot be used (names the field)
+        ├── InvalidDateRange (400)     FI/request's FIDataRange outside the consent's, or reversed
+        ├── InvalidFIPId (400)         FI/fetch's fipId is no FIP of the session
+        ├── InvalidSessionId (400)     FI/fetch's sessionId is no session of yours
         ├── Unauthorized (401)
         ├── ConsentExpired (403)
         ├── ConsentRevoked (403)
         ├── ConsentPaused (403)
+        ├── DataFetchRequestInProgress (403)
         ├── NoSuchVersion (404)        ver is not 2.0.0
+        ├── NoDataFound (404)
         ├── IdempotencyError (409)     a txnid reused for a different request
+        ├── DataGone (410)             FI/fetch after the session's data expired
         └── InternalError (500)
     ConsentNotFound (404)              /v1 routes: no such consent handle in the caller's world
+    FiSessionNotFound (404)            /v1 routes: no such FI session in the caller's world
     InvalidTransition (409)            /v1 routes: the consent's status does not allow the action
 """
 
@@ -78,10 +86,21 @@ InvalidConsentDetail = _code("InvalidConsentDetail", 400, "The consent detail br
 InvalidConsentUse = _code(
     "InvalidConsentUse", 400, "The consent cannot be used now (ONETIME used, Frequency spent)."
 )
+InvalidKey = _code("InvalidKey", 400, "The KeyMaterial cannot be used (nonce, key, expiry).")
+InvalidDateRange = _code(
+    "InvalidDateRange", 400, "FIDataRange is reversed or outside the consent's FIDataRange."
+)
+InvalidFIPId = _code("InvalidFIPId", 400, "The fipId is not an FIP of the session.")
+InvalidSessionId = _code("InvalidSessionId", 400, "No FI session with this id.")
 Unauthorized = _code("Unauthorized", 401, "No API key, or an unknown one.")
 ConsentExpired = _code("ConsentExpired", 403, "The consent is past its consentExpiry.")
 ConsentRevoked = _code("ConsentRevoked", 403, "The customer revoked the consent.")
 ConsentPaused = _code("ConsentPaused", 403, "The customer paused the consent.")
+DataFetchRequestInProgress = _code(
+    "DataFetchRequestInProgress", 403, "The FIPs are still preparing the session's data."
+)
+NoDataFound = _code("NoDataFound", 404, "No data for the request.")
+DataGone = _code("DataGone", 410, "The session's data is no longer available.")
 NoSuchVersion = _code("NoSuchVersion", 404, "The request's ver is not 2.0.0.")
 IdempotencyError = _code("IdempotencyError", 409, "A txnid reused for a different request.")
 InternalError = _code("InternalError", 500, "The AA failed to handle the request.")
@@ -99,3 +118,10 @@ class InvalidTransition(Conflict):
 
     slug = "consent-invalid-transition"
     title = "Not allowed in the consent's status"
+
+
+class FiSessionNotFound(NotFound):
+    """/v1 routes: no FI session with this id in the caller's world."""
+
+    slug = "fi-session-not-found"
+    title = "FI session not found"

@@ -300,3 +300,78 @@ def verify_log(entries: list[LogEntry]) -> LogCheck:
             return LogCheck(False, len(entries), entry.seq, "hash does not match the content")
         prev = entry.hash
     return LogCheck(True, len(entries), None, None)
+
+
+# -- FI sessions ---------------------------------------------------------------------------------
+
+
+class SessionStatus(StrEnum):
+    """An FI session's status (``FIStatusNotification.sessionStatus``)."""
+
+    ACTIVE = "ACTIVE"  # the FIPs' data is ready (or being prepared) and not all delivered
+    COMPLETED = "COMPLETED"  # every account's data was delivered by FI/fetch
+    EXPIRED = "EXPIRED"  # past its fetch window: the data is gone (DataGone)
+    FAILED = "FAILED"  # no FIP could serve it (never, with the sandbox's own FIPs)
+
+
+class FIStatus(StrEnum):
+    """An account's status within a session (``FIStatusResponse.Accounts.FIStatus``)."""
+
+    READY = "READY"
+    DENIED = "DENIED"
+    PENDING = "PENDING"
+    DELIVERED = "DELIVERED"
+    TIMEOUT = "TIMEOUT"
+
+
+SESSION_TTL_US = 24 * HOUR_US
+"""How long a session's data stays fetchable: 24 hours of world time after the FI request (the
+AA holds FI data only in transit; the FIU keeps it for the consent's DataLife). After that,
+FI/fetch answers DataGone (410) and the session reads EXPIRED."""
+
+
+@dataclass(frozen=True, slots=True)
+class SessionAccount:
+    """One account of an FI session: the consent's account and its FIStatus."""
+
+    fip_id: str
+    link_ref_number: str
+    masked_acc_number: str
+    fi_type: str
+    fi_status: str
+    description: str = ""
+
+    def stored(self) -> dict[str, str]:
+        return {
+            "fipId": self.fip_id,
+            "linkRefNumber": self.link_ref_number,
+            "maskedAccNumber": self.masked_acc_number,
+            "fiType": self.fi_type,
+            "FIStatus": self.fi_status,
+            "description": self.description,
+        }
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> SessionAccount:
+        return cls(
+            row["fipId"],
+            row["linkRefNumber"],
+            row["maskedAccNumber"],
+            row["fiType"],
+            row["FIStatus"],
+            row.get("description", ""),
+        )
+
+
+def fi_status_response(accounts: tuple[SessionAccount, ...]) -> list[dict[str, Any]]:
+    """``FIStatusResponse``: the accounts grouped by FIP, in order of first appearance."""
+    by_fip: dict[str, list[dict[str, str]]] = {}
+    for a in accounts:
+        by_fip.setdefault(a.fip_id, []).append(
+            {
+                "linkRefNumber": a.link_ref_number,
+                "FIStatus": a.fi_status,
+                "description": a.description,
+            }
+        )
+    return [{"fipID": fip, "Accounts": items} for fip, items in by_fip.items()]

@@ -16,6 +16,7 @@ from sandbox.storage.schema import (
     accounts,
     consent_log,
     consents,
+    fi_sessions,
     partners,
 )
 from sandbox.storage.scoped import WorldStore
@@ -160,6 +161,59 @@ class ConsentStore(WorldStore):
                 .order_by(a.c.number)
             )
         )
+
+
+class FiSessionStore(WorldStore):
+    """FI sessions (POST /aa/FI/request) of one world."""
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.insert(fi_sessions, row)
+
+    def get(self, session_id: str, *, lock: bool = False) -> Any | None:
+        query = self.select(fi_sessions).where(fi_sessions.c.session_id == session_id)
+        if lock and self.conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        return self.conn.execute(query).first()
+
+    def active_of(self, handle: str, now_us: int) -> Any | None:
+        """The consent's ACTIVE session still inside its fetch window, if any."""
+        s = fi_sessions
+        return self.conn.execute(
+            self.select(s)
+            .where(s.c.handle == handle, s.c.status == "ACTIVE", s.c.expires_us > now_us)
+            .limit(1)
+        ).first()
+
+    def change(self, session_id: str, now_us: int, **values: Any) -> None:
+        self.conn.execute(
+            self.update(fi_sessions)
+            .where(fi_sessions.c.session_id == session_id)
+            .values(updated_us=now_us, **values)
+        )
+
+    def set_status(self, session_id: str, allowed: Iterable[str], status: str, now_us: int) -> bool:
+        result = self.conn.execute(
+            self.update(fi_sessions)
+            .where(fi_sessions.c.session_id == session_id, fi_sessions.c.status.in_(list(allowed)))
+            .values(status=status, updated_us=now_us)
+        )
+        return result.rowcount == 1
+
+    def page(self, *, limit: int, before: tuple[int, str] | None, status: str | None) -> list[Any]:
+        """Newest first; ``before`` is the (created_us, session_id) of the last row seen."""
+        s = fi_sessions
+        query = self.select(s).order_by(s.c.created_us.desc(), s.c.session_id.desc()).limit(limit)
+        if before is not None:
+            created_us, session_id = before
+            query = query.where(
+                sa.or_(
+                    s.c.created_us < created_us,
+                    sa.and_(s.c.created_us == created_us, s.c.session_id < session_id),
+                )
+            )
+        if status is not None:
+            query = query.where(s.c.status == status)
+        return list(self.conn.execute(query))
 
 
 # -- the sweeper works across worlds --------------------------------------------------------------

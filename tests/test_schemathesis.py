@@ -35,6 +35,7 @@ import schemathesis
 from fastapi import FastAPI
 from schemathesis.python import asgi
 
+from consent.crypto import EphemeralKey
 from payments.schemas.refund import EXAMPLE_ORIGINAL_TXN_ID
 from sandbox.app import create_app
 from sandbox.ops.problems import PROBLEM_TYPES
@@ -77,7 +78,7 @@ NO_SUCCESS_EXPECTED: dict[str, str] = {
         f"POST /aa{path}": "its body's timestamp must be within 15 minutes of the world's time "
         "and its txnid a UUID (and for handle/fetch: an id the AA made), which generated bodies "
         "do not hit; tests/consent/test_aa_api.py checks its 200s against the spec"
-        for path in ("/Consent", "/Consent/handle", "/Consent/fetch")
+        for path in ("/Consent", "/Consent/handle", "/Consent/fetch", "/FI/request", "/FI/fetch")
     },
 }
 
@@ -148,6 +149,36 @@ def _seed_consents(http: requests.Session, credentials: Credentials) -> list[str
     return handles
 
 
+def _seed_fi_sessions(http: requests.Session, credentials: Credentials) -> list[str]:
+    """An FI session of an approved consent (POST /aa/FI/request)."""
+    now = dt.datetime.now(dt.UTC)  # a fresh world: world time is real time
+    detail = consent_detail(now)
+    made = http.post(
+        "/aa/Consent", json=envelope(now, ConsentDetail=detail), headers=credentials.headers
+    )
+    assert made.status_code == 200, made.text
+    handle = made.json()["ConsentHandle"]
+    approved = http.post(f"/v1/sandbox/aa/consents/{handle}/approve", headers=credentials.headers)
+    assert approved.status_code == 200, approved.text
+    consent_id = approved.json()["consentId"]
+    artefact = http.post(
+        "/aa/Consent/fetch", json=envelope(now, consentId=consent_id), headers=credentials.headers
+    )
+    assert artefact.status_code == 200, artefact.text
+    body = envelope(
+        now,
+        FIDataRange=detail["FIDataRange"],
+        Consent={
+            "id": consent_id,
+            "digitalSignature": artefact.json()["signedConsent"].rsplit(".", 1)[1],
+        },
+        KeyMaterial=EphemeralKey.generate(int(now.timestamp() * 1_000_000)).key_material(),
+    )
+    requested = http.post("/aa/FI/request", json=body, headers=credentials.headers)
+    assert requested.status_code == 200, requested.text
+    return [requested.json()["sessionId"]]
+
+
 def _seed_auth_records(http: requests.Session, credentials: Credentials) -> list[str]:
     """An authentication of Asha on the easy path (a fresh world: world time is real time)."""
     ts = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=5, minutes=30)).strftime("%Y-%m-%dT%H:%M:%S")
@@ -198,6 +229,7 @@ SEEDERS: dict[str, Seeder] = {
     "txn_id": _seed_upi_transaction,
     "umn": _seed_mandates,
     "handle": _seed_consents,
+    "session_id": _seed_fi_sessions,
     "code": _seed_auth_records,
     "vid": _seed_vids,
     "key": _seed_persona_keys,

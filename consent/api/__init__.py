@@ -3,5 +3,6 @@
 from consent.api.aa import router as aa_router
 from consent.api.consents import router as consents_router
 from consent.api.consents import sandbox_router, settings_router
+from consent.api.sessions import router as sessions_router
 
-routers = [aa_router, consents_router, sandbox_router, settings_router]
+routers = [aa_router, consents_router, sessions_router, sandbox_router, settings_router]

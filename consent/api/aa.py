@@ -1,5 +1,7 @@
 """The AA API under ``/aa``, as ReBIT NBFC-AA API 2.0.0 (``AA_2_0_0.yaml``) defines it:
-POST /Consent, POST /Consent/handle, POST /Consent/fetch, GET /Heartbeat.
+POST /Consent, POST /Consent/handle, POST /Consent/fetch, POST /FI/request, POST /FI/fetch,
+GET /Heartbeat. (The deprecated GET /FI/fetch/{sessionId} is not served: 2.0.0's POST /FI/fetch
+replaces it.)
 
 Every answer, errors included, is compact JSON with a detached JWS over exactly its bytes in
 ``x-jws-signature`` (RFC 7797, RS256, the key of /.well-known/jwks.json). Errors take the spec's
@@ -31,9 +33,13 @@ from consent.schemas import (
     ConsentHandleResponse,
     ConsentsRequest,
     ConsentsResponse,
+    FIFetchRequestModel,
+    FIFetchResponseBody,
+    FIRequestModel,
+    FIResponseBody,
     HeartbeatResponse,
 )
-from consent.service import reads, requests
+from consent.service import fi, reads, requests
 from consent.service.settings import check_request_signature
 from sandbox.deps import bearer, within_rate_limit
 from sandbox.errors import IdempotencyConflict, SandboxError
@@ -178,8 +184,10 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     text = {
         400: "The spec's bad-request codes (InvalidRequest, SignatureDoesNotMatch, ...)",
         401: "Unauthorized: no API key, or an unknown one",
+        403: "ConsentPaused, ConsentRevoked, ConsentExpired (since the FI request)",
         404: "NoSuchVersion: ver is not 2.0.0",
         409: "IdempotencyError: the txnid was used for another request",
+        410: "DataGone: the session's data expired (24 h of world time after the FI request)",
         500: "InternalError",
     }
     return {s: {"model": AaErrorBody, "description": text[s], "headers": _SIGNED} for s in statuses}
@@ -241,6 +249,42 @@ async def post_consent_fetch(
     state: AppState = request.app.state.sandbox
     artefact = await reads.fetch_artefact(state.db, world, body, str(request.base_url))
     return signed_json(artefact, state.keys)
+
+
+@router.post(
+    "/FI/request",
+    response_class=Response,
+    responses={**_ok(FIResponseBody), **_errors(400, 401, 404, 409, 500)},
+    summary="Request the FI data of a consent (FIRequest)",
+    description="Checks the consent (ACTIVE, Frequency, ONETIME), `Consent.digitalSignature` "
+    "(the signature part of `signedConsent`), `FIDataRange` (inside the consent's) and your "
+    "`KeyMaterial` (X25519, a 32-byte nonce, an expiry after world time), counts the use and "
+    "answers a `sessionId`. The sandbox's FIPs answer at once: `FIStatusNotification` "
+    "(accounts READY) goes to `<notificationUrl>/FI/Notification`. Fetch within 24 hours of "
+    "world time. " + SIGNATURE_HEADER_DOC,
+)
+async def post_fi_request(body: FIRequestModel, world: AaWorld, request: Request) -> Response:
+    state: AppState = request.app.state.sandbox
+    command = fi.prepare_fi_request(world, body)
+    answer = await fi.request_fi(state.db, world, command)
+    return signed_json(answer.body, state.keys, status_code=answer.status)
+
+
+@router.post(
+    "/FI/fetch",
+    response_class=Response,
+    responses={**_ok(FIFetchResponseBody), **_errors(400, 401, 403, 404, 410, 500)},
+    summary="Fetch a session's FI data, encrypted (FIFetchRequest)",
+    description="Each account's FI document (ReBIT deposit schema, XML), encrypted for the "
+    "KeyMaterial of the FI request: per FIP a fresh X25519 key pair and nonce (its "
+    "`KeyMaterial` beside its `data`); ECDH, HKDF-SHA256 (salt: the first 20 bytes of the XOR "
+    "of the nonces), AES-256-GCM (IV: its last 12 bytes). `fipId` and `linkRefNumber` narrow "
+    "it down. The easy path, GET /v1/fi/sessions/{sessionId}/data, answers the same data "
+    "decrypted. " + SIGNATURE_HEADER_DOC,
+)
+async def post_fi_fetch(body: FIFetchRequestModel, world: AaWorld, request: Request) -> Response:
+    state: AppState = request.app.state.sandbox
+    return signed_json(await fi.fetch_fi(state.db, world, body), state.keys)
 
 
 @router.get(

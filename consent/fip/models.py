@@ -7,8 +7,11 @@ TRANSACTIONTYPE or TRANSACTIONAMOUNT and ``operator`` one of = != > < >= <=.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import operator as op
 import re
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +25,7 @@ FI_TYPES = (DEPOSIT, TERM_DEPOSIT, RECURRING_DEPOSIT)
 CONSENT_TYPES = ("PROFILE", "SUMMARY", "TRANSACTIONS")
 FORMATS = ("xml", "json")
 
-# linkRefNumber prefixes, one per FI type: the ref names the ledger account it derives from
+# linkRefNumber prefixes, one per FI type (the rest of the ref is a keyed hash: see link_ref)
 LINK_PREFIX = {DEPOSIT: "DEP", TERM_DEPOSIT: "TD", RECURRING_DEPOSIT: "RD"}
 
 
@@ -160,16 +163,9 @@ def masked(number: str) -> str:
     return "X" * max(len(number) - 4, 0) + number[-4:]
 
 
-def link_ref(fi_type: str, number: str) -> str:
-    """The ``linkRefNumber`` of an account: stable per world, names its FI type and the ledger
-    account it is (DEPOSIT) or derives from (TERM_DEPOSIT and RECURRING_DEPOSIT)."""
-    return f"{LINK_PREFIX[fi_type]}-{number}"
-
-
-def parse_link_ref(ref: str) -> tuple[str, str] | None:
-    """(fi_type, ledger account number) of a ``linkRefNumber``, or None."""
-    prefix, _, number = ref.partition("-")
-    for fi_type, known in LINK_PREFIX.items():
-        if prefix == known and number.isdigit():
-            return fi_type, number
-    return None
+def link_ref(fi_type: str, number: str, key: str) -> str:
+    """The ``linkRefNumber`` of an account: stable per world (``key`` is the world's), names its
+    FI type, opaque to the FIU (a keyed hash: the account number cannot be read from it, as
+    with a real FIP's reference)."""
+    mac = hmac.new(key.encode(), f"aa-link|{fi_type}|{number}".encode(), hashlib.sha256)
+    return f"{LINK_PREFIX[fi_type]}-{uuid.UUID(mac.hexdigest()[:32])}"

@@ -35,7 +35,6 @@ from consent.fip.models import (
     apply_filters,
     link_ref,
     masked,
-    parse_link_ref,
 )
 from consent.fip.render import Element
 from payments.service import statement as ledger
@@ -80,12 +79,13 @@ def _derived_number(number: str, fi_type: str) -> str:
 def fip_accounts(conn: Connection, world: WorldContext, resident_uid: str) -> list[FipAccount]:
     """Every account the resident holds at the world's FIPs (empty for an unknown resident)."""
     accounts = ledger.accounts_of(conn, world.id, resident_uid)
+    key = f"{world.secret_key}|{world.id}"
     out = [
         FipAccount(
             fip_id(a.bank_code),
             DEPOSIT,
             a.type if a.type in ("SAVINGS", "CURRENT") else "SAVINGS",
-            link_ref(DEPOSIT, a.number),
+            link_ref(DEPOSIT, a.number, key),
             masked(a.number),
             a.number,
         )
@@ -99,7 +99,7 @@ def fip_accounts(conn: Connection, world: WorldContext, resident_uid: str) -> li
                     fip_id(first.bank_code),
                     fi_type,
                     acc_type,
-                    link_ref(fi_type, first.number),
+                    link_ref(fi_type, first.number, key),
                     masked(_derived_number(first.number, fi_type)),
                     first.number,
                 )
@@ -345,7 +345,7 @@ def fi_payload(
     out = []
     for ref in link_refs:
         fip = held.get(ref)
-        if fip is None or parse_link_ref(ref) is None:
+        if fip is None:
             raise UnknownAccount(
                 "linkRefNumber",
                 f"{ref!r} is not an account of this customer",

@@ -12,8 +12,6 @@ unit of work. Expiry happens lazily on every read and in the periodic sweep.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -22,6 +20,7 @@ from sqlalchemy.engine import Connection
 
 from consent.artefact import sign_consent
 from consent.errors import ConsentNotFound, InvalidTransition
+from consent.fip import fip_accounts
 from consent.models import (
     AA_ID,
     FETCH_TYPES_FI,
@@ -29,7 +28,6 @@ from consent.models import (
     TRANSITIONS,
     ConsentAccount,
     ConsentStatus,
-    mask,
 )
 from consent.service import log, notify
 from consent.store import ConsentStore, worlds_with_lapsed_consents
@@ -41,7 +39,6 @@ from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
 T = TypeVar("T")
-DEPOSIT_TYPES = {"SAVINGS": "SAVINGS", "CURRENT": "CURRENT"}
 
 
 def find(store: ConsentStore, handle: str, *, lock: bool = False) -> Any:
@@ -99,29 +96,22 @@ def _refusal(row: Any, action: str) -> InvalidTransition:
     )
 
 
-def link_ref(world: WorldContext, account_number: str) -> str:
-    """The account's linkRefNumber: stable per world and account, opaque to the FIU."""
-    mac = hmac.new(
-        world.secret_key.encode(), f"aa-link|{world.id}|{account_number}".encode(), hashlib.sha256
-    ).hexdigest()
-    return str(uuid.UUID(mac[:32]))
-
-
 def eligible_accounts(store: ConsentStore, world: WorldContext, row: Any) -> list[ConsentAccount]:
-    """The customer's accounts of an FI type the consent asks for (the FIPs hold deposits)."""
+    """The customer's accounts at the world's FIPs (``consent.fip.fip_accounts``: DEPOSIT,
+    TERM_DEPOSIT, RECURRING_DEPOSIT) of an FI type the consent asks for: the same fipId and
+    linkRefNumber FI/fetch later serves."""
     wanted = set(row.detail["fiTypes"]) & FETCH_TYPES_FI
-    if "DEPOSIT" not in wanted:
-        return []
     return [
         ConsentAccount(
-            fi_type="DEPOSIT",
-            fip_id=str(a.bank_code),
-            acc_type=DEPOSIT_TYPES.get(str(a.type), str(a.type)),
-            link_ref_number=link_ref(world, str(a.number)),
-            masked_acc_number=mask(str(a.number)),
-            account_number=str(a.number),
+            fi_type=a.fi_type,
+            fip_id=a.fip_id,
+            acc_type=a.acc_type,
+            link_ref_number=a.link_ref,
+            masked_acc_number=a.masked,
+            account_number=a.number,
         )
-        for a in store.accounts_of(row.resident_uid)
+        for a in fip_accounts(store.conn, world, row.resident_uid)
+        if a.fi_type in wanted
     ]
 
 
@@ -131,7 +121,8 @@ def _choose(eligible: list[ConsentAccount], chosen: list[str] | None) -> list[Co
             "body.accounts",
             "eligible",
             "the customer has no account of an FI type this consent asks for",
-            hint='The sandbox\'s FIPs hold DEPOSIT accounts: ask for fiTypes ["DEPOSIT"].',
+            hint="The sandbox's FIPs hold DEPOSIT, TERM_DEPOSIT and RECURRING_DEPOSIT accounts: "
+            'ask for one of them, e.g. fiTypes ["DEPOSIT"].',
         )
     if chosen is None:
         return eligible

@@ -9,6 +9,10 @@
   verifiable with /.well-known/jwks.json.
 - ``consent.requested|approved|rejected|paused|resumed|revoked|expired``: the platform's
   HMAC-signed webhooks to the webhook URL, with the consent as GET /v1/consents shows it.
+- ``aa.fi.notification``: the body of ``FIStatusNotification`` (FIU_2_0_0.yaml, POST
+  /FI/Notification) to ``<notificationUrl>/FI/Notification`` (else the webhook URL), signed
+  like the consent notification; ``fi.ready|completed|expired``: the platform's webhooks with the
+  session as GET /v1/fi/sessions/{id} shows it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from consent.models import AA_ID, VERSION, ConsentAccount
+from consent.models import (
+    AA_ID,
+    VERSION,
+    ConsentAccount,
+    SessionAccount,
+    fi_status_response,
+)
 from consent.store import settings_of
 from sandbox.keys import jws
 from sandbox.keys.canonical import compact_json
@@ -30,6 +40,8 @@ from sandbox.world.context import WorldContext
 
 NOTIFICATION_EVENT = "aa.consent.notification"
 NOTIFICATION_PATH = "/Consent/Notification"
+FI_NOTIFICATION_EVENT = "aa.fi.notification"
+FI_NOTIFICATION_PATH = "/FI/Notification"
 
 
 def payload(row: Any) -> dict[str, Any]:
@@ -66,11 +78,13 @@ def platform_event(conn: Connection, world: WorldContext, row: Any, action: str)
     emit(conn, world, f"consent.{action}", payload(row))
 
 
-def notification_url(conn: Connection, world: WorldContext) -> str | None:
+def notification_url(
+    conn: Connection, world: WorldContext, path: str = NOTIFICATION_PATH
+) -> str | None:
     """Where the spec's notifications go now (None: nowhere, they are only recorded)."""
     saved = settings_of(conn, world.partner.id)
     if saved is not None and saved.notification_url:
-        return str(saved.notification_url).rstrip("/") + NOTIFICATION_PATH
+        return str(saved.notification_url).rstrip("/") + path
     return world.partner.webhook_url
 
 
@@ -87,6 +101,52 @@ def spec_notification(conn: Connection, world: WorldContext, row: Any, status: s
         "ConsentStatusNotification": inner,
     }
     emit(conn, world, NOTIFICATION_EVENT, body, url=notification_url(conn, world))
+
+
+def session_payload(row: Any) -> dict[str, Any]:
+    """An FI session as /v1 shows it (camelCase)."""
+    return {
+        "sessionId": row.session_id,
+        "consentId": row.consent_id,
+        "consentHandle": row.handle,
+        "status": row.status,
+        "dataFrom": iso(row.from_us),
+        "dataTo": iso(row.to_us),
+        "accounts": [
+            {
+                "fipId": a.fip_id,
+                "linkRefNumber": a.link_ref_number,
+                "maskedAccNumber": a.masked_acc_number,
+                "fiType": a.fi_type,
+                "fiStatus": a.fi_status,
+            }
+            for a in (SessionAccount.of(x) for x in row.accounts)
+        ],
+        "fetchCount": row.fetch_count,
+        "createdAt": iso(row.created_us),
+        "updatedAt": iso(row.updated_us),
+        "expiresAt": iso(row.expires_us),
+    }
+
+
+def fi_notification(conn: Connection, world: WorldContext, row: Any, event: str) -> None:
+    """POST /FI/Notification to the FIU (the session's status and each account's FIStatus),
+    and the platform's ``fi.<event>`` webhook."""
+    accounts = tuple(SessionAccount.of(a) for a in row.accounts)
+    body = {
+        "ver": VERSION,
+        "timestamp": iso(world.now_us),
+        "txnid": row.txnid,  # the FI request's, for the FIU to correlate
+        "Notifier": {"type": "AA", "id": AA_ID},
+        "FIStatusNotification": {
+            "sessionId": row.session_id,
+            "sessionStatus": row.status,
+            "FIStatusResponse": fi_status_response(accounts),
+        },
+    }
+    url = notification_url(conn, world, FI_NOTIFICATION_PATH)
+    emit(conn, world, FI_NOTIFICATION_EVENT, body, url=url)
+    emit(conn, world, f"fi.{event}", session_payload(row))
 
 
 class JwsNotificationSigner:

@@ -19,6 +19,8 @@ fails until every parameterised operation of the OpenAPI is attempted by some ca
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +28,7 @@ from typing import Any
 
 import httpx
 
+from consent.crypto import EphemeralKey
 from tests.support import clock
 from tests.support.aa import consent_detail, envelope, post
 from tests.support.http import SignedUp
@@ -205,6 +208,27 @@ async def create_consent(client: httpx.AsyncClient, owner: SignedUp) -> str:
     return str(answer.json()["ConsentHandle"])
 
 
+async def create_fi_session(client: httpx.AsyncClient, owner: SignedUp) -> str:
+    """An FI session of Asha's approved consent (POST /aa/FI/request); returns its sessionId."""
+    handle = await create_consent(client, owner)
+    approved = await client.post(f"/v1/sandbox/aa/consents/{handle}/approve", headers=owner.headers)
+    assert approved.status_code == 200, approved.text
+    consent_id = approved.json()["consentId"]
+    now = await clock.now(client, owner)
+    fetched = await post(client, owner, "/Consent/fetch", envelope(now, consentId=consent_id))
+    _header, payload, signature = fetched.json()["signedConsent"].split(".")
+    detail = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    body = envelope(
+        now,
+        FIDataRange=detail["FIDataRange"],
+        Consent={"id": consent_id, "digitalSignature": signature},
+        KeyMaterial=EphemeralKey.generate(int(now.timestamp() * 1_000_000)).key_material(),
+    )
+    answer = await post(client, owner, "/FI/request", body)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["sessionId"])
+
+
 CASES: list[IsolationCase] = [
     IsolationCase(
         name="webhook delivery",
@@ -282,6 +306,15 @@ CASES: list[IsolationCase] = [
             Attempt("POST", "/v1/sandbox/aa/consents/{id}/resume"),
             Attempt("POST", "/v1/sandbox/aa/consents/{id}/revoke"),
             Attempt("POST", "/v1/sandbox/aa/consents/{id}/reject", owner_status=409),
+        ),
+    ),
+    IsolationCase(  # the owner's data read delivers the accounts: the session COMPLETED
+        name="AA FI session",
+        create=create_fi_session,
+        read="/v1/fi/sessions/{id}",
+        attempts=(
+            Attempt("GET", "/v1/fi/sessions/{id}"),
+            Attempt("GET", "/v1/fi/sessions/{id}/data"),
         ),
     ),
 ]

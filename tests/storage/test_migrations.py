@@ -60,6 +60,7 @@ ADDED_AFTER_0002 = {
     "consents",
     "consent_log",
     "aa_settings",
+    "fi_sessions",
 }
 
 

@@ -9,7 +9,7 @@ Each domain declares its tables in its own module on the one ``metadata`` of ``b
 from __future__ import annotations
 
 from sandbox.storage.schema.base import metadata, views
-from sandbox.storage.schema.consent import aa_settings, consent_log, consents
+from sandbox.storage.schema.consent import aa_settings, consent_log, consents, fi_sessions
 from sandbox.storage.schema.identity import (
     aua_certificates,
     auth_records,
@@ -57,6 +57,7 @@ __all__ = [
     "consents",
     "credit_queue",
     "daily_debits",
+    "fi_sessions",
     "idempotency_keys",
     "inbox_messages",
     "kua_encryption_certificates",

@@ -1,5 +1,6 @@
-"""Consent tables (migration 0009): consent requests and their artefacts, each consent's
-hash-chained log, and each partner's AA settings (its request-signing key, its FIU URL).
+"""Consent tables (migrations 0009 and 0011): consent requests and their artefacts, each consent's
+hash-chained log, each partner's AA settings (its request-signing key, its FIU URL) and the
+FI sessions of POST /aa/FI/request (0011).
 
 ``consents`` holds one row per consent request (its ``handle``); approval adds the artefact's
 ``consent_id``, accounts and signed JWS to the same row (ReBIT 2.0.0 answers one artefact per
@@ -60,4 +61,25 @@ aa_settings = sa.Table(
     sa.Column("signing_jwk", sa.JSON),  # public RSA JWK its /aa requests are signed with
     sa.Column("notification_url", sa.String(2048)),  # its FIU base URL
     sa.Column("updated_us", sa.BigInteger, nullable=False),
+)
+
+fi_sessions = sa.Table(
+    "fi_sessions",
+    metadata,
+    sa.Column("world_id", sa.String(40), primary_key=True),
+    sa.Column("session_id", sa.String(40), primary_key=True),
+    sa.Column("handle", sa.String(40), nullable=False),  # the consent's
+    sa.Column("consent_id", sa.String(40), nullable=False),
+    sa.Column("txnid", sa.String(64), nullable=False),  # of the POST /aa/FI/request
+    sa.Column("status", sa.String(10), nullable=False),  # ACTIVE COMPLETED EXPIRED FAILED
+    sa.Column("from_us", sa.BigInteger, nullable=False),  # FIDataRange, world time
+    sa.Column("to_us", sa.BigInteger, nullable=False),
+    sa.Column("key_material", sa.JSON, nullable=False),  # the FIU's KeyMaterial (public)
+    sa.Column("accounts", sa.JSON, nullable=False),  # per account: ids and its FIStatus
+    sa.Column("fetch_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("created_us", sa.BigInteger, nullable=False),  # world time
+    sa.Column("updated_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False),  # data no longer served after
+    sa.Index(None, "world_id", "created_us"),
+    sa.Index(None, "world_id", "handle", "status"),
 )
