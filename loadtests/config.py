@@ -24,6 +24,9 @@ environment of the locust process once, on first use (never at import time). The
                                         stops (``true``).
 ``LOADTEST_AUTH_POOL``                  Encrypted auth requests each process seals before the
                                         identity users start (``256``), sent round robin.
+``LOADTEST_CONSENT_POOL``               Approved consents each process makes before the consent
+                                        users start (``16``); each serves 45 FI fetches,
+                                        one user's at a time.
 ``LOADTEST_LATENCY_FILE``               Also record latencies at 1% precision (locust rounds to
                                         whole milliseconds) into ``<this>-<pid>.json``.
 ======================================  =========================================================
@@ -52,6 +55,7 @@ ENV_SETUP_TIMEOUT = "LOADTEST_SETUP_TIMEOUT"
 ENV_LATENCY_FILE = "LOADTEST_LATENCY_FILE"
 ENV_CHECK_LEDGER = "LOADTEST_CHECK_LEDGER"
 ENV_AUTH_POOL = "LOADTEST_AUTH_POOL"
+ENV_CONSENT_POOL = "LOADTEST_CONSENT_POOL"
 
 ENV_NAMES = (
     ENV_API_KEY,
@@ -67,6 +71,7 @@ ENV_NAMES = (
     ENV_LATENCY_FILE,
     ENV_CHECK_LEDGER,
     ENV_AUTH_POOL,
+    ENV_CONSENT_POOL,
 )
 
 DEFAULT_AMOUNT = "1.00"
@@ -94,6 +99,7 @@ class LoadConfig:
     latency_file: str | None = None
     check_ledger: bool = True
     auth_pool: int = 256
+    consent_pool: int = 16
 
     def __post_init__(self) -> None:
         check_amount(self.amount)
@@ -105,6 +111,8 @@ class LoadConfig:
             raise ConfigError(f"{ENV_STATUS_POOL} must be at least 1, got {self.status_pool}")
         if self.auth_pool < 1:
             raise ConfigError(f"{ENV_AUTH_POOL} must be at least 1, got {self.auth_pool}")
+        if self.consent_pool < 1:
+            raise ConfigError(f"{ENV_CONSENT_POOL} must be at least 1, got {self.consent_pool}")
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> LoadConfig:
@@ -141,6 +149,7 @@ class LoadConfig:
             latency_file=text(ENV_LATENCY_FILE),
             check_ledger=flag(ENV_CHECK_LEDGER),
             auth_pool=int(number(ENV_AUTH_POOL, 256)),
+            consent_pool=int(number(ENV_CONSENT_POOL, 16)),
         )
 
     def to_env(self) -> dict[str, str]:
@@ -156,6 +165,7 @@ class LoadConfig:
             ENV_SETUP_TIMEOUT: str(self.setup_timeout),
             ENV_CHECK_LEDGER: "true" if self.check_ledger else "false",
             ENV_AUTH_POOL: str(self.auth_pool),
+            ENV_CONSENT_POOL: str(self.consent_pool),
         }
         if self.api_key is not None:
             env[ENV_API_KEY] = self.api_key

@@ -7,6 +7,7 @@ Configuration comes from the ``LOADTEST_*`` environment variables (``loadtests/c
 """
 
 from loadtests.scenarios.collect import CollectApproveUser
+from loadtests.scenarios.consent import FiFetchUser
 from loadtests.scenarios.identity import DemoAuthUser
 from loadtests.scenarios.mixed import MixedUser
 from loadtests.scenarios.noop import HealthzUser
@@ -18,6 +19,7 @@ from loadtests.scenarios.validate import ValidateUser
 __all__ = [
     "CollectApproveUser",
     "DemoAuthUser",
+    "FiFetchUser",
     "HealthzUser",
     "MixedUser",
     "P2MPayUser",

@@ -59,6 +59,10 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
         f"  ({_num(r.get('identityAuthRps'), 0)} / {_num(r['noopRps'], 0)})",
         f"server CPU per identity auth / no-op:    {_num(r.get('cpuPerIdentityAuthToNoop'), 2)}"
         f"  ({_num(r.get('cpuUsPerIdentityAuth'), 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
+        f"consent FI fetches/s / no-op rps:        {_num(r.get('consentFetchToNoopRps'), 4)}"
+        f"  ({_num(r.get('consentFetchRps'), 1)} / {_num(r['noopRps'], 0)})",
+        f"server CPU per FI fetch (a year) / no-op: {_num(r.get('cpuPerConsentFetchToNoop'), 1)}"
+        f"  ({_num(r.get('cpuUsPerConsentFetch'), 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
     ]
 
 

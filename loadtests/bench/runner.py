@@ -12,7 +12,9 @@ One run, in order:
    no-op ``GET /healthz``, P2P pay (saturation), P2M pay into one hot merchant (saturation), and
    P2P pay at 50% of the P2P saturation rate (``constant_throughput`` per user), and encrypted
    demographic authentication (Auth 2.5 JSON, saturation; the PIDs sealed before the phase,
-   ``loadtests/auth_pool.py``); the server's CPU time (``/proc``) before and after each phase
+   ``loadtests/auth_pool.py``), and the consent phase: FI request + FI fetch of a year of a busy
+   account's statement, decrypted by locust (the consents made before the phase's users start,
+   ``loadtests/consent_pool.py``); the server's CPU time (``/proc``) before and after each phase
    gives its CPU per request;
 4. with ``profile``, one more P2P phase under ``py-spy record``, split by layer;
 5. a double-spend probe and the ledger check;
@@ -45,6 +47,7 @@ from loadtests.bench.procstat import Tracker, cpu_by_pid
 from loadtests.bench.records import PhaseRecord
 from loadtests.bench.server import BenchServer
 from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
+from loadtests.consent_pool import FETCH_NAME
 
 REPORTS_DIR = Path(loadtests.__file__).resolve().parent / "reports"
 
@@ -63,6 +66,7 @@ PHASES = (
     Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
     Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", half_load=True),
     Phase("identity", "DemoAuthUser", "encrypted demographic auth (Auth 2.5 JSON), saturation"),
+    Phase("consent", "FiFetchUser", "AA FI request + fetch + decrypt of a year, saturation"),
 )
 PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
 
@@ -327,6 +331,9 @@ def _summary(
 ) -> dict[str, Any]:
     noop, p2p, p2m, half = phases["noop"], phases["p2p"], phases["p2m"], phases["p2p_half"]
     auth = phases["identity"]
+    fi = phases["consent"]
+    fetches = fi.requests_by_name.get(f"POST {FETCH_NAME}", 0)
+    fetch_rps = _div(fetches * fi.rps, fi.requests)  # locust's rps is over the phase's requests
     ratios = {
         "noopRps": noop.rps,
         "paymentRps": p2p.rps,
@@ -342,6 +349,13 @@ def _summary(
         "cpuUsPerIdentityAuth": auth.server_cpu_us_per_request,
         "cpuPerIdentityAuthToNoop": _div(
             auth.server_cpu_us_per_request, noop.server_cpu_us_per_request
+        ),
+        # one fetch = FI/request + FI/fetch of a year (the decrypt is the load generator's)
+        "consentFetchRps": fetch_rps,
+        "consentFetchToNoopRps": _div(fetch_rps, noop.rps),
+        "cpuUsPerConsentFetch": _div(fi.server_cpu_seconds * 1e6, fetches),
+        "cpuPerConsentFetchToNoop": _div(
+            _div(fi.server_cpu_seconds * 1e6, fetches), noop.server_cpu_us_per_request
         ),
     }
     failures = sum(p.failures for p in phases.values())

@@ -20,7 +20,7 @@ from tests.support.engines import PG_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 
-PHASES = ("noop", "p2p", "p2m", "p2p_half", "identity")
+PHASES = ("noop", "p2p", "p2m", "p2p_half", "identity", "consent")
 REPORT_FILES = (
     "summary.json",
     "summary.md",
@@ -43,6 +43,7 @@ def run_bench(out_dir: Path, *args: str, timeout: float = 150) -> dict[str, Any]
     assert proc.returncode == 0, f"bench failed:\n{proc.stdout}\n{proc.stderr}"
     assert "payment rps / no-op rps" in proc.stdout
     assert "identity auth rps / no-op rps" in proc.stdout
+    assert "consent FI fetches/s / no-op rps" in proc.stdout
     summary: dict[str, Any] = json.loads((out_dir / "summary.json").read_text())
     return summary
 
@@ -62,12 +63,25 @@ def assert_complete_and_clean(out_dir: Path, summary: dict[str, Any]) -> None:
         "p99AtHalfLoadMs",
         "identityAuthToNoopRps",
         "cpuPerIdentityAuthToNoop",
+        "consentFetchRps",
+        "consentFetchToNoopRps",
+        "cpuUsPerConsentFetch",
+        "cpuPerConsentFetchToNoop",
     ):
         assert summary["ratios"][ratio] is not None, ratio
     assert summary["ratios"]["hotMerchantToP2pRps"] is not None
     # the identity phase sent only encrypted demographic auths, and every one passed (ret y)
     identity = summary["phases"]["identity"]
     assert list(identity["requestsByName"]) == ["POST POST /v1/identity/auth (demo, encrypted)"]
+    # the consent phase: each cycle one FI request, one fetch, one decryption that opened
+    by_name = summary["phases"]["consent"]["requestsByName"]
+    assert set(by_name) == {
+        "POST POST /aa/FI/request (a year)",
+        "POST POST /aa/FI/fetch",
+        "CPU decrypt FI (locust side)",
+    }
+    assert by_name["POST POST /aa/FI/fetch"] > 0
+    assert by_name["CPU decrypt FI (locust side)"] == by_name["POST POST /aa/FI/fetch"]
     assert summary["failuresTotal"] == 0
     assert summary["ledger"]["balanced"] is True
     assert summary["ledger"]["accountMismatches"] == []

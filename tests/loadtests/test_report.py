@@ -47,7 +47,9 @@ KEYS = [
 LOAD = Load(users=20, spawn_rate=20.0, duration=6)
 
 
-def measured(phase: runner.Phase, rps: float, **extra: float | None) -> PhaseRecord:
+def measured(
+    phase: runner.Phase, rps: float, names: dict[str, int] | None = None, **extra: float | None
+) -> PhaseRecord:
     """A phase of 1,000 requests at ``rps``, 4 s of server CPU (3 s on the event loop)."""
     result = LocustResult(
         command=["python", "-m", "locust", "--tags", "a b"],
@@ -59,7 +61,7 @@ def measured(phase: runner.Phase, rps: float, **extra: float | None) -> PhaseRec
         latency_ms={"p50": 2.5, "p95": 6.0, "p99": 9.0, "max": 12},
         locust_percentiles_ms={"p50": 3.0, "p99": 9.0},
         history=[{"t": 0, "rps": rps, "p50": 2.0, "p95": 3.0, "p99": 4.0}],
-        names={"POST /v1/upi/pay": 1000},
+        names=names or {"POST /v1/upi/pay": 1000},
         output_tail="not kept when requests were sent",
     )
     return runner._phase_record(
@@ -68,7 +70,7 @@ def measured(phase: runner.Phase, rps: float, **extra: float | None) -> PhaseRec
 
 
 def synthetic_run(database_cpu: float | None = None) -> dict[str, PhaseRecord]:
-    noop, p2p, p2m, half, identity = runner.PHASES
+    noop, p2p, p2m, half, identity, consent = runner.PHASES
     return {
         "noop": measured(noop, 2000.0, database_cpu=database_cpu),
         "p2p": measured(p2p, 500.0, database_cpu=database_cpu),
@@ -77,7 +79,16 @@ def synthetic_run(database_cpu: float | None = None) -> dict[str, PhaseRecord]:
             half, 250.0, database_cpu=database_cpu, target_rps=250.0, per_user_rps=12.5
         ),
         "identity": measured(identity, 400.0, database_cpu=database_cpu),
+        # 400 cycles: 400 FI requests, 400 fetches, 200 decrypts counted (a sample)
+        "consent": measured(consent, 300.0, CONSENT_NAMES, database_cpu=database_cpu),
     }
+
+
+CONSENT_NAMES = {
+    "POST POST /aa/FI/request (a year)": 400,
+    "POST POST /aa/FI/fetch": 400,
+    "CPU decrypt FI (locust side)": 200,
+}
 
 
 def summary_of(phases: dict[str, PhaseRecord]) -> dict[str, object]:
@@ -142,6 +153,11 @@ def test_the_summary_takes_its_ratios_from_the_named_phases() -> None:
         "identityAuthToNoopRps": 0.2,
         "cpuUsPerIdentityAuth": 4000.0,
         "cpuPerIdentityAuthToNoop": 1.0,
+        # the fetches' share of the phase's 1000 requests at 300 rps; 4 s of CPU over 400
+        "consentFetchRps": 120.0,
+        "consentFetchToNoopRps": 0.06,
+        "cpuUsPerConsentFetch": 10000.0,
+        "cpuPerConsentFetchToNoop": 2.5,
     }
     assert summary["phases"] == {name: p.to_json() for name, p in phases.items()}
     assert (summary["ok"], summary["problems"], summary["failuresTotal"]) == (True, [], 0)
@@ -167,3 +183,5 @@ def test_the_report_renders_a_synthetic_run(tmp_path: Path) -> None:
     assert "identity auth rps / no-op rps:           0.200  (400 / 2000)" in page
     assert "server CPU per identity auth / no-op:    1.00  (4000 us / 4000 us)" in page
     assert "| identity: encrypted demographic auth (Auth 2.5 JSON), saturation |" in page
+    assert "consent FI fetches/s / no-op rps:        0.0600  (120.0 / 2000)" in page
+    assert "server CPU per FI fetch (a year) / no-op: 2.5  (10000 us / 4000 us)" in page
