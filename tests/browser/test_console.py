@@ -5,6 +5,8 @@ payment in the dashboard and replays a webhook. Every page is screenshotted into
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,12 +166,6 @@ def test_resident_approves_a_consent_and_returns_to_the_fiu(
     assert consent["accounts"]
 
     # the FIU fetches the data of the consent the resident approved in the browser
-    paths = partner.api.get("/openapi.json").json()["paths"]
-    if "/aa/FI/request" not in paths:
-        pytest.skip(
-            "approved in the browser; the FI data step needs POST /aa/FI/request, which is "
-            "not on this branch yet (built on the FI branch)"
-        )
     fetch_fi_data(partner, consent)
 
 
@@ -180,14 +176,19 @@ def fetch_fi_data(partner: Partner, consent: dict[str, Any]) -> None:
         headers={"client_api_key": partner.api_key, "Content-Type": "application/json"},
     )
     assert artefact.status_code == 200, artefact.text
-    signature = artefact.json()["signedConsent"].rsplit(".", 1)[1]
+    signed = artefact.json()["signedConsent"]
+    signature = signed.rsplit(".", 1)[1]
+    payload = signed.split(".")[1]
+    detail = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    granted = detail["FIDataRange"]  # ask for the last 30 days of what she consented to
+    until = datetime.fromisoformat(granted["to"].replace("Z", "+00:00"))
     now = world_now(partner)
     key = EphemeralKey.generate(int(now.timestamp() * 1_000_000))
     body = envelope(
         now,
         FIDataRange={
-            "from": (now - timedelta(days=30)).astimezone(UTC).isoformat().replace("+00:00", "Z"),
-            "to": now.astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "from": (until - timedelta(days=30)).astimezone(UTC).isoformat().replace("+00:00", "Z"),
+            "to": granted["to"],
         },
         Consent={"id": consent["consentId"], "digitalSignature": signature},
         KeyMaterial=key.key_material(),
@@ -198,7 +199,14 @@ def fetch_fi_data(partner: Partner, consent: dict[str, Any]) -> None:
         headers={"client_api_key": partner.api_key, "Content-Type": "application/json"},
     )
     assert answer.status_code == 200, answer.text
-    assert answer.json()["sessionId"]
+    session_id = answer.json()["sessionId"]
+    fetched = partner.api.post(
+        "/aa/FI/fetch",
+        content=compact_json(envelope(world_now(partner), sessionId=session_id)),
+        headers={"client_api_key": partner.api_key, "Content-Type": "application/json"},
+    )
+    assert fetched.status_code == 200, fetched.text
+    assert [d["encryptedFI"] for fi in fetched.json()["FI"] for d in fi["data"]]
 
 
 def test_collect_on_the_pin_pad_then_the_dashboard_and_a_replay(

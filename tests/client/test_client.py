@@ -238,7 +238,7 @@ async def test_aa_requests_are_signed_with_the_registered_key(
     assert (await signed.aa_settings())["signingKey"]["kid"] == "client-kid"
 
 
-async def test_fi_request_fetch_and_decrypt(sb: AsyncSandbox, needs_fi: None) -> None:
+async def test_fi_request_fetch_and_decrypt(sb: AsyncSandbox) -> None:
     paid = await sb.pay("ravi@sandbox", "4321", "asha@sandbox", "42.00")
     handle = (await sb.request_consent("asha@sandbox-aa"))["ConsentHandle"]
     await sb.approve_consent(handle)

@@ -13,24 +13,19 @@ import httpx
 import pytest
 
 from sandbox.client import AsyncSandbox
-from sandbox.client.demo import FiUnavailable, story
+from sandbox.client.demo import story
 from tests.harness.server import ServerProcess, sandbox_env
-
-NOT_YET = "POST /aa/FI/request answers 404 on this build: the FI data flow has not landed yet"
 
 
 @pytest.mark.anyio
 async def test_the_story_in_process(client: httpx.AsyncClient) -> None:
     printed: list[tuple[str, str]] = []
     sb = AsyncSandbox(http=client)
-    try:
-        result = await sb.run(story(lambda step, detail: printed.append((step, detail))))
-    except FiUnavailable:
-        steps = [step for step, _ in printed]
-        assert steps[:2] == ["Sign up", "Meet the personas"]
-        assert "Asha approves it" in steps
-        assert any(d.startswith("ret y: Asha Verma") for _, d in printed)
-        pytest.skip(NOT_YET)
+    result = await sb.run(story(lambda step, detail: printed.append((step, detail))))
+    steps = [step for step, _ in printed]
+    assert steps[:2] == ["Sign up", "Meet the personas"]
+    assert "Asha approves it" in steps
+    assert any(d.startswith("ret y: Asha Verma") for _, d in printed)
     assert result.payment is not None
     assert result.collect is not None
     assert set(result.found) == {result.payment["txnId"], result.collect["txnId"]}
@@ -60,9 +55,6 @@ def test_sandbox_demo_against_a_served_sandbox(settings: Any, tmp_path: Path) ->
     for expected in (" 1. Sign up", "ret y: Asha Verma", "Ravi pays Asha 250.00", "SUCCESS 00"):
         assert expected in out, out
     assert "handle READY" in out, out
-    if done.returncode == 3:
-        assert "not available on this server" in done.stderr, done.stderr
-        pytest.skip(NOT_YET)
     assert done.returncode == 0, done.stdout + done.stderr
     assert out.count("In her statement") == 2, out
     assert "NOT FOUND" not in out, out
