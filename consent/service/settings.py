@@ -31,6 +31,7 @@ class AaSettings:
 
 
 def _check_jwk(jwk: dict[str, Any]) -> dict[str, Any]:
+    jwk = {k: v for k, v in jwk.items() if v is not None}  # "kid": null is no kid
     try:
         with warnings.catch_warnings():
             # joserfc only warns about a modulus under 2048 bits; the sandbox refuses one.
