@@ -127,6 +127,7 @@ def create_app(
         ops_router,
     ):
         app.include_router(router)
+    problems.document_body_limit(app)
     docs.install(app)  # after the API: its pages and assets are never matched before a route
     app.add_middleware(
         RequestContext,

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.errors import SandboxError
+from sandbox.kit.responses import PROBLEM_SCHEMA
 from sandbox.kit.wire import explain
 
 log = logging.getLogger("sandbox.errors")
@@ -319,3 +320,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def document_body_limit(app: FastAPI) -> None:
+    """Every operation with a request body may answer 413 (``SANDBOX_MAX_BODY_BYTES``, enforced
+    by the request middleware before any route): say so in the OpenAPI, once it is built."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = build()
+        for item in doc.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("413", _BODY_TOO_LARGE)
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_BODY_TOO_LARGE: dict[str, Any] = {
+    "description": "The body is larger than the sandbox accepts (SANDBOX_MAX_BODY_BYTES)",
+    "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+}
