@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_core import PydanticCustomError
 
 from sandbox.kit.schema import InputModel, OutputModel, has_nul
+from sandbox.kit.wire import Rfc3339, Uuid
 
 FIType = Literal[
     "DEPOSIT",
@@ -66,21 +67,24 @@ Text = Field(min_length=1, max_length=255)
 
 
 class Envelope(AaIn):
-    ver: str = Field(
-        min_length=1, max_length=20, description="API version: 2.0.0.", examples=["2.0.0"]
+    """The spec's ``ver``, ``timestamp``, ``txnid``. Stricter than the spec (a string each): ver
+    is the one version served (another: NoSuchVersion, 404), txnid must be a UUID (the spec's
+    description says it is one), timestamp an RFC 3339 date-time (the spec's ``format``) within
+    15 minutes of the world's time (a rule of the world: InvalidRequest)."""
+
+    ver: Literal["2.0.0"] = Field(
+        description="API version. Sandbox: only 2.0.0 is served (another is NoSuchVersion).",
+        examples=["2.0.0"],
     )
-    timestamp: str = Field(
-        min_length=1,
-        max_length=40,
-        description="RFC 3339 date-time with an offset, within 15 minutes of the world's time "
-        "(GET /v1/sandbox/clock).",
+    timestamp: Rfc3339 = Field(
+        description="Creation time of the message: RFC 3339 date-time with an offset. Sandbox: "
+        "within 15 minutes of the world's time (GET /v1/sandbox/clock), else InvalidRequest.",
         examples=[_TS],
     )
-    txnid: str = Field(
-        min_length=1,
-        max_length=64,
-        description="A UUID the FIU makes per request; echoed back. The same txnid and body "
-        "replays the first answer; another body with it is IdempotencyError.",
+    txnid: Uuid = Field(
+        description="A UUID the FIU makes per request; echoed back. Sandbox: must be a UUID (the "
+        "spec says it is one). The same txnid and body replays the first answer; another body "
+        "with it is IdempotencyError.",
         examples=[_TXN],
     )
 
@@ -122,10 +126,8 @@ class PurposeModel(AaIn):
 
 
 class DateRange(AaIn):
-    from_: str = Field(
-        alias="from", min_length=1, max_length=40, examples=["2025-01-01T00:00:00.000Z"]
-    )
-    to: str = Field(min_length=1, max_length=40, examples=["2026-01-01T00:00:00.000Z"])
+    from_: Rfc3339 = Field(alias="from", examples=["2025-01-01T00:00:00.000Z"])
+    to: Rfc3339 = Field(examples=["2026-01-01T00:00:00.000Z"])
 
 
 class DataLifeModel(AaIn):
@@ -134,8 +136,13 @@ class DataLifeModel(AaIn):
 
 
 class FrequencyModel(AaIn):
-    unit: Literal["HOUR", "DAY", "MONTH", "YEAR", "INF"] = Field(examples=["MONTH"])
-    value: int = Field(ge=0, le=100000, examples=[30])
+    """Stricter than the request schema of the spec, as its artefact is: no unit INF
+    (``SignedConsentDetail.Frequency.unit`` is HOUR, DAY, MONTH or YEAR) and at least 1 fetch;
+    at most 1 fetch per hour (so 24 per DAY...) is a rule across fields, refused with
+    InvalidRequest."""
+
+    unit: Literal["HOUR", "DAY", "MONTH", "YEAR"] = Field(examples=["MONTH"])
+    value: int = Field(ge=1, le=100000, examples=[30])
 
 
 class DataFilterModel(AaIn):
@@ -145,8 +152,12 @@ class DataFilterModel(AaIn):
 
 
 class ConsentDetailModel(AaIn):
-    consentStart: str = Field(min_length=1, max_length=40, examples=[_TS])
-    consentExpiry: str = Field(min_length=1, max_length=40, examples=["2026-07-15T10:00:00.000Z"])
+    consentStart: Rfc3339 = Field(examples=[_TS])
+    consentExpiry: Rfc3339 = Field(
+        description="After consentStart and after the world's time (rules of the world and "
+        "across fields: InvalidRequest).",
+        examples=["2026-07-15T10:00:00.000Z"],
+    )
     consentMode: Literal["VIEW", "STORE", "QUERY", "STREAM"] = Field(examples=["STORE"])
     fetchType: Literal["ONETIME", "PERIODIC"] = Field(examples=["PERIODIC"])
     consentTypes: list[Literal["PROFILE", "SUMMARY", "TRANSACTIONS"]] = Field(
@@ -318,8 +329,14 @@ class PartnerJwk(BaseModel):
     model_config = ConfigDict(extra="allow", frozen=True)
 
     kty: Literal["RSA"]
-    n: str = Field(min_length=16, max_length=1024)
-    e: str = Field(min_length=1, max_length=16)
+    # base64url without padding (RFC 7518 section 6.3.1); n of 2048 bits or more is 342+ chars.
+    n: str = Field(
+        pattern=r"^[A-Za-z0-9_-]+$",
+        min_length=342,
+        max_length=1024,
+        description="The modulus, base64url: 2048 bits or more (342+ characters).",
+    )
+    e: str = Field(pattern=r"^[A-Za-z0-9_-]+$", min_length=1, max_length=16, examples=["AQAB"])
     kid: str | None = Field(None, max_length=255)
 
 

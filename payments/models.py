@@ -14,8 +14,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-TXN_ID = re.compile(r"^[A-Za-z0-9]{35}$")  # 35 alphanumerics (special characters blocked 2025)
-VPA = re.compile(r"^[a-zA-Z0-9.\-_]{2,256}@[a-zA-Z][a-zA-Z]{2,64}$")
+from sandbox.kit import wire
+
+# The wire types' own patterns (stated in the OpenAPI): one rule, whichever layer checks it.
+TXN_ID = re.compile(wire.TXN_ID.pattern)  # 35 alphanumerics (special characters blocked 2025)
+VPA = re.compile(wire.VPA.pattern)
 DAY_US = 86_400_000_000
 CLEARING = "CLEARING"  # the switch's settlement account: holds money between debit and credit
 # The world's boundary: money entering or leaving the world (a top-up by a partner, a payout to

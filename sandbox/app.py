@@ -144,6 +144,7 @@ def create_app(
     ):
         app.include_router(router)
     _match_hot_routes_first(app, domains)
+    problems.document_body_limit(app)
     docs.install(app)  # after the API: its pages and assets are never matched before a route
     install_console(app)  # the web console's pages under /console (not in the OpenAPI document)
     app.add_middleware(

@@ -46,6 +46,7 @@ from sandbox.errors import IdempotencyConflict, SandboxError
 from sandbox.keys import jws
 from sandbox.keys.api import signed_json
 from sandbox.kit.clock import iso
+from sandbox.kit.wire import explain
 from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
 from sandbox.state import AppState
@@ -88,11 +89,15 @@ def _from_validation(exc: RequestValidationError, raw: bytes) -> errors.AaError:
             f"ver: {sent['ver'][:20]!r} is not a version this AA serves.",
             hint=f'Send "ver": "{VERSION}" (ReBIT NBFC-AA API 2.0.0).',
         )
-    problems = [f"{_field(e.get('loc', ()))}: {e.get('msg', 'invalid')}" for e in exc.errors()]
+    explained = [(_field(e.get("loc", ())), *explain(e)) for e in exc.errors()]
+    problems = [f"{field}: {message}" for field, _rule, message, _hint in explained]
     more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+    hints = [hint for *_, hint in explained if hint]
     return errors.InvalidRequest(
         "; ".join(problems[:5]) + more + ".",
-        hint="The body must match the spec's schema for this path (see /docs).",
+        hint=hints[0]
+        if len(explained) == 1 and hints
+        else "The body must match the spec's schema for this path (see /docs).",
     )
 
 

@@ -20,6 +20,7 @@ from consent.service import lifecycle, log, reads, settings
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/consents", tags=["consents"])
 sandbox_router = APIRouter(prefix="/v1/sandbox/aa/consents", tags=["sandbox"])
@@ -37,9 +38,7 @@ async def list_consents(
     world: CurrentWorld,
     state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=80, description="`nextCursor` of the last page.")
-    ] = None,
+    cursor: Annotated[str | None, Query(**cursor_schema(reads.CURSOR_ID))] = None,
     status: Annotated[StatusFilter | None, Query()] = None,
 ) -> ConsentList:
     """Your world's consents, newest first."""

@@ -91,16 +91,7 @@ def _check_rules(world: WorldContext, d: ConsentDetailModel) -> tuple[int, int, 
             hint="Use consentMode STORE, or DataLife value 0 for VIEW.",
         )
     freq = d.Frequency
-    if freq.unit == "INF":
-        raise errors.InvalidRequest(
-            "ConsentDetail.Frequency.unit: INF is not a unit of a consent artefact "
-            "(SignedConsentDetail.Frequency.unit is HOUR, DAY, MONTH or YEAR).",
-            hint="Say how many fetches per HOUR, DAY, MONTH or YEAR.",
-        )
-    if freq.value < 1:
-        raise errors.InvalidRequest(
-            "ConsentDetail.Frequency.value must be at least 1.", hint="Allow at least one fetch."
-        )
+    # Frequency.unit INF and a value under 1 are refused by the schema (consent.schemas).
     if freq.value > UNIT_HOURS[freq.unit]:
         raise errors.InvalidRequest(
             f"ConsentDetail.Frequency: {freq.value} per {freq.unit} is more than 1 fetch per hour "

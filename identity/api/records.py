@@ -13,6 +13,7 @@ from identity.service import records
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"])
 
@@ -35,7 +36,7 @@ async def list_auth_records(
         Query(alias="to", description="World time, exclusive (RFC 3339; UTC if no offset)."),
     ] = None,
     limit: int = Query(20, ge=1, le=100, description="Page size."),
-    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+    cursor: str | None = Query(None, **cursor_schema(records.CURSOR_ID)),
 ) -> AuthRecordList:
     """Your authentications, newest first (no full ID number: the last 4 digits and your UID
     token)."""

@@ -26,10 +26,12 @@ XML = "application/xml"
 
 
 def _body(example: str) -> dict[str, Any]:
-    """The request body, read raw (no model): documented here for the OpenAPI."""
+    """The request body, read raw (no model): documented here for the OpenAPI. Not required at
+    the HTTP level: as at UIDAI, every refusal (an empty body included) is answered in the XML
+    (200, ret n and an err code), not with an HTTP error."""
     return {
         "requestBody": {
-            "required": True,
+            "required": False,
             "content": {XML: {"schema": {"type": "string"}, "example": example}},
         }
     }

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import Field, field_validator, model_validator
 
 from sandbox.kit.schema import InputModel, OutputModel
+from sandbox.kit.wire import PEM_CERTIFICATE
 
 EXAMPLE_PEM = (
     "-----BEGIN CERTIFICATE-----\n"
@@ -40,6 +41,7 @@ key): an RSA-2048 key, as UIDAI's own certificates."""
 class CertificateIn(InputModel):
     certificate: str = Field(
         max_length=16_384,
+        pattern=PEM_CERTIFICATE.pattern,
         description="X.509 PEM (RSA key). With use `signature`: your AUA signing certificate; "
         "once registered, every XML request must carry an enveloped signature by its key (569 "
         "otherwise) with this certificate (570 for another, or once it expired). With use "

@@ -65,6 +65,34 @@ class DataIn(InputModel):
     )
 
 
+# The rule of ``AuthIn._one_pid`` stated in the OpenAPI: the PID travels either encrypted
+# (skey, hmac and data) or, on the easy path, as plain JSON (pid); never both, never neither.
+ONE_PID: dict[str, Any] = {
+    "oneOf": [
+        {
+            "title": "Encrypted PID (Auth 2.5)",
+            "required": ["skey", "hmac", "data"],
+            "properties": {
+                "skey": {"type": "object"},
+                "hmac": {"type": "string"},
+                "data": {"type": "object"},
+                "pid": {"type": "null"},
+            },
+        },
+        {
+            "title": "Easy path (plain PID)",
+            "required": ["pid"],
+            "properties": {
+                "pid": {"type": "object"},
+                "skey": {"type": "null"},
+                "hmac": {"type": "null"},
+                "data": {"type": "null"},
+            },
+        },
+    ]
+}
+
+
 class AuthIn(InputModel):
     uid: str = UID_FIELD
     rc: str = Field(
@@ -85,7 +113,9 @@ class AuthIn(InputModel):
         "the answer then carries `X-Sandbox-Easy-Path: plain-pid`.",
     )
 
-    model_config = InputModel.model_config | {"json_schema_extra": {"examples": [EASY_EXAMPLE]}}
+    model_config = InputModel.model_config | {
+        "json_schema_extra": {"examples": [EASY_EXAMPLE], **ONE_PID}
+    }
 
     @model_validator(mode="after")
     def _one_pid(self) -> Self:

@@ -7,12 +7,14 @@ auth request's (one consent). The PID must carry ``wadh`` = base64(SHA-256(ver+r
 
 from __future__ import annotations
 
+from itertools import permutations
 from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
-from identity.schemas.auth import EASY_EXAMPLE, AuthIn, InfoOut
+from identity.schemas.auth import EASY_EXAMPLE, ONE_PID, AuthIn, InfoOut
 from sandbox.kit.schema import OutputModel
+from sandbox.kit.wire import rule
 
 TXN_NAMESPACE = "UKC:"
 """The eKYC txn namespace: the answer's (and the record's) txn starts with it."""
@@ -35,9 +37,24 @@ EKYC_EXAMPLE: dict[str, Any] = {
 }
 
 
+def _arrangements(letters: str) -> list[str]:
+    """Every ordering of every non-empty subset of ``letters``, each letter at most once."""
+    return ["".join(p) for n in range(1, len(letters) + 1) for p in permutations(letters, n)]
+
+
+# ``ra``: one or more of F, I, O, P, each at most once (64 values), as a pattern.
+RA = rule(
+    "ra",
+    "^(" + "|".join(_arrangements("FIOP")) + ")$",
+    says="must be one or more of F, I, O, P, each at most once (e.g. O, FO)",
+    hint='Name the factors the resident used: F, I, O or P, e.g. "O" or "FO".',
+)
+
+
 class EkycIn(AuthIn):
     ra: str = Field(
         max_length=4,
+        pattern=RA.pattern,
         description="The factors the resident authenticated with: F (fingerprint), I (iris), O "
         "(OTP), P (face), or several (e.g. FO). Each must be in `uses` (550 otherwise).",
         examples=["O"],
@@ -54,7 +71,9 @@ class EkycIn(AuthIn):
         "enters the wadh."
     )
 
-    model_config = AuthIn.model_config | {"json_schema_extra": {"examples": [EKYC_EXAMPLE]}}
+    model_config = AuthIn.model_config | {
+        "json_schema_extra": {"examples": [EKYC_EXAMPLE], **ONE_PID}
+    }
 
     @field_validator("ra")
     @classmethod

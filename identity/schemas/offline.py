@@ -8,6 +8,7 @@ from pydantic import Field
 from identity.schemas.common import UID_FIELD
 from identity.schemas.vids import OTP_FIELD
 from sandbox.kit.schema import InputModel, OutputModel
+from sandbox.kit.wire import Base64
 
 SHARE_CODE_FIELD = Field(
     pattern=r"^[0-9]{4}$",
@@ -30,11 +31,12 @@ class OfflineEkycIn(InputModel):
 
 
 class OfflineVerifyIn(InputModel):
-    file: str = Field(
-        min_length=1,
+    file: Base64 = Field(
+        min_length=4,
         max_length=2_000_000,
-        description="The offline eKYC zip, base64 (standard alphabet; line breaks allowed).",
-        examples=["UEsDBDMAAQBjAA..."],
+        description="The offline eKYC zip, base64 (standard alphabet; line breaks allowed "
+        "between 4-character groups).",
+        examples=["UEsDBDMAAQBjAA=="],
     )
     share_code: str = SHARE_CODE_FIELD
     mobile: str | None = Field(

@@ -13,7 +13,8 @@ from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
-_CURSOR = cursor_pattern(r"[0-9a-f]{32}")
+CURSOR_ID = r"[0-9a-f]{32}"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)
 
 
 @dataclass(frozen=True, slots=True)

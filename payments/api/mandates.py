@@ -25,6 +25,7 @@ from payments.schemas.pay import TxnOut
 from payments.service import mandate, mandate_debit
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/upi/mandates", tags=["mandates"])
 Umn = Annotated[str, Path(description="The mandate's UMN, as POST /v1/upi/mandates answered it.")]
@@ -55,7 +56,7 @@ async def list_mandates(
     world: CurrentWorld,
     state: State,
     limit: int = Query(20, ge=1, le=100),
-    cursor: str | None = Query(None, max_length=80, description="`nextCursor` of the last page."),
+    cursor: str | None = Query(None, **cursor_schema(mandate.CURSOR_ID)),
     vpa: str | None = Query(None, max_length=255, description="Payer or payee."),
     status: Literal["PENDING_APPROVAL", "ACTIVE", "PAUSED", "DECLINED", "REVOKED", "EXPIRED"]
     | None = Query(None),

@@ -24,6 +24,7 @@ from payments.schemas.pay import (
 from payments.service import ledger_check, pay, status, vpa
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/upi", tags=["payments"])
 sandbox_router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
@@ -65,7 +66,7 @@ async def list_transactions(
     world: CurrentWorld,
     state: State,
     limit: int = Query(20, ge=1, le=100),
-    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+    cursor: str | None = Query(None, **cursor_schema(status.CURSOR_ID)),
     vpa_: str | None = Query(None, alias="vpa", max_length=255, description="Payer or payee."),
     status_: Literal["PENDING", "SUCCESS", "FAILURE", "DEEMED"] | None = Query(
         None, alias="status"

@@ -6,17 +6,12 @@ from __future__ import annotations
 from pydantic import Field
 
 from sandbox.kit.schema import InputModel, OutputModel
-
-PIN_PATTERN = r"^[0-9]{4}([0-9]{2})?$"
+from sandbox.kit.wire import Pin, Vpa
 
 
 class BalanceIn(InputModel):
-    vpa: str = Field(max_length=255, examples=["asha@sandbox"])
-    pin: str = Field(
-        pattern=PIN_PATTERN,
-        description="The UPI PIN of the VPA (4 or 6 digits).",
-        examples=["1234"],
-    )
+    vpa: Vpa = Field(examples=["asha@sandbox"])
+    pin: Pin = Field(description="The UPI PIN of the VPA (4 or 6 digits).")
 
 
 class BalanceOut(OutputModel):
@@ -36,13 +31,10 @@ class BalanceOut(OutputModel):
 class PinIn(InputModel):
     """Change a PIN with ``oldPin``; set a first one (no PIN yet) with the issuer's ``otp``."""
 
-    vpa: str = Field(max_length=255, examples=["arjun@sandbox"])
-    new_pin: str = Field(
-        pattern=PIN_PATTERN, description="The new UPI PIN: 4 or 6 digits.", examples=["2580"]
-    )
-    old_pin: str | None = Field(
+    vpa: Vpa = Field(examples=["arjun@sandbox"])
+    new_pin: Pin = Field(description="The new UPI PIN: 4 or 6 digits.", examples=["2580"])
+    old_pin: Pin | None = Field(
         None,
-        pattern=PIN_PATTERN,
         description="The current UPI PIN: required to change a PIN that is set.",
     )
     otp: str | None = Field(

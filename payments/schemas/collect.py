@@ -14,40 +14,29 @@ from payments.models import (
     COLLECT_EXPIRY_MIN_SECONDS,
     COLLECT_EXPIRY_SECONDS,
 )
-from payments.schemas.pay import Amount
 from sandbox.kit.schema import InputModel
-
-PIN = Field(
-    pattern=r"^[0-9]{4}([0-9]{2})?$",
-    description="The payer's UPI PIN (4 or 6 digits; the personas' are documented).",
-    examples=["1234"],
-)
+from sandbox.kit.wire import Amount, Pin, TxnId, Vpa
 
 
 class CollectPayee(InputModel):
-    vpa: str = Field(
-        max_length=255,
+    vpa: Vpa = Field(
         description="Who asks for the money (often a merchant); needs no PIN.",
         examples=["meeras.kirana@sandbox"],
     )
 
 
 class CollectPayer(InputModel):
-    vpa: str = Field(
-        max_length=255,
+    vpa: Vpa = Field(
         description="Who is asked to pay; approves later with the UPI PIN.",
         examples=["asha@sandbox"],
     )
 
 
 class CollectIn(InputModel):
-    txn_id: str | None = Field(
-        None,
-        description="35 letters or digits; generated if absent. Reusing it replays the answer.",
-    )
+    txn_id: TxnId | None = None
     payee: CollectPayee
     payer: CollectPayer
-    amount: str = Amount
+    amount: Amount
     note: str | None = Field(None, max_length=50, examples=["Groceries"])
     ref_id: str | None = Field(
         None, max_length=35, pattern=r"^[A-Za-z0-9\-_.]*$", examples=["BILL-2001"]
@@ -62,4 +51,4 @@ class CollectIn(InputModel):
 
 
 class ApproveIn(InputModel):
-    pin: str = PIN
+    pin: Pin

@@ -11,6 +11,16 @@ from pydantic import Field
 
 from payments.schemas.pay import Party, Payee
 from sandbox.kit.schema import InputModel, OutputModel
+from sandbox.kit.wire import Amount, Vpa, rule
+
+# The link's scheme, stated in the OpenAPI; its parameters (NPCI linking spec 1.6) are checked one
+# by one by the service, each failure naming its parameter (`link.am`...).
+UPI_LINK = rule(
+    "scheme",
+    r"^upi://pay\?",
+    says="must start with upi://pay?",
+    hint="A UPI payment link is upi://pay?pa=...&pn=...; build one with POST /v1/upi/intents.",
+)
 
 EXAMPLE_LINK = (
     "upi://pay?pa=meeras.kirana@sandbox&pn=Meera%20Iyer&am=100.00&cu=INR&tn=Groceries"
@@ -19,8 +29,7 @@ EXAMPLE_LINK = (
 
 
 class MerchantPayee(Payee):
-    vpa: str = Field(
-        max_length=255,
+    vpa: Vpa = Field(
         description="The payee: a verified merchant of your world (it signs the link).",
         examples=["meeras.kirana@sandbox"],
     )
@@ -28,20 +37,16 @@ class MerchantPayee(Payee):
 
 class IntentIn(InputModel):
     payee: MerchantPayee
-    amount: str | None = Field(
+    amount: Amount | None = Field(
         None,
         description="`am`: the amount to pay, in the world's currency with exactly its minor "
         "digits. Leave it out for a static QR where the payer types the amount.",
         examples=["100.00"],
-        min_length=1,
-        max_length=20,
     )
-    min_amount: str | None = Field(
+    min_amount: Amount | None = Field(
         None,
         description="`mam`: the least the payer may pay (at most `amount`).",
         examples=["50.00"],
-        min_length=1,
-        max_length=20,
     )
     note: str | None = Field(
         None, max_length=50, description="`tn`: shown to the payer.", examples=["Groceries"]
@@ -99,6 +104,7 @@ class ParseIn(InputModel):
     link: str = Field(
         min_length=1,
         max_length=4096,
+        pattern=UPI_LINK.pattern,
         description="A upi://pay link, exactly as scanned or received.",
         examples=[EXAMPLE_LINK],
     )

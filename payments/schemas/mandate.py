@@ -12,29 +12,18 @@ from typing import Literal
 from pydantic import Field
 
 from sandbox.kit.schema import InputModel, OutputModel
+from sandbox.kit.wire import Amount, Pin, Rfc3339, TxnId, Vpa
 
 Recurrence = Literal["ONETIME", "DAILY", "WEEKLY", "MONTHLY", "AS_PRESENTED"]
 MandateState = Literal["PENDING_APPROVAL", "ACTIVE", "PAUSED", "DECLINED", "REVOKED", "EXPIRED"]
-Pin = Field(
-    pattern=r"^[0-9]{4}([0-9]{2})?$",
-    description="The payer's UPI PIN (4 or 6 digits; the personas' are documented).",
-    examples=["1234"],
-)
-Time = Field(
-    min_length=1,
-    max_length=40,
-    description="RFC 3339 with an offset, in world time.",
-    examples=["2035-12-31T23:59:59Z"],
-)
 
 
 class MandatePayer(InputModel):
-    vpa: str = Field(max_length=255, description="The payer's VPA.", examples=["asha@sandbox"])
+    vpa: Vpa = Field(description="The payer's VPA.", examples=["asha@sandbox"])
 
 
 class MandatePayee(InputModel):
-    vpa: str = Field(
-        max_length=255,
+    vpa: Vpa = Field(
         description="The merchant's VPA (the payee creates the mandate).",
         examples=["meeras.kirana@sandbox"],
     )
@@ -43,9 +32,7 @@ class MandatePayee(InputModel):
 class MandateIn(InputModel):
     payer: MandatePayer
     payee: MandatePayee
-    amount_limit: str = Field(
-        min_length=1,
-        max_length=20,
+    amount_limit: Amount = Field(
         description='The most one execution may debit: a decimal string, e.g. "500.00".',
         examples=["500.00"],
     )
@@ -54,32 +41,29 @@ class MandateIn(InputModel):
         "whenever notified).",
         examples=["MONTHLY"],
     )
-    valid_from: str | None = Field(
+    valid_from: Rfc3339 | None = Field(
         None,
-        min_length=1,
-        max_length=40,
         description="RFC 3339, world time; defaults to now.",
         examples=["2025-01-01T00:00:00Z"],
     )
-    valid_until: str = Time
+    valid_until: Rfc3339 = Field(
+        description="RFC 3339 with an offset, in world time; after validFrom.",
+        examples=["2035-12-31T23:59:59Z"],
+    )
     purpose: str | None = Field(None, max_length=50, examples=["Monthly groceries"])
 
 
 class ApproveIn(InputModel):
-    pin: str = Pin
+    pin: Pin
 
 
 class NotifyIn(InputModel):
-    amount: str = Field(
-        min_length=1,
-        max_length=20,
+    amount: Amount = Field(
         description="The amount to be debited: at most the mandate's amountLimit.",
         examples=["250.00"],
     )
-    execute_at: str | None = Field(
+    execute_at: Rfc3339 | None = Field(
         None,
-        min_length=1,
-        max_length=40,
         description="When the debit is planned (RFC 3339, world time); the earliest allowed is "
         "24 h after the notice.",
         examples=["2035-01-01T10:00:00Z"],
@@ -93,18 +77,13 @@ class ExecuteIn(InputModel):
         description="The pre-debit notice this debit honours (from POST .../notify).",
         examples=["pdn_3k9x2m7q1w8e5r4t6y0u"],
     )
-    pin: str | None = Field(
+    pin: Pin | None = Field(
         None,
-        pattern=r"^[0-9]{4}([0-9]{2})?$",
         description="The payer's UPI PIN: needed above the AutoPay limit (India: 15000.00), "
         "ignored at or under it.",
         examples=["1234"],
     )
-    txn_id: str | None = Field(
-        None,
-        description="35 letters or digits; generated if absent. Reusing it replays the answer.",
-        examples=["SBXA1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6"],
-    )
+    txn_id: TxnId | None = None
 
 
 class MandateParty(OutputModel):

@@ -11,37 +11,23 @@ from typing import Any, Literal
 from pydantic import Field
 
 from sandbox.kit.schema import InputModel, OutputModel
-
-Amount = Field(
-    description='Decimal string with exactly the currency\'s minor digits, e.g. "100.00".',
-    examples=["100.00"],
-    min_length=1,
-    max_length=20,
-)
+from sandbox.kit.wire import Amount, Pin, TxnId, Vpa
 
 
 class Payer(InputModel):
-    vpa: str = Field(max_length=255, description="The payer's VPA.", examples=["asha@sandbox"])
-    pin: str = Field(
-        pattern=r"^[0-9]{4}([0-9]{2})?$",
-        description="The payer's UPI PIN (4 or 6 digits; the personas' are documented).",
-        examples=["1234"],
-    )
+    vpa: Vpa = Field(description="The payer's VPA.", examples=["asha@sandbox"])
+    pin: Pin
 
 
 class Payee(InputModel):
-    vpa: str = Field(max_length=255, examples=["ravi@sandbox"])
+    vpa: Vpa = Field(examples=["ravi@sandbox"])
 
 
 class PayIn(InputModel):
-    txn_id: str | None = Field(
-        None,
-        description="35 letters or digits; generated if absent. Reusing it replays the answer.",
-        examples=["SBXA1B2C3D4E5F6G7H8I9J0K1L2M3N4O5P6"],
-    )
+    txn_id: TxnId | None = None
     payer: Payer
     payee: Payee
-    amount: str = Amount
+    amount: Amount
     note: str | None = Field(None, max_length=50, examples=["Lunch"])
     ref_id: str | None = Field(
         None, max_length=35, pattern=r"^[A-Za-z0-9\-_.]*$", examples=["ORDER-1001"]
@@ -86,7 +72,7 @@ class TxnList(OutputModel):
 
 
 class ValidateIn(InputModel):
-    vpa: str = Field(max_length=255, examples=["meeras.kirana@sandbox"])
+    vpa: Vpa = Field(examples=["meeras.kirana@sandbox"])
 
 
 class ValidateOut(OutputModel):

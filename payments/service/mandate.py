@@ -60,7 +60,8 @@ from sandbox.storage.database import Database
 from sandbox.webhooks.service import emit
 from sandbox.world.context import WorldContext
 
-_CURSOR = cursor_pattern(r"[a-z0-9]{32}@sandbox")  # UMNs
+CURSOR_ID = r"[a-z0-9]{32}@sandbox"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)  # UMNs
 T = TypeVar("T")
 
 

@@ -14,7 +14,8 @@ from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
-_CURSOR = cursor_pattern(r"[A-Za-z0-9]{1,35}")  # txnIds
+CURSOR_ID = r"[A-Za-z0-9]{1,35}"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)  # txnIds
 
 
 async def get(db: Database, world: WorldContext, txn_id: str) -> dict[str, Any]:

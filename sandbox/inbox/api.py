@@ -10,6 +10,7 @@ from sandbox.inbox.models import Message
 from sandbox.inbox.schemas import MessageList, MessageOut
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
 
@@ -32,7 +33,7 @@ async def list_inbox(
         examples=["asha"],
     ),
     limit: int = Query(20, ge=1, le=100, description="Page size."),
-    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+    cursor: str | None = Query(None, **cursor_schema(service.CURSOR_ID)),
 ) -> MessageList:
     """Messages sent to your world's residents (OTPs...), newest first: all of them, those to
     one address (`to`), or those of one persona (`persona`: her mobile and e-mail)."""

@@ -21,7 +21,8 @@ from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 from sandbox.world.store import PopulationStore
 
-_CURSOR = cursor_pattern(r"msg_[0-9a-z]{1,36}")
+CURSOR_ID = r"msg_[0-9a-z]{1,36}"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)
 
 
 def deliver(

@@ -10,6 +10,7 @@ receive, with its cause and its fix.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sandbox.errors import SandboxError
+from sandbox.kit.responses import PROBLEM_SCHEMA
+from sandbox.kit.wire import explain
 
 log = logging.getLogger("sandbox.errors")
 PROBLEM_BASE = "/problems/"  # a relative URI reference (RFC 9457 §3.1.1), served by the app
@@ -179,10 +182,11 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
 def validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     out = []
     for err in exc.errors():
-        item = {
+        rule, message, _hint = explain(err)
+        item: dict[str, Any] = {
             "field": _field_name(err.get("loc", ())),
-            "rule": err.get("type", "invalid"),
-            "message": err.get("msg", "invalid value"),
+            "rule": rule,
+            "message": message,
         }
         ctx = err.get("ctx")
         if ctx:
@@ -214,6 +218,7 @@ async def _on_sandbox_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = validation_errors(exc)
+    hints = [hint for _, _, hint in map(explain, exc.errors()) if hint]
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return problem(
@@ -222,7 +227,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse
         slug="invalid-request",
         title="Invalid request",
         detail=f"{len(errors)} invalid field(s): {summary}{more}",
-        hint="Fix each field listed in `errors`; /docs shows a working example of this request.",
+        hint=hints[0] if len(errors) == 1 and hints else _FIXES["invalid-request"],
         errors=errors,
     )
 
@@ -258,8 +263,11 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     detail = exc.detail if isinstance(exc.detail, str) else title
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.method} {request.url.path}."
+    headers = dict(exc.headers) if exc.headers else None
     if exc.status_code == 405:
         detail = f"{request.method} is not allowed on {request.url.path}."
+        given = (headers or {}).get("Allow", "")
+        headers = {**(headers or {}), "Allow": allowed_methods(request, given)}
     return problem(
         request,
         status=exc.status_code,
@@ -267,8 +275,30 @@ async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
         title=title,
         detail=detail,
         hint=hint,
-        headers=dict(exc.headers) if exc.headers else None,
+        headers=headers,
     )
+
+
+def allowed_methods(request: Request, fallback: str = "") -> str:
+    """Every method the OpenAPI document gives this path (RFC 9110 section 15.5.6: a 405 lists
+    them all in ``Allow``), HEAD beside GET. Starlette's own 405 names only the methods of the
+    first route that matched the path, and FastAPI makes one route per method (PATCH
+    /v1/partners/me beside GET), so it left some out. OPTIONS is served nowhere: it answers this
+    405 too, whose ``Allow`` is then the answer to "what does this resource support". A path
+    the document does not have (pages, /docs) keeps Starlette's ``fallback``."""
+    methods: set[str] = set()
+    for template, item in request.app.openapi().get("paths", {}).items():
+        path = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))  # {umn} -> one segment
+        if re.fullmatch(path, request.url.path):
+            methods.update(m.upper() for m in item if m.upper() in _ORDER)
+    if "GET" in methods:
+        methods.add("HEAD")
+    if not methods:
+        return fallback
+    return ", ".join(sorted(methods, key=_ORDER.index))
+
+
+_ORDER = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -290,3 +320,27 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)
+
+
+def document_body_limit(app: FastAPI) -> None:
+    """Every operation with a request body may answer 413 (``SANDBOX_MAX_BODY_BYTES``, enforced
+    by the request middleware before any route): say so in the OpenAPI, once it is built."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = build()
+        for item in doc.get("paths", {}).values():
+            for operation in item.values():
+                if isinstance(operation, dict) and "requestBody" in operation:
+                    operation.setdefault("responses", {}).setdefault("413", _BODY_TOO_LARGE)
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_BODY_TOO_LARGE: dict[str, Any] = {
+    "description": "The body is larger than the sandbox accepts (SANDBOX_MAX_BODY_BYTES)",
+    "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}},
+}

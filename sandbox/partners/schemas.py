@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import AnyHttpUrl, EmailStr, Field
+from pydantic import AnyHttpUrl, EmailStr, Field, StrictBool
 
 from sandbox.kit.schema import InputModel, OutputModel
 
@@ -81,7 +81,7 @@ class PartnerUpdate(InputModel):
         description="New webhook URL; `null` stops deliveries.",
         examples=["https://team.example.com/hooks/sandbox"],
     )
-    fixed_otp: bool | None = Field(
+    fixed_otp: StrictBool | None = Field(
         None,
         description="`true`: every identity OTP of your world is 123456 (for automated tests); "
         "`false`: fresh random OTPs, read from GET /v1/sandbox/inbox.",

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from sandbox.deps import CurrentCaller, CurrentWorld, State
 from sandbox.kit.clock import iso
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 from sandbox.webhooks import service
 from sandbox.webhooks.schemas import (
     AttemptOut,
@@ -26,7 +27,7 @@ async def list_deliveries(
     caller: CurrentCaller,
     state: State,
     limit: int = Query(20, ge=1, le=100, description="Page size."),
-    cursor: str | None = Query(None, description="`nextCursor` of the previous page."),
+    cursor: str | None = Query(None, **cursor_schema(service.CURSOR_ID)),
     status: Literal["pending", "succeeded", "failed", "cancelled"] | None = Query(None),
 ) -> DeliveryList:
     """Your webhook deliveries, newest first."""

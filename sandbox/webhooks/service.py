@@ -20,7 +20,8 @@ from sandbox.webhooks.errors import DeliveryNotFound, NoWebhookUrl
 from sandbox.webhooks.store import WebhookStore
 from sandbox.world.context import WorldContext
 
-_CURSOR = cursor_pattern(r"whd_[0-9a-z]{1,36}")
+CURSOR_ID = r"whd_[0-9a-z]{1,36}"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)
 
 
 def emit(

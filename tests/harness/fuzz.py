@@ -4,8 +4,16 @@ The pytest integration of schemathesis 4 (``schemathesis.pytest.from_fixture``) 
 pytest 9 (``'Function' object has no attribute '_nodeid'``), so this drives its library API
 instead: ``APIOperation.as_strategy`` (positive and negative generation),
 ``get_strategies_from_examples`` (the documented examples), ``Case.call`` on the ASGI app and
-``Case.validate_response`` with explicit ``CHECKS``, inside one Hypothesis test per operation and
-kind of input, derandomized and writing no example database.
+``Case.validate_response`` with every default check of the installed schemathesis (``CHECKS`` is
+None: whatever ``schemathesis run`` checks by default, positive_data_acceptance and
+negative_data_rejection included), inside one Hypothesis test per operation and kind of input,
+derandomized and writing no example database. The coverage phase's cases (boundary values,
+missing headers, undocumented methods such as OPTIONS) come from schemathesis' own
+``CoverageGenerator``, so unsupported_method and the Allow checks see them too.
+
+A schema-valid request may still be refused for a reason only the world decides (an id that does
+not exist, a time in the past): ``allowed_rejection`` says which refusals are such business
+rules, and only those are spared positive_data_acceptance.
 
 A run never stops at the first broken operation: every operation is fuzzed and every failure is
 reported (``FuzzReport.problems``), so one red run lists all the fixes at once.
@@ -17,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import hypothesis
@@ -25,23 +34,16 @@ from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 from schemathesis import APIOperation, Case, GenerationMode
-from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.generation.drivers import CoverageGenerator
+from schemathesis.generation.feedback import NO_FEEDBACK
+from schemathesis.generation.overrides import Override
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-CHECKS = [
-    not_a_server_error,  # no 5xx, whatever the input
-    status_code_conformance,  # every status is declared in the operation's `responses`
-    content_type_conformance,  # ... with the declared media type (problem+json for errors)
-    response_schema_conformance,  # ... and a body that matches the declared schema
-    response_headers_conformance,  # ... and declared response headers, if any
-]
+# None: the default checks of the installed schemathesis (all of its built-in checks, as
+# `schemathesis run` without --checks), a new one included the day schemathesis adds it.
+CHECKS = None
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
 # Sent as every path parameter of every operation, because random generation rarely hits them:
 # a NUL (PostgreSQL text cannot hold one), a long id, dot segments, a percent, non-ASCII.
@@ -50,6 +52,8 @@ EDGE_PATH_VALUES = ("\x00", "ab\x00cd", "x" * 2000, "..", "%", "é", " ")
 AnyCase = Case[Any]
 Operation = APIOperation[Any, Any, Any, Any]
 AfterCall = Callable[[AnyCase, schemathesis.Response], None]
+# Whether a refusal of a schema-valid request is a listed business rule (not a schema gap).
+AllowedRejection = Callable[[AnyCase, schemathesis.Response], bool]
 
 
 @dataclass
@@ -134,6 +138,7 @@ def fuzz_operation(
     max_examples: int,
     path_values: Mapping[str, Sequence[str]] = {},
     after_call: AfterCall | None = None,
+    allowed_rejection: AllowedRejection | None = None,
 ) -> OperationResult:
     """Fuzz one operation: documented examples, positive and negative cases, known path ids.
 
@@ -143,13 +148,20 @@ def fuzz_operation(
     result = OperationResult(operation.label)
     started = time.perf_counter()
 
-    def call(case: AnyCase) -> None:
+    def call(case: AnyCase, *, forced: bool = False) -> None:
         headers = credentials.headers
         response = case.call(headers=headers)
         result.statuses[response.status_code] += 1
         if after_call is not None:  # before validating: a rotated key is adopted even so
             after_call(case, response)
-        case.validate_response(response, checks=CHECKS, headers=headers)
+        # A forced edge value (NUL...) is not drawn from the schema: refusing it is right.
+        spared = forced or (allowed_rejection is not None and allowed_rejection(case, response))
+        case.validate_response(
+            response,
+            checks=CHECKS,
+            excluded_checks=[positive_data_acceptance] if spared else None,
+            headers=headers,
+        )
 
     runs: list[tuple[str, st.SearchStrategy[AnyCase], int]] = []
     examples = operation.get_strategies_from_examples()
@@ -165,7 +177,7 @@ def fuzz_operation(
 
     for name, strategy, count in runs:
         try:
-            _run(strategy, count, call)
+            _run(strategy, count, partial(call, forced=name.startswith("edge path")))
         except Unsatisfiable:
             # Fine for negative mode only: nothing in the operation can be made invalid (a
             # free-form string path parameter, say).
@@ -173,6 +185,15 @@ def fuzz_operation(
                 result.failures.append(f"[{name}] no case could be generated")
         except (Exception, FailureGroup) as exc:  # every failure, with its reproduction
             result.failures.append(f"[{name}] {exc}")
+    seen: set[str] = set()
+    for case in _coverage_cases(operation):
+        try:
+            call(case)
+        except (Exception, FailureGroup) as exc:  # one report per distinct failure
+            text = f"[coverage] {exc}"
+            if text not in seen:
+                seen.add(text)
+                result.failures.append(text)
     result.seconds = time.perf_counter() - started
     return result
 
@@ -184,6 +205,20 @@ def _run(strategy: st.SearchStrategy[AnyCase], count: int, call: Callable[[AnyCa
         call(case)
 
     run()
+
+
+def _coverage_cases(operation: Operation) -> list[AnyCase]:
+    """The cases of schemathesis' coverage phase for this operation (both modes)."""
+    config = operation.schema.config.generation_for(operation=operation, phase="coverage")
+    generator = CoverageGenerator(
+        operation=operation,
+        generation_modes=list(MODES),
+        generation_config=config,
+        auth_storage=None,
+        override=Override(),
+        feedback=NO_FEEDBACK,
+    )
+    return list(generator)
 
 
 def _edge_path_parameters(operation: Operation) -> Iterable[dict[str, str]]:

@@ -305,10 +305,14 @@ async def test_another_partner_cannot_verify_and_publishes_another_key(
 # -- links that break a rule -----------------------------------------------------------------
 
 BASE = "upi://pay?pa=meeras.kirana@sandbox&pn=Meera%20Iyer"
-INVALID = [
+# Refused by the schema (the pattern ``^upi://pay\?`` the OpenAPI states): a generic
+# invalid-request problem naming the same field, rule "scheme" and its hint.
+SCHEME = [
     ("https://pay?pa=a@sandbox&pn=A", "body.link", "scheme"),
-    ("upi://mandate?pa=a@sandbox&pn=A", "body.link", "pay_link"),
-    ("upi://pay", "body.link.pa", "required"),
+    ("upi://mandate?pa=a@sandbox&pn=A", "body.link", "scheme"),
+    ("upi://pay", "body.link", "scheme"),
+]
+INVALID = [
     ("upi://pay?pn=Meera", "body.link.pa", "required"),
     ("upi://pay?pa=meeras.kirana@sandbox", "body.link.pn", "required"),
     ("upi://pay?pa=not-a-vpa&pn=A", "body.link.pa", "vpa_format"),
@@ -357,6 +361,19 @@ async def test_an_invalid_link_is_422_naming_the_parameter_and_rule(
     assert problem["responseCode"] == "U05"
 
 
+@pytest.mark.parametrize(("link", "field", "rule"), SCHEME)
+async def test_a_link_of_another_scheme_is_refused_by_the_schema(
+    link: str, field: str, rule: str, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    response = await parse(client, partner, link)
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-request"
+    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [(field, rule)]
+    assert problem["errors"][0]["message"] == "must start with upi://pay?"
+    assert "POST /v1/upi/intents" in problem["hint"]
+
+
 async def test_a_plus_decoded_as_a_space_in_sign_is_explained(
     client: httpx.AsyncClient, partner: SignedUp
 ) -> None:
@@ -389,7 +406,7 @@ async def test_a_link_from_a_world_with_another_currency_is_refused(
         ({"payee": {"vpa": "not a vpa"}}, "body.payee.vpa", "vpa_format"),
         ({"amount": "10.00", "minAmount": "20.00"}, "body.minAmount", "at_most_amount"),
         ({"amount": "10.001"}, "body.amount", "decimal_amount"),
-        ({"minAmount": "0.00"}, "body.minAmount", "positive"),
+        ({"minAmount": "0.00"}, "body.minAmount", "decimal_amount"),  # the schema: positive
     ],
 )
 async def test_building_refuses_with_a_named_field(

@@ -489,7 +489,7 @@ async def test_unknown_notice_is_422_naming_notice_id(
         ({"amountLimit": "100.5"}, "body.amountLimit", "decimal_amount"),
         ({"amountLimit": "100001.00"}, "body.amountLimit", "per_txn_limit"),
         ({"validUntil": "2001-01-01T00:00:00Z"}, "body.validUntil", "after_valid_from"),
-        ({"validUntil": "2035-01-01T00:00:00"}, "body.validUntil", "rfc3339_offset"),
+        ({"validUntil": "2035-01-01T00:00:00"}, "body.validUntil", "rfc3339"),  # no offset
         ({"validFrom": "soon"}, "body.validFrom", "rfc3339"),
     ],
 )

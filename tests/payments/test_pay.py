@@ -58,9 +58,13 @@ async def test_float_amount_is_refused_with_a_named_field(
         headers=partner.headers,
     )
     wrong_digits = await pay(client, partner, "asha@sandbox", "ravi@sandbox", "100.5")
-    # the schema refuses the float, the service the digits: both name the field the same way
+    # the schema refuses both (the float by type, the digits by the pattern the OpenAPI states),
+    # naming the field the same way; the digits' message teaches the form
     for refused in (response, wrong_digits):
         assert refused.status_code == 422
         assert refused.json()["errors"][0]["field"] == "body.amount"
         assert "body.amount: " in refused.json()["detail"]
-    assert wrong_digits.json()["responseCode"] == "U05"
+    error = wrong_digits.json()["errors"][0]
+    assert error["rule"] == "decimal_amount"
+    assert error["message"] == 'must be a positive amount with exactly 2 decimals, like "100.00"'
+    assert '"100.00"' in wrong_digits.json()["hint"]

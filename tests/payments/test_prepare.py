@@ -12,7 +12,7 @@ import pytest
 from payments.errors import InvalidPaymentField
 from payments.schemas.collect import CollectIn
 from payments.schemas.mandate import MandateIn, NotifyIn
-from payments.schemas.pay import PayIn
+from payments.schemas.pay import Payer, PayIn
 from payments.schemas.refund import RefundIn
 from payments.service import collect, mandate, mandate_debit, pay, refund
 from sandbox.kit.clock import ManualClock
@@ -61,7 +61,8 @@ def refused_field(call: Callable[[], object]) -> str:
 
 def test_a_service_check_names_the_field_as_the_schema_does() -> None:
     def paying(**fields: Any) -> Callable[[], object]:
-        body = PayIn.model_validate({**PAY, "amount": "1.00", **fields})
+        # model_copy skips validation: the service's own checks, behind the schema's, are tested
+        body = PayIn.model_validate({**PAY, "amount": "1.00"}).model_copy(update=fields)
         return lambda: pay.prepare(WORLD, body, None)
 
     mandate_to_self = MandateIn.model_validate(
@@ -74,8 +75,9 @@ def test_a_service_check_names_the_field_as_the_schema_does() -> None:
         }
     )
     assert refused_field(paying(amount="1.5")) == "body.amount"
-    assert refused_field(paying(txnId="SHORT")) == "body.txnId"
-    assert refused_field(paying(payer={"vpa": "nobody", "pin": "1234"})) == "body.payer.vpa"
+    assert refused_field(paying(txn_id="SHORT")) == "body.txnId"
+    nobody = Payer.model_construct(vpa="nobody", pin="1234")
+    assert refused_field(paying(payer=nobody)) == "body.payer.vpa"
     assert (
         refused_field(lambda: mandate.prepare_create(WORLD, mandate_to_self, None))
         == "body.payee.vpa"
