@@ -199,6 +199,21 @@ ALLOWED_REJECTIONS: dict[str, list[Rejection]] = {
         _AA_STALE,
         Rejection(400, r'"errorCode":"InvalidConsentId"', "no such consent id in the world"),
     ],
+    "POST /aa/FI/request": [
+        _AA_STALE,
+        Rejection(400, r'"errorCode":"InvalidConsentId"', "no such consent id in the world"),
+        Rejection(
+            400,
+            r'"errorCode":"(InvalidConsentDetail|InvalidDateRange|InvalidKey|InvalidConsentStatus|'
+            r'InvalidConsentUse)"',
+            "the consent's own signature, range, status and use, and key material (an X25519 "
+            "point, its expiry by world time): beyond a pattern",
+        ),
+    ],
+    "POST /aa/FI/fetch": [
+        _AA_STALE,
+        Rejection(400, r'"errorCode":"InvalidSessionId"', "no such session id in the world"),
+    ],
     "GET /v1/sandbox/inbox": [
         Rejection(
             422,

@@ -11,6 +11,7 @@ from consent.schemas import FiSessionData, FiSessionList, FiSessionOut
 from consent.service import fi
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
+from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/fi/sessions", tags=["consents"])
 
@@ -24,9 +25,7 @@ async def list_sessions(
     world: CurrentWorld,
     state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[
-        str | None, Query(max_length=80, description="`nextCursor` of the last page.")
-    ] = None,
+    cursor: Annotated[str | None, Query(**cursor_schema(fi.CURSOR_ID))] = None,
     status: Annotated[Literal["ACTIVE", "COMPLETED", "EXPIRED", "FAILED"] | None, Query()] = None,
 ) -> FiSessionList:
     """Your world's FI sessions, newest first."""

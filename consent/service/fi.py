@@ -59,7 +59,8 @@ from sandbox.storage.database import Database
 from sandbox.storage.idempotency import Answer, Key, write_once
 from sandbox.world.context import WorldContext
 
-_CURSOR = cursor_pattern(r"[0-9a-f-]{36}")
+CURSOR_ID = r"[0-9a-f-]{36}"  # the ids its cursors carry (stated in the OpenAPI)
+_CURSOR = cursor_pattern(CURSOR_ID)
 _FORBIDDEN_AT_REQUEST = (errors.ConsentPaused, errors.ConsentRevoked, errors.ConsentExpired)
 
 
