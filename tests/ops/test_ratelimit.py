@@ -80,8 +80,9 @@ async def test_concurrent_takes_from_two_limiters_never_overdraw(
     make_limiter: Callable[..., RedisRateLimiter],
 ) -> None:
     """The decision is one script run inside Redis: 2 x 40 requests in flight at once from two
-    clients, and exactly ``burst`` of them are allowed."""
-    worker_a, worker_b = make_limiter(rate=0.5, burst=25), make_limiter(rate=0.5, burst=25)
+    clients, and exactly ``burst`` of them are allowed. The refill (one token per 100 s) is far
+    slower than the test, so a loaded machine cannot refill a token mid-way."""
+    worker_a, worker_b = make_limiter(rate=0.01, burst=25), make_limiter(rate=0.01, burst=25)
     waits = await asyncio.gather(
         *(w.acquire("hot") for _ in range(40) for w in (worker_a, worker_b))
     )

@@ -155,9 +155,10 @@ async def test_failed_attempts_are_retried_with_growing_backoff(
         _check_signed(partner, r)
     first_gap = requests[1].at - requests[0].at
     second_gap = requests[2].at - requests[1].at
+    # lower bounds only: the backoff doubles (>= 1x, then >= 2x); a loaded machine may stretch
+    # either gap, so comparing the two gaps with each other would only measure the machine
     assert first_gap >= backoff * 0.9
     assert second_gap >= 2 * backoff * 0.9
-    assert second_gap > first_gap
     assert len(receiver.received()) == 3
 
 
