@@ -69,6 +69,19 @@ async function expectRefusal(title, promise) {
   throw new Error(`${title}: the request should have been refused`);
 }
 
+// ReqPay PAY: amounts are strings with the currency's minor digits; the Idempotency-Key makes a
+// retry after a timeout safe (the same answer comes back, marked replayed).
+const pay = (payer, payeeVpa, amount, more = {}) =>
+  call("POST", "/v1/upi/pay", {
+    extra: { "Idempotency-Key": `example-${randomUUID()}` },
+    body: {
+      payer: { vpa: payer.vpa, pin: payer.upiPin },
+      payee: { vpa: payeeVpa },
+      amount,
+      ...more,
+    },
+  });
+
 async function payFlow(people) {
   const { asha, ravi } = people;
 
@@ -76,31 +89,17 @@ async function payFlow(people) {
   const found = await call("POST", "/v1/upi/vpa/validate", { body: { vpa: ravi.vpa } });
   step("Validate VPA", `${ravi.vpa} is ${found.name}`);
 
-  // ReqPay PAY: amounts are strings with the currency's minor digits; the Idempotency-Key
-  // makes a retry after a timeout safe (the same answer comes back, marked replayed).
-  const payer = { vpa: asha.vpa, pin: asha.upiPin };
-  const paid = await call("POST", "/v1/upi/pay", {
-    extra: { "Idempotency-Key": `example-${randomUUID()}` },
-    body: { payer, payee: { vpa: ravi.vpa }, amount: "150.25", note: "Lunch" },
-  });
+  const paid = await pay(asha, ravi.vpa, "150.25", { note: "Lunch" });
   step("Pay", `${paid.status} ${paid.responseCode}, txnId ${paid.txnId}, RRN ${paid.rrn}`);
 
   // ReqChkTxn: the status of a payment you made
-  const status = await call("GET", `/v1/upi/transactions/${paid.txnId}`);
-  step("Check status", `${status.txnId} is ${status.status}`);
+  const now = await call("GET", `/v1/upi/transactions/${paid.txnId}`);
+  step("Check status", `${now.txnId} is ${now.status}`);
 
-  // A decline answers 200 with an NPCI response code and a hint (magic VPA: forces XI) ...
-  await expectRefusal(
-    "Declined as expected",
-    call("POST", "/v1/upi/pay", {
-      body: { payer, payee: { vpa: "noaccount@sandbox" }, amount: "10.00" },
-    }),
-  );
+  // A decline answers 200 with an NPCI response code and a hint (a magic VPA: forces XI) ...
+  await expectRefusal("Declined as expected", pay(asha, "noaccount@sandbox", "10.00"));
   // ... and a request that breaks a rule a 4xx problem+json naming the field and the rule.
-  await expectRefusal(
-    "Refused as expected",
-    call("POST", "/v1/upi/pay", { body: { payer, payee: { vpa: ravi.vpa }, amount: "150" } }),
-  );
+  await expectRefusal("Refused as expected", pay(asha, ravi.vpa, "150")); // not "150.00"
   return paid.txnId;
 }
 

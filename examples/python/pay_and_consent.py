@@ -15,6 +15,7 @@ import os
 import secrets
 import sys
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -73,6 +74,28 @@ def api_key(http: httpx.Client) -> str:
 # -- payments (UPI-like) ---------------------------------------------------------------------
 
 
+def pay(http: httpx.Client, payer: dict[str, Any], payee_vpa: str, amount: str, **more: Any) -> Any:
+    """ReqPay PAY: amounts are strings with the currency's minor digits; the Idempotency-Key
+    makes a retry after a timeout safe (the same answer comes back, marked replayed)."""
+    body = {
+        "payer": {"vpa": payer["vpa"], "pin": payer["upiPin"]},
+        "payee": {"vpa": payee_vpa},
+        "amount": amount,
+        **more,
+    }
+    key = {"Idempotency-Key": f"example-{uuid.uuid4()}"}
+    return check(http.post("/v1/upi/pay", headers=key, json=body))
+
+
+def expect_refusal(title: str, attempt: Callable[[], Any]) -> None:
+    try:
+        attempt()
+    except SandboxError as exc:  # branch on exc.code; exc.hint says how to fix the request
+        step(title, f"{exc.status} {exc.code}; hint: {exc.hint}")
+    else:
+        raise SystemExit(f"{title}: the request should have been refused")
+
+
 def pay_flow(http: httpx.Client, people: dict[str, Any]) -> str:
     asha, ravi = people["asha"], people["ravi"]
 
@@ -80,61 +103,21 @@ def pay_flow(http: httpx.Client, people: dict[str, Any]) -> str:
     found = check(http.post("/v1/upi/vpa/validate", json={"vpa": ravi["vpa"]}))
     step("Validate VPA", f"{ravi['vpa']} is {found.get('name') or found}")
 
-    # ReqPay PAY: amounts are strings with the currency's minor digits; the Idempotency-Key
-    # makes a retry after a timeout safe (the same answer comes back, marked replayed).
-    paid = check(
-        http.post(
-            "/v1/upi/pay",
-            headers={"Idempotency-Key": f"example-{uuid.uuid4()}"},
-            json={
-                "payer": {"vpa": asha["vpa"], "pin": asha["upiPin"]},
-                "payee": {"vpa": ravi["vpa"]},
-                "amount": "150.25",
-                "note": "Lunch",
-            },
-        )
-    )
-    step(
-        "Pay", f"{paid['status']} {paid['responseCode']}, txnId {paid['txnId']}, RRN {paid['rrn']}"
-    )
+    paid = pay(http, asha, ravi["vpa"], "150.25", note="Lunch")
+    outcome = f"{paid['status']} {paid['responseCode']}"
+    step("Pay", f"{outcome}, txnId {paid['txnId']}, RRN {paid['rrn']}")
 
     # ReqChkTxn: the status of a payment you made
-    status = check(http.get(f"/v1/upi/transactions/{paid['txnId']}"))
-    step("Check status", f"{status['txnId']} is {status['status']}")
+    now = check(http.get(f"/v1/upi/transactions/{paid['txnId']}"))
+    step("Check status", f"{now['txnId']} is {now['status']}")
 
-    # A decline answers 200 with an NPCI response code and a hint: branch on the code.
-    try:
-        check(
-            http.post(
-                "/v1/upi/pay",
-                json={
-                    "payer": {"vpa": asha["vpa"], "pin": asha["upiPin"]},
-                    "payee": {"vpa": "noaccount@sandbox"},  # a magic VPA: forces XI
-                    "amount": "10.00",
-                },
-            )
-        )
-    except SandboxError as exc:
-        step("Declined as expected", f"{exc.status} {exc.code}; hint: {exc.hint}")
-    else:
-        raise SystemExit("a payment to noaccount@sandbox should have been declined")
-
-    # A request that breaks a rule gets a 4xx problem+json naming the field and the rule.
-    try:
-        check(
-            http.post(
-                "/v1/upi/pay",
-                json={
-                    "payer": {"vpa": asha["vpa"], "pin": asha["upiPin"]},
-                    "payee": {"vpa": ravi["vpa"]},
-                    "amount": "150",  # needs exactly two decimals: "150.00"
-                },
-            )
-        )
-    except SandboxError as exc:
-        step("Refused as expected", f"{exc.status} {exc.code}; hint: {exc.hint}")
-    else:
-        raise SystemExit("an amount without its two decimals should have been refused")
+    # A decline answers 200 with an NPCI response code and a hint (a magic VPA: forces XI) ...
+    expect_refusal("Declined as expected", lambda: pay(http, asha, "noaccount@sandbox", "10.00"))
+    # ... and a request that breaks a rule a 4xx problem+json naming the field and the rule.
+    expect_refusal(
+        "Refused as expected",
+        lambda: pay(http, asha, ravi["vpa"], "150"),  # not "150.00"
+    )
     return str(paid["txnId"])
 
 
