@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sandbox.guides import docs
 from sandbox.settings import Settings
 
 
@@ -538,34 +539,4 @@ def demo(base_url: str, admin_token: str | None) -> None:
     click.echo("\nEvery step passed: identity, payments and consented data in one world.")
 
 
-@main.group()
-def docs() -> None:
-    """Generated guides."""
-
-
-@docs.command("errors")
-@click.option(
-    "--path",
-    "path",
-    default="docs/errors.md",
-    show_default=True,
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="The guide whose generated tables are rewritten.",
-)
-@click.option("--check", is_flag=True, help="Change nothing; exit 1 if the file is out of date.")
-def docs_errors(path: Path, check: bool) -> None:
-    """Rewrite the magic values and error codes of docs/errors.md from the code."""
-    from sandbox.guides import errors_doc
-
-    try:
-        before = path.read_text(encoding="utf-8")
-        after = errors_doc(before)
-    except (OSError, ValueError) as exc:
-        raise click.ClickException(f"{path}: {exc}") from exc
-    if check:
-        if after != before:
-            raise click.ClickException(f"{path} is out of date: run `sandbox docs errors`")
-        click.echo(f"{path} is up to date")
-        return
-    path.write_text(after, encoding="utf-8")
-    click.echo(f"{path}: {'refreshed' if after != before else 'already up to date'}")
+main.add_command(docs)  # sandbox docs errors: sandbox/guides.py
