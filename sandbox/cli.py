@@ -1,4 +1,4 @@
-"""The ``sandbox`` command: serve, migrate, seed, partner create, reset."""
+"""The ``sandbox`` command: serve, migrate, seed, partner create, reset, docs errors."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from sandbox.guides import docs
 from sandbox.settings import Settings
 
 
@@ -536,3 +537,6 @@ def demo(base_url: str, admin_token: str | None) -> None:
             "her statement does not show " + ", ".join(t["txnId"] for t in missing)
         )
     click.echo("\nEvery step passed: identity, payments and consented data in one world.")
+
+
+main.add_command(docs)  # sandbox docs errors: sandbox/guides.py
