@@ -13,6 +13,8 @@ PENDING_APPROVAL is a 409 naming its state. A request of another resident (anoth
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter
@@ -27,41 +29,50 @@ from payments.service import collect, mandate
 from payments.service import status as payment_status
 from sandbox.errors import InvalidRequest, SandboxError
 from sandbox.kit.wire import PIN
+from sandbox.world.context import WorldContext
 
 router = APIRouter(prefix="/console/resident", include_in_schema=False)
 WAITING = 50  # per VPA: what a home screen lists (the oldest wait for the next visit)
+PENDING_APPROVAL = MandateStatus.PENDING_APPROVAL.value
+
+
+Page = tuple[list[dict[str, Any]], str | None]
+
+
+async def _waiting(
+    me: Resident, id_field: str, page_of: Callable[[str], Awaitable[Page]]
+) -> list[dict[str, Any]]:
+    """What waits for her across her VPAs (``page_of(vpa)``: the first page naming it), as
+    payer only, newest first."""
+    found: dict[str, dict[str, Any]] = {}
+    for vpa in sorted(me.vpas):
+        rows, _ = await page_of(vpa)
+        found.update({r[id_field]: r for r in rows if r["payer"]["vpa"] in me.vpas})
+    return sorted(found.values(), key=lambda r: r["createdAt"], reverse=True)
 
 
 async def pending_collects(request: Request, me: Resident) -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for vpa in sorted(me.vpas):
-        rows, _ = await payment_status.list_txns(
-            state_of(request).db,
-            me.world,
-            limit=WAITING,
-            cursor=None,
-            vpa=vpa,
-            status="PENDING",
-            type_="COLLECT",
-        )
-        found.update({r["txnId"]: r for r in rows if r["payer"]["vpa"] in me.vpas})
-    return sorted(found.values(), key=lambda r: r["createdAt"], reverse=True)
+    """The collect requests asking her for money."""
+    db = state_of(request).db
+    return await _waiting(
+        me,
+        "txnId",
+        lambda vpa: payment_status.list_txns(
+            db, me.world, limit=WAITING, cursor=None, vpa=vpa, status="PENDING", type_="COLLECT"
+        ),
+    )
 
 
 async def pending_mandates(request: Request, me: Resident) -> list[dict[str, Any]]:
     """The mandates merchants asked her for, waiting for her approval."""
-    found: dict[str, dict[str, Any]] = {}
-    for vpa in sorted(me.vpas):
-        rows, _ = await mandate.list_mandates(
-            state_of(request).db,
-            me.world,
-            limit=WAITING,
-            cursor=None,
-            vpa=vpa,
-            status=MandateStatus.PENDING_APPROVAL,
-        )
-        found.update({r["umn"]: r for r in rows if r["payer"]["vpa"] in me.vpas})
-    return sorted(found.values(), key=lambda r: r["createdAt"], reverse=True)
+    db = state_of(request).db
+    return await _waiting(
+        me,
+        "umn",
+        lambda vpa: mandate.list_mandates(
+            db, me.world, limit=WAITING, cursor=None, vpa=vpa, status=PENDING_APPROVAL
+        ),
+    )
 
 
 def _pin(fields: session.Fields) -> str:
@@ -72,109 +83,125 @@ def _pin(fields: session.Fields) -> str:
     return pin
 
 
-# -- collect requests ------------------------------------------------------------------------------
+# -- what asks for her PIN: collect requests and mandates ---------------------------------------
 
 
-async def _her_collect(request: Request, me: Resident, txn_id: str) -> dict[str, Any] | None:
-    try:
-        txn = await payment_status.get(state_of(request).db, me.world, txn_id[:35])
-    except SandboxError:
-        return None
-    if txn["type"] != "COLLECT" or txn["payer"]["vpa"] not in me.vpas:
-        return None
-    return txn
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """A request that waits for her PIN (or her "no"), and how the payments service reads,
+    approves and declines it."""
+
+    path: str  # its page, below which its id goes
+    template: str
+    name: str  # what the template calls it
+    missing: tuple[str, str, str]  # the 404's title, its detail (with {ref}) and its hint
+    id_field: str
+    # (db, world, id) -> its view; approve also takes the PIN (db: the app's Database)
+    read: Callable[[Any, WorldContext, str], Awaitable[dict[str, Any]]]
+    approve: Callable[[Any, WorldContext, str, str], Awaitable[dict[str, Any]]]
+    decline: Callable[[Any, WorldContext, str], Awaitable[dict[str, Any]]]
+    kind: str | None = None  # the transaction type it must be, if a transaction
+
+    async def hers(self, request: Request, me: Resident, ref: str) -> dict[str, Any] | None:
+        """Hers (she is the payer), or None: another resident's does not exist for her."""
+        try:
+            found = await self.read(state_of(request).db, me.world, ref[:64])
+        except SandboxError:
+            return None
+        if self.kind is not None and found.get("type") != self.kind:
+            return None
+        return found if found["payer"]["vpa"] in me.vpas else None
+
+    def show(
+        self, request: Request, me: Resident, found: dict[str, Any], *, done: bool
+    ) -> Response:
+        """Its page: the PIN pad while it waits, the service's answer once ``done``."""
+        shown: dict[str, Any] = {self.name: found, "result": found if done else None}
+        return render.page(request, self.template, me=me.persona, **shown)
+
+    def none(self, request: Request, ref: str) -> HTMLResponse:
+        title, detail, hint = self.missing
+        return render.refused(request, 404, title, detail.format(ref=ref[:64]), hint)
 
 
-def _no_collect(request: Request, txn_id: str) -> HTMLResponse:
-    return render.refused(
-        request,
-        404,
+COLLECT = _Ask(
+    path="/console/resident/collects",
+    template="resident_collect.html",
+    name="txn",
+    missing=(
         "No such collect request",
-        f"No collect request '{txn_id[:35]}' asks you for money.",
+        "No collect request '{ref}' asks you for money.",
         "Open a request from your home page; it lists those waiting for you.",
-    )
+    ),
+    id_field="txnId",
+    read=payment_status.get,
+    approve=collect.approve,
+    decline=collect.decline,
+    kind="COLLECT",
+)
+MANDATE = _Ask(
+    path="/console/resident/mandates",
+    template="resident_mandate.html",
+    name="m",
+    missing=(
+        "No such mandate",
+        "No AutoPay mandate '{ref}' names you as its payer.",
+        "Open a mandate from your home page; it lists those waiting for your approval.",
+    ),
+    id_field="umn",
+    read=mandate.get,
+    approve=mandate.approve,
+    decline=lambda db, world, umn: mandate.change(db, world, umn, "decline"),
+)
+
+
+async def _show(request: Request, ask: _Ask, ref: str) -> Response:
+    me = await signed_in(request)
+    if me is None:
+        return to_sign_in(request)
+    found = await ask.hers(request, me, ref)
+    if found is None:
+        return ask.none(request, ref)
+    return ask.show(request, me, found, done=False)
+
+
+async def _act(request: Request, ask: _Ask, ref: str) -> Response:
+    """Approve with the PIN or decline; a wrong PIN answers with its code, as the API does."""
+    checked = await checked_form(request, signed_in, to_sign_in)
+    if isinstance(checked, Response):
+        return checked
+    me, fields = checked
+    found = await ask.hers(request, me, ref)
+    if found is None:
+        return ask.none(request, ref)
+    db, ref = state_of(request).db, found[ask.id_field]
+    try:
+        if session.field(fields, "action") == "decline":
+            result = await ask.decline(db, me.world, ref)
+        else:
+            result = await ask.approve(db, me.world, ref, _pin(fields))
+    except SandboxError as exc:
+        return render.error(request, exc, back=f"{ask.path}/{ref}")
+    return ask.show(request, me, result, done=True)
 
 
 @router.get("/collects/{txn_id}")
 async def collect_page(request: Request, txn_id: str) -> Response:
-    me = await signed_in(request)
-    if me is None:
-        return to_sign_in(request)
-    txn = await _her_collect(request, me, txn_id)
-    if txn is None:
-        return _no_collect(request, txn_id)
-    return render.page(request, "resident_collect.html", me=me.persona, txn=txn, result=None)
+    return await _show(request, COLLECT, txn_id[:35])
 
 
 @router.post("/collects/{txn_id}")
 async def collect_action(request: Request, txn_id: str) -> Response:
-    checked = await checked_form(request, signed_in, to_sign_in)
-    if isinstance(checked, Response):
-        return checked
-    me, fields = checked
-    txn = await _her_collect(request, me, txn_id)
-    if txn is None:
-        return _no_collect(request, txn_id)
-    db = state_of(request).db
-    try:
-        if session.field(fields, "action") == "decline":
-            result = await collect.decline(db, me.world, txn["txnId"])
-        else:
-            result = await collect.approve(db, me.world, txn["txnId"], _pin(fields))
-    except SandboxError as exc:
-        return render.error(request, exc, back=f"/console/resident/collects/{txn['txnId']}")
-    return render.page(request, "resident_collect.html", me=me.persona, txn=result, result=result)
-
-
-# -- AutoPay mandates ------------------------------------------------------------------------------
-
-
-async def _her_mandate(request: Request, me: Resident, umn: str) -> dict[str, Any] | None:
-    try:
-        found = await mandate.get(state_of(request).db, me.world, umn[:64])
-    except SandboxError:
-        return None
-    return found if found["payer"]["vpa"] in me.vpas else None
-
-
-def _no_mandate(request: Request, umn: str) -> HTMLResponse:
-    return render.refused(
-        request,
-        404,
-        "No such mandate",
-        f"No AutoPay mandate '{umn[:64]}' names you as its payer.",
-        "Open a mandate from your home page; it lists those waiting for your approval.",
-    )
+    return await _act(request, COLLECT, txn_id[:35])
 
 
 @router.get("/mandates/{umn}")
 async def mandate_page(request: Request, umn: str) -> Response:
-    me = await signed_in(request)
-    if me is None:
-        return to_sign_in(request)
-    found = await _her_mandate(request, me, umn)
-    if found is None:
-        return _no_mandate(request, umn)
-    return render.page(request, "resident_mandate.html", me=me.persona, m=found, result=None)
+    return await _show(request, MANDATE, umn)
 
 
 @router.post("/mandates/{umn}")
 async def mandate_action(request: Request, umn: str) -> Response:
-    """Approve with the PIN (ReqMandate CREATE's approval) or decline; a wrong PIN shows its
-    code and the pad again (the mandate stays PENDING_APPROVAL, as the API leaves it)."""
-    checked = await checked_form(request, signed_in, to_sign_in)
-    if isinstance(checked, Response):
-        return checked
-    me, fields = checked
-    found = await _her_mandate(request, me, umn)
-    if found is None:
-        return _no_mandate(request, umn)
-    db, umn = state_of(request).db, found["umn"]
-    try:
-        if session.field(fields, "action") == "decline":
-            result = await mandate.change(db, me.world, umn, "decline")
-        else:
-            result = await mandate.approve(db, me.world, umn, _pin(fields))
-    except SandboxError as exc:
-        return render.error(request, exc, back=f"/console/resident/mandates/{umn}")
-    return render.page(request, "resident_mandate.html", me=me.persona, m=result, result=result)
+    """Approve (ReqMandate CREATE's approval by the payer) or decline; after a wrong PIN the
+    mandate stays PENDING_APPROVAL and the page shows the pad again."""
+    return await _act(request, MANDATE, umn)

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.support.console import csrf_of, request_mandate, resident_signs_in
+from tests.support.console import csrf_of, request_collect, request_mandate, resident_signs_in
 from tests.support.http import SignedUp, client_for
 
 pytestmark = pytest.mark.anyio
@@ -113,3 +113,25 @@ async def test_mandate_forms_need_the_csrf_token_and_a_signed_in_payer(
         assert refused.status_code == 404
     assert (await browser.get("/console/resident/mandates/nope@sandbox")).status_code == 404
     assert await _status(client, partner, umn) == "PENDING_APPROVAL"
+
+
+async def test_a_collect_refuses_a_malformed_pin_as_the_api_does(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    """Not a wrong try that fails the collect: the API's schema refuses it (422, pin_format)
+    and the request keeps waiting for a PIN."""
+    txn_id = await request_collect(client, partner)
+    api = await client.post(
+        f"/v1/upi/collect/{txn_id}/approve", json={"pin": "12345"}, headers=partner.headers
+    )
+    assert api.status_code == 422
+    await resident_signs_in(browser, client, partner)
+    page = await browser.get(f"/console/resident/collects/{txn_id}")
+    refused = await browser.post(
+        f"/console/resident/collects/{txn_id}",
+        data={"csrf": csrf_of(page), "action": "approve", "pin": "12345"},
+    )
+    assert refused.status_code == 422
+    assert "pin: must be a UPI PIN" in refused.text
+    status = await client.get(f"/v1/upi/transactions/{txn_id}", headers=partner.headers)
+    assert status.json()["status"] == "PENDING"
