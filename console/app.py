@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from console import partner, render, resident
+from console import partner, render, resident, resident_upi
 from console.common import partner_caller, sessions
 
 STATIC = "/console/static"
@@ -31,7 +31,7 @@ async def console_home(request: Request) -> HTMLResponse:
 
 
 def install(app: FastAPI) -> None:
-    for router in (landing, resident.router, partner.router):
+    for router in (landing, resident.router, resident_upi.router, partner.router):
         app.include_router(router)
     static = Path(str(files("console").joinpath("static")))
     app.mount(STATIC, StaticFiles(directory=static), name="console-static")

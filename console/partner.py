@@ -16,7 +16,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from consent.service import log as consent_log
 from consent.service import reads as consent_reads
 from console import render, session
-from console.common import csrf_refused, partner_caller, sessions, state_of, world_of
+from console.common import checked_form, partner_caller, sessions, state_of, world_of
 from identity.service import records
 from payments.service import status as payment_status
 from sandbox.errors import SandboxError
@@ -56,10 +56,9 @@ async def sign_in_page(request: Request) -> HTMLResponse:
 
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    fields = await checked_form(request)
+    if isinstance(fields, Response):
+        return fields
     key = session.field(fields, "api_key")
     state = state_of(request)
     try:
@@ -77,11 +76,8 @@ async def sign_in(request: Request) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    try:
-        await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
-    return _signed_out(request)
+    fields = await checked_form(request)
+    return fields if isinstance(fields, Response) else _signed_out(request)
 
 
 @router.get("")
@@ -110,7 +106,9 @@ async def payments(request: Request, cursor: str | None = None) -> Response:
         )
     except SandboxError as exc:
         return render.error(request, exc, back="/console/partner/payments")
-    return _page(request, caller, "partner_payments.html", payments=rows, next_cursor=nxt)
+    return _page(
+        request, caller, "partner_payments.html", payments=rows, cursor=cursor, next_cursor=nxt
+    )
 
 
 @router.get("/codes")
@@ -134,7 +132,9 @@ async def consents(request: Request, cursor: str | None = None) -> Response:
         )
     except SandboxError as exc:
         return render.error(request, exc, back="/console/partner/consents")
-    return _page(request, caller, "partner_consents.html", consents=rows, next_cursor=nxt)
+    return _page(
+        request, caller, "partner_consents.html", consents=rows, cursor=cursor, next_cursor=nxt
+    )
 
 
 @router.get("/consents/{handle}")
@@ -152,25 +152,35 @@ async def consent(request: Request, handle: str) -> Response:
 
 
 @router.get("/webhooks")
-async def deliveries(request: Request, replayed: str | None = None) -> Response:
-    caller = await partner_caller(request)
-    if caller is None:
-        return _signed_out(request)
-    found = await webhooks.list_deliveries(
-        state_of(request).db, caller.partner, limit=PAGE, cursor=None, status=None
-    )
-    return _page(request, caller, "partner_webhooks.html", deliveries=found.rows, replayed=replayed)
-
-
-@router.post("/webhooks/{delivery_id}/replay")
-async def replay(request: Request, delivery_id: str) -> Response:
+async def deliveries(
+    request: Request, replayed: str | None = None, cursor: str | None = None
+) -> Response:
     caller = await partner_caller(request)
     if caller is None:
         return _signed_out(request)
     try:
-        await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+        found = await webhooks.list_deliveries(
+            state_of(request).db, caller.partner, limit=PAGE, cursor=cursor, status=None
+        )
+    except SandboxError as exc:
+        return render.error(request, exc, back="/console/partner/webhooks")
+    return _page(
+        request,
+        caller,
+        "partner_webhooks.html",
+        deliveries=found.rows,
+        replayed=replayed,
+        cursor=cursor,
+        next_cursor=found.next_cursor,
+    )
+
+
+@router.post("/webhooks/{delivery_id}/replay")
+async def replay(request: Request, delivery_id: str) -> Response:
+    checked = await checked_form(request, partner_caller, _signed_out)
+    if isinstance(checked, Response):
+        return checked
+    caller, _ = checked
     try:
         row, _ = await webhooks.replay(
             state_of(request).db, world_of(request, caller), delivery_id[:40]
@@ -181,20 +191,30 @@ async def replay(request: Request, delivery_id: str) -> Response:
 
 
 @router.get("/identity")
-async def identity(request: Request) -> Response:
+async def identity(request: Request, cursor: str | None = None) -> Response:
     caller = await partner_caller(request)
     if caller is None:
         return _signed_out(request)
-    found = await records.list_records(
-        state_of(request).db,
-        world_of(request, caller),
-        limit=PAGE,
-        cursor=None,
-        uid_token=None,
-        since_us=None,
-        until_us=None,
+    try:
+        found = await records.list_records(
+            state_of(request).db,
+            world_of(request, caller),
+            limit=PAGE,
+            cursor=cursor,
+            uid_token=None,
+            since_us=None,
+            until_us=None,
+        )
+    except SandboxError as exc:
+        return render.error(request, exc, back="/console/partner/identity")
+    return _page(
+        request,
+        caller,
+        "partner_identity.html",
+        records=found.records,
+        cursor=cursor,
+        next_cursor=found.next_cursor,
     )
-    return _page(request, caller, "partner_identity.html", records=found.records)
 
 
 @router.get("/personas")
@@ -225,13 +245,10 @@ async def clock(request: Request, done: str | None = None) -> Response:
 
 @router.post("/clock/advance")
 async def advance(request: Request) -> Response:
-    caller = await partner_caller(request)
-    if caller is None:
-        return _signed_out(request)
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    checked = await checked_form(request, partner_caller, _signed_out)
+    if isinstance(checked, Response):
+        return checked
+    caller, fields = checked
     amount = session.field(fields, "amount")
     unit = session.field(fields, "unit", "minutes")
     if not amount.isdigit() or unit not in ADVANCE_UNITS:
@@ -245,27 +262,24 @@ async def advance(request: Request) -> Response:
     state = state_of(request)
     try:
         await world_service.advance_clock(
-            state.db, world_of(request, caller), int(amount) * ADVANCE_UNITS[unit]
+            state.db,
+            world_of(request, caller),
+            int(amount) * ADVANCE_UNITS[unit],
+            callers=state.callers,
         )
     except SandboxError as exc:
         return render.error(request, exc, back="/console/partner/clock")
-    finally:  # the cached partner's clock offset changed (as the API's route does)
-        state.callers.invalidate()
     return render.see_other(request, "/console/partner/clock?done=advanced")
 
 
 @router.post("/reset")
 async def reset(request: Request) -> Response:
-    caller = await partner_caller(request)
-    if caller is None:
-        return _signed_out(request)
-    try:
-        await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    checked = await checked_form(request, partner_caller, _signed_out)
+    if isinstance(checked, Response):
+        return checked
+    caller, _ = checked
     state = state_of(request)
-    try:
-        await world_service.reset(state.db, state.settings, world_of(request, caller))
-    finally:  # the cached partner's clock offset changed (as the API's route does)
-        state.callers.invalidate()
+    await world_service.reset(
+        state.db, state.settings, world_of(request, caller), callers=state.callers
+    )
     return render.see_other(request, "/console/partner/clock?done=reset")

@@ -10,85 +10,38 @@ world's inbox (GET /v1/sandbox/inbox, or the partner's ``fixedOtp`` 123456).
 An FIU sends the customer to ``/console/resident/consents/{handle}?redirect=<its URL>``: she
 signs in (the link is kept as ``next``), sees who asks and for what, chooses accounts, approves
 or rejects, and is sent back to ``redirect`` with ``consentHandle`` and ``status`` added, when
-that URL is allowed (``console.redirects``).
+that URL is allowed (``console.redirects``). Her UPI app (collects, mandates) is
+``console.resident_upi``.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
-from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from consent.service import lifecycle
 from consent.service import reads as consent_reads
 from consent.service import settings as aa_settings
-from console import redirects, render, session
-from console.common import csrf_refused, partner_caller, sessions, state_of
+from console import redirects, render, resident_upi, session
+from console.common import checked_form, partner_caller, sessions, state_of
+from console.residents import HOME, SIGN_IN, Resident, signed_in, to_sign_in, world_by_id
 from console.session import ResidentSession
 from identity.schemas.otp import OtpIn
 from identity.service import otp as identity_otp
 from identity.service import records
 from identity.service.people import uid_token
-from payments.service import collect
-from payments.service import status as payment_status
 from sandbox.errors import NotFound, SandboxError
 from sandbox.inbox.models import normalise_address
 from sandbox.partners import service as partners
 from sandbox.world import service as world_service
-from sandbox.world.context import WorldContext
-from sandbox.world.models import PersonaView
 
 router = APIRouter(prefix="/console/resident", include_in_schema=False)
-HOME = "/console/resident"
-SIGN_IN = "/console/resident/sign-in"
 CONSENT_ACTIONS = ("approve", "reject", "pause", "resume", "revoke")
-
-
-@dataclass(frozen=True, slots=True)
-class Resident:
-    """The signed-in resident: her session, her world, and her persona (accounts, VPAs)."""
-
-    session: ResidentSession
-    world: WorldContext
-    persona: PersonaView
-
-    @property
-    def vpas(self) -> set[str]:
-        return {v for account in self.persona.accounts for v in account.vpas}
-
-
-async def _world(request: Request, world_id: str) -> WorldContext | None:
-    state = state_of(request)
-    partner = await partners.partner_of_world(state.db, world_id)
-    if partner is None:
-        return None
-    return WorldContext.of(partner, state.settings.secret_key, state.clock)
-
-
-async def _resident(request: Request) -> Resident | None:
-    found = sessions(request).resident(request)
-    if found is None or not found.signed_in:
-        return None
-    world = await _world(request, found.world_id)
-    if world is None:
-        return None
-    people = await world_service.personas(state_of(request).db, world.partner)
-    persona = next((p for p in people if p.uid == found.uid), None)
-    if persona is None:  # the world was reset to another population, or the cookie is stale
-        return None
-    return Resident(found, world, persona)
-
-
-def _to_sign_in(request: Request) -> RedirectResponse:
-    here = request.url.path.removeprefix(request.scope.get("root_path", "").rstrip("/"))
-    if request.url.query:
-        here += "?" + request.url.query
-    return render.see_other(request, f"{SIGN_IN}?next={quote(here, safe='')}")
+HISTORY_PAGE = 50
 
 
 # -- signing in ----------------------------------------------------------------------------------
@@ -98,7 +51,7 @@ def _to_sign_in(request: Request) -> RedirectResponse:
 async def sign_in_page(request: Request, next: str | None = None) -> HTMLResponse:
     target = redirects.safe_next(next, HOME)
     found = sessions(request).resident(request)
-    world = None if found is None else await _world(request, found.world_id)
+    world = None if found is None else await world_by_id(request, found.world_id)
     if found is None or world is None:
         caller = await partner_caller(request)
         return render.page(
@@ -119,10 +72,9 @@ async def sign_in_page(request: Request, next: str | None = None) -> HTMLRespons
 
 @router.post("/world")
 async def choose_world(request: Request) -> Response:
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    fields = await checked_form(request)
+    if isinstance(fields, Response):
+        return fields
     target = redirects.safe_next(session.field(fields, "next"), HOME)
     state = state_of(request)
     if session.field(fields, "use_dashboard"):
@@ -152,13 +104,12 @@ async def choose_world(request: Request) -> Response:
 @router.post("/otp")
 async def send_otp(request: Request) -> Response:
     """Find the persona by her mobile and have the identity service send her an OTP."""
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    fields = await checked_form(request)
+    if isinstance(fields, Response):
+        return fields
     target = redirects.safe_next(session.field(fields, "next"), HOME)
     found = sessions(request).resident(request)
-    world = None if found is None else await _world(request, found.world_id)
+    world = None if found is None else await world_by_id(request, found.world_id)
     if found is None or world is None:
         return render.see_other(request, f"{SIGN_IN}?next={quote(target, safe='')}")
     mobile = session.field(fields, "mobile")
@@ -206,13 +157,12 @@ async def send_otp(request: Request) -> Response:
 
 @router.post("/verify")
 async def verify(request: Request) -> Response:
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    fields = await checked_form(request)
+    if isinstance(fields, Response):
+        return fields
     target = redirects.safe_next(session.field(fields, "next"), HOME)
     found = sessions(request).resident(request)
-    world = None if found is None else await _world(request, found.world_id)
+    world = None if found is None else await world_by_id(request, found.world_id)
     if found is None or world is None or found.pending_uid is None or found.pending_txn is None:
         return render.see_other(request, f"{SIGN_IN}?next={quote(target, safe='')}")
     try:
@@ -243,10 +193,9 @@ async def verify(request: Request) -> Response:
 
 @router.post("/sign-out")
 async def sign_out(request: Request) -> Response:
-    try:
-        await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    fields = await checked_form(request)
+    if isinstance(fields, Response):
+        return fields
     response = render.see_other(request, SIGN_IN)
     session.clear(response, session.RESIDENT_COOKIE)
     return response
@@ -255,27 +204,11 @@ async def sign_out(request: Request) -> Response:
 # -- her consents, collects and history ------------------------------------------------------------
 
 
-async def _pending_collects(request: Request, me: Resident) -> list[dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for vpa in sorted(me.vpas):
-        rows, _ = await payment_status.list_txns(
-            state_of(request).db,
-            me.world,
-            limit=50,
-            cursor=None,
-            vpa=vpa,
-            status="PENDING",
-            type_="COLLECT",
-        )
-        found.update({r["txnId"]: r for r in rows if r["payer"]["vpa"] in me.vpas})
-    return sorted(found.values(), key=lambda r: r["createdAt"], reverse=True)
-
-
 @router.get("")
 async def home(request: Request) -> Response:
-    me = await _resident(request)
+    me = await signed_in(request)
     if me is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     mine = await consent_reads.customer_consents(state_of(request).db, me.world, me.persona.uid)
     return render.page(
         request,
@@ -284,7 +217,8 @@ async def home(request: Request) -> Response:
         pending=[c for c in mine if c.consent["status"] == "PENDING"],
         live=[c for c in mine if c.consent["status"] in ("ACTIVE", "PAUSED")],
         past=[c for c in mine if c.consent["status"] not in ("PENDING", "ACTIVE", "PAUSED")],
-        collects=await _pending_collects(request, me),
+        collects=await resident_upi.pending_collects(request, me),
+        mandates=await resident_upi.pending_mandates(request, me),
     )
 
 
@@ -329,9 +263,9 @@ async def consent_page(
     redirect: str | None = None,
     done: str | None = None,
 ) -> Response:
-    me = await _resident(request)
+    me = await signed_in(request)
     if me is None:
-        return _to_sign_in(request)
+        return to_sign_in(request)
     if redirect and not await _redirect_target(request, me, redirect):
         return _bad_redirect(request, redirect)
     found = await _her_consent(request, me, handle)
@@ -351,13 +285,10 @@ async def consent_page(
 
 @router.post("/consents/{handle}")
 async def consent_action(request: Request, handle: str) -> Response:
-    me = await _resident(request)
-    if me is None:
-        return _to_sign_in(request)
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
+    checked = await checked_form(request, signed_in, to_sign_in)
+    if isinstance(checked, Response):
+        return checked
+    me, fields = checked
     action = session.field(fields, "action")
     target = session.field(fields, "redirect")
     if action not in CONSENT_ACTIONS:
@@ -395,73 +326,29 @@ async def consent_action(request: Request, handle: str) -> Response:
     return render.see_other(request, f"{here}?done={action}")
 
 
-async def _her_collect(request: Request, me: Resident, txn_id: str) -> dict[str, Any] | None:
-    try:
-        txn = await payment_status.get(state_of(request).db, me.world, txn_id[:35])
-    except SandboxError:
-        return None
-    if txn["type"] != "COLLECT" or txn["payer"]["vpa"] not in me.vpas:
-        return None
-    return txn
-
-
-def _no_collect(request: Request, txn_id: str) -> HTMLResponse:
-    return render.refused(
-        request,
-        404,
-        "No such collect request",
-        f"No collect request '{txn_id[:35]}' asks you for money.",
-        "Open a request from your home page; it lists those waiting for you.",
-    )
-
-
-@router.get("/collects/{txn_id}")
-async def collect_page(request: Request, txn_id: str) -> Response:
-    me = await _resident(request)
-    if me is None:
-        return _to_sign_in(request)
-    txn = await _her_collect(request, me, txn_id)
-    if txn is None:
-        return _no_collect(request, txn_id)
-    return render.page(request, "resident_collect.html", me=me.persona, txn=txn, result=None)
-
-
-@router.post("/collects/{txn_id}")
-async def collect_action(request: Request, txn_id: str) -> Response:
-    me = await _resident(request)
-    if me is None:
-        return _to_sign_in(request)
-    try:
-        fields = await session.form(request)
-    except session.CsrfRefused:
-        return csrf_refused(request)
-    txn = await _her_collect(request, me, txn_id)
-    if txn is None:
-        return _no_collect(request, txn_id)
-    db = state_of(request).db
-    try:
-        if session.field(fields, "action") == "decline":
-            result = await collect.decline(db, me.world, txn["txnId"])
-        else:
-            result = await collect.approve(db, me.world, txn["txnId"], session.field(fields, "pin"))
-    except SandboxError as exc:
-        return render.error(request, exc, back=f"/console/resident/collects/{txn['txnId']}")
-    return render.page(request, "resident_collect.html", me=me.persona, txn=result, result=result)
-
-
 @router.get("/history")
-async def history(request: Request) -> Response:
+async def history(request: Request, cursor: str | None = None) -> Response:
     """The authentications of her ID number, by every AUA of this world (the partner's)."""
-    me = await _resident(request)
+    me = await signed_in(request)
     if me is None:
-        return _to_sign_in(request)
-    found = await records.list_records(
-        state_of(request).db,
-        me.world,
-        limit=100,
-        cursor=None,
-        uid_token=uid_token(me.world, me.persona.uid),
-        since_us=None,
-        until_us=None,
+        return to_sign_in(request)
+    try:
+        found = await records.list_records(
+            state_of(request).db,
+            me.world,
+            limit=HISTORY_PAGE,
+            cursor=cursor,
+            uid_token=uid_token(me.world, me.persona.uid),
+            since_us=None,
+            until_us=None,
+        )
+    except SandboxError as exc:
+        return render.error(request, exc, back="/console/resident/history")
+    return render.page(
+        request,
+        "resident_history.html",
+        me=me.persona,
+        records=found.records,
+        cursor=cursor,
+        next_cursor=found.next_cursor,
     )
-    return render.page(request, "resident_history.html", me=me.persona, records=found.records)

@@ -34,6 +34,7 @@ CSRF_FIELD = "csrf"
 COOKIE_PATH = "/console"
 MAX_AGE = 8 * 3600  # seconds: a working day
 MAX_FORM_BYTES = 16 * 1024
+Fields = dict[str, list[str]]  # a POSTed form: each field's values
 
 
 class CsrfRefused(Exception):
@@ -149,13 +150,13 @@ def remember_csrf(request: Request, response: Response) -> None:
         _set(request, response, CSRF_COOKIE, csrf_token(request))
 
 
-async def form(request: Request) -> dict[str, list[str]]:
+async def form(request: Request) -> Fields:
     """The POSTed ``application/x-www-form-urlencoded`` body (each field's values), after the
     CSRF check: a missing or different token raises ``CsrfRefused``."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
         raise CsrfRefused("the form is too large")
-    fields: dict[str, list[str]] = {}
+    fields: Fields = {}
     for name, value in parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True):
         fields.setdefault(name, []).append(value)
     sent = (fields.get(CSRF_FIELD) or [""])[0]
@@ -165,6 +166,6 @@ async def form(request: Request) -> dict[str, list[str]]:
     return fields
 
 
-def field(fields: dict[str, list[str]], name: str, default: str = "") -> str:
+def field(fields: Fields, name: str, default: str = "") -> str:
     values = fields.get(name)
     return values[0].strip() if values else default

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -275,7 +276,8 @@ def reset(partner_id: str, database_url: str | None) -> None:
     db = _database(settings)
     try:
         world = WorldContext.of(_load_partner(db, partner_id), settings.secret_key)
-        anyio.run(service.reset, db, settings, world)
+        # no cache in this process; the servers' caches learn of it by NOTIFY (or age out)
+        anyio.run(functools.partial(service.reset, db, settings, world, callers=None))
     finally:
         db.close()
     click.echo(f"world of {partner_id} reset")

@@ -94,27 +94,22 @@ async def update_me(body: PartnerUpdate, world: CurrentWorld, state: State) -> P
     A new `webhookUrl` also applies to the deliveries still queued (due now, with a fresh retry
     budget); `"webhookUrl": null` stops deliveries and marks the queued ones `cancelled`.
     """
-    try:
-        partner = await service.update(
-            state.db,
-            world,
-            webhook_url=str(body.webhook_url) if body.webhook_url else None,
-            set_webhook_url="webhook_url" in body.model_fields_set,
-            name=body.name,
-            fixed_otp=body.fixed_otp,
-        )
-    finally:  # committed (or failed): the next request reads the partner again
-        state.callers.invalidate()
+    partner = await service.update(
+        state.db,
+        world,
+        webhook_url=str(body.webhook_url) if body.webhook_url else None,
+        set_webhook_url="webhook_url" in body.model_fields_set,
+        name=body.name,
+        fixed_otp=body.fixed_otp,
+        callers=state.callers,
+    )
     return _public(partner, state)
 
 
 @router.post("/me/keys", response_model=KeyRotated, status_code=201, responses=problems(*AUTHED))
 async def rotate_key(world: CurrentWorld, state: State) -> KeyRotated:
     """Issue a new API key; every older key of this partner stops working at once."""
-    try:
-        api_key = await service.rotate_key(state.db, world)
-    finally:  # committed: the old key is refused from the next request on
-        state.callers.invalidate()
+    api_key = await service.rotate_key(state.db, world, callers=state.callers)
     return KeyRotated(api_key=api_key)
 
 

@@ -6,9 +6,11 @@ It is keyed by the key's SHA-256 (the same hash the database stores: no key in c
 bounded (the oldest entry goes first), and forgets everything at once when a partner or a key
 changes:
 
-- **in this process**: the routes that change a partner or its keys (key rotation, PATCH
-  /v1/partners/me, world reset, clock advance) call ``invalidate()`` once their write has
-  committed, before they answer: the next request reads the database again;
+- **in this process**: the service functions that change a partner or its keys
+  (``partners.service.rotate_key`` and ``update``, ``world.service.reset`` and
+  ``advance_clock``) take the cache as a required keyword argument and invalidate it once their
+  write has committed (or failed), inside ``forget_after``: whatever calls them (an API route,
+  a console page) gets the next request read from the database, and cannot forget to;
 - **in other processes** (PostgreSQL workers, the CLI): every such write also sends
   ``NOTIFY sandbox_partners`` in its own transaction (``store.touch``), which PostgreSQL delivers
   at commit; ``PartnerListener`` holds a ``LISTEN`` connection per worker and invalidates the
@@ -30,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sandbox.partners.models import Caller
@@ -81,6 +84,18 @@ class CallerCache:
 
     def __len__(self) -> int:
         return len(self._entries)
+
+
+@contextlib.contextmanager
+def forget_after(callers: CallerCache | None) -> Iterator[None]:
+    """Invalidate ``callers`` when the block ends, committed or failed (a failed write may have
+    committed before its answer was lost). ``None``: a process without a cache (the CLI), which
+    other processes learn of by NOTIFY."""
+    try:
+        yield
+    finally:
+        if callers is not None:
+            callers.invalidate()
 
 
 class PartnerListener:

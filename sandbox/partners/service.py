@@ -11,7 +11,7 @@ from sandbox.kit import secrets
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.ids import new_id
 from sandbox.partners import aua, store
-from sandbox.partners.cache import CallerCache
+from sandbox.partners.cache import CallerCache, forget_after
 from sandbox.partners.errors import InvalidApiKey, UnknownCountryCode
 from sandbox.partners.models import DEFAULT_WORLD_SEED, Caller, Partner
 from sandbox.population.countries import COUNTRIES
@@ -166,8 +166,9 @@ async def find_by_aua(
     return (found[0], False) if found else (None, False)
 
 
-async def rotate_key(db: Database, world: WorldContext) -> str:
-    """Issue a new key and revoke every other key of the partner, in one transaction."""
+async def rotate_key(db: Database, world: WorldContext, *, callers: CallerCache | None) -> str:
+    """Issue a new key and revoke every other key of the partner, in one transaction; then
+    ``callers`` forgets the old key (refused from the next request on)."""
     api_key = secrets.new_api_key()
     now_us = world.real_us
 
@@ -176,7 +177,8 @@ async def rotate_key(db: Database, world: WorldContext) -> str:
         store.revoke_keys(conn, world.partner.id, now_us, except_id=new_key_id)
         emit(conn, world, "partner.api_key.rotated", {"prefix": api_key[:16]})
 
-    await db.write(unit)
+    with forget_after(callers):
+        await db.write(unit)
     return api_key
 
 
@@ -188,9 +190,11 @@ async def update(
     set_webhook_url: bool,
     name: str | None,
     fixed_otp: bool | None = None,
+    callers: CallerCache | None,
 ) -> Partner:
     """Change the partner's settings; a new (or cleared) webhook URL also retargets (or
-    cancels) the deliveries still queued, in the same transaction."""
+    cancels) the deliveries still queued, in the same transaction. Then ``callers`` forgets
+    the partner (the next request reads it again)."""
     partner = world.partner
     values: dict[str, object] = {}
     if fixed_otp is not None:
@@ -207,7 +211,8 @@ async def update(
             webhooks.retarget(conn, world, webhook_url)
 
     if values:
-        await db.write(unit)
+        with forget_after(callers):
+            await db.write(unit)
     return replace(partner, **values)  # type: ignore[arg-type]
 
 

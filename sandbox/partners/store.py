@@ -106,7 +106,7 @@ def touch(conn: Connection) -> None:
     """Tell the other processes' key caches (``sandbox.partners.cache``) that a partner or a
     key changed: on PostgreSQL a NOTIFY, delivered when this transaction commits (and never if
     it rolls back). Every statement below that changes a partner or a key calls it; this
-    process's own cache is invalidated by the route once the write has committed."""
+    process's own cache is invalidated by the service function once the write has committed."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"NOTIFY {CHANNEL}")
 

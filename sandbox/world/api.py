@@ -70,10 +70,7 @@ async def list_personas(caller: CurrentCaller, state: State) -> PersonaList:
 @router.post("/reset", response_model=ResetDone, responses=problems(*AUTHED))
 async def reset_world(world: CurrentWorld, state: State) -> ResetDone:
     """Restore your world as it was at signup: balances, PINs, history, and the clock."""
-    try:
-        clock = await service.reset(state.db, state.settings, world)
-    finally:  # the cached partner's clock offset changed
-        state.callers.invalidate()
+    clock = await service.reset(state.db, state.settings, world, callers=state.callers)
     return ResetDone(residents=world.partner.world_residents, clock=_clock(clock))
 
 
@@ -86,10 +83,7 @@ async def get_clock(world: CurrentWorld) -> ClockOut:
 @router.post("/clock/advance", response_model=ClockOut, responses=problems(*AUTHED))
 async def advance_clock(body: ClockAdvance, world: CurrentWorld, state: State) -> ClockOut:
     """Move your world's clock forward to see OTPs, collects, consents and mandates expire."""
-    try:
-        view = await service.advance_clock(state.db, world, body.seconds)
-    finally:  # the cached partner's clock offset changed
-        state.callers.invalidate()
+    view = await service.advance_clock(state.db, world, body.seconds, callers=state.callers)
     return _clock(view)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Connection
 from sandbox.errors import InvalidRequest
 from sandbox.kit.money import format_minor
 from sandbox.partners import store as partner_store
+from sandbox.partners.cache import CallerCache, forget_after
 from sandbox.partners.models import Partner
 from sandbox.population.countries import get_country
 from sandbox.population.generator import WorldRows, generate_world, insert_world
@@ -121,8 +122,11 @@ def _persona_order() -> list[str]:
     return [p.key for p in PERSONAS]
 
 
-async def reset(db: Database, settings: Settings, world: WorldContext) -> ClockView:
-    """Restore the world as generated at signup, and its clock to real time."""
+async def reset(
+    db: Database, settings: Settings, world: WorldContext, *, callers: CallerCache | None
+) -> ClockView:
+    """Restore the world as generated at signup, and its clock to real time; then ``callers``
+    forgets the partner (its cached clock offset changed)."""
     partner = world.partner
     generated = await generate(settings, partner, world.real_us)
 
@@ -138,7 +142,8 @@ async def reset(db: Database, settings: Settings, world: WorldContext) -> ClockV
             world_us=world.real_us,  # the reset clock reads real time
         )
 
-    await db.write(unit)
+    with forget_after(callers):
+        await db.write(unit)
     return ClockView(now_us=world.real_us, offset_us=0)
 
 
@@ -146,8 +151,11 @@ def clock(world: WorldContext) -> ClockView:
     return ClockView(now_us=world.now_us, offset_us=world.partner.clock_offset_us)
 
 
-async def advance_clock(db: Database, world: WorldContext, seconds: int) -> ClockView:
-    """Move the world's clock forward by ``seconds`` (never backward: final states stay final)."""
+async def advance_clock(
+    db: Database, world: WorldContext, seconds: int, *, callers: CallerCache | None
+) -> ClockView:
+    """Move the world's clock forward by ``seconds`` (never backward: final states stay final);
+    then ``callers`` forgets the partner (its cached clock offset changed)."""
     if not 1 <= seconds <= MAX_ADVANCE_SECONDS:
         raise InvalidRequest(
             "seconds",
@@ -163,7 +171,8 @@ async def advance_clock(db: Database, world: WorldContext, seconds: int) -> Cloc
         emit(conn, world, "sandbox.clock.advanced", advanced, world_us=world.real_us + offset)
         return offset
 
-    offset = await db.write(unit)
+    with forget_after(callers):
+        offset = await db.write(unit)
     return ClockView(now_us=world.real_us + offset, offset_us=offset)
 
 

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from sandbox.settings import Settings
+from tests.browser.console_support import FIU, Partner
 from tests.harness.server import ServerProcess
 
 if TYPE_CHECKING:
@@ -65,3 +67,14 @@ def server(settings: Settings, tmp_path: Path) -> Iterator[ServerProcess]:
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def partner(server: ServerProcess) -> Iterator[Partner]:
+    with httpx.Client(base_url=server.base_url, timeout=10) as api:
+        signed = api.post(
+            "/v1/partners",
+            json={"name": "FIU Team", "contactEmail": "t@example.com", "webhookUrl": FIU + "/h"},
+        )
+        assert signed.status_code == 201, signed.text
+        yield Partner(signed.json()["apiKey"], api)

@@ -11,13 +11,15 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 
 from sandbox.partners.cache import CallerCache
 from sandbox.partners.models import Caller, Partner
 from sandbox.settings import Settings
 from sandbox.state import AppState
 from sandbox.storage.database import make_engine
-from tests.support.http import SignedUp, running, sign_up
+from tests.support.console import partner_signs_in, submit
+from tests.support.http import SignedUp, client_for, running, sign_up
 
 pytestmark = pytest.mark.anyio
 
@@ -95,6 +97,30 @@ async def test_partner_changes_are_seen_at_once(
     assert (await client.get("/v1/sandbox/clock", headers=h)).json()["offsetSeconds"] == 0
     await client.patch("/v1/partners/me", json={"name": "Renamed"}, headers=h)
     assert (await client.get("/v1/partners/me", headers=h)).json()["name"] == "Renamed"
+
+
+async def test_the_consoles_clock_and_reset_are_seen_at_once(
+    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    """The dashboard's forms change the partner through the same service functions, which
+    forget the cached caller themselves: the API sees the new clock on its next request."""
+    h = partner.headers
+    assert (await client.get("/v1/sandbox/clock", headers=h)).json()["offsetSeconds"] == 0
+    assert len(_state(client).callers) == 1  # the key is cached, with offset 0
+    async with client_for(app) as browser:
+        await partner_signs_in(browser, partner)
+        advanced = await submit(
+            browser,
+            "/console/partner/clock",
+            "/console/partner/clock/advance",
+            amount="1",
+            unit="days",
+        )
+        assert advanced.status_code == 303
+        assert (await client.get("/v1/sandbox/clock", headers=h)).json()["offsetSeconds"] == 86_400
+        reset = await submit(browser, "/console/partner/clock", "/console/partner/reset")
+        assert reset.status_code == 303
+        assert (await client.get("/v1/sandbox/clock", headers=h)).json()["offsetSeconds"] == 0
 
 
 async def test_another_app_on_the_same_database_sees_rotation_and_changes(

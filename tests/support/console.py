@@ -88,3 +88,26 @@ async def request_collect(
     assert answer.status_code == 200, answer.text
     txn_id: str = answer.json()["txnId"]
     return txn_id
+
+
+async def request_mandate(
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+    *,
+    payer: str = "asha@sandbox",
+    payee: str = "meeras.kirana@sandbox",
+    amount_limit: str = "500.00",
+) -> str:
+    """A merchant's ReqMandate CREATE (POST /v1/upi/mandates) asking ``payer``; its UMN."""
+    body = {
+        "payer": {"vpa": payer},
+        "payee": {"vpa": payee},
+        "amountLimit": amount_limit,
+        "recurrence": "MONTHLY",
+        "validUntil": await clock.later(client, partner, 365),
+        "purpose": "Milk subscription",
+    }
+    answer = await client.post("/v1/upi/mandates", json=body, headers=partner.headers)
+    assert answer.status_code == 201, answer.text
+    umn: str = answer.json()["umn"]
+    return umn
