@@ -375,6 +375,13 @@ def seed(
     type=click.Path(file_okay=False, path_type=Path),
     help="Report folder (default loadtests/reports/<timestamp>/).",
 )
+@click.option(
+    "--phases",
+    default="",
+    metavar="NAMES",
+    help="Only these phases, comma-separated (noop, p2p, p2m, p2p_half, identity, consent); "
+    "the no-op always runs. Default: all.",
+)
 def bench(
     quick: bool,
     database: str | None,
@@ -388,6 +395,7 @@ def bench(
     profile: bool,
     pin: bool,
     output_dir: Path | None,
+    phases: str,
 ) -> None:
     """Benchmark the payment path against the no-op endpoint, on a server it starts itself."""
     try:
@@ -414,6 +422,7 @@ def bench(
         output_dir=output_dir,
         profile=profile,
         pin=pin,
+        phases=tuple(p.strip() for p in phases.split(",") if p.strip()),
     )
     command = " ".join(["sandbox bench", *(_redact(a) for a in sys.argv[2:])])
     try:

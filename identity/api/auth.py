@@ -53,9 +53,9 @@ async def authenticate(
     /v1/sandbox/magic); 4xx only for a malformed body."""
     key = None if body.pid is not None else await auth_key(state.settings.data_dir, state.clock)
     prepared = await prepare.prepare(world, body, key)
-    answer = await auth.authenticate(
+    answer = await auth.answer_json(
         state.db, world, body, prepared, idempotency_key=idempotency_key
     )
     headers = {EASY_PATH_HEADER: "plain-pid"} if prepared.easy_path else None
     # the ring from the state, not a Keys dependency: one dependency less to solve per request
-    return signed_json(answer.model_dump(mode="json", by_alias=True), state.keys, headers=headers)
+    return signed_json(answer, state.keys, headers=headers)

@@ -6,9 +6,11 @@ its hint in the ``X-Sandbox-Hint`` header (``<AuthRes>`` has no attribute for it
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from identity import xmlsig
 from identity.api.common import IdempotencyKey
@@ -116,6 +118,34 @@ async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | x
     return world
 
 
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """What every XML route starts from: the URL's credentials, the document read as ``root``,
+    and the world they select, or the refusal (an ``xml.Answer``) when they select none."""
+
+    url: xml.Url
+    read: xml.Read
+    world: WorldContext | xml.Answer
+
+
+def _envelope(root: str) -> Callable[..., Awaitable[Envelope]]:
+    """The dependency that reads the URL and the ``<root>`` document of a route."""
+
+    async def envelope(
+        ac: str, uid0: str, uid1: str, asalk: str, request: Request, state: State
+    ) -> Envelope:
+        url = xml.Url(ac, uid0, uid1, asalk)
+        read = xml.Read(await request.body(), root)
+        return Envelope(url, read, await _world(state, url, read))
+
+    return envelope
+
+
+AuthEnvelope = Annotated[Envelope, Depends(_envelope("Auth"))]
+OtpEnvelope = Annotated[Envelope, Depends(_envelope("Otp"))]
+KycEnvelope = Annotated[Envelope, Depends(_envelope("Kyc"))]
+
+
 @router.post(
     f"/auth/{_PATH}",
     response_class=Response,
@@ -129,23 +159,14 @@ async def _world(state: State, url: xml.Url, read: xml.Read) -> WorldContext | x
     responses=_AUTH_RESPONSES,
 )
 async def auth_xml(
-    ac: str,
-    uid0: str,
-    uid1: str,
-    asalk: str,
-    request: Request,
-    state: State,
-    keys: Keys,
-    idempotency_key: IdempotencyKey = None,
+    envelope: AuthEnvelope, state: State, keys: Keys, idempotency_key: IdempotencyKey = None
 ) -> Response:
     """Auth API 2.5 in XML, at the spec's URL (no `auth` segment) and under `/uidai/auth/`:
     `<Auth uid rc ac sa ver txn lk>` with `<Uses>`, `<Meta>` or `<Device>`, `<Skey ci>`,
     `<Data type="X">`, `<Hmac>` (see `identity.client.auth_xml`); the same decision as POST
     /v1/identity/auth. `ac`, `sa`, `lk` and `asalk` are your AUA credentials (GET
     /v1/partners/me); `uid0`/`uid1` are the first two characters of uid."""
-    url = xml.Url(ac, uid0, uid1, asalk)
-    read = xml.Read(await request.body(), "Auth")
-    world = await _world(state, url, read)
+    world, url, read = envelope.world, envelope.url, envelope.read
     if isinstance(world, xml.Answer):
         return _reply(world, keys)
     answer = await xml.authenticate(
@@ -161,20 +182,11 @@ async def auth_xml(
     responses=_OTP_RESPONSES,
 )
 async def otp_xml(
-    ac: str,
-    uid0: str,
-    uid1: str,
-    asalk: str,
-    request: Request,
-    state: State,
-    keys: Keys,
-    idempotency_key: IdempotencyKey = None,
+    envelope: OtpEnvelope, state: State, keys: Keys, idempotency_key: IdempotencyKey = None
 ) -> Response:
     """OTP API 2.5 in XML: `<Otp uid ac sa ver txn lk type ts><Opts ch="01"/></Otp>`; the same
     service as POST /v1/identity/otp (the OTP goes to GET /v1/sandbox/inbox)."""
-    url = xml.Url(ac, uid0, uid1, asalk)
-    read = xml.Read(await request.body(), "Otp")
-    world = await _world(state, url, read)
+    world, url, read = envelope.world, envelope.url, envelope.read
     if isinstance(world, xml.Answer):
         return _reply(world, keys)
     answer = await xml.request_otp(
@@ -190,14 +202,7 @@ async def otp_xml(
     responses=_KYC_RESPONSES,
 )
 async def kyc_xml(
-    ac: str,
-    uid0: str,
-    uid1: str,
-    asalk: str,
-    request: Request,
-    state: State,
-    keys: Keys,
-    idempotency_key: IdempotencyKey = None,
+    envelope: KycEnvelope, state: State, keys: Keys, idempotency_key: IdempotencyKey = None
 ) -> Response:
     """eKYC API 2.5 in XML: `<Kyc ver="2.5" ra rc lr de pfr><Rad>` base64 of the signed `<Auth>`
     (whose PID carries wadh = base64(SHA-256(ver+ra+rc+lr+de+pfr)); see
@@ -205,10 +210,8 @@ async def kyc_xml(
     `<Resp status ko ret code txn ts err><kycRes>`, kycRes being the signed `<KycRes>`: encrypted
     to your registered encryption certificate (POST /v1/partners/me/certificates, use
     "encryption") when de is N, in the clear otherwise."""
-    url = xml.Url(ac, uid0, uid1, asalk)
-    read = xml.Read(await request.body(), "Kyc")
+    world, url, read = envelope.world, envelope.url, envelope.read
     sign = _signer(keys)
-    world = await _world(state, url, read)
     if isinstance(world, xml.Answer):
         return _reply_kyc(xml.kyc_refusal(world, sign))
     answer = await xml.kyc(

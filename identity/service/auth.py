@@ -69,6 +69,21 @@ async def authenticate(
     *,
     idempotency_key: str | None,
 ) -> AuthOut:
+    """The answer as a model (the XML wire format renders it)."""
+    answer = await answer_json(db, world, body, prepared, idempotency_key=idempotency_key)
+    return AuthOut.model_validate(answer)
+
+
+async def answer_json(
+    db: Database,
+    world: WorldContext,
+    body: AuthIn,
+    prepared: Prepared,
+    *,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    """The answer as its JSON object, as the unit (or an idempotent replay) stored it: the JSON
+    route signs it as it is, without a model round trip on the event loop."""
     code = uuid.uuid4().hex
 
     def effect(conn: Connection) -> tuple[int, dict[str, Any]] | SandboxError:
@@ -84,7 +99,7 @@ async def authenticate(
         now_us=world.now_us,
         effect=effect,
     )
-    return AuthOut.model_validate(done.body)
+    return done.body
 
 
 def decide(

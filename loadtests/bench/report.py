@@ -46,7 +46,7 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
     From the summary as written, because that is what ``sandbox bench`` gets back."""
     r = summary["ratios"]
     half = summary["phases"].get("p2p_half", {})
-    return [
+    lines = [
         f"payment rps / no-op rps:                 {_num(r['paymentToNoopRps'], 3)}"
         f"  ({_num(r['paymentRps'], 0)} / {_num(r['noopRps'], 0)})",
         f"server CPU per payment / per no-op:      {_num(r['cpuPerPaymentToNoop'], 2)}"
@@ -64,6 +64,10 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
         f"server CPU per FI fetch (a year) / no-op: {_num(r.get('cpuPerConsentFetchToNoop'), 1)}"
         f"  ({_num(r.get('cpuUsPerConsentFetch'), 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
     ]
+    # two lines per ratio's phase, in this order; a phase left out by --phases has none
+    ran = summary["phases"]
+    phases = ("p2p", "p2p", "p2p_half", "p2m", "identity", "identity", "consent", "consent")
+    return [line for line, phase in zip(lines, phases, strict=True) if phase in ran]
 
 
 def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:

@@ -69,6 +69,21 @@ PHASES = (
     Phase("consent", "FiFetchUser", "AA FI request + fetch + decrypt of a year, saturation"),
 )
 PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
+PHASE_NAMES = tuple(p.name for p in PHASES)
+
+
+def selected(names: Sequence[str] | None) -> tuple[Phase, ...]:
+    """The phases to run, in their usual order: all by default; the no-op always (every ratio
+    is against it), and ``p2p`` with ``p2p_half`` (its rate is half of ``p2p``'s)."""
+    if not names:
+        return PHASES
+    unknown = sorted(set(names) - set(PHASE_NAMES))
+    if unknown:
+        raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASE_NAMES)}")
+    wanted = {"noop", *names}
+    if "p2p_half" in wanted:
+        wanted.add("p2p")
+    return tuple(p for p in PHASES if p.name in wanted)
 
 
 @dataclass(frozen=True)
@@ -90,6 +105,8 @@ class BenchOptions:
     profile: bool = False
     pin: bool = True
     """Pin the server and locust to separate cores (when there are enough)."""
+    phases: tuple[str, ...] = ()
+    """Only these phases (and the no-op); empty: all of ``PHASES``."""
 
     @property
     def mode(self) -> str:
@@ -119,6 +136,7 @@ def run(
 ) -> dict[str, Any]:
     """One benchmark run; returns the summary it also wrote to its report folder."""
     check_amount(options.amount)
+    to_run = selected(options.phases)
     if options.database is None and options.workers > 1:
         raise ValueError("the embedded SQLite store has one writer process: use --workers 1")
     started = datetime.now(UTC)
@@ -161,7 +179,7 @@ def run(
             amount=options.amount,
             check_ledger=False,  # checked once, after every phase, below
         )
-        for phase in PHASES:
+        for phase in to_run:
             phase_config = config
             target: float | None = None
             if phase.half_load:
@@ -315,6 +333,39 @@ def _div(a: float | None, b: float | None) -> float | None:
     return a / b if a is not None and b else None
 
 
+def _ratios(phases: dict[str, PhaseRecord]) -> dict[str, float | None]:
+    """The headline figures; those of a phase not run (``--phases``) are ``None``."""
+    noop = phases["noop"]
+    p2p, p2m, half = phases.get("p2p"), phases.get("p2m"), phases.get("p2p_half")
+    auth, fi = phases.get("identity"), phases.get("consent")
+    fetches = fi.requests_by_name.get(f"POST {FETCH_NAME}", 0) if fi else None
+    # locust's rps is over the phase's requests; one fetch = FI/request + FI/fetch of a year
+    fetch_rps = _div(fetches * fi.rps, fi.requests) if fi and fetches is not None else None
+    fetch_cpu = _div(fi.server_cpu_seconds * 1e6, fetches) if fi else None
+    cpu_noop = noop.server_cpu_us_per_request
+    cpu_pay = p2p.server_cpu_us_per_request if p2p else None
+    cpu_auth = auth.server_cpu_us_per_request if auth else None
+    return {
+        "noopRps": noop.rps,
+        "paymentRps": p2p.rps if p2p else None,
+        "hotMerchantRps": p2m.rps if p2m else None,
+        "paymentToNoopRps": _div(p2p.rps, noop.rps) if p2p else None,
+        "cpuUsPerNoop": cpu_noop,
+        "cpuUsPerPayment": cpu_pay,
+        "cpuPerPaymentToNoop": _div(cpu_pay, cpu_noop),
+        "p99AtHalfLoadMs": half.latency_ms.get("p99") if half else None,
+        "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps) if p2m and p2p else None,
+        "identityAuthRps": auth.rps if auth else None,
+        "identityAuthToNoopRps": _div(auth.rps, noop.rps) if auth else None,
+        "cpuUsPerIdentityAuth": cpu_auth,
+        "cpuPerIdentityAuthToNoop": _div(cpu_auth, cpu_noop),
+        "consentFetchRps": fetch_rps,
+        "consentFetchToNoopRps": _div(fetch_rps, noop.rps),
+        "cpuUsPerConsentFetch": fetch_cpu,
+        "cpuPerConsentFetchToNoop": _div(fetch_cpu, cpu_noop),
+    }
+
+
 def _summary(
     *,
     options: BenchOptions,
@@ -329,35 +380,7 @@ def _summary(
     profile: dict[str, Any] | None,
     scratch_name: str | None,
 ) -> dict[str, Any]:
-    noop, p2p, p2m, half = phases["noop"], phases["p2p"], phases["p2m"], phases["p2p_half"]
-    auth = phases["identity"]
-    fi = phases["consent"]
-    fetches = fi.requests_by_name.get(f"POST {FETCH_NAME}", 0)
-    fetch_rps = _div(fetches * fi.rps, fi.requests)  # locust's rps is over the phase's requests
-    ratios = {
-        "noopRps": noop.rps,
-        "paymentRps": p2p.rps,
-        "hotMerchantRps": p2m.rps,
-        "paymentToNoopRps": _div(p2p.rps, noop.rps),
-        "cpuUsPerNoop": noop.server_cpu_us_per_request,
-        "cpuUsPerPayment": p2p.server_cpu_us_per_request,
-        "cpuPerPaymentToNoop": _div(p2p.server_cpu_us_per_request, noop.server_cpu_us_per_request),
-        "p99AtHalfLoadMs": half.latency_ms.get("p99"),
-        "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps),
-        "identityAuthRps": auth.rps,
-        "identityAuthToNoopRps": _div(auth.rps, noop.rps),
-        "cpuUsPerIdentityAuth": auth.server_cpu_us_per_request,
-        "cpuPerIdentityAuthToNoop": _div(
-            auth.server_cpu_us_per_request, noop.server_cpu_us_per_request
-        ),
-        # one fetch = FI/request + FI/fetch of a year (the decrypt is the load generator's)
-        "consentFetchRps": fetch_rps,
-        "consentFetchToNoopRps": _div(fetch_rps, noop.rps),
-        "cpuUsPerConsentFetch": _div(fi.server_cpu_seconds * 1e6, fetches),
-        "cpuPerConsentFetchToNoop": _div(
-            _div(fi.server_cpu_seconds * 1e6, fetches), noop.server_cpu_us_per_request
-        ),
-    }
+    ratios = _ratios(phases)
     failures = sum(p.failures for p in phases.values())
     problems = []
     if failures:

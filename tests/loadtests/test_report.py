@@ -185,3 +185,32 @@ def test_the_report_renders_a_synthetic_run(tmp_path: Path) -> None:
     assert "| identity: encrypted demographic auth (Auth 2.5 JSON), saturation |" in page
     assert "consent FI fetches/s / no-op rps:        0.0600  (120.0 / 2000)" in page
     assert "server CPU per FI fetch (a year) / no-op: 2.5  (10000 us / 4000 us)" in page
+
+
+def test_phases_picks_a_subset_in_order_with_the_noop_and_what_a_phase_needs() -> None:
+    assert runner.selected(()) == runner.PHASES
+    assert [p.name for p in runner.selected(["identity"])] == ["noop", "identity"]
+    # the half-load phase paces at half of p2p's rate, so p2p comes with it, before it
+    assert [p.name for p in runner.selected(["p2p_half", "consent"])] == [
+        "noop",
+        "p2p",
+        "p2p_half",
+        "consent",
+    ]
+    with pytest.raises(ValueError, match="unknown phase"):
+        runner.selected(["identity", "idnetity"])
+
+
+def test_a_run_of_some_phases_reports_only_their_ratios() -> None:
+    run = synthetic_run()
+    summary = summary_of({"noop": run["noop"], "identity": run["identity"]})
+    ratios = summary["ratios"]
+    assert isinstance(ratios, dict)
+    assert ratios["identityAuthToNoopRps"] == 0.2  # 400 / 2000
+    assert ratios["paymentToNoopRps"] is None
+    assert ratios["consentFetchRps"] is None
+    lines = report.ratio_lines(json.loads(json.dumps(summary)))
+    assert [line.split(":")[0] for line in lines] == [
+        "identity auth rps / no-op rps",
+        "server CPU per identity auth / no-op",
+    ]
