@@ -56,6 +56,8 @@ class LocustResult:
     names: dict[str, int] = field(default_factory=dict)
     """Requests per request name."""
     output_tail: str = ""
+    histogram: latency.Histogram = field(default_factory=latency.Histogram)
+    """Every request's latency at 1% precision (``latency_ms`` is its summary)."""
 
 
 def command(*, user_class: str, host: str, load: Load, prefix: Path, html: Path) -> list[str]:
@@ -137,7 +139,8 @@ def run_locust(
     _read_history(result, Path(f"{prefix}_stats_history.csv"), 3 if load.processes > 1 else 1)
     _read_failures(result, Path(f"{prefix}_failures.csv"))
     files = sorted(out_dir.glob(f"{latency_prefix.name}-*.json"))
-    result.latency_ms = latency.aggregate(latency.merge(files)).summary()
+    result.histogram = latency.aggregate(latency.merge(files))
+    result.latency_ms = result.histogram.summary()
     for file in files:
         file.unlink()
     return result

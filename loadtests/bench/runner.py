@@ -26,28 +26,27 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import shlex
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import loadtests
 from loadtests.bench import checks, report
+from loadtests.bench import preload as preloading
 from loadtests.bench import profile as profiling
 from loadtests.bench.locust_run import Load, LocustResult, run_locust
 from loadtests.bench.postgres import ScratchDatabase, scratch_database
+from loadtests.bench.probe import Probe, ProbeResult
 from loadtests.bench.procstat import Tracker, cpu_by_pid
 from loadtests.bench.records import PhaseRecord
 from loadtests.bench.server import BenchServer
+from loadtests.bench.summary import summarize
 from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
-from loadtests.consent_pool import FETCH_NAME
+from loadtests.parties import world_parties
 
 REPORTS_DIR = Path(loadtests.__file__).resolve().parent / "reports"
 
@@ -57,18 +56,24 @@ class Phase:
     name: str
     user_class: str
     title: str
-    half_load: bool = False
+    load_fraction: float | None = None
+    """Paced at this fraction of the ``p2p`` phase's rate, with the latency probe beside it;
+    ``None``: saturation."""
 
 
 PHASES = (
     Phase("noop", "HealthzUser", "no-op GET /healthz"),
     Phase("p2p", "P2PPayUser", "P2P pay, saturation"),
     Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
-    Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", half_load=True),
+    Phase("p2p_quarter", "P2PPayUser", "P2P pay at 25% of saturation", load_fraction=0.25),
+    Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", load_fraction=0.5),
     Phase("identity", "DemoAuthUser", "encrypted demographic auth (Auth 2.5 JSON), saturation"),
     Phase("consent", "FiFetchUser", "AA FI request + fetch + decrypt of a year, saturation"),
 )
 PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
+EMPTY_LEDGER_PHASE = Phase(
+    "p2p_empty", "P2PPayUser", "P2P pay, saturation, a second server with an empty ledger"
+)
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,8 @@ class BenchOptions:
     profile: bool = False
     pin: bool = True
     """Pin the server and locust to separate cores (when there are enough)."""
+    preload: int = 0
+    """Past payments written into the world's ledger before the phases (``--preload``)."""
 
     @property
     def mode(self) -> str:
@@ -155,31 +162,50 @@ def run(
         server.start()
         host = server.base_url
         partner = checks.sign_up(host)
+        preload: dict[str, Any] | None = None
+        if options.preload:
+            echo(f"preload: {options.preload} past payments into the world's ledger...")
+            preload = preloading.fill(
+                server, partner["partnerId"], options.preload, amount=options.amount
+            )
+            echo(f"preload: {preload['payments']} written in {preload['fillSeconds']} s")
         config = LoadConfig(
             api_key=partner["apiKey"],
             residents=options.residents,
             amount=options.amount,
             check_ledger=False,  # checked once, after every phase, below
         )
+        parties = world_parties(residents=options.residents, min_balance=config.min_payer_balance)
         for phase in PHASES:
             phase_config = config
             target: float | None = None
-            if phase.half_load:
-                target = 0.5 * phases["p2p"].rps
+            probe: Probe | None = None
+            if phase.load_fraction is not None:
+                target = phase.load_fraction * phases["p2p"].rps
                 phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
+                probe = Probe(host, config.api_key or "", parties, amount=options.amount)
             phases[phase.name] = _run_phase(
-                phase, server, scratch, host, load, phase_config, out_dir, target
+                phase, server, scratch, host, load, phase_config, out_dir, target, probe
             )
             echo(_phase_line(phase.name, phases[phase.name]))
         profile = None
         if options.profile:
             profile = _profiled_phase(server, scratch, host, load, config, out_dir, phases)
             echo(_phase_line(PROFILE_PHASE.name, phases[PROFILE_PHASE.name]))
-        probe = checks.double_spend_probe(host, config.api_key or "")
+        double_spend = checks.double_spend_probe(host, config.api_key or "")
         ledger = checks.ledger_check(host, config.api_key or "")
         server.stop()
+        if preload is not None:
+            empty = _empty_ledger_server(stack, options, tmp, out_dir, stamp, server_cpus)
+            empty_config = replace(config, api_key=checks.sign_up(empty.base_url)["apiKey"])
+            phases[EMPTY_LEDGER_PHASE.name] = _run_phase(
+                EMPTY_LEDGER_PHASE, empty, None, empty.base_url, load, empty_config, out_dir, None
+            )
+            echo(_phase_line(EMPTY_LEDGER_PHASE.name, phases[EMPTY_LEDGER_PHASE.name]))
+            empty.stop()
+            preload |= preloading.compare(phases["p2p"].rps, phases[EMPTY_LEDGER_PHASE.name].rps)
 
-    summary = _summary(
+    summary = summarize(
         options=options,
         load=load,
         cpus=cpus,
@@ -188,9 +214,10 @@ def run(
         started=started,
         phases=phases,
         ledger=ledger,
-        probe=probe,
+        probe=double_spend,
         profile=profile,
         scratch_name=scratch.name if scratch else None,
+        preload=preload,
     )
     summary["command"] = command
     report.write(out_dir, summary, phases)
@@ -207,11 +234,14 @@ def _run_phase(
     config: LoadConfig,
     out_dir: Path,
     target: float | None,
+    probe: Probe | None = None,
 ) -> PhaseRecord:
     cpu_before = server.cpu_seconds()
     loop_before = server.main_thread_cpu_seconds()
     waits = Tracker(server.run_queue_waits).start()
     backends = Tracker(lambda: cpu_by_pid(scratch.backend_pids())).start() if scratch else None
+    if probe is not None:
+        probe.start()
     result = run_locust(
         name=phase.name,
         user_class=phase.user_class,
@@ -231,7 +261,33 @@ def _run_phase(
         database_cpu=backends.stop() if backends is not None else None,
         target_rps=target,
         per_user_rps=config.user_rps if target is not None else None,
+        probe=probe.stop() if probe is not None else None,
     )
+
+
+def _empty_ledger_server(
+    stack: contextlib.ExitStack[Any],
+    options: BenchOptions,
+    tmp: Path,
+    out_dir: Path,
+    stamp: str,
+    cpus: list[int] | None,
+) -> BenchServer:
+    """A second server like the first (a fresh data dir or scratch database), no preload."""
+    url = ""
+    if options.database:
+        name = f"bench_{stamp.replace('-', '_')}_{os.getpid()}_empty"
+        url = stack.enter_context(scratch_database(options.database, name)).url
+    empty = BenchServer(
+        data_dir=tmp / "data-empty",
+        log_path=out_dir / "server-empty.log",
+        database_url=url,
+        workers=options.workers,
+        residents=options.residents,
+        cpus=cpus,
+    )
+    stack.callback(empty.stop)
+    return empty.start()
 
 
 def _profiled_phase(
@@ -266,6 +322,7 @@ def _phase_record(
     database_cpu: float | None = None,
     target_rps: float | None = None,
     per_user_rps: float | None = None,
+    probe: ProbeResult | None = None,
 ) -> PhaseRecord:
     return PhaseRecord(
         title=phase.title,
@@ -294,6 +351,8 @@ def _phase_record(
         database_cpu_seconds=database_cpu,
         target_rps=target_rps,
         per_user_rps=per_user_rps,
+        histogram=result.histogram,
+        probe=probe,
     )
 
 
@@ -309,102 +368,3 @@ def _phase_line(name: str, p: PhaseRecord) -> str:
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
-
-
-def _div(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
-
-
-def _summary(
-    *,
-    options: BenchOptions,
-    load: Load,
-    cpus: list[int],
-    server_cpus: list[int] | None,
-    load_average: tuple[float, float, float],
-    started: datetime,
-    phases: dict[str, PhaseRecord],
-    ledger: dict[str, Any],
-    probe: dict[str, Any],
-    profile: dict[str, Any] | None,
-    scratch_name: str | None,
-) -> dict[str, Any]:
-    noop, p2p, p2m, half = phases["noop"], phases["p2p"], phases["p2m"], phases["p2p_half"]
-    auth = phases["identity"]
-    fi = phases["consent"]
-    fetches = fi.requests_by_name.get(f"POST {FETCH_NAME}", 0)
-    fetch_rps = _div(fetches * fi.rps, fi.requests)  # locust's rps is over the phase's requests
-    ratios = {
-        "noopRps": noop.rps,
-        "paymentRps": p2p.rps,
-        "hotMerchantRps": p2m.rps,
-        "paymentToNoopRps": _div(p2p.rps, noop.rps),
-        "cpuUsPerNoop": noop.server_cpu_us_per_request,
-        "cpuUsPerPayment": p2p.server_cpu_us_per_request,
-        "cpuPerPaymentToNoop": _div(p2p.server_cpu_us_per_request, noop.server_cpu_us_per_request),
-        "p99AtHalfLoadMs": half.latency_ms.get("p99"),
-        "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps),
-        "identityAuthRps": auth.rps,
-        "identityAuthToNoopRps": _div(auth.rps, noop.rps),
-        "cpuUsPerIdentityAuth": auth.server_cpu_us_per_request,
-        "cpuPerIdentityAuthToNoop": _div(
-            auth.server_cpu_us_per_request, noop.server_cpu_us_per_request
-        ),
-        # one fetch = FI/request + FI/fetch of a year (the decrypt is the load generator's)
-        "consentFetchRps": fetch_rps,
-        "consentFetchToNoopRps": _div(fetch_rps, noop.rps),
-        "cpuUsPerConsentFetch": _div(fi.server_cpu_seconds * 1e6, fetches),
-        "cpuPerConsentFetchToNoop": _div(
-            _div(fi.server_cpu_seconds * 1e6, fetches), noop.server_cpu_us_per_request
-        ),
-    }
-    failures = sum(p.failures for p in phases.values())
-    problems = []
-    if failures:
-        problems.append(f"{failures} failed requests")
-    if any(p.requests == 0 for p in phases.values()):
-        problems.append("a phase sent no request (see its locust log)")
-    if ledger.get("balanced") is not True:
-        problems.append("the ledger is not balanced")
-    if not probe.get("ok"):
-        problems.append("the double-spend probe failed")
-    affinity = (
-        {"server": server_cpus, "locust": list(load.cpus or [])}
-        if server_cpus is not None
-        else "not pinned (--no-pin, or fewer cores than server and locust processes)"
-    )
-    return {
-        "startedAt": started.isoformat(timespec="seconds"),
-        "finishedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": options.mode,
-        "quick": options.quick,
-        "ok": not problems,
-        "problems": problems,
-        "failuresTotal": failures,
-        "ratios": ratios,
-        "phases": {name: p.to_json() for name, p in phases.items()},
-        "ledger": ledger,
-        "doubleSpendProbe": probe,
-        "profile": profile,
-        "environment": {
-            "cpus": len(cpus),
-            "affinity": affinity,
-            "loadAverageAtStart": [round(x, 2) for x in load_average],
-            "database": "postgresql (scratch database, dropped after)"
-            if options.database
-            else "sqlite (WAL, synchronous=FULL, temp data dir)",
-            "scratchDatabase": scratch_name,
-            "workers": options.workers,
-            "locustProcesses": load.processes,
-            "users": load.users,
-            "spawnRate": load.spawn_rate,
-            "durationSeconds": load.duration,
-            "residents": options.residents,
-            "amount": options.amount,
-            "python": platform.python_version(),
-            "locust": metadata.version("locust"),
-            "platform": platform.platform(),
-            "executable": sys.executable,
-            "elapsedSeconds": round(time.time() - started.timestamp(), 1),
-        },
-    }
