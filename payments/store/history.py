@@ -37,13 +37,15 @@ class HistoryStore(WorldStore):
         raw.executemany(self.conn, sql.POST, [{**e, "world_id": self.world_id} for e in legs])
 
     def shift_balances(self, deltas: Mapping[str, int]) -> None:
-        """Add each signed amount to its account's applied balance (one ``executemany``)."""
-        raw.executemany(
-            self.conn,
-            sql.CREDIT,
-            [
-                {"world_id": self.world_id, "number": number, "amount": amount}
-                for number, amount in deltas.items()
-                if amount
-            ],
-        )
+        """Add each signed amount to its account's applied balance (one ``executemany``).
+
+        Through SQLAlchemy, not ``raw``: a write to ``accounts`` from outside the payment path
+        makes the SQLite writer forget what it holds in memory (``writer_memory``)."""
+        rows = [{"n": number, "delta": amount} for number, amount in deltas.items() if amount]
+        if rows:
+            self.conn.execute(
+                self.update(accounts)
+                .where(accounts.c.number == sa.bindparam("n"))
+                .values(balance=accounts.c.balance + sa.bindparam("delta")),
+                rows,
+            )
