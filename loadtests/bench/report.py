@@ -323,11 +323,12 @@ def plot_histograms(out_dir: Path, phases: Mapping[str, PhaseRecord]) -> list[Pa
             series.append(("probe (http.client)", p.probe.histogram))
         for label, histogram in series:
             points = histogram.points()
-            if points:
-                ax.step([x for x, _ in points], [n for _, n in points], where="post", label=label)
-            p99 = histogram.percentile(0.99)
-            if p99 is not None:
-                ax.axvline(p99, linestyle=":", alpha=0.6)
+            if not points:
+                continue
+            (line,) = ax.step(
+                [x for x, _ in points], [n for _, n in points], where="post", label=label
+            )
+            ax.axvline(histogram.percentile(0.99) or 0.0, color=line.get_color(), linestyle=":")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("latency, ms (dotted: p99)")
