@@ -117,7 +117,8 @@ def test_quick_bench_on_sqlite_writes_a_complete_clean_report(
     # the paced phases ran the http.client probe beside locust, and every probe payment passed
     for name in ("p2p_quarter", "p2p_half"):
         probe = summary["phases"][name]["probe"]
-        assert probe["requests"] > 0 and probe["failures"] == 0, (name, probe)
+        assert probe["requests"] > 0, (name, probe)
+        assert probe["failures"] == 0, (name, probe)
         assert sum(b["count"] for b in probe["latencyBuckets"]) == probe["requests"]
     # 3,000 past payments went into the ledger (still balanced, above), and P2P on a second
     # server with an empty ledger ran to compare with
