@@ -197,5 +197,7 @@ def app_factory() -> FastAPI:
     settings = Settings()
     logs.configure(settings.log_level)
     app = create_app(settings)
-    gctune.tune(settings.gc_gen0_threshold)  # serving processes only, see sandbox/ops/gctune.py
+    # serving processes only, see sandbox/ops/gctune.py
+    gctune.observe_pauses(app.state.sandbox.metrics.registry)
+    gctune.tune(settings.gc_gen0_threshold)
     return app

@@ -52,6 +52,8 @@ class PhaseRecord:
     """The load generator's latencies (1% buckets): the report's histogram of the phase."""
     probe: ProbeResult | None = None
     """The ``http.client`` probe beside a paced phase (``loadtests/bench/probe.py``)."""
+    gc_pauses: dict[str, Any] | None = None
+    """The server's GC pauses during the phase, by generation (``loadtests/bench/gcstats.py``)."""
 
     @property
     def load_seconds(self) -> float:
@@ -123,4 +125,6 @@ class PhaseRecord:
             out["perUserRps"] = self.per_user_rps
         if self.probe is not None:
             out["probe"] = self.probe.to_json()
+        if self.gc_pauses is not None:
+            out["gcPauses"] = self.gc_pauses
         return out

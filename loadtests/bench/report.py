@@ -163,6 +163,20 @@ def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
         "other work on the machine makes it grow): "
         + ", ".join(f"{n} {p.server_run_queue_wait_seconds:.1f}" for n, p in phases.items()),
         "",
+        "Server GC pauses per generation (collections, total ms, over 1 ms, over 10 ms): "
+        + (
+            "; ".join(
+                f"{n} "
+                + ", ".join(
+                    f"gen{g} {v['collections']}/{v['totalMs']:.0f}/{v['over1ms']}/{v['over10ms']}"
+                    for g, v in p.gc_pauses.items()
+                )
+                for n, p in phases.items()
+                if p.gc_pauses
+            )
+            or "not measured"
+        ),
+        "",
         "Latencies are the load generator's (1% buckets); locust's own whole-millisecond figures "
         "are in summary.json (`locustLatencyMs`) and in each phase's HTML report.",
         "",

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import loadtests
-from loadtests.bench import checks, report
+from loadtests.bench import checks, gcstats, report
 from loadtests.bench import preload as preloading
 from loadtests.bench import profile as profiling
 from loadtests.bench.locust_run import Load, LocustResult, run_locust
@@ -240,6 +240,7 @@ def _run_phase(
     loop_before = server.main_thread_cpu_seconds()
     waits = Tracker(server.run_queue_waits).start()
     backends = Tracker(lambda: cpu_by_pid(scratch.backend_pids())).start() if scratch else None
+    gc_before = gcstats.read(host)
     if probe is not None:
         probe.start()
     result = run_locust(
@@ -262,6 +263,7 @@ def _run_phase(
         target_rps=target,
         per_user_rps=config.user_rps if target is not None else None,
         probe=probe.stop() if probe is not None else None,
+        gc_pauses=gcstats.pauses(gc_before, gcstats.read(host)) or None,
     )
 
 
@@ -323,6 +325,7 @@ def _phase_record(
     target_rps: float | None = None,
     per_user_rps: float | None = None,
     probe: ProbeResult | None = None,
+    gc_pauses: dict[str, Any] | None = None,
 ) -> PhaseRecord:
     return PhaseRecord(
         title=phase.title,
@@ -353,6 +356,7 @@ def _phase_record(
         per_user_rps=per_user_rps,
         histogram=result.histogram,
         probe=probe,
+        gc_pauses=gc_pauses,
     )
 
 

@@ -16,12 +16,23 @@ garbage. So, once the app is built:
 
 Only ``sandbox serve`` does this (``app_factory``); tests that build many apps in one process do
 not, since frozen objects are never freed. ``0`` leaves Python's defaults.
+
+Whether tuned or not, a serving process times every collection (``gc.callbacks``) into the
+``sandbox_gc_pause_seconds`` histogram by generation on ``/metrics``: ``sandbox bench`` reads it
+before and after each phase and reports the pauses of each.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import time
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Histogram
+
+PAUSE_METRIC = "sandbox_gc_pause_seconds"
+PAUSE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25)
 
 log = logging.getLogger("sandbox.gc")
 
@@ -38,3 +49,25 @@ def tune(gen0_threshold: int) -> None:
         "garbage collection tuned",
         extra={"frozen_objects": gc.get_freeze_count(), "thresholds": gc.get_threshold()},
     )
+
+
+def observe_pauses(registry: CollectorRegistry) -> None:
+    """Time each cyclic collection of this process into ``sandbox_gc_pause_seconds``."""
+    pauses = Histogram(
+        PAUSE_METRIC,
+        "Pauses of this process's cyclic garbage collector, by generation",
+        ["generation"],
+        buckets=PAUSE_BUCKETS,
+        registry=registry,
+    )
+    by_generation = [pauses.labels(str(g)) for g in range(3)]
+    started = 0.0
+
+    def timed(phase: str, info: dict[str, Any]) -> None:
+        nonlocal started
+        if phase == "start":
+            started = time.perf_counter()
+        else:
+            by_generation[info["generation"]].observe(time.perf_counter() - started)
+
+    gc.callbacks.append(timed)

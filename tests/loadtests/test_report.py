@@ -254,6 +254,10 @@ def test_paced_phases_report_p99_and_p999_by_locust_and_by_the_probe(tmp_path: P
     assert probe["latencyMs"]["p99"] == pytest.approx(1.0, rel=0.01)
     assert probe["latencyMs"]["p999"] == pytest.approx(15.0, rel=0.01)
     assert "probe" not in phases["p2p_half"].to_json()  # none ran beside it here
+    assert "gcPauses" not in phases["p2p_half"].to_json()
+    gc = {"0": {"collections": 12, "totalMs": 30.4, "over1ms": 3, "over10ms": 1}}
+    phases["p2p_half"] = replace(phases["p2p_half"], gc_pauses=gc)
+    assert phases["p2p_half"].to_json()["gcPauses"] == gc
     summary = {**summary_of(phases), "command": "sandbox bench"}
     report.write(tmp_path, summary, phases)
     page = (tmp_path / "summary.md").read_text()
@@ -265,6 +269,7 @@ def test_paced_phases_report_p99_and_p999_by_locust_and_by_the_probe(tmp_path: P
     # the phase table has a p99.9 column
     assert "| p99 ms | p99.9 ms | max ms |" in page
     assert "| 2.50 | 6.00 | 9.00 | 11.0 | 12.0 |" in page
+    assert "(collections, total ms, over 1 ms, over 10 ms): p2p_half gen0 12/30/3/1" in page
 
 
 def test_the_histogram_table_counts_each_phase_by_bucket(tmp_path: Path) -> None:

@@ -16,8 +16,12 @@ pytestmark = pytest.mark.slow
 PROBE = """
 import gc, json
 from sandbox.app import app_factory
-app_factory()
-print(json.dumps({"thresholds": gc.get_threshold(), "frozen": gc.get_freeze_count()}))
+app = app_factory()
+gc.collect()
+exposed = app.state.sandbox.metrics.exposition().decode()
+timed = 'sandbox_gc_pause_seconds_count{generation="2"}' in exposed
+frozen = gc.get_freeze_count()
+print(json.dumps({"thresholds": gc.get_threshold(), "frozen": frozen, "timed": timed}))
 """
 
 
@@ -40,6 +44,7 @@ def test_the_served_app_freezes_its_start_up_objects_and_collects_young_ones_les
 ) -> None:
     tuned = _serve_gc(tmp_path, None)
     assert tuned["thresholds"] == [50_000, 10, 10]
+    assert tuned["timed"] is True  # full collections (start-up's, the probe's) on /metrics
     assert isinstance(tuned["frozen"], int)
     assert tuned["frozen"] > 10_000
     custom = _serve_gc(tmp_path, "20000")
@@ -47,4 +52,5 @@ def test_the_served_app_freezes_its_start_up_objects_and_collects_young_ones_les
 
 
 def test_zero_leaves_pythons_defaults(tmp_path: Path) -> None:
-    assert _serve_gc(tmp_path, "0") == {"thresholds": [700, 10, 10], "frozen": 0}
+    # the pauses are timed all the same, so a run without the tuning can be compared
+    assert _serve_gc(tmp_path, "0") == {"thresholds": [700, 10, 10], "frozen": 0, "timed": True}
