@@ -23,6 +23,7 @@ import loadtests
 from loadtests import latency
 from loadtests.bench.server import pinned
 from loadtests.config import LoadConfig
+from loadtests.process import free_port
 
 LOCUSTFILE = Path(loadtests.__file__).resolve().parent / "locustfile.py"
 
@@ -89,7 +90,11 @@ def command(*, user_class: str, host: str, load: Load, prefix: Path, html: Path)
         "WARNING",
     ]
     if load.processes > 1:
-        args += ["--processes", str(load.processes)]
+        # a port of its own: at the default (5557) the workers of another distributed locust on
+        # the machine join this master (seen: its noop phase got a P2MPayUser worker, KeyError)
+        port = str(free_port())
+        args += ["--processes", str(load.processes), "--master-bind-port", port]
+        args += ["--master-port", port]
     return [*args, user_class]
 
 

@@ -33,7 +33,7 @@ REPORT_FILES = (
 )
 
 
-def run_bench(out_dir: Path, *args: str, timeout: float = 150) -> dict[str, Any]:
+def run_bench(out_dir: Path, *args: str, timeout: float = 240) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "sandbox", "bench", "--quick", "--output-dir", str(out_dir), *args],
         capture_output=True,
