@@ -16,6 +16,9 @@ from typing import Any
 
 _STEPS_PER_E = 100  # bucket k holds times in [e^(k/100), e^((k+1)/100)) microseconds
 
+COARSE_EDGES_MS = (0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 2000.0)
+"""Upper edges of the report's buckets (a last one, above 2 s, takes the rest)."""
+
 
 @dataclass
 class Histogram:
@@ -67,6 +70,28 @@ class Histogram:
             "p999": self.percentile(0.999),
             "max": self.max_ms if self.count else None,
         }
+
+    def coarse(self, edges_ms: tuple[float, ...] = COARSE_EDGES_MS) -> list[dict[str, Any]]:
+        """Counts per report bucket: ``{"upToMs": edge, "count": n}``, the last bucket's edge
+        ``None`` (everything slower than the last edge). A fine bucket counts in the first
+        coarse bucket whose edge is above its lower bound (so a time within 1% above an edge may
+        count below it)."""
+        counts = [0] * (len(edges_ms) + 1)
+        for key, n in self.buckets.items():
+            lower = math.exp(key / _STEPS_PER_E) / 1000.0
+            index = next((i for i, edge in enumerate(edges_ms) if lower < edge), len(edges_ms))
+            counts[index] += n
+        return [
+            {"upToMs": edge, "count": n} for edge, n in zip((*edges_ms, None), counts, strict=True)
+        ]
+
+    def points(self, steps_per_e: int = 10) -> list[tuple[float, int]]:
+        """(lower edge ms, count) in buckets ``1/steps_per_e`` wide (about 10%), for a plot."""
+        width = _STEPS_PER_E // steps_per_e
+        merged: dict[int, int] = {}
+        for key, n in self.buckets.items():
+            merged[key // width] = merged.get(key // width, 0) + n
+        return [(math.exp(k * width / _STEPS_PER_E) / 1000.0, merged[k]) for k in sorted(merged)]
 
     def to_json(self) -> dict[str, Any]:
         return {

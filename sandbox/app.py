@@ -22,7 +22,7 @@ from sandbox.keys.api import router as keys_router
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.secrets import redact_url
-from sandbox.ops import logs, problems
+from sandbox.ops import gctune, logs, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
 from sandbox.ops.ratelimit import Limiter, RateLimiter, RedisRateLimiter, redis_client
@@ -196,4 +196,8 @@ def app_factory() -> FastAPI:
     """Entry point for uvicorn workers (``sandbox serve``): settings from the environment."""
     settings = Settings()
     logs.configure(settings.log_level)
-    return create_app(settings)
+    app = create_app(settings)
+    # serving processes only, see sandbox/ops/gctune.py
+    gctune.observe_pauses(app.state.sandbox.metrics.registry)
+    gctune.tune(settings.gc_gen0_threshold)
+    return app

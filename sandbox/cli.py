@@ -1,4 +1,5 @@
-"""The ``sandbox`` command: serve, migrate, seed, partner create, reset, docs errors."""
+"""The ``sandbox`` command: serve, migrate, seed, partner create, reset; bench, demo and
+rd-service from their own modules (``cli_bench``, ``cli_demo``, ``cli_rdservice``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from typing import Any
 
 import click
 
+from sandbox.cli_bench import bench
+from sandbox.cli_demo import demo
+from sandbox.cli_rdservice import rd_service
 from sandbox.guides import docs
 from sandbox.settings import Settings
 
@@ -337,106 +341,6 @@ def seed(
     click.echo(f"world of {partner.id}: {total} residents (personas included)")
 
 
-@main.command()
-@click.option("--quick", is_flag=True, help="Short phases (done in under a minute, for CI).")
-@click.option(
-    "--database",
-    default=None,
-    metavar="URL",
-    help="Scale-out mode: a PostgreSQL server URL whose user may CREATE DATABASE "
-    "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); a scratch database is created "
-    "for the run and dropped after. Default: embedded SQLite in a temp dir.",
-)
-@click.option("--workers", default=1, type=click.IntRange(1, 64), help="API worker processes.")
-@click.option("--users", default=None, type=click.IntRange(1), help="Locust users (50; 20 quick).")
-@click.option("--spawn-rate", default=None, type=click.FloatRange(min=0.1), help="Users/s.")
-@click.option("--duration", default=None, type=click.IntRange(1), help="Seconds per phase.")
-@click.option(
-    "--locust-processes", default=None, type=click.IntRange(1), help="1; 2 in scale-out mode."
-)
-@click.option(
-    "--residents",
-    default=2000,
-    type=click.IntRange(0, 10_000),
-    show_default=True,
-    help="Generated residents in the benchmark's world (payers and payees).",
-)
-@click.option("--amount", default="1.00", show_default=True, help="Amount of every payment.")
-@click.option("--profile", is_flag=True, help="Add a P2P phase under py-spy; report the split.")
-@click.option(
-    "--pin/--no-pin",
-    default=True,
-    show_default=True,
-    help="Pin server and load generator to separate cores (when the machine has enough).",
-)
-@click.option(
-    "--output-dir",
-    default=None,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Report folder (default loadtests/reports/<timestamp>/).",
-)
-@click.option(
-    "--phases",
-    default="",
-    metavar="NAMES",
-    help="Only these phases, comma-separated (noop, p2p, p2m, p2p_half, identity, consent); "
-    "the no-op always runs. Default: all.",
-)
-def bench(
-    quick: bool,
-    database: str | None,
-    workers: int,
-    users: int | None,
-    spawn_rate: float | None,
-    duration: int | None,
-    locust_processes: int | None,
-    residents: int,
-    amount: str,
-    profile: bool,
-    pin: bool,
-    output_dir: Path | None,
-    phases: str,
-) -> None:
-    """Benchmark the payment path against the no-op endpoint, on a server it starts itself."""
-    try:
-        from loadtests.bench import BenchOptions, ratio_lines, run
-    except ImportError as exc:
-        raise click.ClickException(
-            f"the benchmark needs the dev extra ({exc}): pip install -e '.[dev]'"
-        ) from exc
-    if database is None and workers > 1:
-        raise click.ClickException(
-            "the embedded SQLite store has one writer process; use --workers 1, or "
-            "--database postgresql://... for several workers"
-        )
-    options = BenchOptions(
-        quick=quick,
-        database=database,
-        workers=workers,
-        users=users,
-        spawn_rate=spawn_rate,
-        duration=duration,
-        locust_processes=locust_processes,
-        residents=residents,
-        amount=amount,
-        output_dir=output_dir,
-        profile=profile,
-        pin=pin,
-        phases=tuple(p.strip() for p in phases.split(",") if p.strip()),
-    )
-    command = " ".join(["sandbox bench", *(_redact(a) for a in sys.argv[2:])])
-    try:
-        summary = run(options, echo=click.echo, command=command)
-    except (ValueError, RuntimeError) as exc:  # bad options, a server that did not start
-        raise click.ClickException(str(exc)) from exc
-    click.echo("")
-    for line in ratio_lines(summary):
-        click.echo(line)
-    click.echo(f"report: {summary['reportDir']}/summary.md")
-    if not summary["ok"]:
-        raise click.ClickException("; ".join(summary["problems"]))
-
-
 def _load_partner(db: Any, partner_id: str) -> Any:
     from sandbox.partners import store
 
@@ -452,102 +356,5 @@ def _redact(url: str) -> str:
     return redact_url(url)
 
 
-@main.command("rd-service")
-@click.option("--persona", required=True, help="Whose biometrics the device captures (asha...).")
-@click.option(
-    "--finger",
-    default=None,
-    help="A fingerprint scanner: LEFT_ or RIGHT_ + INDEX, LITTLE, MIDDLE, RING or THUMB "
-    "(the default: LEFT_INDEX).",
-)
-@click.option(
-    "--iris",
-    type=click.Choice(["LEFT", "RIGHT"], case_sensitive=False),
-    default=None,
-    help="An iris scanner capturing this eye (Bio type IIR, posh LEFT_IRIS or RIGHT_IRIS).",
-)
-@click.option("--face", is_flag=True, help="A face camera (Bio type FID, posh FACE).")
-@click.option("--port", default=11100, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--sandbox", "base_url", default="http://127.0.0.1:8000", show_default=True)
-@click.option("--api-key", envvar="SANDBOX_API_KEY", required=True, help="Or SANDBOX_API_KEY.")
-def rd_service(
-    persona: str,
-    finger: str | None,
-    iris: str | None,
-    face: bool,
-    port: int,
-    base_url: str,
-    api_key: str,
-) -> None:
-    """A simulated RD service on 127.0.0.1: RDSERVICE, DEVICEINFO and CAPTURE, answering a
-    PidData encrypted for the sandbox with the persona's record of that finger, iris or face
-    (one device, one modality: give at most one of --finger, --iris, --face)."""
-    from identity.biometrics import FACE, FINGERS
-    from identity.rdservice import Device, check_sandbox, serve
-
-    if sum(x is not None and x is not False for x in (finger, iris, face)) > 1:
-        raise click.UsageError("give one of --finger, --iris and --face: a device has one kind")
-    if iris is not None:
-        posh = f"{iris.upper()}_IRIS"
-    elif face:
-        posh = FACE
-    else:
-        posh = (finger or "LEFT_INDEX").strip().upper()
-        if posh not in FINGERS:
-            raise click.BadParameter(
-                f"{posh!r}; one of {', '.join(FINGERS)}", param_hint="--finger"
-            )
-    key = persona.strip().lower()
-    try:
-        check_sandbox(base_url, api_key, key)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"RD service for {key}'s {posh} on http://127.0.0.1:{port} (sandbox {base_url})")
-    serve(Device(persona=key, posh=posh, port=port), base_url, api_key)
-
-
-@main.command()
-@click.option("--base-url", default="http://127.0.0.1:8000", show_default=True)
-@click.option(
-    "--admin-token",
-    envvar="SANDBOX_ADMIN_TOKEN",
-    default=None,
-    help="Only when self-signup is closed (SANDBOX_SIGNUP=admin): the operator's token.",
-)
-def demo(base_url: str, admin_token: str | None) -> None:
-    """Walk the whole story against a running sandbox, printing each step: sign up, eKYC Asha,
-    pay her, collect from her, ask for her consent, approve it, fetch and decrypt her statement
-    and find the payments in it. Exit 0 when every step passed, 3 when the server has no FI
-    data flow (POST /aa/FI/request answers 404), 1 on any other failure."""
-    import httpx
-
-    from sandbox.client import ApiError, Sandbox
-    from sandbox.client.demo import FiUnavailable, run_sync
-
-    steps = iter(range(1, 100))
-
-    def echo(step: str, detail: str) -> None:
-        click.echo(f"{next(steps):>2}. {step:<40} {detail}")
-
-    click.echo(f"India Stack Sandbox demo against {base_url}\n")
-    try:
-        with Sandbox(admin_token, base_url=base_url) as sb:
-            result = run_sync(sb, echo)
-    except FiUnavailable as exc:
-        click.echo(f"\nnot available on this server: {exc}", err=True)
-        sys.exit(3)
-    except ApiError as exc:
-        raise click.ClickException(f"the demo stopped: {exc}") from exc
-    except httpx.HTTPError as exc:
-        raise click.ClickException(
-            f"cannot reach {base_url} ({exc}): start it with `make run` or pass --base-url"
-        ) from exc
-    missing = [t for t in (result.payment, result.collect) if t and t["txnId"] not in result.found]
-    if missing:
-        raise click.ClickException(
-            "her statement does not show " + ", ".join(t["txnId"] for t in missing)
-        )
-    click.echo("\nEvery step passed: identity, payments and consented data in one world.")
-
-
-main.add_command(docs)  # sandbox docs errors: sandbox/guides.py
+for _command in (bench, demo, docs, rd_service):
+    main.add_command(_command)

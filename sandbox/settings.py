@@ -110,6 +110,12 @@ class Settings(BaseSettings):
         ge=0,
         description="How often OTPs expired for an hour of world time are deleted (0: never).",
     )
+    gc_gen0_threshold: int = Field(
+        50_000,
+        ge=0,
+        description="sandbox serve: the young generation's GC threshold after start-up, when "
+        "the objects made by start-up are frozen out of collections (0: Python's defaults).",
+    )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
     api_key_cache_size: int = Field(

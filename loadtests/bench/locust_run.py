@@ -23,6 +23,7 @@ import loadtests
 from loadtests import latency
 from loadtests.bench.server import pinned
 from loadtests.config import LoadConfig
+from loadtests.process import free_port
 
 LOCUSTFILE = Path(loadtests.__file__).resolve().parent / "locustfile.py"
 
@@ -56,6 +57,8 @@ class LocustResult:
     names: dict[str, int] = field(default_factory=dict)
     """Requests per request name."""
     output_tail: str = ""
+    histogram: latency.Histogram = field(default_factory=latency.Histogram)
+    """Every request's latency at 1% precision (``latency_ms`` is its summary)."""
 
 
 def command(*, user_class: str, host: str, load: Load, prefix: Path, html: Path) -> list[str]:
@@ -87,7 +90,11 @@ def command(*, user_class: str, host: str, load: Load, prefix: Path, html: Path)
         "WARNING",
     ]
     if load.processes > 1:
-        args += ["--processes", str(load.processes)]
+        # a port of its own: at the default (5557) the workers of another distributed locust on
+        # the machine join this master (seen: its noop phase got a P2MPayUser worker, KeyError)
+        port = str(free_port())
+        args += ["--processes", str(load.processes), "--master-bind-port", port]
+        args += ["--master-port", port]
     return [*args, user_class]
 
 
@@ -137,7 +144,8 @@ def run_locust(
     _read_history(result, Path(f"{prefix}_stats_history.csv"), 3 if load.processes > 1 else 1)
     _read_failures(result, Path(f"{prefix}_failures.csv"))
     files = sorted(out_dir.glob(f"{latency_prefix.name}-*.json"))
-    result.latency_ms = latency.aggregate(latency.merge(files)).summary()
+    result.histogram = latency.aggregate(latency.merge(files))
+    result.latency_ms = result.histogram.summary()
     for file in files:
         file.unlink()
     return result

@@ -7,8 +7,11 @@ seconds under load) are properties, so a record cannot disagree with itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from loadtests.bench.probe import ProbeResult
+from loadtests.latency import Histogram
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,12 @@ class PhaseRecord:
     target_rps: float | None = None
     """The rate a paced phase aimed at; ``None``: a saturation phase."""
     per_user_rps: float | None = None
+    histogram: Histogram = field(default_factory=Histogram)
+    """The load generator's latencies (1% buckets): the report's histogram of the phase."""
+    probe: ProbeResult | None = None
+    """The ``http.client`` probe beside a paced phase (``loadtests/bench/probe.py``)."""
+    gc_pauses: dict[str, Any] | None = None
+    """The server's GC pauses during the phase, by generation (``loadtests/bench/gcstats.py``)."""
 
     @property
     def load_seconds(self) -> float:
@@ -105,6 +114,7 @@ class PhaseRecord:
             "serverEventLoopCpuSeconds": self.server_event_loop_cpu_seconds,
             "serverOtherThreadsCpuSeconds": self.server_other_threads_cpu_seconds,
             "serverRunQueueWaitSeconds": self.server_run_queue_wait_seconds,
+            "latencyBuckets": self.histogram.coarse(),
         }
         # keys present only where they mean something, as the report has always written them
         if self.database_cpu_seconds is not None:
@@ -113,4 +123,8 @@ class PhaseRecord:
         if self.target_rps is not None:
             out["targetRps"] = self.target_rps
             out["perUserRps"] = self.per_user_rps
+        if self.probe is not None:
+            out["probe"] = self.probe.to_json()
+        if self.gc_pauses is not None:
+            out["gcPauses"] = self.gc_pauses
         return out

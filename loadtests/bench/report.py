@@ -15,6 +15,11 @@ from loadtests.bench.records import PhaseRecord
 PLOTS = ("throughput.png", "latency.png", "percentiles.png")
 
 
+def histogram_plot(phase: str) -> str:
+    """The file of a phase's latency histogram."""
+    return f"histogram-{phase}.png"
+
+
 def write(out_dir: Path, summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> list[Path]:
     """Write the summary (``phases`` as its ``phases``), its Markdown rendering and the plots;
     return the files written."""
@@ -23,8 +28,10 @@ def write(out_dir: Path, summary: dict[str, Any], phases: Mapping[str, PhaseReco
         {p.name for p in out_dir.iterdir() if p.suffix in (".html", ".csv", ".txt")}
         | {w.name for w in written}
         | set(PLOTS)
+        | {histogram_plot(name) for name in phases}
     )
     written += plot(out_dir, phases)
+    written += plot_histograms(out_dir, phases)
     (out_dir / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out_dir / "summary.md").write_text(markdown(summary, phases))
     return written
@@ -46,13 +53,14 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
     From the summary as written, because that is what ``sandbox bench`` gets back."""
     r = summary["ratios"]
     half = summary["phases"].get("p2p_half", {})
+    quarter = summary["phases"].get("p2p_quarter", {})
     lines = [
         f"payment rps / no-op rps:                 {_num(r['paymentToNoopRps'], 3)}"
         f"  ({_num(r['paymentRps'], 0)} / {_num(r['noopRps'], 0)})",
         f"server CPU per payment / per no-op:      {_num(r['cpuPerPaymentToNoop'], 2)}"
         f"  ({_num(r['cpuUsPerPayment'], 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
-        f"p99 at 50% of saturation:                {_ms(r['p99AtHalfLoadMs'])} ms"
-        f"  (at {_num(half.get('rps'), 0)} rps, target {_num(half.get('targetRps'), 0)})",
+        *_tail_lines(r, "QuarterLoad", "25%", quarter),
+        *_tail_lines(r, "HalfLoad", "50%", half),
         f"hot-merchant (P2M) rps / P2P rps:        {_num(r['hotMerchantToP2pRps'], 3)}"
         f"  ({_num(r['hotMerchantRps'], 0)} / {_num(r['paymentRps'], 0)})",
         f"identity auth rps / no-op rps:           {_num(r.get('identityAuthToNoopRps'), 3)}"
@@ -64,10 +72,54 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
         f"server CPU per FI fetch (a year) / no-op: {_num(r.get('cpuPerConsentFetchToNoop'), 1)}"
         f"  ({_num(r.get('cpuUsPerConsentFetch'), 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
     ]
-    # two lines per ratio's phase, in this order; a phase left out by --phases has none
+    # one phase per line above, in this order; a phase left out by --phases has no line
     ran = summary["phases"]
-    phases = ("p2p", "p2p", "p2p_half", "p2m", "identity", "identity", "consent", "consent")
-    return [line for line, phase in zip(lines, phases, strict=True) if phase in ran]
+    of = ("p2p", "p2p", "p2p_quarter", "p2p_half", "p2m", "identity", "identity", "consent")
+    lines = [line for line, phase in zip(lines, (*of, "consent"), strict=True) if phase in ran]
+    preload = summary.get("preload")
+    if preload:
+        verdict = {True: "within 10%", False: "NOT within 10%", None: "-"}
+        lines.append(
+            f"P2P rps, {preload['payments']} past payments / empty ledger: "
+            f"{_num(preload.get('preloadedToEmptyRps'), 3)}  ({_num(preload.get('p2pRps'), 0)} / "
+            f"{_num(preload.get('p2pRpsEmptyLedger'), 0)}, "
+            f"{verdict[preload.get('within10Percent')]}; filled in {preload['fillSeconds']} s)"
+        )
+    return lines
+
+
+def _tail_lines(r: dict[str, Any], at: str, label: str, phase: dict[str, Any]) -> list[str]:
+    """p99 and p99.9 at a paced load: locust's figures, then the ``http.client`` probe's."""
+    probe = phase.get("probe") or {}
+    return [
+        f"p99 / p99.9 at {label} of saturation:     {_ms(r.get(f'p99At{at}Ms'))} / "
+        f"{_ms(r.get(f'p999At{at}Ms'))} ms locust; {_ms(r.get(f'probeP99At{at}Ms'))} / "
+        f"{_ms(r.get(f'probeP999At{at}Ms'))} ms probe"
+        f"  (at {_num(phase.get('rps'), 0)} rps, target {_num(phase.get('targetRps'), 0)}; "
+        f"probe {probe.get('requests', 0)} payments)",
+    ]
+
+
+def bucket_table(phases: Mapping[str, PhaseRecord]) -> list[str]:
+    """The latency histograms as a Markdown table: one row per phase (and per probe), one
+    column per bucket (upper edge in ms)."""
+    rows: list[tuple[str, list[dict[str, Any]]]] = []
+    for name, p in phases.items():
+        rows.append((name, p.histogram.coarse()))
+        if p.probe is not None:
+            rows.append((f"{name} (probe)", p.probe.histogram.coarse()))
+    if not rows:
+        return []
+    edges = [b["upToMs"] for b in rows[0][1]]
+    head = [f"<= {e:g}" if e is not None else f"> {edges[-2]:g}" for e in edges]
+    return [
+        "| phase | " + " | ".join(head) + " |",
+        "|---|" + "---:|" * len(edges),
+        *[
+            f"| {name} | " + " | ".join(str(b["count"]) for b in buckets) + " |"
+            for name, buckets in rows
+        ],
+    ]
 
 
 def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
@@ -86,16 +138,16 @@ def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
         "",
         "## Phases",
         "",
-        "| phase | users | requests | rps | failures | p50 ms | p95 ms | p99 ms | max ms "
-        "| server CPU us/req | server cores | locust cores |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| phase | users | requests | rps | failures | p50 ms | p95 ms | p99 ms | p99.9 ms "
+        "| max ms | server CPU us/req | server cores | locust cores |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name, p in phases.items():
         lat = p.latency_ms
         lines.append(
             f"| {name}: {p.title} | {p.users} | {p.requests} | {p.rps:.0f} "
             f"| {p.failures} | {_ms(lat.get('p50'))} | {_ms(lat.get('p95'))} "
-            f"| {_ms(lat.get('p99'))} | {_ms(lat.get('max'))} "
+            f"| {_ms(lat.get('p99'))} | {_ms(lat.get('p999'))} | {_ms(lat.get('max'))} "
             f"| {_num(p.server_cpu_us_per_request, 0)} | {_num(p.server_cores)} "
             f"| {_num(p.locust_cores)} |"
         )
@@ -115,8 +167,31 @@ def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
         "other work on the machine makes it grow): "
         + ", ".join(f"{n} {p.server_run_queue_wait_seconds:.1f}" for n, p in phases.items()),
         "",
+        "Server GC pauses per generation (collections, total ms, over 1 ms, over 10 ms): "
+        + (
+            "; ".join(
+                f"{n} "
+                + ", ".join(
+                    f"gen{g} {v['collections']}/{v['totalMs']:.0f}/{v['over1ms']}/{v['over10ms']}"
+                    for g, v in p.gc_pauses.items()
+                )
+                for n, p in phases.items()
+                if p.gc_pauses
+            )
+            or "not measured"
+        ),
+        "",
         "Latencies are the load generator's (1% buckets); locust's own whole-millisecond figures "
         "are in summary.json (`locustLatencyMs`) and in each phase's HTML report.",
+        "",
+        "## Latency histograms",
+        "",
+        "Requests per latency bucket (ms); the paced phases also by the `http.client` probe "
+        "(one connection, a few tens of payments a second beside locust's load):",
+        "",
+        *bucket_table(phases),
+        "",
+        *[f"![{histogram_plot(n)}]({histogram_plot(n)})" for n in phases],
         "",
         "## Failures",
         "",
@@ -169,7 +244,7 @@ def markdown(summary: dict[str, Any], phases: Mapping[str, PhaseRecord]) -> str:
         f"- database: {env['database']}; API workers: {env['workers']}; locust processes: "
         f"{env['locustProcesses']}",
         f"- world: {env['residents']} generated residents besides the personas; amount "
-        f"{env['amount']}",
+        f"{env['amount']}; preloaded past payments {env.get('preload', 0)}",
         f"- python {env['python']}, locust {env['locust']}",
         "",
         "## Commands",
@@ -247,4 +322,40 @@ def plot(out_dir: Path, phases: Mapping[str, PhaseRecord]) -> list[Path]:
     written.append(out_dir / "percentiles.png")
     fig.savefig(written[-1], dpi=100)
     plt.close(fig)
+    return written
+
+
+def plot_histograms(out_dir: Path, phases: Mapping[str, PhaseRecord]) -> list[Path]:
+    """One PNG per phase: requests per latency bucket (about 10% wide, log scales), the probe's
+    beside locust's where there is one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    written: list[Path] = []
+    for name, p in phases.items():
+        fig, ax = plt.subplots(figsize=(7, 4))
+        series = [("locust", p.histogram)]
+        if p.probe is not None:
+            series.append(("probe (http.client)", p.probe.histogram))
+        for label, histogram in series:
+            points = histogram.points()
+            if not points:
+                continue
+            (line,) = ax.step(
+                [x for x, _ in points], [n for _, n in points], where="post", label=label
+            )
+            ax.axvline(histogram.percentile(0.99) or 0.0, color=line.get_color(), linestyle=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("latency, ms (dotted: p99)")
+        ax.set_ylabel("requests")
+        ax.set_title(f"{name}: {p.title}", fontsize=9)
+        ax.grid(alpha=0.3)
+        ax.legend()
+        fig.tight_layout()
+        written.append(out_dir / histogram_plot(name))
+        fig.savefig(written[-1], dpi=90)
+        plt.close(fig)
     return written

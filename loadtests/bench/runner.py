@@ -26,28 +26,27 @@ from __future__ import annotations
 
 import contextlib
 import os
-import platform
 import shlex
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import loadtests
-from loadtests.bench import checks, report
+from loadtests.bench import checks, gcstats, report
+from loadtests.bench import preload as preloading
 from loadtests.bench import profile as profiling
 from loadtests.bench.locust_run import Load, LocustResult, run_locust
 from loadtests.bench.postgres import ScratchDatabase, scratch_database
+from loadtests.bench.probe import Probe, ProbeResult
 from loadtests.bench.procstat import Tracker, cpu_by_pid
 from loadtests.bench.records import PhaseRecord
 from loadtests.bench.server import BenchServer
+from loadtests.bench.summary import summarize
 from loadtests.config import DEFAULT_AMOUNT, LoadConfig, check_amount
-from loadtests.consent_pool import FETCH_NAME
+from loadtests.parties import world_parties
 
 REPORTS_DIR = Path(loadtests.__file__).resolve().parent / "reports"
 
@@ -57,31 +56,37 @@ class Phase:
     name: str
     user_class: str
     title: str
-    half_load: bool = False
+    load_fraction: float | None = None
+    """Paced at this fraction of the ``p2p`` phase's rate, with the latency probe beside it;
+    ``None``: saturation."""
 
 
 PHASES = (
     Phase("noop", "HealthzUser", "no-op GET /healthz"),
     Phase("p2p", "P2PPayUser", "P2P pay, saturation"),
     Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
-    Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", half_load=True),
+    Phase("p2p_quarter", "P2PPayUser", "P2P pay at 25% of saturation", load_fraction=0.25),
+    Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", load_fraction=0.5),
     Phase("identity", "DemoAuthUser", "encrypted demographic auth (Auth 2.5 JSON), saturation"),
     Phase("consent", "FiFetchUser", "AA FI request + fetch + decrypt of a year, saturation"),
 )
 PROFILE_PHASE = Phase("p2p_profiled", "P2PPayUser", "P2P pay under py-spy (not in the ratios)")
+EMPTY_LEDGER_PHASE = Phase(
+    "p2p_empty", "P2PPayUser", "P2P pay, saturation, a second server with an empty ledger"
+)
 PHASE_NAMES = tuple(p.name for p in PHASES)
 
 
 def selected(names: Sequence[str] | None) -> tuple[Phase, ...]:
     """The phases to run, in their usual order: all by default; the no-op always (every ratio
-    is against it), and ``p2p`` with ``p2p_half`` (its rate is half of ``p2p``'s)."""
+    is against it), and ``p2p`` with a paced phase (its rate is a fraction of ``p2p``'s)."""
     if not names:
         return PHASES
     unknown = sorted(set(names) - set(PHASE_NAMES))
     if unknown:
         raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASE_NAMES)}")
     wanted = {"noop", *names}
-    if "p2p_half" in wanted:
+    if any(p.load_fraction is not None and p.name in wanted for p in PHASES):
         wanted.add("p2p")
     return tuple(p for p in PHASES if p.name in wanted)
 
@@ -105,6 +110,8 @@ class BenchOptions:
     profile: bool = False
     pin: bool = True
     """Pin the server and locust to separate cores (when there are enough)."""
+    preload: int = 0
+    """Past payments written into the world's ledger before the phases (``--preload``)."""
     phases: tuple[str, ...] = ()
     """Only these phases (and the no-op); empty: all of ``PHASES``."""
 
@@ -137,6 +144,8 @@ def run(
     """One benchmark run; returns the summary it also wrote to its report folder."""
     check_amount(options.amount)
     to_run = selected(options.phases)
+    if options.preload and "p2p" not in {p.name for p in to_run}:
+        raise ValueError("--preload compares P2P rps: include the p2p phase")
     if options.database is None and options.workers > 1:
         raise ValueError("the embedded SQLite store has one writer process: use --workers 1")
     started = datetime.now(UTC)
@@ -173,31 +182,50 @@ def run(
         server.start()
         host = server.base_url
         partner = checks.sign_up(host)
+        preload: dict[str, Any] | None = None
+        if options.preload:
+            echo(f"preload: {options.preload} past payments into the world's ledger...")
+            preload = preloading.fill(
+                server, partner["partnerId"], options.preload, amount=options.amount
+            )
+            echo(f"preload: {preload['payments']} written in {preload['fillSeconds']} s")
         config = LoadConfig(
             api_key=partner["apiKey"],
             residents=options.residents,
             amount=options.amount,
             check_ledger=False,  # checked once, after every phase, below
         )
+        parties = world_parties(residents=options.residents, min_balance=config.min_payer_balance)
         for phase in to_run:
             phase_config = config
             target: float | None = None
-            if phase.half_load:
-                target = 0.5 * phases["p2p"].rps
+            probe: Probe | None = None
+            if phase.load_fraction is not None:
+                target = phase.load_fraction * phases["p2p"].rps
                 phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
+                probe = Probe(host, config.api_key or "", parties, amount=options.amount)
             phases[phase.name] = _run_phase(
-                phase, server, scratch, host, load, phase_config, out_dir, target
+                phase, server, scratch, host, load, phase_config, out_dir, target, probe
             )
             echo(_phase_line(phase.name, phases[phase.name]))
         profile = None
         if options.profile:
             profile = _profiled_phase(server, scratch, host, load, config, out_dir, phases)
             echo(_phase_line(PROFILE_PHASE.name, phases[PROFILE_PHASE.name]))
-        probe = checks.double_spend_probe(host, config.api_key or "")
+        double_spend = checks.double_spend_probe(host, config.api_key or "")
         ledger = checks.ledger_check(host, config.api_key or "")
         server.stop()
+        if preload is not None:
+            empty = _empty_ledger_server(stack, options, tmp, out_dir, stamp, server_cpus)
+            empty_config = replace(config, api_key=checks.sign_up(empty.base_url)["apiKey"])
+            phases[EMPTY_LEDGER_PHASE.name] = _run_phase(
+                EMPTY_LEDGER_PHASE, empty, None, empty.base_url, load, empty_config, out_dir, None
+            )
+            echo(_phase_line(EMPTY_LEDGER_PHASE.name, phases[EMPTY_LEDGER_PHASE.name]))
+            empty.stop()
+            preload |= preloading.compare(phases["p2p"].rps, phases[EMPTY_LEDGER_PHASE.name].rps)
 
-    summary = _summary(
+    summary = summarize(
         options=options,
         load=load,
         cpus=cpus,
@@ -206,9 +234,10 @@ def run(
         started=started,
         phases=phases,
         ledger=ledger,
-        probe=probe,
+        probe=double_spend,
         profile=profile,
         scratch_name=scratch.name if scratch else None,
+        preload=preload,
     )
     summary["command"] = command
     report.write(out_dir, summary, phases)
@@ -225,11 +254,15 @@ def _run_phase(
     config: LoadConfig,
     out_dir: Path,
     target: float | None,
+    probe: Probe | None = None,
 ) -> PhaseRecord:
     cpu_before = server.cpu_seconds()
     loop_before = server.main_thread_cpu_seconds()
     waits = Tracker(server.run_queue_waits).start()
     backends = Tracker(lambda: cpu_by_pid(scratch.backend_pids())).start() if scratch else None
+    gc_before = gcstats.read(host)
+    if probe is not None:
+        probe.start()
     result = run_locust(
         name=phase.name,
         user_class=phase.user_class,
@@ -249,7 +282,34 @@ def _run_phase(
         database_cpu=backends.stop() if backends is not None else None,
         target_rps=target,
         per_user_rps=config.user_rps if target is not None else None,
+        probe=probe.stop() if probe is not None else None,
+        gc_pauses=gcstats.pauses(gc_before, gcstats.read(host)) or None,
     )
+
+
+def _empty_ledger_server(
+    stack: contextlib.ExitStack[Any],
+    options: BenchOptions,
+    tmp: Path,
+    out_dir: Path,
+    stamp: str,
+    cpus: list[int] | None,
+) -> BenchServer:
+    """A second server like the first (a fresh data dir or scratch database), no preload."""
+    url = ""
+    if options.database:
+        name = f"bench_{stamp.replace('-', '_')}_{os.getpid()}_empty"
+        url = stack.enter_context(scratch_database(options.database, name)).url
+    empty = BenchServer(
+        data_dir=tmp / "data-empty",
+        log_path=out_dir / "server-empty.log",
+        database_url=url,
+        workers=options.workers,
+        residents=options.residents,
+        cpus=cpus,
+    )
+    stack.callback(empty.stop)
+    return empty.start()
 
 
 def _profiled_phase(
@@ -284,6 +344,8 @@ def _phase_record(
     database_cpu: float | None = None,
     target_rps: float | None = None,
     per_user_rps: float | None = None,
+    probe: ProbeResult | None = None,
+    gc_pauses: dict[str, Any] | None = None,
 ) -> PhaseRecord:
     return PhaseRecord(
         title=phase.title,
@@ -312,6 +374,9 @@ def _phase_record(
         database_cpu_seconds=database_cpu,
         target_rps=target_rps,
         per_user_rps=per_user_rps,
+        histogram=result.histogram,
+        probe=probe,
+        gc_pauses=gc_pauses,
     )
 
 
@@ -327,107 +392,3 @@ def _phase_line(name: str, p: PhaseRecord) -> str:
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
-
-
-def _div(a: float | None, b: float | None) -> float | None:
-    return a / b if a is not None and b else None
-
-
-def _ratios(phases: dict[str, PhaseRecord]) -> dict[str, float | None]:
-    """The headline figures; those of a phase not run (``--phases``) are ``None``."""
-    noop = phases["noop"]
-    p2p, p2m, half = phases.get("p2p"), phases.get("p2m"), phases.get("p2p_half")
-    auth, fi = phases.get("identity"), phases.get("consent")
-    fetches = fi.requests_by_name.get(f"POST {FETCH_NAME}", 0) if fi else None
-    # locust's rps is over the phase's requests; one fetch = FI/request + FI/fetch of a year
-    fetch_rps = _div(fetches * fi.rps, fi.requests) if fi and fetches is not None else None
-    fetch_cpu = _div(fi.server_cpu_seconds * 1e6, fetches) if fi else None
-    cpu_noop = noop.server_cpu_us_per_request
-    cpu_pay = p2p.server_cpu_us_per_request if p2p else None
-    cpu_auth = auth.server_cpu_us_per_request if auth else None
-    return {
-        "noopRps": noop.rps,
-        "paymentRps": p2p.rps if p2p else None,
-        "hotMerchantRps": p2m.rps if p2m else None,
-        "paymentToNoopRps": _div(p2p.rps, noop.rps) if p2p else None,
-        "cpuUsPerNoop": cpu_noop,
-        "cpuUsPerPayment": cpu_pay,
-        "cpuPerPaymentToNoop": _div(cpu_pay, cpu_noop),
-        "p99AtHalfLoadMs": half.latency_ms.get("p99") if half else None,
-        "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps) if p2m and p2p else None,
-        "identityAuthRps": auth.rps if auth else None,
-        "identityAuthToNoopRps": _div(auth.rps, noop.rps) if auth else None,
-        "cpuUsPerIdentityAuth": cpu_auth,
-        "cpuPerIdentityAuthToNoop": _div(cpu_auth, cpu_noop),
-        "consentFetchRps": fetch_rps,
-        "consentFetchToNoopRps": _div(fetch_rps, noop.rps),
-        "cpuUsPerConsentFetch": fetch_cpu,
-        "cpuPerConsentFetchToNoop": _div(fetch_cpu, cpu_noop),
-    }
-
-
-def _summary(
-    *,
-    options: BenchOptions,
-    load: Load,
-    cpus: list[int],
-    server_cpus: list[int] | None,
-    load_average: tuple[float, float, float],
-    started: datetime,
-    phases: dict[str, PhaseRecord],
-    ledger: dict[str, Any],
-    probe: dict[str, Any],
-    profile: dict[str, Any] | None,
-    scratch_name: str | None,
-) -> dict[str, Any]:
-    ratios = _ratios(phases)
-    failures = sum(p.failures for p in phases.values())
-    problems = []
-    if failures:
-        problems.append(f"{failures} failed requests")
-    if any(p.requests == 0 for p in phases.values()):
-        problems.append("a phase sent no request (see its locust log)")
-    if ledger.get("balanced") is not True:
-        problems.append("the ledger is not balanced")
-    if not probe.get("ok"):
-        problems.append("the double-spend probe failed")
-    affinity = (
-        {"server": server_cpus, "locust": list(load.cpus or [])}
-        if server_cpus is not None
-        else "not pinned (--no-pin, or fewer cores than server and locust processes)"
-    )
-    return {
-        "startedAt": started.isoformat(timespec="seconds"),
-        "finishedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": options.mode,
-        "quick": options.quick,
-        "ok": not problems,
-        "problems": problems,
-        "failuresTotal": failures,
-        "ratios": ratios,
-        "phases": {name: p.to_json() for name, p in phases.items()},
-        "ledger": ledger,
-        "doubleSpendProbe": probe,
-        "profile": profile,
-        "environment": {
-            "cpus": len(cpus),
-            "affinity": affinity,
-            "loadAverageAtStart": [round(x, 2) for x in load_average],
-            "database": "postgresql (scratch database, dropped after)"
-            if options.database
-            else "sqlite (WAL, synchronous=FULL, temp data dir)",
-            "scratchDatabase": scratch_name,
-            "workers": options.workers,
-            "locustProcesses": load.processes,
-            "users": load.users,
-            "spawnRate": load.spawn_rate,
-            "durationSeconds": load.duration,
-            "residents": options.residents,
-            "amount": options.amount,
-            "python": platform.python_version(),
-            "locust": metadata.version("locust"),
-            "platform": platform.platform(),
-            "executable": sys.executable,
-            "elapsedSeconds": round(time.time() - started.timestamp(), 1),
-        },
-    }

@@ -26,6 +26,10 @@ from loadtests.bench.procstat import (
 from loadtests.process import ManagedProcess, free_port
 
 UNLIMITED_RATE = 1_000_000_000
+PASSED_THROUGH = ("SANDBOX_GC_GEN0_THRESHOLD", "SANDBOX_SWEEP_SECONDS")
+"""Server settings the benchmark takes from its own environment, to compare a run without
+``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``) or without the
+payment sweeper (``SANDBOX_SWEEP_SECONDS=0``)."""
 
 
 def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:
@@ -64,7 +68,11 @@ class BenchServer(ManagedProcess):
         self.proc: subprocess.Popen[bytes] | None = None
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SANDBOX_")}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("SANDBOX_") or k in PASSED_THROUGH
+        }
         env.update(
             {
                 "SANDBOX_DATA_DIR": str(self.data_dir),

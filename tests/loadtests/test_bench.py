@@ -20,7 +20,7 @@ from tests.support.engines import PG_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 
-PHASES = ("noop", "p2p", "p2m", "p2p_half", "identity", "consent")
+PHASES = ("noop", "p2p", "p2m", "p2p_quarter", "p2p_half", "identity", "consent")
 REPORT_FILES = (
     "summary.json",
     "summary.md",
@@ -29,10 +29,11 @@ REPORT_FILES = (
     "percentiles.png",
     *(f"{p}.html" for p in PHASES),
     *(f"{p}_stats.csv" for p in PHASES),
+    *(f"histogram-{p}.png" for p in PHASES),
 )
 
 
-def run_bench(out_dir: Path, *args: str, timeout: float = 150) -> dict[str, Any]:
+def run_bench(out_dir: Path, *args: str, timeout: float = 240) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-m", "sandbox", "bench", "--quick", "--output-dir", str(out_dir), *args],
         capture_output=True,
@@ -55,7 +56,7 @@ def assert_complete_and_clean(
     ends (no latency percentile then), though they ran and none failed."""
     for name in REPORT_FILES:
         assert (out_dir / name).stat().st_size > 0, name
-    assert list(summary["phases"]) == list(PHASES)
+    assert list(summary["phases"])[: len(PHASES)] == list(PHASES)
     for name, phase in summary["phases"].items():
         assert phase["requests"] > 0, name
         assert phase["failures"] == 0, (name, phase["failuresByError"])
@@ -65,7 +66,14 @@ def assert_complete_and_clean(
     for ratio in (
         "paymentToNoopRps",
         "cpuPerPaymentToNoop",
+        "p99AtQuarterLoadMs",
+        "p999AtQuarterLoadMs",
+        "probeP99AtQuarterLoadMs",
+        "probeP999AtQuarterLoadMs",
         "p99AtHalfLoadMs",
+        "p999AtHalfLoadMs",
+        "probeP99AtHalfLoadMs",
+        "probeP999AtHalfLoadMs",
         "identityAuthToNoopRps",
         "cpuPerIdentityAuthToNoop",
         "consentFetchRps",
@@ -103,9 +111,22 @@ def test_quick_bench_on_sqlite_writes_a_complete_clean_report(
     if pytestconfig.getoption("--engine") != "sqlite":
         pytest.skip("the SQLite benchmark runs in the sqlite suite only (CI time)")
     out_dir = tmp_path / "report"
-    summary = run_bench(out_dir)
+    summary = run_bench(out_dir, "--preload", "3000")
     assert summary["mode"] == "sqlite"
     assert_complete_and_clean(out_dir, summary)
+    # the paced phases ran the http.client probe beside locust, and every probe payment passed
+    for name in ("p2p_quarter", "p2p_half"):
+        probe = summary["phases"][name]["probe"]
+        assert probe["requests"] > 0, (name, probe)
+        assert probe["failures"] == 0, (name, probe)
+        assert sum(b["count"] for b in probe["latencyBuckets"]) == probe["requests"]
+    # 3,000 past payments went into the ledger (still balanced, above), and P2P on a second
+    # server with an empty ledger ran to compare with
+    preload = summary["preload"]
+    assert (preload["asked"], preload["payments"]) == (3000, 3000)
+    assert preload["p2pRpsEmptyLedger"] == summary["phases"]["p2p_empty"]["rps"] > 0
+    assert preload["within10Percent"] in (True, False)
+    assert "past payments / empty ledger" in (out_dir / "summary.md").read_text()
 
 
 def test_scale_out_bench_with_two_workers_on_postgresql_spends_no_money_twice(

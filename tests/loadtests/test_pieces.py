@@ -1,5 +1,5 @@
 """The load tests' own pieces, without a server: configuration, parties, latency histograms,
-locust's failure file and the profile split."""
+locust's failure file, the profile split and the server's GC pauses."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import random
 from pathlib import Path
 
 import pytest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import Histogram as PromHistogram
 
-from loadtests.bench import profile
+from loadtests.bench import gcstats, profile
 from loadtests.bench.locust_run import LocustResult, _read_failures
 from loadtests.config import ConfigError, LoadConfig, check_amount
 from loadtests.latency import Histogram, aggregate
 from loadtests.parties import world_parties
+from sandbox.ops import gctune
 from sandbox.partners.models import DEFAULT_WORLD_SEED
 from sandbox.population.generator import generated_pin, generated_uid
 
@@ -109,3 +112,21 @@ def test_profile_split_gives_each_sample_to_its_leaf_most_layer() -> None:
     assert found.by_layer["serialization"] == pytest.approx(0.1)
     assert found.by_layer["framework"] == pytest.approx(0.4)
     assert found.storage_by_caller == {"auth": pytest.approx(0.3)}
+
+
+def test_gc_pauses_between_two_scrapes_are_counted_by_generation() -> None:
+    registry = CollectorRegistry()
+    pauses = PromHistogram(
+        gcstats.METRIC, "gc", ["generation"], buckets=gctune.PAUSE_BUCKETS, registry=registry
+    )
+    pauses.labels("0").observe(0.0002)
+    before = gcstats.parse(generate_latest(registry).decode())
+    for seconds in (0.0003, 0.002, 0.02):  # one short, one over 1 ms, one over 10 ms
+        pauses.labels("0").observe(seconds)
+    pauses.labels("2").observe(0.05)
+    after = gcstats.parse(generate_latest(registry).decode())
+    assert gcstats.pauses(before, after) == {
+        "0": {"collections": 3, "totalMs": 22.3, "over1ms": 2, "over10ms": 1},
+        "2": {"collections": 1, "totalMs": 50.0, "over1ms": 1, "over10ms": 1},
+    }
+    assert gcstats.parse("# nothing about gc\n") == {}
