@@ -36,6 +36,21 @@ upi_transactions = sa.Table(
     sa.Index(None, "world_id", "created_us"),
     sa.Index(None, "world_id", "payer_vpa", "created_us"),
     sa.Index(None, "world_id", "payee_vpa", "created_us"),
+    # The sweeper's due work (payments/store/due.py), every second across all worlds: partial
+    # indexes hold only the few DEEMED payments and PENDING collects, so the scan does not grow
+    # with the ledger and a SUCCESS payment's insert does not touch them (migration 0012).
+    sa.Index(
+        "ix_upi_transactions_deemed_due",
+        "settle_at_us",
+        sqlite_where=sa.text("status = 'DEEMED'"),
+        postgresql_where=sa.text("status = 'DEEMED'"),
+    ),
+    sa.Index(
+        "ix_upi_transactions_collect_due",
+        "expires_us",
+        sqlite_where=sa.text("status = 'PENDING' AND type = 'COLLECT'"),
+        postgresql_where=sa.text("status = 'PENDING' AND type = 'COLLECT'"),
+    ),
 )
 
 ledger_entries = sa.Table(
