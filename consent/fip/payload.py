@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Connection
 
 from consent.fip import history, render
+from consent.fip.cache import SEEDED, SeededHistory, SeededKey
 from consent.fip.models import (
     CONSENT_TYPES,
     DEPOSIT,
@@ -33,6 +34,7 @@ from consent.fip.models import (
     Line,
     UnknownAccount,
     apply_filters,
+    keeps,
     link_ref,
     masked,
 )
@@ -163,35 +165,57 @@ def _ledger_lines(st: ledger.Statement) -> list[Line]:
     return out
 
 
+def _seeded(world: WorldContext, account: ledger.StatementAccount) -> SeededHistory:
+    seed, minor_units = world.partner.world_seed, world.country.minor_units
+    key = SeededKey(
+        world.id,
+        seed,
+        world.country.code,
+        account.number,
+        account.type,
+        account.opening_balance,
+        account.opened_us,
+        world.partner.created_us,
+        minor_units,
+    )
+
+    def make() -> SeededHistory:
+        lines = history.seeded_lines(
+            seed=seed,
+            country=key.country,
+            number=key.number,
+            account_type=key.account_type,
+            opening_balance=key.opening_balance,
+            opened_us=key.opened_us,
+            anchor_us=key.anchor_us,
+            minor_units=minor_units,
+        )
+        return SeededHistory.of(
+            lines, lambda line: render.transaction_element(line, world.money, deposit=True)
+        )
+
+    return SEEDED.get(key, make)
+
+
 def deposit_lines(
     conn: Connection,
     world: WorldContext,
     account: ledger.StatementAccount,
     from_us: int,
     to_us: int,
-) -> list[Line]:
-    """Seeded history and ledger lines of a deposit account made in ``[from_us, to_us)``."""
+) -> tuple[list[Line], list[Element]]:
+    """Seeded history and ledger lines of a deposit account made in ``[from_us, to_us)``, with
+    their ``Transaction`` elements (the seeded ones from ``cache.SEEDED``)."""
     lines: list[Line] = []
-    anchor = world.partner.created_us
-    if from_us < anchor:
-        lines += [
-            line
-            for line in history.seeded_lines(
-                seed=world.partner.world_seed,
-                country=world.country.code,
-                number=account.number,
-                account_type=account.type,
-                opening_balance=account.opening_balance,
-                opened_us=account.opened_us,
-                anchor_us=anchor,
-                minor_units=world.country.minor_units,
-            )
-            if from_us <= line.at_us < to_us
-        ]
+    elements: list[Element] = []
+    if from_us < world.partner.created_us:
+        lines, elements = _seeded(world, account).between(from_us, to_us)
     st = ledger.statement(conn, world.id, account.number, from_us, to_us)
     if st is not None:
-        lines += _ledger_lines(st)
-    return lines
+        live = _ledger_lines(st)
+        lines += live
+        elements += [render.transaction_element(x, world.money, deposit=True) for x in live]
+    return lines, elements
 
 
 def _deposit(
@@ -228,10 +252,9 @@ def _deposit(
             )
         )
     if "TRANSACTIONS" in consent_types:
-        lines = apply_filters(deposit_lines(conn, world, account, from_us, to_us), filters)
-        children.append(
-            render.transactions_element(lines, from_us, to_us, world.money, deposit=True)
-        )
+        lines, elements = deposit_lines(conn, world, account, from_us, to_us)
+        kept = [e for x, e in zip(lines, elements, strict=True) if keeps(x, filters)]
+        children.append(render.transactions_element(kept, from_us, to_us))
     return Element(
         "Account",
         {
@@ -301,7 +324,8 @@ def _term(
     if "TRANSACTIONS" in consent_types:
         lines = [line for line in deposit.lines if from_us <= line.at_us < to_us]
         lines = apply_filters(lines, [f for f in filters if f.type == "TRANSACTIONAMOUNT"])
-        children.append(render.transactions_element(lines, from_us, to_us, money, deposit=False))
+        items = [render.transaction_element(x, money, deposit=False) for x in lines]
+        children.append(render.transactions_element(items, from_us, to_us))
     doc_type = "term_deposit" if kind == "FIXED" else "recurring_deposit"
     return Element(
         "Account",
