@@ -15,13 +15,14 @@ session and encrypts each document with ``consent.crypto.Encryptor`` (one per FI
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
 from consent.fip import history, render
-from consent.fip.cache import SEEDED, SeededHistory, SeededKey
+from consent.fip.cache import LINES, LedgerDayKey, Rendered, SeededKey
+from consent.fip.history import DAY_US
 from consent.fip.models import (
     CONSENT_TYPES,
     DEPOSIT,
@@ -165,36 +166,61 @@ def _ledger_lines(st: ledger.Statement) -> list[Line]:
     return out
 
 
-def _seeded(world: WorldContext, account: ledger.StatementAccount) -> SeededHistory:
-    seed, minor_units = world.partner.world_seed, world.country.minor_units
+def _deposit_element(world: WorldContext) -> Callable[[Line], Element]:
+    return lambda line: render.transaction_element(line, world.money, deposit=True)
+
+
+def _seeded(world: WorldContext, account: ledger.StatementAccount) -> Rendered:
+    """The account's seeded history, from ``cache.LINES`` (made on a miss)."""
     key = SeededKey(
         world.id,
-        seed,
+        world.partner.world_seed,
         world.country.code,
         account.number,
         account.type,
         account.opening_balance,
         account.opened_us,
         world.partner.created_us,
-        minor_units,
+        world.country.minor_units,
     )
 
-    def make() -> SeededHistory:
+    def make() -> Rendered:
         lines = history.seeded_lines(
-            seed=seed,
+            seed=key.seed,
             country=key.country,
             number=key.number,
             account_type=key.account_type,
             opening_balance=key.opening_balance,
             opened_us=key.opened_us,
             anchor_us=key.anchor_us,
-            minor_units=minor_units,
+            minor_units=key.minor_units,
         )
-        return SeededHistory.of(
-            lines, lambda line: render.transaction_element(line, world.money, deposit=True)
-        )
+        return Rendered.of(lines, _deposit_element(world))
 
-    return SEEDED.get(key, make)
+    return LINES.get(key, make)
+
+
+def _ledger_days(
+    conn: Connection,
+    world: WorldContext,
+    account: ledger.StatementAccount,
+    from_us: int,
+    to_us: int,
+) -> Iterator[Rendered]:
+    """Each day of the ledger with entries in the range, from ``cache.LINES`` when the day's
+    token is the ledger's now (made from the day's statement otherwise)."""
+    for day in ledger.ledger_days(conn, world.id, account.number, from_us, to_us, DAY_US):
+        key = LedgerDayKey(
+            world.id, account.number, account.opened_us, world.country.minor_units, day.day
+        )
+        token = (day.count, day.last_id, day.balance_before)
+
+        def make(start: int = day.day * DAY_US, token: Hashable = token) -> Rendered:
+            st = ledger.statement(conn, world.id, account.number, start, start + DAY_US)
+            lines = _ledger_lines(st) if st is not None else []
+            return Rendered.of(lines, _deposit_element(world), token)
+
+        yield LINES.get(key, make, token)
 
 
 def deposit_lines(
@@ -205,16 +231,16 @@ def deposit_lines(
     to_us: int,
 ) -> tuple[list[Line], list[Element]]:
     """Seeded history and ledger lines of a deposit account made in ``[from_us, to_us)``, with
-    their ``Transaction`` elements (the seeded ones from ``cache.SEEDED``)."""
+    their ``Transaction`` elements (both kept in ``cache.LINES``)."""
     lines: list[Line] = []
     elements: list[Element] = []
+    parts = list(_ledger_days(conn, world, account, from_us, to_us))
     if from_us < world.partner.created_us:
-        lines, elements = _seeded(world, account).between(from_us, to_us)
-    st = ledger.statement(conn, world.id, account.number, from_us, to_us)
-    if st is not None:
-        live = _ledger_lines(st)
-        lines += live
-        elements += [render.transaction_element(x, world.money, deposit=True) for x in live]
+        parts.insert(0, _seeded(world, account))
+    for part in parts:
+        more, rendered = part.between(from_us, to_us)
+        lines += more
+        elements += rendered
     return lines, elements
 
 
