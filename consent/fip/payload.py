@@ -167,7 +167,10 @@ def _ledger_lines(st: ledger.Statement) -> list[Line]:
 
 
 def _deposit_element(world: WorldContext) -> Callable[[Line], Element]:
-    return lambda line: render.transaction_element(line, world.money, deposit=True)
+    """A line as a deposit ``Transaction``, serialized (it is kept in ``cache.LINES``)."""
+    return lambda line: render.serialized(
+        render.transaction_element(line, world.money, deposit=True), "deposit"
+    )
 
 
 def _seeded(world: WorldContext, account: ledger.StatementAccount) -> Rendered:

@@ -56,15 +56,36 @@ class Element:
     name: str
     attrs: dict[str, str]
     children: tuple[Element | tuple[Element, ...], ...] = ()
+    raw: bytes = b""  # a leaf's XML as it reads inside its document, when made (``serialized``)
 
 
-def _xml(parent: etree._Element, element: Element, ns: str) -> None:
-    """``element`` as a child of ``parent``; its attributes in one call (lxml keeps the dict's
-    order), which is most of the cost of a year's statement."""
-    node = etree.SubElement(parent, f"{{{ns}}}{element.name}", element.attrs)
+def serialized(element: Element, kind: str) -> Element:
+    """The leaf ``element`` with ``raw``: its XML as ``to_xml`` writes it inside a ``kind``
+    document (lxml's own escaping; the document declares the namespace, the leaf does not), so
+    a cached line is serialized once, not per fetch."""
+    assert not element.children
+    ns = NAMESPACES[kind]
+    node = etree.Element(f"{{{ns}}}{element.name}", element.attrs, nsmap={None: ns})
+    raw = etree.tostring(node, encoding="UTF-8", xml_declaration=False).replace(
+        f' xmlns="{ns}"'.encode(), b"", 1
+    )
+    return Element(element.name, element.attrs, (), raw)
+
+
+# stands for a list of serialized leaves in the tree lxml writes; "<" is always escaped in
+# attribute values and no element has text, so ">MARK<" occurs only where it was put
+_MARK = "@@serialized@@"
+
+
+def _children(node: etree._Element, element: Element, ns: str, spliced: list[bytes]) -> None:
     for child in element.children:
+        if isinstance(child, tuple) and child and all(item.raw for item in child):
+            node.text = _MARK  # one such list per document (Transactions)
+            spliced.append(b"".join(item.raw for item in child))
+            continue
         for item in child if isinstance(child, tuple) else (child,):
-            _xml(node, item, ns)
+            # the attributes in one call (lxml keeps the dict's order)
+            _children(etree.SubElement(node, f"{{{ns}}}{item.name}", item.attrs), item, ns, spliced)
 
 
 def _json(element: Element) -> dict[str, Any]:
@@ -81,10 +102,13 @@ def _json(element: Element) -> dict[str, Any]:
 def to_xml(account: Element, kind: str) -> bytes:
     ns = NAMESPACES[kind]
     root = etree.Element(f"{{{ns}}}Account", account.attrs, nsmap={None: ns})
-    for child in account.children:
-        for item in child if isinstance(child, tuple) else (child,):
-            _xml(root, item, ns)
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    spliced: list[bytes] = []
+    _children(root, account, ns, spliced)
+    out = bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    assert len(spliced) <= 1
+    for raw in spliced:
+        out = out.replace(f">{_MARK}<".encode(), b">" + raw + b"<", 1)
+    return out
 
 
 def to_json(account: Element) -> bytes:
