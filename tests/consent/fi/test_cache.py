@@ -12,6 +12,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from consent.fip import render
 from consent.fip.cache import LineCache, Rendered, SeededKey
 from consent.fip.history import DAY_US
 from consent.fip.models import Line
@@ -82,3 +83,25 @@ def test_between_is_half_open() -> None:
     lines, elements = rendered.between(103, 107)
     assert [x.at_us for x in lines] == [103, 104, 105, 106]
     assert [e.attrs["t"] for e in elements] == [x.txn_id for x in lines]
+
+
+def test_serialized_lines_splice_into_the_same_bytes_lxml_writes() -> None:
+    odd = "UPI/1/CR/a&b<c>\"é\n\t\r' ]]> ₹ 😀 >@@serialized@@<"
+    lines = [
+        Line(f"T{i}", "CREDIT", "UPI", 100 + i, 1000, i * DAY_US, odd, str(i)) for i in range(3)
+    ]
+    items = [render.transaction_element(x, str, deposit=True) for x in lines]
+    holder = Element("Profile", {}, (Element("Holders", {"type": "SINGLE"}),))
+
+    def document(transactions: list[Element]) -> bytes:
+        account = Element(
+            "Account",
+            {"type": "deposit"},
+            (holder, render.transactions_element(transactions, 0, DAY_US)),
+        )
+        return render.to_xml(account, "deposit")
+
+    built = document(items)
+    assert document([render.serialized(e, "deposit") for e in items]) == built
+    assert built.count(b"<Transaction ") == 3
+    assert document([]).endswith(b'endDate="1970-01-02"/></Account>')
