@@ -25,19 +25,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consent import errors
 from consent.models import VERSION
-from consent.schemas import (
-    AaErrorBody,
+from consent.schemas.aa import AaErrorBody, HeartbeatResponse
+from consent.schemas.consent import (
     ConsentArtefact,
     ConsentFetchRequest,
     ConsentHandleRequest,
     ConsentHandleResponse,
     ConsentsRequest,
     ConsentsResponse,
+)
+from consent.schemas.fi import (
     FIFetchRequestModel,
     FIFetchResponseBody,
     FIRequestModel,
     FIResponseBody,
-    HeartbeatResponse,
 )
 from consent.service import fi, reads, requests
 from consent.service.settings import check_request_signature

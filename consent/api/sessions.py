@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from consent.schemas import FiSessionData, FiSessionList, FiSessionOut
+from consent.schemas.fi import FiSessionData, FiSessionList, FiSessionOut
 from consent.service import fi
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems

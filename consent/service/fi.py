@@ -46,7 +46,7 @@ from consent.models import (
     SessionAccount,
     SessionStatus,
 )
-from consent.schemas import FIFetchRequestModel, FIRequestModel
+from consent.schemas.fi import FIFetchRequestModel, FIRequestModel
 from consent.service import log, notify
 from consent.service.lifecycle import current, run
 from consent.service.usable import record_use, usable_consent

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from consent import errors
 from consent.models import VERSION, ConsentAccount, ConsentStatus, handle_status
-from consent.schemas import ConsentFetchRequest, ConsentHandleRequest
+from consent.schemas.consent import ConsentFetchRequest, ConsentHandleRequest
 from consent.service import notify
 from consent.service.lifecycle import current, eligible_accounts, find, run
 from consent.service.wire import check_envelope

@@ -27,7 +27,7 @@ from consent.models import (
     data_life_days,
     per_month,
 )
-from consent.schemas import ConsentDetailModel, ConsentsRequest
+from consent.schemas.consent import ConsentDetailModel, ConsentsRequest
 from consent.service import log, notify
 from consent.service.wire import check_envelope, parse_time
 from consent.store import ConsentStore
@@ -91,7 +91,7 @@ def _check_rules(world: WorldContext, d: ConsentDetailModel) -> tuple[int, int, 
             hint="Use consentMode STORE, or DataLife value 0 for VIEW.",
         )
     freq = d.Frequency
-    # Frequency.unit INF and a value under 1 are refused by the schema (consent.schemas).
+    # Frequency.unit INF and a value under 1 are refused by the schema (consent.schemas.consent).
     if freq.value > UNIT_HOURS[freq.unit]:
         raise errors.InvalidRequest(
             f"ConsentDetail.Frequency: {freq.value} per {freq.unit} is more than 1 fetch per hour "

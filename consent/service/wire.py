@@ -8,7 +8,7 @@ from datetime import datetime
 
 from consent import errors
 from consent.models import TIMESTAMP_TOLERANCE_US, VERSION
-from consent.schemas import Envelope
+from consent.schemas.aa import Envelope
 from sandbox.kit.clock import iso
 from sandbox.world.context import WorldContext
 
