@@ -67,7 +67,7 @@ class Envelope(AaIn):
 
 
 class DateRange(AaIn):
-    """A range of time (``FIDataRange``): from, to."""
+    """A range of time, from and to (RFC 3339), as FIDataRange."""
 
     from_: Rfc3339 = Field(alias="from", examples=["2025-01-01T00:00:00.000Z"])
     to: Rfc3339 = Field(examples=["2026-01-01T00:00:00.000Z"])
