@@ -17,7 +17,8 @@ from consent.fip.cache import LineCache, Rendered, SeededKey
 from consent.fip.history import DAY_US
 from consent.fip.models import Line
 from consent.fip.render import Element
-from tests.consent.fi.test_fip import ASHA, documents, transactions, world_of
+from tests.consent.fi.test_fip import ASHA, documents, transactions
+from tests.support.aa import world_of
 from tests.support.http import SignedUp
 from tests.support.upi import pay
 
