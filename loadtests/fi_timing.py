@@ -82,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     walls, cpus = asyncio.run(measure(args.fetches, args.payments))
     cpu, wall = statistics.median(cpus) * 1000, statistics.median(walls) * 1000
-    print(f"{len(cpus)} fetches, {args.payments} payments: median CPU {cpu:.1f} ms, wall {wall:.1f}")
+    print(f"{len(cpus)} fetches after {args.payments} payments: CPU {cpu:.1f} ms, wall {wall:.1f}")
 
 
 if __name__ == "__main__":
