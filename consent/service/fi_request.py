@@ -32,12 +32,12 @@ from consent.models import (
 from consent.schemas.fi import FIRequestModel
 from consent.service import notify
 from consent.service.usable import record_use, usable_consent
-from consent.service.wire import check_envelope, parse_time
+from consent.service.wire import check_envelope, once_per_txnid, parse_time
 from consent.store import FiSessionStore
-from sandbox.errors import IdempotencyConflict, SandboxError
+from sandbox.errors import SandboxError
 from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
-from sandbox.storage.idempotency import Answer, Key, write_once
+from sandbox.storage.idempotency import Answer
 from sandbox.world.context import WorldContext
 
 _FORBIDDEN_AT_REQUEST = (errors.ConsentPaused, errors.ConsentRevoked, errors.ConsentExpired)
@@ -175,17 +175,11 @@ def _fi_request_effect(
 async def request_fi(db: Database, world: WorldContext, cmd: FiRequestCommand) -> Answer:
     """``FIResponse`` for a new session; the same txnid and body replays the first answer, another
     body with it is IdempotencyError."""
-    try:
-        return await write_once(
-            db,
-            world.id,
-            keys=[Key("txnid", f"aa:{cmd.txnid}")],
-            fingerprint=cmd.fingerprint,
-            now_us=world.now_us,
-            effect=lambda conn: _fi_request_effect(conn, world, cmd),
-        )
-    except IdempotencyConflict:
-        raise errors.IdempotencyError(
-            f"txnid {cmd.txnid} was already used for a different request; nothing was done.",
-            hint="Make a new txnid for a new request, or resend the first one unchanged.",
-        ) from None
+    return await once_per_txnid(
+        db,
+        world,
+        cmd.txnid,
+        cmd.fingerprint,
+        lambda conn: _fi_request_effect(conn, world, cmd),
+        what="request",
+    )

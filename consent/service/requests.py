@@ -29,12 +29,11 @@ from consent.models import (
 )
 from consent.schemas.consent import ConsentDetailModel, ConsentsRequest
 from consent.service import log, notify
-from consent.service.wire import check_envelope, parse_time
+from consent.service.wire import check_envelope, once_per_txnid, parse_time
 from consent.store import ConsentStore
-from sandbox.errors import IdempotencyConflict
 from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
-from sandbox.storage.idempotency import Answer, Key, write_once
+from sandbox.storage.idempotency import Answer
 from sandbox.world.context import WorldContext
 
 
@@ -250,18 +249,6 @@ async def request_consent(db: Database, world: WorldContext, cmd: RequestCommand
         }
         return 200, body
 
-    try:
-        return await write_once(
-            db,
-            world.id,
-            keys=[Key("txnid", f"aa:{cmd.txnid}")],
-            fingerprint=cmd.fingerprint,
-            now_us=world.now_us,
-            effect=effect,
-        )
-    except IdempotencyConflict:
-        raise errors.IdempotencyError(
-            f"txnid {cmd.txnid} was already used for a different consent request; nothing was "
-            "done.",
-            hint="Make a new txnid for a new request, or resend the first one unchanged.",
-        ) from None
+    return await once_per_txnid(
+        db, world, cmd.txnid, cmd.fingerprint, effect, what="consent request"
+    )
