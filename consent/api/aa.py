@@ -25,23 +25,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from consent import errors
 from consent.models import VERSION
-from consent.schemas import (
-    AaErrorBody,
+from consent.schemas.aa import AaErrorBody, HeartbeatResponse
+from consent.schemas.consent import (
     ConsentArtefact,
     ConsentFetchRequest,
     ConsentHandleRequest,
     ConsentHandleResponse,
     ConsentsRequest,
     ConsentsResponse,
+)
+from consent.schemas.fi import (
     FIFetchRequestModel,
     FIFetchResponseBody,
     FIRequestModel,
     FIResponseBody,
-    HeartbeatResponse,
 )
-from consent.service import fi, reads, requests
+from consent.service import fi_fetch, fi_request, reads, requests
 from consent.service.settings import check_request_signature
-from sandbox.deps import bearer, within_rate_limit
+from sandbox.deps import State, bearer, within_rate_limit
 from sandbox.errors import IdempotencyConflict, SandboxError
 from sandbox.keys import jws
 from sandbox.keys.api import signed_json
@@ -50,6 +51,7 @@ from sandbox.kit.wire import explain
 from sandbox.partners import service as partners
 from sandbox.partners.errors import TooManyRequests
 from sandbox.state import AppState
+from sandbox.storage.idempotency import Answer
 from sandbox.world.context import WorldContext
 
 log = logging.getLogger("consent.aa")
@@ -208,88 +210,100 @@ SIGNATURE_HEADER_DOC = (
 )
 
 
-@router.post(
+def _post(
+    path: str, ok: type[Any], statuses: tuple[int, ...], summary: str, description: str
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A POST route of the AA API: its spec body on 200, its error statuses, the signature
+    header documented on both."""
+    return router.post(
+        path,
+        response_class=Response,
+        responses={**_ok(ok), **_errors(*statuses)},
+        summary=summary,
+        description=description,
+    )
+
+
+def _signed(state: AppState, answer: Answer | dict[str, Any]) -> Response:
+    """The service's answer as compact JSON with its detached JWS: an ``Answer`` (idempotent
+    creations) with its own status, a body with 200."""
+    if isinstance(answer, Answer):
+        return signed_json(answer.body, state.keys, status_code=answer.status)
+    return signed_json(answer, state.keys)
+
+
+@_post(
     "/Consent",
-    response_class=Response,
-    responses={**_ok(ConsentsResponse), **_errors(400, 401, 404, 409, 500)},
-    summary="Request a consent (ConsentsRequest)",
-    description="A consent request for a customer (`Customer.id`: her AA handle, e.g. "
+    ConsentsResponse,
+    (400, 401, 404, 409, 500),
+    "Request a consent (ConsentsRequest)",
+    "A consent request for a customer (`Customer.id`: her AA handle, e.g. "
     "`asha@sandbox-aa`). Answers a `ConsentHandle`; the customer approves or rejects it (here: "
     "POST /v1/sandbox/aa/consents/{handle}/approve). Checked against the spec's rules and the "
     "purpose's fair-use limits. " + SIGNATURE_HEADER_DOC,
 )
-async def post_consent(body: ConsentsRequest, world: AaWorld, request: Request) -> Response:
-    state: AppState = request.app.state.sandbox
+async def post_consent(body: ConsentsRequest, world: AaWorld, state: State) -> Response:
     command = requests.prepare_request(world, body)
-    answer = await requests.request_consent(state.db, world, command)
-    return signed_json(answer.body, state.keys, status_code=answer.status)
+    return _signed(state, await requests.request_consent(state.db, world, command))
 
 
-@router.post(
+@_post(
     "/Consent/handle",
-    response_class=Response,
-    responses={**_ok(ConsentHandleResponse), **_errors(400, 401, 404, 500)},
-    summary="The status of a consent request (ConsentHandleRequest)",
-    description="PENDING, READY (with the consent id), FAILED (rejected) or EXPIRED. "
-    + SIGNATURE_HEADER_DOC,
+    ConsentHandleResponse,
+    (400, 401, 404, 500),
+    "The status of a consent request (ConsentHandleRequest)",
+    "PENDING, READY (with the consent id), FAILED (rejected) or EXPIRED. " + SIGNATURE_HEADER_DOC,
 )
-async def post_consent_handle(
-    body: ConsentHandleRequest, world: AaWorld, request: Request
-) -> Response:
-    state: AppState = request.app.state.sandbox
-    return signed_json(await reads.handle_status_of(state.db, world, body), state.keys)
+async def post_consent_handle(body: ConsentHandleRequest, world: AaWorld, state: State) -> Response:
+    return _signed(state, await reads.handle_status_of(state.db, world, body))
 
 
-@router.post(
+@_post(
     "/Consent/fetch",
-    response_class=Response,
-    responses={**_ok(ConsentArtefact), **_errors(400, 401, 404, 500)},
-    summary="The consent artefact (ConsentFetchRequest)",
-    description="The signed artefact (`signedConsent`: compact JWS, RS256) and its status; "
+    ConsentArtefact,
+    (400, 401, 404, 500),
+    "The consent artefact (ConsentFetchRequest)",
+    "The signed artefact (`signedConsent`: compact JWS, RS256) and its status; "
     "`ConsentUse.logUri` serves its hash-chained log. " + SIGNATURE_HEADER_DOC,
 )
 async def post_consent_fetch(
-    body: ConsentFetchRequest, world: AaWorld, request: Request
+    body: ConsentFetchRequest, world: AaWorld, state: State, request: Request
 ) -> Response:
-    state: AppState = request.app.state.sandbox
-    artefact = await reads.fetch_artefact(state.db, world, body, str(request.base_url))
-    return signed_json(artefact, state.keys)
+    base = str(request.base_url)
+    return _signed(state, await reads.fetch_artefact(state.db, world, body, base))
 
 
-@router.post(
+@_post(
     "/FI/request",
-    response_class=Response,
-    responses={**_ok(FIResponseBody), **_errors(400, 401, 404, 409, 500)},
-    summary="Request the FI data of a consent (FIRequest)",
-    description="Checks the consent (ACTIVE, Frequency, ONETIME), `Consent.digitalSignature` "
+    FIResponseBody,
+    (400, 401, 404, 409, 500),
+    "Request the FI data of a consent (FIRequest)",
+    "Checks the consent (ACTIVE, Frequency, ONETIME), `Consent.digitalSignature` "
     "(the signature part of `signedConsent`), `FIDataRange` (inside the consent's) and your "
     "`KeyMaterial` (X25519, a 32-byte nonce, an expiry after world time), counts the use and "
     "answers a `sessionId`. The sandbox's FIPs answer at once: `FIStatusNotification` "
     "(accounts READY) goes to `<notificationUrl>/FI/Notification`. Fetch within 24 hours of "
     "world time. " + SIGNATURE_HEADER_DOC,
 )
-async def post_fi_request(body: FIRequestModel, world: AaWorld, request: Request) -> Response:
-    state: AppState = request.app.state.sandbox
-    command = fi.prepare_fi_request(world, body)
-    answer = await fi.request_fi(state.db, world, command)
-    return signed_json(answer.body, state.keys, status_code=answer.status)
+async def post_fi_request(body: FIRequestModel, world: AaWorld, state: State) -> Response:
+    command = fi_request.prepare_fi_request(world, body)
+    return _signed(state, await fi_request.request_fi(state.db, world, command))
 
 
-@router.post(
+@_post(
     "/FI/fetch",
-    response_class=Response,
-    responses={**_ok(FIFetchResponseBody), **_errors(400, 401, 403, 404, 410, 500)},
-    summary="Fetch a session's FI data, encrypted (FIFetchRequest)",
-    description="Each account's FI document (ReBIT deposit schema, XML), encrypted for the "
+    FIFetchResponseBody,
+    (400, 401, 403, 404, 410, 500),
+    "Fetch a session's FI data, encrypted (FIFetchRequest)",
+    "Each account's FI document (ReBIT deposit schema, XML), encrypted for the "
     "KeyMaterial of the FI request: per FIP a fresh X25519 key pair and nonce (its "
     "`KeyMaterial` beside its `data`); ECDH, HKDF-SHA256 (salt: the first 20 bytes of the XOR "
     "of the nonces), AES-256-GCM (IV: its last 12 bytes). `fipId` and `linkRefNumber` narrow "
     "it down. The easy path, GET /v1/fi/sessions/{sessionId}/data, answers the same data "
     "decrypted. " + SIGNATURE_HEADER_DOC,
 )
-async def post_fi_fetch(body: FIFetchRequestModel, world: AaWorld, request: Request) -> Response:
-    state: AppState = request.app.state.sandbox
-    return signed_json(await fi.fetch_fi(state.db, world, body), state.keys)
+async def post_fi_fetch(body: FIFetchRequestModel, world: AaWorld, state: State) -> Response:
+    return _signed(state, await fi_fetch.fetch_fi(state.db, world, body))
 
 
 @router.get(
@@ -298,7 +312,5 @@ async def post_fi_fetch(body: FIFetchRequestModel, world: AaWorld, request: Requ
     responses={**_ok(HeartbeatResponse), **_errors(401, 500)},
     summary="Is the AA up",
 )
-async def heartbeat(world: AaWorld, request: Request) -> Response:
-    state: AppState = request.app.state.sandbox
-    body = {"ver": VERSION, "timestamp": iso(world.now_us), "Status": "UP"}
-    return signed_json(body, state.keys)
+async def heartbeat(world: AaWorld, state: State) -> Response:
+    return _signed(state, {"ver": VERSION, "timestamp": iso(world.now_us), "Status": "UP"})

@@ -7,15 +7,14 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from consent.schemas import (
-    AaSettingsIn,
-    AaSettingsOut,
+from consent.schemas.consent import (
     ConsentApproveIn,
     ConsentList,
     ConsentLogOut,
     ConsentOut,
     LogEntryOut,
 )
+from consent.schemas.settings import AaSettingsIn, AaSettingsOut
 from consent.service import lifecycle, log, reads, settings
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.clock import iso

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from consent.schemas import FiSessionData, FiSessionList, FiSessionOut
-from consent.service import fi
+from consent.schemas.fi import FiSessionData, FiSessionList, FiSessionOut
+from consent.service import fi_fetch, fi_sessions
 from sandbox.deps import CurrentWorld, State
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.kit.wire import cursor_schema
@@ -25,18 +25,20 @@ async def list_sessions(
     world: CurrentWorld,
     state: State,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(**cursor_schema(fi.CURSOR_ID))] = None,
+    cursor: Annotated[str | None, Query(**cursor_schema(fi_sessions.CURSOR_ID))] = None,
     status: Annotated[Literal["ACTIVE", "COMPLETED", "EXPIRED", "FAILED"] | None, Query()] = None,
 ) -> FiSessionList:
     """Your world's FI sessions, newest first."""
-    rows, nxt = await fi.list_sessions(state.db, world, limit=limit, cursor=cursor, status=status)
+    rows, nxt = await fi_sessions.list_sessions(
+        state.db, world, limit=limit, cursor=cursor, status=status
+    )
     return FiSessionList(sessions=[FiSessionOut(**r) for r in rows], next_cursor=nxt)
 
 
 @router.get("/{session_id}", response_model=FiSessionOut, responses=problems(*AUTHED, 404))
 async def get_session(session_id: SessionId, world: CurrentWorld, state: State) -> FiSessionOut:
     """One FI session: its status and each account's FIStatus (past its window: EXPIRED)."""
-    return FiSessionOut(**await fi.get_session(state.db, world, session_id))
+    return FiSessionOut(**await fi_sessions.get_session(state.db, world, session_id))
 
 
 @router.get(
@@ -57,4 +59,4 @@ async def get_session_data(
     encrypts). Counts as a fetch: the accounts become DELIVERED and the consent log records it.
     Refused like FI/fetch: DataGone (410) after the session's 24 hours, ConsentPaused/Revoked/
     Expired (403) if the consent changed since. Use it to start; switch to /aa/FI/fetch."""
-    return FiSessionData(**await fi.session_data(state.db, world, session_id, format))
+    return FiSessionData(**await fi_fetch.session_data(state.db, world, session_id, format))

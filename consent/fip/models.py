@@ -154,8 +154,13 @@ def parse_data_filters(raw: Iterable[Any] | None, minor_units: int) -> tuple[Dat
     return tuple(out)
 
 
+def keeps(line: Line, filters: Sequence[DataFilter]) -> bool:
+    """Whether every rule of ``filters`` keeps ``line``."""
+    return all(f.keeps(line) for f in filters)
+
+
 def apply_filters(lines: Sequence[Line], filters: Sequence[DataFilter]) -> list[Line]:
-    return [line for line in lines if all(f.keeps(line) for f in filters)]
+    return [line for line in lines if keeps(line, filters)]
 
 
 def masked(number: str) -> str:

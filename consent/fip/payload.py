@@ -15,12 +15,14 @@ session and encrypts each document with ``consent.crypto.Encryptor`` (one per FI
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
 from consent.fip import history, render
+from consent.fip.cache import LINES, LedgerDayKey, Rendered, SeededKey
+from consent.fip.history import DAY_US
 from consent.fip.models import (
     CONSENT_TYPES,
     DEPOSIT,
@@ -33,6 +35,7 @@ from consent.fip.models import (
     Line,
     UnknownAccount,
     apply_filters,
+    keeps,
     link_ref,
     masked,
 )
@@ -163,35 +166,85 @@ def _ledger_lines(st: ledger.Statement) -> list[Line]:
     return out
 
 
+def _deposit_element(world: WorldContext) -> Callable[[Line], Element]:
+    """A line as a deposit ``Transaction``, serialized (it is kept in ``cache.LINES``)."""
+    return lambda line: render.serialized(
+        render.transaction_element(line, world.money, deposit=True), "deposit"
+    )
+
+
+def _seeded(world: WorldContext, account: ledger.StatementAccount) -> Rendered:
+    """The account's seeded history, from ``cache.LINES`` (made on a miss)."""
+    key = SeededKey(
+        world.id,
+        world.partner.world_seed,
+        world.country.code,
+        account.number,
+        account.type,
+        account.opening_balance,
+        account.opened_us,
+        world.partner.created_us,
+        world.country.minor_units,
+    )
+
+    def make() -> Rendered:
+        lines = history.seeded_lines(
+            seed=key.seed,
+            country=key.country,
+            number=key.number,
+            account_type=key.account_type,
+            opening_balance=key.opening_balance,
+            opened_us=key.opened_us,
+            anchor_us=key.anchor_us,
+            minor_units=key.minor_units,
+        )
+        return Rendered.of(lines, _deposit_element(world))
+
+    return LINES.get(key, make)
+
+
+def _ledger_days(
+    conn: Connection,
+    world: WorldContext,
+    account: ledger.StatementAccount,
+    from_us: int,
+    to_us: int,
+) -> Iterator[Rendered]:
+    """Each day of the ledger with entries in the range, from ``cache.LINES`` when the day's
+    token is the ledger's now (made from the day's statement otherwise)."""
+    for day in ledger.ledger_days(conn, world.id, account.number, from_us, to_us, DAY_US):
+        key = LedgerDayKey(
+            world.id, account.number, account.opened_us, world.country.minor_units, day.day
+        )
+        token = (day.count, day.last_id, day.balance_before)
+
+        def make(start: int = day.day * DAY_US, token: Hashable = token) -> Rendered:
+            st = ledger.statement(conn, world.id, account.number, start, start + DAY_US)
+            lines = _ledger_lines(st) if st is not None else []
+            return Rendered.of(lines, _deposit_element(world), token)
+
+        yield LINES.get(key, make, token)
+
+
 def deposit_lines(
     conn: Connection,
     world: WorldContext,
     account: ledger.StatementAccount,
     from_us: int,
     to_us: int,
-) -> list[Line]:
-    """Seeded history and ledger lines of a deposit account made in ``[from_us, to_us)``."""
+) -> tuple[list[Line], list[Element]]:
+    """Seeded history and ledger lines of a deposit account made in ``[from_us, to_us)``, with
+    their ``Transaction`` elements (both kept in ``cache.LINES``)."""
     lines: list[Line] = []
-    anchor = world.partner.created_us
-    if from_us < anchor:
-        lines += [
-            line
-            for line in history.seeded_lines(
-                seed=world.partner.world_seed,
-                country=world.country.code,
-                number=account.number,
-                account_type=account.type,
-                opening_balance=account.opening_balance,
-                opened_us=account.opened_us,
-                anchor_us=anchor,
-                minor_units=world.country.minor_units,
-            )
-            if from_us <= line.at_us < to_us
-        ]
-    st = ledger.statement(conn, world.id, account.number, from_us, to_us)
-    if st is not None:
-        lines += _ledger_lines(st)
-    return lines
+    elements: list[Element] = []
+    parts = list(_ledger_days(conn, world, account, from_us, to_us))
+    if from_us < world.partner.created_us:
+        parts.insert(0, _seeded(world, account))
+    for part in parts:
+        more, rendered = part.between(from_us, to_us)
+        lines += more
+        elements += rendered
+    return lines, elements
 
 
 def _deposit(
@@ -228,10 +281,9 @@ def _deposit(
             )
         )
     if "TRANSACTIONS" in consent_types:
-        lines = apply_filters(deposit_lines(conn, world, account, from_us, to_us), filters)
-        children.append(
-            render.transactions_element(lines, from_us, to_us, world.money, deposit=True)
-        )
+        lines, elements = deposit_lines(conn, world, account, from_us, to_us)
+        kept = [e for x, e in zip(lines, elements, strict=True) if keeps(x, filters)]
+        children.append(render.transactions_element(kept, from_us, to_us))
     return Element(
         "Account",
         {
@@ -301,7 +353,8 @@ def _term(
     if "TRANSACTIONS" in consent_types:
         lines = [line for line in deposit.lines if from_us <= line.at_us < to_us]
         lines = apply_filters(lines, [f for f in filters if f.type == "TRANSACTIONAMOUNT"])
-        children.append(render.transactions_element(lines, from_us, to_us, money, deposit=False))
+        items = [render.transaction_element(x, money, deposit=False) for x in lines]
+        children.append(render.transactions_element(items, from_us, to_us))
     doc_type = "term_deposit" if kind == "FIXED" else "recurring_deposit"
     return Element(
         "Account",

@@ -20,7 +20,7 @@ deposit document is validated by the tests.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -56,16 +56,36 @@ class Element:
     name: str
     attrs: dict[str, str]
     children: tuple[Element | tuple[Element, ...], ...] = ()
+    raw: bytes = b""  # a leaf's XML as it reads inside its document, when made (``serialized``)
 
 
-def _xml(element: Element, ns: str) -> etree._Element:
-    node = etree.Element(f"{{{ns}}}{element.name}", nsmap=None)
-    for key, value in element.attrs.items():
-        node.set(key, value)
+def serialized(element: Element, kind: str) -> Element:
+    """The leaf ``element`` with ``raw``: its XML as ``to_xml`` writes it inside a ``kind``
+    document (lxml's own escaping; the document declares the namespace, the leaf does not), so
+    a cached line is serialized once, not per fetch."""
+    assert not element.children
+    ns = NAMESPACES[kind]
+    node = etree.Element(f"{{{ns}}}{element.name}", element.attrs, nsmap={None: ns})
+    raw = etree.tostring(node, encoding="UTF-8", xml_declaration=False).replace(
+        f' xmlns="{ns}"'.encode(), b"", 1
+    )
+    return Element(element.name, element.attrs, (), raw)
+
+
+# stands for a list of serialized leaves in the tree lxml writes; "<" is always escaped in
+# attribute values and no element has text, so ">MARK<" occurs only where it was put
+_MARK = "@@serialized@@"
+
+
+def _children(node: etree._Element, element: Element, ns: str, spliced: list[bytes]) -> None:
     for child in element.children:
+        if isinstance(child, tuple) and child and all(item.raw for item in child):
+            node.text = _MARK  # one such list per document (Transactions)
+            spliced.append(b"".join(item.raw for item in child))
+            continue
         for item in child if isinstance(child, tuple) else (child,):
-            node.append(_xml(item, ns))
-    return node
+            # the attributes in one call (lxml keeps the dict's order)
+            _children(etree.SubElement(node, f"{{{ns}}}{item.name}", item.attrs), item, ns, spliced)
 
 
 def _json(element: Element) -> dict[str, Any]:
@@ -81,13 +101,14 @@ def _json(element: Element) -> dict[str, Any]:
 
 def to_xml(account: Element, kind: str) -> bytes:
     ns = NAMESPACES[kind]
-    root = etree.Element(f"{{{ns}}}Account", nsmap={None: ns})
-    for key, value in account.attrs.items():
-        root.set(key, value)
-    for child in account.children:
-        for item in child if isinstance(child, tuple) else (child,):
-            root.append(_xml(item, ns))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    root = etree.Element(f"{{{ns}}}Account", account.attrs, nsmap={None: ns})
+    spliced: list[bytes] = []
+    _children(root, account, ns, spliced)
+    out = bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    assert len(spliced) <= 1
+    for raw in spliced:
+        out = out.replace(f">{_MARK}<".encode(), b">" + raw + b"<", 1)
+    return out
 
 
 def to_json(account: Element) -> bytes:
@@ -95,48 +116,42 @@ def to_json(account: Element) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def transactions_element(
-    lines: Sequence[Line],
-    start_us: int,
-    end_us: int,
-    money: Any,
-    *,
-    deposit: bool,
-) -> Element:
+def transaction_element(line: Line, money: Callable[[int], str], *, deposit: bool) -> Element:
+    """One statement line as a ``Transaction`` (the deposit schema's attributes, or the
+    term/recurring deposit schemas')."""
     if deposit:
-        items = tuple(
-            Element(
-                "Transaction",
-                {
-                    "type": line.type,
-                    "mode": line.mode,
-                    "amount": money(line.amount),
-                    "currentBalance": money(line.balance),
-                    "transactionTimestamp": timestamp(line.at_us),
-                    "valueDate": day(line.at_us),
-                    "txnId": line.txn_id,
-                    "narration": line.narration,
-                    "reference": line.reference,
-                },
-            )
-            for line in lines
+        return Element(
+            "Transaction",
+            {
+                "type": line.type,
+                "mode": line.mode,
+                "amount": money(line.amount),
+                "currentBalance": money(line.balance),
+                "transactionTimestamp": timestamp(line.at_us),
+                "valueDate": day(line.at_us),
+                "txnId": line.txn_id,
+                "narration": line.narration,
+                "reference": line.reference,
+            },
         )
-    else:
-        items = tuple(
-            Element(
-                "Transaction",
-                {
-                    "txnId": line.txn_id,
-                    "type": line.type,
-                    "mode": line.mode,
-                    "amount": money(line.amount),
-                    "balance": money(line.balance),
-                    "transactionDateTime": timestamp(line.at_us),
-                    "valueDate": day(line.at_us),
-                    "narration": line.narration,
-                    "reference": line.reference,
-                },
-            )
-            for line in lines
-        )
-    return Element("Transactions", {"startDate": day(start_us), "endDate": day(end_us)}, (items,))
+    return Element(
+        "Transaction",
+        {
+            "txnId": line.txn_id,
+            "type": line.type,
+            "mode": line.mode,
+            "amount": money(line.amount),
+            "balance": money(line.balance),
+            "transactionDateTime": timestamp(line.at_us),
+            "valueDate": day(line.at_us),
+            "narration": line.narration,
+            "reference": line.reference,
+        },
+    )
+
+
+def transactions_element(items: Sequence[Element], start_us: int, end_us: int) -> Element:
+    """``Transactions{startDate, endDate}`` holding the ``Transaction`` elements ``items``."""
+    return Element(
+        "Transactions", {"startDate": day(start_us), "endDate": day(end_us)}, (tuple(items),)
+    )

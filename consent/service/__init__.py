@@ -5,6 +5,9 @@
 - ``reads``: /aa/Consent/handle, /aa/Consent/fetch, the /v1 listing;
 - ``lifecycle``: approve, reject, pause, resume, revoke, expire; notifications;
 - ``usable``: the ACTIVE artefact the FI part loads, checked usable (``usable_consent``);
+- ``fi_request``: POST /aa/FI/request (an FI session for a usable consent);
+- ``fi_fetch``: POST /aa/FI/fetch and the easy path (the documents, encrypted or not);
+- ``fi_sessions``: FI sessions as of now, and the /v1 listing;
 - ``log``: the hash-chained consent log (``append_log``, ``read_log``);
 - ``settings``: a partner's AA settings and its request signatures.
 """

@@ -11,14 +11,14 @@ from sqlalchemy.engine import Connection
 
 from consent import errors
 from consent.models import VERSION, ConsentAccount, ConsentStatus, handle_status
-from consent.schemas import ConsentFetchRequest, ConsentHandleRequest
+from consent.schemas.consent import ConsentFetchRequest, ConsentHandleRequest
 from consent.service import notify
 from consent.service.lifecycle import current, eligible_accounts, find, run
 from consent.service.wire import check_envelope
 from consent.store import ConsentStore
 from sandbox.errors import SandboxError
 from sandbox.kit.clock import iso
-from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
+from sandbox.kit.pagination import Before, cursor_pattern, keyset_page
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
 
@@ -93,15 +93,19 @@ async def list_consents(
     db: Database, world: WorldContext, *, limit: int, cursor: str | None, status: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """A page of the world's consents, newest first (as of now: lapsed ones read EXPIRED)."""
-    before = parse_cursor(cursor, _CURSOR)
 
-    def unit(conn: Connection) -> list[Any]:
+    def read(conn: Connection, before: Before, n: int) -> list[Any]:
         store = ConsentStore(conn, world.id)
-        rows = store.page(limit=limit + 1, before=before, status=status)
-        return [current(store, world, r) for r in rows]
+        return [current(store, world, r) for r in store.page(limit=n, before=before, status=status)]
 
-    rows, nxt = page(await db.write(unit), limit, lambda r: (r.created_us, r.handle))
+    rows, nxt = await keyset_page(
+        db.write, read, cursor=cursor, pattern=_CURSOR, limit=limit, key=_key
+    )
     return [notify.payload(r) for r in rows], nxt
+
+
+def _key(row: Any) -> tuple[int, str]:
+    return row.created_us, row.handle
 
 
 async def get_consent(db: Database, world: WorldContext, handle: str) -> dict[str, Any]:

@@ -27,14 +27,13 @@ from consent.models import (
     data_life_days,
     per_month,
 )
-from consent.schemas import ConsentDetailModel, ConsentsRequest
+from consent.schemas.consent import ConsentDetailModel, ConsentsRequest
 from consent.service import log, notify
-from consent.service.wire import check_envelope, parse_time
+from consent.service.wire import check_envelope, once_per_txnid, parse_time
 from consent.store import ConsentStore
-from sandbox.errors import IdempotencyConflict
 from sandbox.kit.clock import iso
 from sandbox.storage.database import Database
-from sandbox.storage.idempotency import Answer, Key, write_once
+from sandbox.storage.idempotency import Answer
 from sandbox.world.context import WorldContext
 
 
@@ -91,7 +90,7 @@ def _check_rules(world: WorldContext, d: ConsentDetailModel) -> tuple[int, int, 
             hint="Use consentMode STORE, or DataLife value 0 for VIEW.",
         )
     freq = d.Frequency
-    # Frequency.unit INF and a value under 1 are refused by the schema (consent.schemas).
+    # Frequency.unit INF and a value under 1 are refused by the schema (consent.schemas.consent).
     if freq.value > UNIT_HOURS[freq.unit]:
         raise errors.InvalidRequest(
             f"ConsentDetail.Frequency: {freq.value} per {freq.unit} is more than 1 fetch per hour "
@@ -250,18 +249,6 @@ async def request_consent(db: Database, world: WorldContext, cmd: RequestCommand
         }
         return 200, body
 
-    try:
-        return await write_once(
-            db,
-            world.id,
-            keys=[Key("txnid", f"aa:{cmd.txnid}")],
-            fingerprint=cmd.fingerprint,
-            now_us=world.now_us,
-            effect=effect,
-        )
-    except IdempotencyConflict:
-        raise errors.IdempotencyError(
-            f"txnid {cmd.txnid} was already used for a different consent request; nothing was "
-            "done.",
-            hint="Make a new txnid for a new request, or resend the first one unchanged.",
-        ) from None
+    return await once_per_txnid(
+        db, world, cmd.txnid, cmd.fingerprint, effect, what="consent request"
+    )

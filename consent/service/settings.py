@@ -13,7 +13,7 @@ from joserfc.jwk import RSAKey
 from sqlalchemy.engine import Connection
 
 from consent import errors
-from consent.schemas import AaSettingsIn
+from consent.schemas.settings import AaSettingsIn
 from consent.service.notify import notification_url
 from consent.store import save_settings, settings_of
 from sandbox.errors import InvalidRequest

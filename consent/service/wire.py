@@ -1,16 +1,48 @@
 """The AA envelope every request carries (ReBIT 2.0.0: ver, timestamp, txnid), checked in the
-spec's order, and the date-times of the wire."""
+spec's order, the date-times of the wire, and ``once_per_txnid``: the txnid as the idempotency
+key of the AA's creating requests (POST /aa/Consent, POST /aa/FI/request)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from consent import errors
 from consent.models import TIMESTAMP_TOLERANCE_US, VERSION
-from consent.schemas import Envelope
+from consent.schemas.aa import Envelope
+from sandbox.errors import IdempotencyConflict, SandboxError
 from sandbox.kit.clock import iso
+from sandbox.storage.database import Database
+from sandbox.storage.idempotency import Answer, Key, write_once
 from sandbox.world.context import WorldContext
+
+Effect = Callable[[Connection], "tuple[int, dict[str, Any]] | SandboxError"]
+
+
+async def once_per_txnid(
+    db: Database, world: WorldContext, txnid: str, fingerprint: str, effect: Effect, *, what: str
+) -> Answer:
+    """``effect``'s answer, made once per txnid (key ``aa:<txnid>``, one space for every AA
+    request): the same txnid and body replays it, another body with it is IdempotencyError
+    (``what`` names the request in its message)."""
+    try:
+        return await write_once(
+            db,
+            world.id,
+            keys=[Key("txnid", f"aa:{txnid}")],
+            fingerprint=fingerprint,
+            now_us=world.now_us,
+            effect=effect,
+        )
+    except IdempotencyConflict:
+        raise errors.IdempotencyError(
+            f"txnid {txnid} was already used for a different {what}; nothing was done.",
+            hint="Make a new txnid for a new request, or resend the first one unchanged.",
+        ) from None
 
 
 def parse_time(value: str, field: str) -> int:

@@ -130,3 +130,33 @@ def statement(
             )
         )
     return Statement(holder, from_us, to_us, before, balance, tuple(lines))
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerDay:
+    """One day (UTC, ``day * day_us`` to the next) of an account's ledger: how many entries,
+    the highest entry id, and the balance at the day's start. The ledger is append-only, so the
+    three change whenever an entry of that day or before it is added."""
+
+    day: int
+    count: int
+    last_id: int
+    balance_before: int
+
+
+def ledger_days(
+    conn: Connection, world_id: str, number: str, from_us: int, to_us: int, day_us: int
+) -> list[LedgerDay]:
+    """The days with entries of the account from the day of ``from_us`` to ``to_us``, oldest
+    first; empty if the account does not exist in this world."""
+    store = StatementsStore(conn, world_id)
+    row = store.statement_account(number)
+    if row is None or to_us <= from_us:
+        return []
+    start = from_us // day_us * day_us
+    balance = int(row.opening_balance) + store.entries_total_before(number, start)
+    out = []
+    for day in store.entries_by_day(number, start, to_us, day_us):
+        out.append(LedgerDay(int(day.day), int(day.count), int(day.last_id), balance))
+        balance += int(day.total)
+    return out

@@ -58,6 +58,24 @@ class StatementsStore(WorldStore):
         )
         return int(self.conn.execute(query).scalar() or 0)
 
+    def entries_by_day(self, number: str, from_us: int, to_us: int, day_us: int) -> list[Any]:
+        """Per day (``created_us // day_us``) with entries in ``[from_us, to_us)``: ``day``,
+        ``count``, ``last_id`` (the highest entry id) and ``total`` (their sum), by day."""
+        day = (_L.c.created_us // day_us).label("day")
+        query = (
+            self.select(
+                _L,
+                day,
+                sa.func.count().label("count"),
+                sa.func.max(_L.c.id).label("last_id"),
+                sa.func.sum(_L.c.amount).label("total"),
+            )
+            .where(_L.c.account == number, _L.c.created_us >= from_us, _L.c.created_us < to_us)
+            .group_by(day)
+            .order_by(day)
+        )
+        return list(self.conn.execute(query).all())
+
     def entries_between(self, number: str, from_us: int, to_us: int) -> list[Any]:
         """The account's ledger entries made in ``[from_us, to_us)``, in ledger order, each with
         its UPI transaction (``rrn``, ``type``, the parties and the note)."""

@@ -1,14 +1,15 @@
 """Keyset pagination cursors: ``<created_us>.<id>`` of the last row of the previous page.
 
 Every list endpoint pages newest first by (creation time, id); the cursor names the last row
-seen, so pages stay stable while new rows arrive.
+seen, so pages stay stable while new rows arrive. ``keyset_page`` is the whole round: parse the
+cursor, read one row more than the page in a unit of work, cut the page and make the next cursor.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
 
 from sandbox.errors import InvalidRequest
 
@@ -52,3 +53,24 @@ def parse_cursor(cursor: str | None, pattern: re.Pattern[str]) -> tuple[int, str
             hint="Pass `nextCursor` from the previous page unchanged.",
         )
     return int(match[1]), match[2]
+
+
+Before = tuple[int, str] | None
+"""``(created_us, id)`` of the last row of the previous page; None for the first page."""
+
+
+async def keyset_page(
+    run: Callable[[Callable[[Any], list[T]]], Awaitable[list[T]]],
+    read: Callable[[Any, Before, int], list[T]],
+    *,
+    cursor: str | None,
+    pattern: re.Pattern[str],
+    limit: int,
+    key: Callable[[T], tuple[int, str]],
+) -> tuple[list[T], str | None]:
+    """A page of a listing and the cursor of the next: ``read(conn, before, limit + 1)`` (the
+    rows older than ``before``, newest first) in a unit of work of ``run`` (``db.read``, or
+    ``db.write`` for listings that mark lapsed rows as they read them)."""
+    before = parse_cursor(cursor, pattern)
+    rows = await run(lambda conn: read(conn, before, limit + 1))
+    return page(rows, limit, key)

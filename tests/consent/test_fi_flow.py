@@ -1,7 +1,7 @@
 """The AA data flow: POST /aa/FI/request and /aa/FI/fetch against the spec files, the data
 decrypted by an FIU written from the spec text and validated against deposit.xsd, the session's
-life (ACTIVE -> COMPLETED / EXPIRED, per-account FIStatus), every error code through its
-trigger, the FIU's /FI/Notification on a real loopback receiver, and the easy path.
+life (ACTIVE -> COMPLETED / EXPIRED, per-account FIStatus), the FIU's /FI/Notification on a
+real loopback receiver, and the easy path (the error codes: ``test_fi_errors.py``).
 
 The story test: pay Asha through UPI, get her consent, fetch and decrypt her statement, and find
 the payment in it."""
@@ -23,10 +23,8 @@ from lxml import etree
 
 from sandbox.keys import jws
 from sandbox.settings import Settings
-from tests.consent.conftest import act, request_consent
 from tests.consent.fi.test_crypto import SpecFIU
 from tests.consent.fiu import (
-    Approved,
     aa_error,
     approved_consent,
     decrypt_all,
@@ -37,8 +35,15 @@ from tests.consent.fiu import (
 )
 from tests.consent.spec import validate, validate_response
 from tests.support import clock
-from tests.support.aa import envelope, post, stamp, verify_aa_signature
-from tests.support.http import SignedUp, running, sign_up
+from tests.support.aa import (
+    envelope,
+    fiu_listening,
+    log_kinds,
+    stamp,
+    two_pages,
+    verify_aa_signature,
+)
+from tests.support.http import SignedUp, sign_up
 from tests.support.upi import pay
 from tests.support.webhooks import Receiver, events, listen
 
@@ -62,12 +67,6 @@ async def _session(client: httpx.AsyncClient, partner: SignedUp, session_id: str
     got = await client.get(f"/v1/fi/sessions/{session_id}", headers=partner.headers)
     assert got.status_code == 200, got.text
     return got.json()
-
-
-async def _log_kinds(client: httpx.AsyncClient, partner: SignedUp, handle: str) -> list[str]:
-    log = (await client.get(f"/v1/consents/{handle}/log", headers=partner.headers)).json()
-    assert log["verified"] is True
-    return [e["kind"] for e in log["entries"]]
 
 
 # -- the story -----------------------------------------------------------------------------------
@@ -117,7 +116,7 @@ async def test_story_pay_asha_then_fetch_and_decrypt_her_statement_with_the_paym
     session = await _session(client, partner, session_id)
     assert session["status"] == "COMPLETED"
     assert [a["fiStatus"] for a in session["accounts"]] == ["DELIVERED"]
-    assert await _log_kinds(client, partner, consent.handle) == [
+    assert await log_kinds(client, partner, consent.handle) == [
         "REQUESTED",
         "APPROVED",
         "FI_REQUEST",
@@ -277,198 +276,6 @@ async def test_onetime_serves_one_fi_request(
     assert "ONETIME" in message
 
 
-# -- FI/request's error codes --------------------------------------------------------------------
-
-
-async def test_fi_request_errors_name_the_field(
-    client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
-) -> None:
-    consent = await approved_consent(client, partner, jwks)
-    fiu = await fiu_key(client, partner)
-    path = "/FI/request"
-
-    unknown = Approved(
-        consent.handle,
-        "00000000-0000-4000-8000-000000000000",
-        consent.signature,
-        consent.fi_from,
-        consent.fi_to,
-        consent.accounts,
-    )
-    answer = await fi_request(client, partner, unknown, fiu)
-    aa_error(answer, path, 400, "InvalidConsentId", jwks)
-
-    forged = Approved(
-        consent.handle,
-        consent.consent_id,
-        consent.signature[::-1],
-        consent.fi_from,
-        consent.fi_to,
-        consent.accounts,
-    )
-    message = aa_error(
-        await fi_request(client, partner, forged, fiu), path, 400, "InvalidConsentDetail", jwks
-    )
-    assert "Consent.digitalSignature" in message
-
-    reversed_range = Approved(
-        consent.handle,
-        consent.consent_id,
-        consent.signature,
-        consent.fi_to,
-        consent.fi_from,
-        consent.accounts,
-    )
-    message = aa_error(
-        await fi_request(client, partner, reversed_range, fiu), path, 400, "InvalidDateRange", jwks
-    )
-    assert "not before" in message
-    now = await clock.now(client, partner)
-    wider = Approved(
-        consent.handle,
-        consent.consent_id,
-        consent.signature,
-        stamp(now - timedelta(days=400)),
-        consent.fi_to,
-        consent.accounts,
-    )
-    message = aa_error(
-        await fi_request(client, partner, wider, fiu), path, 400, "InvalidDateRange", jwks
-    )
-    assert "not inside the consent's FIDataRange" in message
-
-    short_nonce = dict(fiu.key_material, Nonce=base64.b64encode(b"x" * 16).decode())
-    message = aa_error(
-        await fi_request(client, partner, consent, fiu, KeyMaterial=short_nonce),
-        path,
-        400,
-        "InvalidKey",
-        jwks,
-    )
-    assert "KeyMaterial.Nonce" in message
-    assert "16 bytes" in message
-    expired = await fiu_key(client, partner, hours=-1)
-    message = aa_error(
-        await fi_request(client, partner, consent, expired), path, 400, "InvalidKey", jwks
-    )
-    assert "KeyMaterial.DHPublicKey.expiry" in message
-
-    assert await _log_kinds(client, partner, consent.handle) == ["REQUESTED", "APPROVED"]
-
-    paused = await act(client, partner, consent.handle, "pause")
-    assert paused.status_code == 200
-    message = aa_error(
-        await fi_request(client, partner, consent, fiu), path, 400, "InvalidConsentStatus", jwks
-    )
-    assert "PAUSED" in message
-    assert "ConsentPaused" in message
-    await act(client, partner, consent.handle, "revoke")
-    message = aa_error(
-        await fi_request(client, partner, consent, fiu), path, 400, "InvalidConsentStatus", jwks
-    )
-    assert "ConsentRevoked" in message
-
-    pending = await request_consent(client, partner, jwks)
-    answer = await fi_request(
-        client,
-        partner,
-        Approved(pending.handle, pending.handle, "x", consent.fi_from, consent.fi_to, []),
-        fiu,
-    )
-    aa_error(answer, path, 400, "InvalidConsentId", jwks)  # a handle is no consent id
-
-
-async def test_fi_request_on_an_expired_consent_is_invalid_consent_status(
-    client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
-) -> None:
-    now = await clock.now(client, partner)
-    consent = await approved_consent(
-        client, partner, jwks, consentExpiry=stamp(now + timedelta(hours=2))
-    )
-    await clock.advance(client, partner, 3 * 3600)
-    fiu = await fiu_key(client, partner)
-    message = aa_error(
-        await fi_request(client, partner, consent, fiu),
-        "/FI/request",
-        400,
-        "InvalidConsentStatus",
-        jwks,
-    )
-    assert "ConsentExpired" in message
-
-
-# -- FI/fetch's error codes ----------------------------------------------------------------------
-
-
-async def test_fi_fetch_errors(
-    client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
-) -> None:
-    consent = await approved_consent(client, partner, jwks)
-    fiu = await fiu_key(client, partner)
-    session_id = await session_of(client, partner, consent, fiu)
-    path = "/FI/fetch"
-
-    aa_error(
-        await fi_fetch(client, partner, "11111111-1111-4111-8111-111111111111"),
-        path,
-        400,
-        "InvalidSessionId",
-        jwks,
-    )
-    message = aa_error(
-        await fi_fetch(client, partner, session_id, fipId="NOBANK-FIP"),
-        path,
-        400,
-        "InvalidFIPId",
-        jwks,
-    )
-    assert consent.accounts[0]["fipId"] in message
-    message = aa_error(
-        await fi_fetch(client, partner, session_id, linkRefNumber=[{"id": "DEP-000"}]),
-        path,
-        400,
-        "InvalidRequest",
-        jwks,
-    )
-    assert "linkRefNumber[0].id" in message
-
-    await act(client, partner, consent.handle, "pause")
-    aa_error(await fi_fetch(client, partner, session_id), path, 403, "ConsentPaused", jwks)
-    await act(client, partner, consent.handle, "resume")
-    assert (await fi_fetch(client, partner, session_id)).status_code == 200
-    await act(client, partner, consent.handle, "revoke")
-    aa_error(await fi_fetch(client, partner, session_id), path, 403, "ConsentRevoked", jwks)
-
-
-async def test_fi_fetch_after_the_consent_or_the_key_expired(
-    client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
-) -> None:
-    now = await clock.now(client, partner)
-    consent = await approved_consent(
-        client, partner, jwks, consentExpiry=stamp(now + timedelta(hours=2))
-    )
-    fiu = await fiu_key(client, partner, hours=1)
-    session_id = await session_of(client, partner, consent, fiu)
-    await clock.advance(client, partner, 3600 + 60)
-    message = aa_error(
-        await fi_fetch(client, partner, session_id), "/FI/fetch", 400, "InvalidKey", jwks
-    )
-    assert "expiry" in message
-    await clock.advance(client, partner, 3600)
-    aa_error(await fi_fetch(client, partner, session_id), "/FI/fetch", 403, "ConsentExpired", jwks)
-
-
-async def test_a_schema_error_and_a_wrong_version_on_the_data_flow(
-    client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
-) -> None:
-    now = await clock.now(client, partner)
-    missing = await post(client, partner, "/FI/request", envelope(now, Consent={"id": "x"}))
-    message = aa_error(missing, "/FI/request", 400, "InvalidRequest", jwks)
-    assert "FIDataRange" in message
-    wrong = await post(client, partner, "/FI/fetch", envelope(now, ver="1.1.2", sessionId="x"))
-    aa_error(wrong, "/FI/fetch", 404, "NoSuchVersion", jwks)
-
-
 # -- the easy path and the partner's listing -----------------------------------------------------
 
 
@@ -517,17 +324,8 @@ async def test_sessions_list_with_a_cursor(
     for _ in range(3):
         consent = await approved_consent(client, partner, jwks)
         made.append(await session_of(client, partner, consent, await fiu_key(client, partner)))
-    first = (
-        await client.get("/v1/fi/sessions", params={"limit": 2}, headers=partner.headers)
-    ).json()
+    first, second = await two_pages(client, partner, "/v1/fi/sessions")
     assert len(first["sessions"]) == 2
-    second = (
-        await client.get(
-            "/v1/fi/sessions",
-            params={"limit": 2, "cursor": first["nextCursor"]},
-            headers=partner.headers,
-        )
-    ).json()
     seen = [s["sessionId"] for s in first["sessions"] + second["sessions"]]
     assert sorted(seen) == sorted(made)
     assert second["nextCursor"] is None
@@ -558,16 +356,8 @@ async def test_the_fiu_receives_signed_fi_notifications(
     make_settings: Any, receiver: Receiver
 ) -> None:
     settings: Settings = make_settings(dispatch_webhooks=True)
-    async with running(settings) as (_app, client):
-        partner = await sign_up(client)
-        jwks = (await client.get("/.well-known/jwks.json")).json()
-        fiu_base = receiver.url.rsplit("/", 1)[0] + "/fiu"
-        await client.patch(
-            "/v1/partners/me", json={"webhookUrl": receiver.url}, headers=partner.headers
-        )
-        await client.put(
-            "/v1/partners/me/aa", json={"notificationUrl": fiu_base}, headers=partner.headers
-        )
+    async with fiu_listening(settings, receiver) as listening:
+        client, partner, jwks = listening.client, listening.partner, listening.jwks
         consent = await approved_consent(client, partner, jwks)
         fiu = await fiu_key(client, partner)
         answer = await fi_request(client, partner, consent, fiu)

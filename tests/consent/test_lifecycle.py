@@ -18,15 +18,13 @@ from consent.models import UsableConsent
 from consent.service.lifecycle import sweep
 from consent.service.usable import load_usable_consent, record_use
 from sandbox.keys import jws
-from sandbox.partners.store import get_partner
 from sandbox.settings import Settings
 from sandbox.storage.schema import consent_log
-from sandbox.world.context import WorldContext
 from tests.consent.conftest import Requested, act, fetch, handle_status, request_consent
 from tests.consent.spec import validate, validate_response
 from tests.support import clock
-from tests.support.aa import stamp
-from tests.support.http import SignedUp, running, sign_up
+from tests.support.aa import fiu_listening, stamp, two_pages, world_of
+from tests.support.http import SignedUp
 from tests.support.webhooks import Receiver
 
 pytestmark = pytest.mark.anyio
@@ -39,19 +37,12 @@ async def _approve(client: httpx.AsyncClient, partner: SignedUp, handle: str) ->
     return consent_id
 
 
-async def _world(app: FastAPI, partner: SignedUp) -> WorldContext:
-    state = app.state.sandbox
-    found = await state.db.read(lambda conn: get_partner(conn, partner.partner_id))
-    assert found is not None
-    return WorldContext.of(found, state.settings.secret_key, state.clock)
-
-
 async def _usable(app: FastAPI, partner: SignedUp, consent_id: str) -> UsableConsent:
-    return await load_usable_consent(app.state.sandbox.db, await _world(app, partner), consent_id)
+    return await load_usable_consent(app.state.sandbox.db, await world_of(app, partner), consent_id)
 
 
 async def _use(app: FastAPI, partner: SignedUp, consent: UsableConsent) -> None:
-    world = await _world(app, partner)
+    world = await world_of(app, partner)
     await app.state.sandbox.db.write(
         lambda conn: record_use(conn, world, consent, {"sessionId": "s-1"})
     )
@@ -228,15 +219,7 @@ async def test_listing_pages_with_a_cursor(
     client: httpx.AsyncClient, partner: SignedUp, jwks: dict[str, Any]
 ) -> None:
     handles = [(await request_consent(client, partner, jwks)).handle for _ in range(3)]
-    first = (await client.get("/v1/consents?limit=2", headers=partner.headers)).json()
-    assert first["nextCursor"]
-    second = (
-        await client.get(
-            "/v1/consents",
-            params={"limit": 2, "cursor": first["nextCursor"]},
-            headers=partner.headers,
-        )
-    ).json()
+    first, second = await two_pages(client, partner, "/v1/consents")
     seen = [c["consentHandle"] for c in first["consents"] + second["consents"]]
     assert sorted(seen) == sorted(handles)
     assert second["nextCursor"] is None
@@ -246,17 +229,9 @@ async def test_the_fiu_receives_signed_spec_notifications(
     make_settings: Any, receiver: Receiver
 ) -> None:
     settings: Settings = make_settings(dispatch_webhooks=True)
-    async with running(settings) as (_app, client):
-        partner = await sign_up(client)
-        jwks = (await client.get("/.well-known/jwks.json")).json()
-        fiu = receiver.url.rsplit("/", 1)[0] + "/fiu"
-        await client.patch(
-            "/v1/partners/me", json={"webhookUrl": receiver.url}, headers=partner.headers
-        )
-        saved = await client.put(
-            "/v1/partners/me/aa", json={"notificationUrl": fiu}, headers=partner.headers
-        )
-        assert saved.json()["notificationsGoTo"] == fiu + "/Consent/Notification"
+    async with fiu_listening(settings, receiver) as listening:
+        client, partner, jwks = listening.client, listening.partner, listening.jwks
+        assert listening.notifications_go_to == listening.fiu_base + "/Consent/Notification"
         requested = await request_consent(client, partner, jwks)
         consent_id = await _approve(client, partner, requested.handle)
         await act(client, partner, requested.handle, "pause")

@@ -1,20 +1,29 @@
 """The FIU's side of the AA API for tests: request bodies that pass, signed requests, and the
-check of the AA's detached JWS on answers and notifications."""
+check of the AA's detached JWS on answers and notifications; and what the consent tests share:
+the partner's world as the services see it, a listing's two pages, a consent log's kinds."""
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric import rsa
+from fastapi import FastAPI
 from joserfc.jwk import RSAKey
 
 from sandbox.keys import jws
 from sandbox.keys.canonical import compact_json
-from tests.support.http import SignedUp
+from sandbox.partners.store import get_partner
+from sandbox.settings import Settings
+from sandbox.world.context import WorldContext
+from tests.support.http import SignedUp, running, sign_up
+from tests.support.webhooks import Receiver
 
 PERSONA_HANDLE = "asha@sandbox-aa"
 
@@ -85,3 +94,63 @@ async def post(
 def public_jwk(key: rsa.RSAPrivateKey, kid: str = "fiu-key-1") -> dict[str, Any]:
     jwk = RSAKey.import_key(key.public_key()).as_dict(private=False)
     return {"kty": "RSA", "n": jwk["n"], "e": jwk["e"], "kid": kid}
+
+
+async def world_of(app: FastAPI, partner: SignedUp) -> WorldContext:
+    """The partner's world as the services get it (for calling them without HTTP)."""
+    state = app.state.sandbox
+    found = await state.db.read(lambda conn: get_partner(conn, partner.partner_id))
+    assert found is not None
+    return WorldContext.of(found, state.settings.secret_key, state.clock)
+
+
+async def two_pages(
+    client: httpx.AsyncClient, partner: SignedUp, path: str, *, limit: int = 2
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A listing's first page of ``limit`` rows and the page its ``nextCursor`` names."""
+    first = await client.get(path, params={"limit": limit}, headers=partner.headers)
+    assert first.status_code == 200, first.text
+    cursor = first.json()["nextCursor"]
+    assert cursor
+    second = await client.get(
+        path, params={"limit": limit, "cursor": cursor}, headers=partner.headers
+    )
+    assert second.status_code == 200, second.text
+    return first.json(), second.json()
+
+
+async def log_kinds(client: httpx.AsyncClient, partner: SignedUp, handle: str) -> list[str]:
+    """The kinds of a consent's log entries, oldest first; the hash chain verified."""
+    log = (await client.get(f"/v1/consents/{handle}/log", headers=partner.headers)).json()
+    assert log["verified"] is True
+    return [e["kind"] for e in log["entries"]]
+
+
+@dataclass(frozen=True)
+class Fiu:
+    """A running app with dispatch on, and a partner whose platform webhooks and AA
+    notifications both go to one loopback receiver (``<receiver>/hooks``, ``<fiu_base>/...``)."""
+
+    client: httpx.AsyncClient
+    partner: SignedUp
+    jwks: dict[str, Any]
+    fiu_base: str  # the partner's AA notificationUrl
+    notifications_go_to: str  # what PUT /v1/partners/me/aa answered for consent notifications
+
+
+@asynccontextmanager
+async def fiu_listening(settings: Settings, receiver: Receiver) -> AsyncIterator[Fiu]:
+    """``Fiu`` for the duration of the block (the app stops, and its deliveries, after it)."""
+    async with running(settings) as (_app, client):
+        partner = await sign_up(client)
+        jwks = (await client.get("/.well-known/jwks.json")).json()
+        fiu_base = receiver.url.rsplit("/", 1)[0] + "/fiu"
+        hooks = await client.patch(
+            "/v1/partners/me", json={"webhookUrl": receiver.url}, headers=partner.headers
+        )
+        assert hooks.status_code == 200, hooks.text
+        saved = await client.put(
+            "/v1/partners/me/aa", json={"notificationUrl": fiu_base}, headers=partner.headers
+        )
+        assert saved.status_code == 200, saved.text
+        yield Fiu(client, partner, jwks, fiu_base, saved.json()["notificationsGoTo"])

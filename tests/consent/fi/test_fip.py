@@ -26,8 +26,8 @@ from consent.fip import (
     parse_data_filters,
 )
 from consent.fip.history import DAY_US
-from sandbox.partners.store import get_partner
 from sandbox.world.context import WorldContext
+from tests.support.aa import world_of
 from tests.support.http import SignedUp
 from tests.support.upi import pay
 
@@ -48,13 +48,6 @@ def _schema_path() -> Path:
 @pytest.fixture(scope="module")
 def deposit_xsd() -> xmlschema.XMLSchema11:
     return xmlschema.XMLSchema11(str(_schema_path()))  # vc:minVersion="1.1"
-
-
-async def world_of(app: FastAPI, partner: SignedUp) -> WorldContext:
-    state = app.state.sandbox
-    found = await state.db.read(lambda conn: get_partner(conn, partner.partner_id))
-    assert found is not None
-    return WorldContext.of(found, state.settings.secret_key, state.clock)
 
 
 async def documents(

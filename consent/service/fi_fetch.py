@@ -1,21 +1,6 @@
-"""The data flow (ReBIT NBFC-AA 2.0.0, ``AA_2_0_0.yaml`` "Data Flow"): POST /aa/FI/request makes
-an FI session for an ACTIVE consent, POST /aa/FI/fetch hands out its data encrypted for the
-FIU's key; the easy path (GET /v1/fi/sessions/{id}/data) hands out the same data decrypted.
-
-The sandbox plays every FIP of the world, so a session's accounts are READY at once: the FIU
-gets ``FIStatusNotification`` (sessionStatus ACTIVE, each account READY) in the request's unit
-of work. A session:
-
-    ACTIVE --every account fetched--> COMPLETED
-    ACTIVE --24 h of world time after the request--> EXPIRED  (FI/fetch: DataGone)
-
-FI/request checks, in the spec's order (syntax, schema, then business rules): the envelope;
-the consent (``usable.usable_consent``: InvalidConsentId, InvalidConsentUse for ONETIME used or
-Frequency spent; PAUSED, REVOKED and EXPIRED as InvalidConsentStatus, since the spec gives
-/FI/request no 403); ``Consent.digitalSignature`` (InvalidConsentDetail); FIDataRange
-(InvalidDateRange); KeyMaterial (InvalidKey); a session of the consent still ACTIVE
-(InvalidConsentUse: the spec's DataFetchRequestInProgress is a 403 of /FI/fetch only). Then the
-use is counted (``record_use``, which Frequency counts) and the session made, once per txnid.
+"""POST /aa/FI/fetch (ReBIT NBFC-AA 2.0.0, ``AA_2_0_0.yaml`` "Data Flow") hands out a session's
+data encrypted for the FIU's key; the easy path (GET /v1/fi/sessions/{id}/data) hands out the
+same data decrypted.
 
 FI/fetch checks the session (InvalidSessionId; past its window DataGone 410), the consent now
 (ConsentPaused, ConsentRevoked, ConsentExpired: 403), fipId (InvalidFIPId) and linkRefNumber
@@ -28,9 +13,7 @@ nonce per FIP, its KeyMaterial beside its data). A fetch can be repeated inside 
 
 from __future__ import annotations
 
-import hmac
 import json
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,193 +22,23 @@ from sqlalchemy.engine import Connection
 from consent import crypto, errors
 from consent.fip import AccountPayload, FIDataError, fi_payload, parse_data_filters
 from consent.models import (
-    SESSION_TTL_US,
     VERSION,
     ConsentStatus,
     FIStatus,
     SessionAccount,
     SessionStatus,
 )
-from consent.schemas import FIFetchRequestModel, FIRequestModel
+from consent.schemas.fi import FIFetchRequestModel
 from consent.service import log, notify
+from consent.service.fi_request import aa_invalid_key
+from consent.service.fi_sessions import current_session, session_not_found
 from consent.service.lifecycle import current, run
-from consent.service.usable import record_use, usable_consent
-from consent.service.wire import check_envelope, parse_time
+from consent.service.wire import check_envelope
 from consent.store import ConsentStore, FiSessionStore
-from sandbox.errors import IdempotencyConflict, SandboxError
+from sandbox.errors import SandboxError
 from sandbox.kit.clock import iso
-from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.storage.database import Database
-from sandbox.storage.idempotency import Answer, Key, write_once
 from sandbox.world.context import WorldContext
-
-CURSOR_ID = r"[0-9a-f-]{36}"  # the ids its cursors carry (stated in the OpenAPI)
-_CURSOR = cursor_pattern(CURSOR_ID)
-_FORBIDDEN_AT_REQUEST = (errors.ConsentPaused, errors.ConsentRevoked, errors.ConsentExpired)
-
-
-# -- POST /aa/FI/request -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class FiRequestCommand:
-    txnid: str
-    consent_id: str
-    digital_signature: str
-    from_us: int
-    to_us: int
-    key_material: dict[str, Any]
-    fingerprint: str
-
-
-def prepare_fi_request(world: WorldContext, body: FIRequestModel) -> FiRequestCommand:
-    """What is checkable without the database: the envelope and the range's syntax."""
-    check_envelope(world, body)
-    from_us = parse_time(body.FIDataRange.from_, "FIDataRange.from")
-    to_us = parse_time(body.FIDataRange.to, "FIDataRange.to")
-    signed = body.model_dump(mode="json", by_alias=True, exclude={"timestamp"})
-    return FiRequestCommand(
-        txnid=body.txnid,
-        consent_id=body.Consent.id,
-        digital_signature=body.Consent.digitalSignature,
-        from_us=from_us,
-        to_us=to_us,
-        key_material=dict(body.KeyMaterial),
-        fingerprint=world.fingerprint("aa.fi.request", signed),
-    )
-
-
-def _aa_invalid_key(exc: crypto.InvalidKey) -> errors.AaError:
-    return errors.InvalidKey(f"{exc.field} {exc.detail}.", hint=exc.hint)
-
-
-def _check_range(cmd: FiRequestCommand, consent: Any) -> errors.AaError | None:
-    if cmd.from_us >= cmd.to_us:
-        return errors.InvalidDateRange(
-            f"FIDataRange: from {iso(cmd.from_us)} is not before to {iso(cmd.to_us)}.",
-            hint="Send a range whose from is earlier than its to.",
-        )
-    if cmd.from_us < consent.fi_from_us or cmd.to_us > consent.fi_to_us:
-        return errors.InvalidDateRange(
-            f"FIDataRange {iso(cmd.from_us)} to {iso(cmd.to_us)} is not inside the consent's "
-            f"FIDataRange {iso(consent.fi_from_us)} to {iso(consent.fi_to_us)}.",
-            hint="Ask for a range within the consent's FIDataRange (POST /aa/Consent/fetch: "
-            "signedConsent).",
-        )
-    return None
-
-
-def _fi_request_effect(
-    conn: Connection, world: WorldContext, cmd: FiRequestCommand
-) -> tuple[int, dict[str, Any]] | SandboxError:
-    try:
-        consent = usable_consent(conn, world, cmd.consent_id)
-    except _FORBIDDEN_AT_REQUEST as exc:
-        # the spec's /FI/request has no 403: its 400 InvalidConsentStatus, naming the status
-        return errors.InvalidConsentStatus(f"{exc.detail} ({exc.error_code})", hint=exc.hint)
-    except errors.AaError as exc:
-        return exc  # returned, not raised: an expiry usable_consent wrote is committed
-    if not hmac.compare_digest(cmd.digital_signature.encode(), consent.digital_signature.encode()):
-        return errors.InvalidConsentDetail(
-            f"Consent.digitalSignature is not the signature of consent {consent.consent_id}'s "
-            "signedConsent.",
-            hint="Send the part after the last '.' of signedConsent (POST /aa/Consent/fetch).",
-        )
-    wrong_range = _check_range(cmd, consent)
-    if wrong_range is not None:
-        return wrong_range
-    try:  # a trial encryption: a low-order public key fails here, not at the fetch
-        crypto.Encryptor.for_partner(cmd.key_material, world.now_us).encrypt(b"")
-    except crypto.InvalidKey as exc:
-        return _aa_invalid_key(exc)
-    sessions = FiSessionStore(conn, world.id)
-    active = sessions.active_of(consent.handle, world.now_us)
-    if active is not None:
-        return errors.InvalidConsentUse(
-            f"Consent {consent.consent_id} has FI session {active.session_id} ACTIVE until "
-            f"{iso(active.expires_us)}: its data is ready and not all fetched "
-            "(DataFetchRequestInProgress).",
-            hint="Fetch it first (POST /aa/FI/fetch with that sessionId), or let it expire.",
-        )
-    session_id = str(uuid.uuid4())
-    accounts = [
-        SessionAccount(
-            a.fip_id, a.link_ref_number, a.masked_acc_number, a.fi_type, FIStatus.READY.value
-        )
-        for a in consent.accounts
-    ]
-    sessions.add(
-        {
-            "session_id": session_id,
-            "handle": consent.handle,
-            "consent_id": consent.consent_id,
-            "txnid": cmd.txnid,
-            "status": SessionStatus.ACTIVE.value,
-            "from_us": cmd.from_us,
-            "to_us": cmd.to_us,
-            "key_material": cmd.key_material,
-            "accounts": [a.stored() for a in accounts],
-            "fetch_count": 0,
-            "created_us": world.now_us,
-            "updated_us": world.now_us,
-            "expires_us": world.now_us + SESSION_TTL_US,
-        }
-    )
-    record_use(
-        conn,
-        world,
-        consent,
-        {
-            "sessionId": session_id,
-            "txnid": cmd.txnid,
-            "FIDataRange": {"from": iso(cmd.from_us), "to": iso(cmd.to_us)},
-        },
-    )
-    row = sessions.get(session_id)
-    notify.fi_notification(conn, world, row, "ready")
-    body = {
-        "ver": VERSION,
-        "timestamp": iso(world.now_us),
-        "txnid": cmd.txnid,
-        "consentId": consent.consent_id,
-        "sessionId": session_id,
-    }
-    return 200, body
-
-
-async def request_fi(db: Database, world: WorldContext, cmd: FiRequestCommand) -> Answer:
-    """``FIResponse`` for a new session; the same txnid and body replays the first answer, another
-    body with it is IdempotencyError."""
-    try:
-        return await write_once(
-            db,
-            world.id,
-            keys=[Key("txnid", f"aa:{cmd.txnid}")],
-            fingerprint=cmd.fingerprint,
-            now_us=world.now_us,
-            effect=lambda conn: _fi_request_effect(conn, world, cmd),
-        )
-    except IdempotencyConflict:
-        raise errors.IdempotencyError(
-            f"txnid {cmd.txnid} was already used for a different request; nothing was done.",
-            hint="Make a new txnid for a new request, or resend the first one unchanged.",
-        ) from None
-
-
-# -- sessions as of now --------------------------------------------------------------------------
-
-
-def current_session(sessions: FiSessionStore, world: WorldContext, row: Any) -> Any:
-    """The session as of now: an ACTIVE one past its window is marked EXPIRED (and notified)."""
-    if row.status == SessionStatus.ACTIVE and row.expires_us <= world.now_us:
-        if sessions.set_status(
-            row.session_id, [SessionStatus.ACTIVE], SessionStatus.EXPIRED, world.now_us
-        ):
-            row = sessions.get(row.session_id)
-            notify.fi_notification(sessions.conn, world, row, "expired")
-        else:
-            row = sessions.get(row.session_id)
-    return row
 
 
 def _session_gone(row: Any, world: WorldContext) -> errors.AaError | None:
@@ -419,7 +232,7 @@ async def fetch_fi(db: Database, world: WorldContext, body: FIFetchRequestModel)
         try:
             encryptor = crypto.Encryptor.for_partner(delivery.key_material, world.now_us)
         except crypto.InvalidKey as exc:
-            raise _aa_invalid_key(exc) from None
+            raise aa_invalid_key(exc) from None
         fi.append(
             {
                 "fipID": fip,
@@ -435,16 +248,6 @@ async def fetch_fi(db: Database, world: WorldContext, body: FIFetchRequestModel)
             }
         )
     return {"ver": VERSION, "timestamp": iso(world.now_us), "txnid": body.txnid, "FI": fi}
-
-
-# -- /v1/fi/sessions: the partner's view and the easy path ---------------------------------------
-
-
-def _not_found(session_id: str) -> errors.FiSessionNotFound:
-    return errors.FiSessionNotFound(
-        f"No FI session '{session_id[:64]}' in your world.",
-        hint="Use the sessionId POST /aa/FI/request answered (GET /v1/fi/sessions lists them).",
-    )
 
 
 async def session_data(
@@ -463,7 +266,7 @@ async def session_data(
             fmt=fmt,
             check_key=False,
             txnid=None,
-            missing=_not_found(session_id),
+            missing=session_not_found(session_id),
         ),
     )
     return {
@@ -481,29 +284,3 @@ async def session_data(
             for p in delivery.payloads
         ],
     }
-
-
-async def list_sessions(
-    db: Database, world: WorldContext, *, limit: int, cursor: str | None, status: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the world's FI sessions, newest first (lapsed ones read EXPIRED)."""
-    before = parse_cursor(cursor, _CURSOR)
-
-    def unit(conn: Connection) -> list[Any]:
-        sessions = FiSessionStore(conn, world.id)
-        rows = sessions.page(limit=limit + 1, before=before, status=status)
-        return [current_session(sessions, world, r) for r in rows]
-
-    rows, nxt = page(await db.write(unit), limit, lambda r: (r.created_us, r.session_id))
-    return [notify.session_payload(r) for r in rows], nxt
-
-
-async def get_session(db: Database, world: WorldContext, session_id: str) -> dict[str, Any]:
-    def unit(conn: Connection) -> dict[str, Any]:
-        sessions = FiSessionStore(conn, world.id)
-        row = sessions.get(session_id)
-        if row is None:
-            raise _not_found(session_id)
-        return notify.session_payload(current_session(sessions, world, row))
-
-    return await db.write(unit)
