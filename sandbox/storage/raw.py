@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sandbox.storage import pg_pipeline
+
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -66,6 +68,8 @@ def _run(conn: Connection, stmt: Raw, params: Any, call: Callable[[Any, str], An
     if SQLAlchemy had run the statement, so callers handle one family of errors."""
     cur, sqlite = _cursor(conn)
     sql = stmt.sqlite if sqlite else stmt.pg
+    if not sqlite:
+        pg_pipeline.flush(conn)  # a unit's queued blind writes go first (PostgreSQL)
     try:
         return call(cur, sql)
     except Exception as exc:
@@ -93,6 +97,19 @@ def execute(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> int:
 
 def executemany(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) -> None:
     _run(conn, stmt, rows, lambda cur, sql: cur.executemany(sql, rows))
+
+
+def send(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> None:
+    """A blind write (its row count unread): on PostgreSQL's event-loop path queued and sent
+    with the unit's next round trip (``pg_pipeline``), elsewhere run at once."""
+    if conn.dialect.name == "sqlite" or not pg_pipeline.queue(conn, stmt.pg, params):
+        execute(conn, stmt, params)
+
+
+def send_many(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``send`` for several rows of one statement."""
+    if conn.dialect.name == "sqlite" or not pg_pipeline.queue(conn, stmt.pg, rows, many=True):
+        executemany(conn, stmt, rows)
 
 
 def fetchone(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
