@@ -17,14 +17,16 @@ thread path (``write_sync``, SQLite) runs ``send`` at once, as ``raw.execute``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import await_only
 
 _PENDING = "sandbox.pg.pending"
+_IDLE = psycopg.pq.TransactionStatus.IDLE  # the next statement opens the transaction
 
 Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool]  # sql, params, many
 
@@ -48,33 +50,105 @@ def queue(conn: Connection, sql: str, params: Any, *, many: bool = False) -> boo
     return True
 
 
-def flush(conn: Connection) -> None:
-    """Send the queued writes in one pipeline; their errors are SQLAlchemy's (IntegrityError)."""
+def active(conn: Connection) -> bool:
+    """Whether the unit on ``conn`` runs on the event loop with a queue (raw then uses
+    ``cursor``)."""
+    return _PENDING in conn.info
+
+
+def flush(conn: Connection, *, commit: bool = False) -> None:
+    """Send the queued writes (and the COMMIT) in one pipeline, one round trip; their errors
+    are SQLAlchemy's (IntegrityError), as if SQLAlchemy had run them."""
     pending: list[Blind] | None = conn.info.get(_PENDING)
-    if not pending:
+    if not pending and not commit:
         return
-    items = list(pending)
-    pending.clear()
+    items = list(pending or ())
+    if pending:
+        pending.clear()
     driver = conn.connection.driver_connection
+    _translated(conn, items, lambda: await_only(_send_all(driver, items, commit)))
+
+
+def cursor(conn: Connection) -> PipelinedCursor:
+    """A DB-API-like cursor for ``raw`` on the event loop: each statement goes out together with
+    the queued writes, and with the BEGIN when it opens the transaction: one round trip."""
+    return PipelinedCursor(conn)
+
+
+class PipelinedCursor:
+    __slots__ = ("_conn", "_cur")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._cur: Any = None
+
+    def execute(self, sql: str, params: Any) -> None:
+        self._cur = self._run(sql, params, many=False)
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        self._cur = self._run(sql, rows, many=True)
+
+    def _run(self, sql: str, params: Any, *, many: bool) -> Any:
+        pending: list[Blind] = self._conn.info[_PENDING]
+        items = [*pending, (sql, params, many)]
+        pending.clear()
+        driver = self._conn.connection.driver_connection
+        return await_only(_statement(driver, items))
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cur.rowcount)
+
+    def fetchone(self) -> Any:
+        return await_only(self._cur.fetchone())
+
+    def fetchall(self) -> Any:
+        return await_only(self._cur.fetchall())
+
+    def close(self) -> None:
+        """Nothing to release: the results were read in full at the sync."""
+
+
+async def _statement(driver: Any, items: list[Blind]) -> Any:
+    """Run ``items`` in order; returns the cursor of the last, its results read."""
+    *blind, (sql, params, many) = items
+    cur = driver.cursor()
+    if not blind and driver.info.transaction_status != _IDLE:
+        await (cur.executemany(sql, params) if many else cur.execute(sql, params))
+        return cur
+    async with driver.pipeline() as pipeline:
+        await _send_blind(driver, blind)
+        await (cur.executemany(sql, params) if many else cur.execute(sql, params))
+        await pipeline.sync()
+    return cur
+
+
+async def _send_all(driver: Any, items: list[Blind], commit: bool) -> None:
+    async with driver.pipeline():
+        await _send_blind(driver, items)
+        if commit:
+            await driver.commit()
+
+
+async def _send_blind(driver: Any, items: list[Blind]) -> None:
+    if not items:
+        return
+    cur = driver.cursor()
+    for sql, params, many in items:
+        await (cur.executemany(sql, params) if many else cur.execute(sql, params))
+
+
+def _translated(conn: Connection, items: list[Blind], call: Callable[[], None]) -> None:
     try:
-        await_only(_send_all(driver, items))
+        call()
     except Exception as exc:
         dbapi = conn.dialect.loaded_dbapi
         if isinstance(exc, dbapi.Error):
-            sql, params, _ = items[0]
+            sql, params, _ = items[0] if items else ("COMMIT", None, False)
             raise sa.exc.DBAPIError.instance(
                 sql, params, exc, dbapi.Error, dialect=conn.dialect
             ) from exc
         raise
-
-
-async def _send_all(driver: Any, items: list[Blind]) -> None:
-    async with driver.pipeline(), driver.cursor() as cur:
-        for sql, params, many in items:
-            if many:
-                await cur.executemany(sql, params)
-            else:
-                await cur.execute(sql, params)
 
 
 def flush_before_statement(conn: Connection, *_: Any) -> None:

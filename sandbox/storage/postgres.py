@@ -162,8 +162,10 @@ class _Unit:
         try:
             with conn.begin():
                 result = self.fn(conn)
-                pg_pipeline.flush(conn)  # the blind writes, before the COMMIT
                 self.committing = True
+                # the blind writes and the COMMIT in one round trip; SQLAlchemy's own COMMIT
+                # then finds the transaction closed and sends nothing
+                pg_pipeline.flush(conn, commit=True)
             return result
         except sa.exc.DBAPIError as exc:
             if _lost_connection(exc) and not conn.invalidated:

@@ -52,10 +52,14 @@ def _cursor(conn: Connection) -> tuple[Any, bool]:
     cur = info.get(_CURSOR)
     if cur is not None:
         return cur, True
+    if conn.dialect.name != "sqlite":
+        if pg_pipeline.active(conn):  # the event loop's unit: with its queued writes
+            return pg_pipeline.cursor(conn), False
+        dbapi_conn = fairy.dbapi_connection
+        assert dbapi_conn is not None
+        return dbapi_conn.cursor(), False
     dbapi_conn = fairy.dbapi_connection
     assert dbapi_conn is not None
-    if conn.dialect.name != "sqlite":
-        return dbapi_conn.cursor(), False
     cur = info[_CURSOR] = dbapi_conn.cursor()
     return cur, True
 
@@ -68,8 +72,6 @@ def _run(conn: Connection, stmt: Raw, params: Any, call: Callable[[Any, str], An
     if SQLAlchemy had run the statement, so callers handle one family of errors."""
     cur, sqlite = _cursor(conn)
     sql = stmt.sqlite if sqlite else stmt.pg
-    if not sqlite:
-        pg_pipeline.flush(conn)  # a unit's queued blind writes go first (PostgreSQL)
     try:
         return call(cur, sql)
     except Exception as exc:
@@ -119,4 +121,13 @@ def fetchone(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> tuple[An
         return row
 
     result: tuple[Any, ...] | None = _run(conn, stmt, params, call)
+    return result
+
+
+def fetchall(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def call(cur: Any, sql: str) -> list[tuple[Any, ...]]:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+    result: list[tuple[Any, ...]] = _run(conn, stmt, params, call)
     return result
