@@ -10,7 +10,7 @@ engine over psycopg's ``AsyncConnection``, the unit's sync code in a greenlet
 hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
 invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
 a fresh one. psycopg prepares a statement on its second run on a connection
-(``prepare_threshold``), and a unit's blind writes travel in one pipeline (``pg_pipeline``).
+(``prepare_threshold``), and a unit's blind writes go as one statement (``pg_queue``).
 ``write_sync`` and ``read_sync`` (CLI, tools, code on other threads) keep a small sync engine.
 """
 
@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from sandbox.settings import Settings
-from sandbox.storage import pg_pipeline
+from sandbox.storage import pg_queue
 
 T = TypeVar("T")
 
@@ -57,7 +57,7 @@ class PostgresDatabase:
             connect_args={"prepare_threshold": PREPARE_THRESHOLD},
         )
         loop_engine = self.async_engine.sync_engine
-        sa.event.listen(loop_engine, "before_cursor_execute", pg_pipeline.flush_before_statement)
+        sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
         sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
@@ -158,21 +158,21 @@ class _Unit:
         self.committing = False
 
     def write(self, conn: Connection) -> Any:
-        pg_pipeline.open_queue(conn)
+        pg_queue.open_queue(conn)
         try:
             with conn.begin():
                 result = self.fn(conn)
                 self.committing = True
-                # the blind writes and the COMMIT in one round trip; SQLAlchemy's own COMMIT
-                # then finds the transaction closed and sends nothing
-                pg_pipeline.flush(conn, commit=True)
+                # the blind writes, then the COMMIT; SQLAlchemy's own COMMIT then finds the
+                # transaction closed and sends nothing
+                pg_queue.flush(conn, commit=True)
             return result
         except sa.exc.DBAPIError as exc:
             if _lost_connection(exc) and not conn.invalidated:
                 conn.invalidate(exc)  # never back into the pool
             raise
         finally:
-            pg_pipeline.close_queue(conn)
+            pg_queue.close_queue(conn)
 
     def read(self, conn: Connection) -> Any:
         try:

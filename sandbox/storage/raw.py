@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sandbox.storage import pg_pipeline
+from sandbox.storage import pg_queue
 
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
@@ -53,8 +53,8 @@ def _cursor(conn: Connection) -> tuple[Any, bool]:
     if cur is not None:
         return cur, True
     if conn.dialect.name != "sqlite":
-        if pg_pipeline.active(conn):  # the event loop's unit: with its queued writes
-            return pg_pipeline.cursor(conn), False
+        if pg_queue.active(conn):  # the event loop's unit: with its queued writes
+            return pg_queue.cursor(conn), False
         dbapi_conn = fairy.dbapi_connection
         assert dbapi_conn is not None
         return dbapi_conn.cursor(), False
@@ -103,14 +103,14 @@ def executemany(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) 
 
 def send(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> None:
     """A blind write (its row count unread): on PostgreSQL's event-loop path queued and sent
-    with the unit's next round trip (``pg_pipeline``), elsewhere run at once."""
-    if conn.dialect.name == "sqlite" or not pg_pipeline.queue(conn, stmt.pg, params):
+    with the unit's next round trip (``pg_queue``), elsewhere run at once."""
+    if conn.dialect.name == "sqlite" or not pg_queue.queue(conn, stmt.pg, params):
         execute(conn, stmt, params)
 
 
 def send_many(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) -> None:
     """``send`` for several rows of one statement."""
-    if conn.dialect.name == "sqlite" or not pg_pipeline.queue(conn, stmt.pg, rows, many=True):
+    if conn.dialect.name == "sqlite" or not pg_queue.queue(conn, stmt.pg, rows, many=True):
         executemany(conn, stmt, rows)
 
 
