@@ -78,13 +78,13 @@ def flush(conn: Connection, *, commit: bool = False) -> None:
     _translated(conn, items, lambda: await_only(_send_all(driver, items, commit)))
 
 
-def cursor(conn: Connection) -> PipelinedCursor:
+def cursor(conn: Connection) -> QueueCursor:
     """A DB-API-like cursor for ``raw`` on the event loop: each statement goes out after the
     queued writes, on psycopg's ``AsyncConnection`` directly (no thread, no adapter)."""
-    return PipelinedCursor(conn)
+    return QueueCursor(conn)
 
 
-class PipelinedCursor:
+class QueueCursor:
     __slots__ = ("_conn", "_cur")
 
     def __init__(self, conn: Connection) -> None:
