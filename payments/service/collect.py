@@ -116,6 +116,7 @@ def _raise_request(
     conn: Connection, store: PaymentsStore, world: WorldContext, cmd: CollectCommand
 ) -> dict[str, Any]:
     order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, None)
+    store.prefetch_parties(cmd.payer_vpa, cmd.payee_vpa)  # PostgreSQL: one round trip
     payer = store.party(cmd.payer_vpa)
     payee = None if cmd.payee_vpa in MAGIC_PAYEES else store.party(cmd.payee_vpa)
     unknown = None

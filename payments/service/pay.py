@@ -59,6 +59,7 @@ async def pay(db: Database, world: WorldContext, cmd: PayCommand) -> tuple[dict[
 
     def effect(store: PaymentsStore) -> tuple[int, dict[str, Any]]:
         order = Order(cmd.txn_id, cmd.payer_vpa, cmd.payee_vpa, cmd.amount, cmd.pin_hash)
+        store.prefetch_parties(cmd.payer_vpa, cmd.payee_vpa)  # PostgreSQL: one round trip
         outcome = decide_payment(store, world, order)
         row = record(store, world, "PAY", order, outcome, note=cmd.note, ref_id=cmd.ref_id)
         return 200, announce(store.conn, world, row, outcome)

@@ -50,8 +50,8 @@ class LedgerStore(WorldStore):
         params = {"world_id": self.world_id, "number": account, "amount": amount}
         if self.conn.dialect.name == "sqlite":
             raw.execute(self.conn, sql.CREDIT, params)
-        else:  # append-only: no lock on the payee's row (hot merchants)
-            raw.execute(self.conn, sql.QUEUE_CREDIT, params)
+        else:  # append-only: no lock on the payee's row (hot merchants); a blind write
+            raw.send(self.conn, sql.QUEUE_CREDIT, params)
 
     def _roll_up(self, account: str) -> int:
         """Fold queued credits of ``account`` into its balance; returns the amount folded."""
@@ -84,7 +84,7 @@ class LedgerStore(WorldStore):
         """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
         if sum(amount for _, amount in legs) != 0:
             raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
-        raw.executemany(
+        raw.send_many(  # blind: on PostgreSQL it travels with the unit's next round trip
             self.conn,
             sql.POST,
             [
@@ -120,7 +120,7 @@ class LedgerStore(WorldStore):
 
     def add_debited(self, account: str, day: int, amount: int) -> None:
         params = {"world_id": self.world_id, "number": account, "day": day, "amount": amount}
-        raw.execute(self.conn, sql.ADD_DEBITED, params)
+        raw.send(self.conn, sql.ADD_DEBITED, params)
         memory = writer_memory.current()
         if memory is not None:
             key = ("day", self.world_id, account, day)

@@ -10,15 +10,23 @@ from dataclasses import fields
 from payments.models import Transaction
 from sandbox.storage.raw import Raw
 
-PARTY = Raw("""
-    SELECT v.vpa, v.pin_hash, v.registered_us, v.is_merchant, v.merchant_category,
-           a.number, a.type, a.status, a.bank_code, a.ifsc, b.online, r.name
+_PARTY_COLUMNS = """
+    v.vpa, v.pin_hash, v.registered_us, v.is_merchant, v.merchant_category,
+    a.number, a.type, a.status, a.bank_code, a.ifsc, b.online, r.name
+"""
+_PARTY_JOINS = """
     FROM vpas v
     LEFT JOIN accounts a ON a.world_id = v.world_id AND a.number = v.account_number
     LEFT JOIN banks b ON b.world_id = a.world_id AND b.code = a.bank_code
     LEFT JOIN residents r ON r.world_id = a.world_id AND r.uid = a.resident_uid
-    WHERE v.world_id = :world_id AND v.vpa = :vpa
-""")
+"""
+PARTY = Raw(f"SELECT {_PARTY_COLUMNS} {_PARTY_JOINS} WHERE v.world_id = :world_id AND v.vpa = :vpa")
+# PostgreSQL: payer and payee with their PIN tries, one round trip (``prefetch_parties``)
+PARTIES_WITH_PINS = Raw(
+    f"SELECT {_PARTY_COLUMNS}, p.failures, p.locked_until_us {_PARTY_JOINS}"
+    " LEFT JOIN pin_state p ON p.world_id = v.world_id AND p.vpa = v.vpa"
+    " WHERE v.world_id = :world_id AND v.vpa IN (:a, :b)"
+)
 PIN_STATE = Raw(
     "SELECT failures, locked_until_us FROM pin_state WHERE world_id = :world_id AND vpa = :vpa"
 )

@@ -23,7 +23,7 @@ class TransactionsStore(WorldStore):
     def add_txn(self, txn: Transaction) -> None:
         params = {name: getattr(txn, name) for name in sql.TXN_FIELDS}
         params["world_id"] = self.world_id
-        raw.execute(self.conn, sql.ADD_TXN, params)
+        raw.send(self.conn, sql.ADD_TXN, params)  # a taken txn_id fails the unit at its flush
 
     def txn(self, txn_id: str) -> Transaction | None:
         row = self.conn.execute(self._txns().where(_T.c.txn_id == txn_id)).first()

@@ -10,7 +10,8 @@ httpx's client picks a transport behind ``BaseTransport``:
 - ``SqliteDatabase`` (``sqlite.py``): one writer thread commits queued units in groups, reads run
   on a WAL reader connection, a checkpointer thread copies the WAL into the file;
 - ``PostgresDatabase`` (``postgres.py``): each unit runs in its own transaction on a pooled
-  connection in a worker thread, retried on serialization failures and deadlocks.
+  async psycopg connection, on the event loop (``write_sync``/``read_sync``: on the caller's
+  thread), retried on serialization failures, deadlocks and connections found dead.
 """
 
 from __future__ import annotations

@@ -1,26 +1,40 @@
-"""PostgreSQL: a transaction per unit, on a pooled connection in a worker thread.
+"""PostgreSQL: a transaction per unit, on the event loop (async psycopg), or on a thread.
 
 Concurrent sessions already share WAL flushes, so there is no group commit to build; units use
 conditional updates instead of locks, and a unit that loses a serialization race or a deadlock
 (40001, 40P01) is run again from the start. Reads run at REPEATABLE READ, one snapshot each.
+
+``write`` and ``read`` (every request) run the unit on the event loop: SQLAlchemy's asyncio
+engine over psycopg's ``AsyncConnection``, the unit's sync code in a greenlet
+(``AsyncConnection.run_sync``), each statement an ``await`` on the loop: no thread hop, no GIL
+hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
+invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
+a fresh one. psycopg prepares a statement on its second run on a connection
+(``prepare_threshold``), and a unit's blind writes go as one statement (``pg_queue``).
+``write_sync`` and ``read_sync`` (CLI, tools, code on other threads) keep a small sync engine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import weakref
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
-import anyio.to_thread
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
 from sandbox.settings import Settings
+from sandbox.storage import pg_queue
 
 T = TypeVar("T")
 
 _RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
+_ATTEMPTS = 5
+PREPARE_THRESHOLD = 2  # psycopg prepares a statement on its 2nd run on a connection
 
 
 class PostgresDatabase:
@@ -30,16 +44,32 @@ class PostgresDatabase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        # For write_sync/read_sync: the CLI, tools and code on other threads.
         self.engine = sa.create_engine(
-            settings.sqlalchemy_url, pool_size=10, max_overflow=30, pool_pre_ping=True
+            settings.sqlalchemy_url, pool_size=5, max_overflow=10, pool_pre_ping=True
         )
+        # For write/read on the event loop; 20 kept per worker, 20 more at a peak.
+        self.async_engine = create_async_engine(
+            settings.sqlalchemy_url,
+            pool_size=20,
+            max_overflow=20,
+            pool_pre_ping=False,
+            connect_args={"prepare_threshold": PREPARE_THRESHOLD},
+        )
+        loop_engine = self.async_engine.sync_engine
+        sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
+        self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
+        sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
         self._in_flight = 0
         self._idle = threading.Condition()
 
+    def _opened(self, dbapi_conn: Any, _record: Any) -> None:
+        self._drivers.add(dbapi_conn.driver_connection)
+
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
-        """Nothing to start: the pool connects on demand."""
+        """Nothing to start: the pools connect on demand."""
 
     def close(self) -> None:
         # A caller cancelled while its unit runs on a worker thread (a periodic job stopped at
@@ -48,25 +78,51 @@ class PostgresDatabase:
         with self._idle:
             self._idle.wait_for(lambda: self._in_flight == 0, timeout=30)
         self.engine.dispose()
+        # The event loop's connections are closed at the libpq level, which needs no loop:
+        # ``close()`` is sync, and the loop that opened them may be gone (the CLI's anyio.run).
+        for driver in list(self._drivers):
+            if not driver.closed:
+                driver.pgconn.finish()
+        self.async_engine.sync_engine.dispose(close=False)
 
-    # -- units -----------------------------------------------------------------------------
+    # -- units on the event loop -----------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self.write_sync, fn)
+        for attempt in range(_ATTEMPTS):
+            unit = _Unit(fn)
+            try:
+                async with self.async_engine.connect() as conn:
+                    return await conn.run_sync(unit.write)
+            except sa.exc.DBAPIError as exc:
+                if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
+                    raise
+        raise AssertionError("unreachable")
 
+    async def read(self, fn: Callable[[Connection], T]) -> T:
+        """One snapshot for the whole read (REPEATABLE READ), as SQLite's WAL reader has: a
+        read of several statements (the ledger check) never sees half a payment."""
+        for attempt in range(_ATTEMPTS):
+            unit = _Unit(fn)
+            try:
+                async with self.async_engine.connect() as conn:
+                    await _snapshot(conn)
+                    return await conn.run_sync(unit.read)
+            except sa.exc.DBAPIError as exc:
+                if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- units on the caller's thread ------------------------------------------------------
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
         with self._unit_in_flight():
-            for attempt in range(5):
+            for attempt in range(_ATTEMPTS):
                 try:
                     with self.engine.begin() as conn:
                         return fn(conn)
                 except sa.exc.OperationalError as exc:
                     code = getattr(exc.orig, "sqlstate", None)
-                    if code not in _RETRYABLE or attempt == 4:
+                    if code not in _RETRYABLE or attempt == _ATTEMPTS - 1:
                         raise
         raise AssertionError("unreachable")
-
-    async def read(self, fn: Callable[[Connection], T]) -> T:
-        return await anyio.to_thread.run_sync(self.read_sync, fn)
 
     def read_sync(self, fn: Callable[[Connection], T]) -> T:
         """One snapshot for the whole read (REPEATABLE READ), as SQLite's WAL reader has: a
@@ -86,3 +142,64 @@ class PostgresDatabase:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
+
+
+async def _snapshot(conn: AsyncConnection) -> None:
+    await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+
+
+class _Unit:
+    """One run of a unit on the event loop (inside ``AsyncConnection.run_sync``'s greenlet)."""
+
+    __slots__ = ("committing", "fn")
+
+    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+        self.fn = fn
+        self.committing = False
+
+    def write(self, conn: Connection) -> Any:
+        pg_queue.open_queue(conn)
+        try:
+            with conn.begin():
+                result = self.fn(conn)
+                self.committing = True
+                # the blind writes, then the COMMIT; SQLAlchemy's own COMMIT then finds the
+                # transaction closed and sends nothing
+                pg_queue.flush(conn, commit=True)
+            return result
+        except sa.exc.DBAPIError as exc:
+            if _lost_connection(exc) and not conn.invalidated:
+                conn.invalidate(exc)  # never back into the pool
+            raise
+        finally:
+            pg_queue.close_queue(conn)
+
+    def read(self, conn: Connection) -> Any:
+        try:
+            with conn.begin():
+                return self.fn(conn)
+        except sa.exc.DBAPIError as exc:
+            if _lost_connection(exc) and not conn.invalidated:
+                conn.invalidate(exc)
+            raise
+
+    def may_retry(self, exc: sa.exc.DBAPIError) -> bool:
+        """A lost serialization race or deadlock, or a connection found dead before the
+        COMMIT was sent (its transaction is gone with it): run the unit again. A connection
+        lost during the COMMIT is not retried: the COMMIT may have happened."""
+        if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+            return True
+        return _lost_connection(exc) and not self.committing
+
+
+def _lost_connection(exc: sa.exc.DBAPIError) -> bool:
+    """The server or the network dropped the connection (no ping per checkout finds it
+    first): SQLAlchemy saw it, or the driver says so (class 08, or an admin shutdown)."""
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or ""
+    if code.startswith("08") or code in ("57P01", "57P02", "57P03"):
+        return True
+    # "server closed the connection unexpectedly" and the like carry no SQLSTATE
+    return isinstance(orig, psycopg.OperationalError) and not code

@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from sandbox.storage import pg_queue
+
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -50,10 +52,14 @@ def _cursor(conn: Connection) -> tuple[Any, bool]:
     cur = info.get(_CURSOR)
     if cur is not None:
         return cur, True
+    if conn.dialect.name != "sqlite":
+        if pg_queue.active(conn):  # the event loop's unit: with its queued writes
+            return pg_queue.cursor(conn), False
+        dbapi_conn = fairy.dbapi_connection
+        assert dbapi_conn is not None
+        return dbapi_conn.cursor(), False
     dbapi_conn = fairy.dbapi_connection
     assert dbapi_conn is not None
-    if conn.dialect.name != "sqlite":
-        return dbapi_conn.cursor(), False
     cur = info[_CURSOR] = dbapi_conn.cursor()
     return cur, True
 
@@ -95,6 +101,19 @@ def executemany(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) 
     _run(conn, stmt, rows, lambda cur, sql: cur.executemany(sql, rows))
 
 
+def send(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> None:
+    """A blind write (its row count unread): on PostgreSQL's event-loop path queued and sent
+    with the unit's next round trip (``pg_queue``), elsewhere run at once."""
+    if conn.dialect.name == "sqlite" or not pg_queue.queue(conn, stmt.pg, params):
+        execute(conn, stmt, params)
+
+
+def send_many(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``send`` for several rows of one statement."""
+    if conn.dialect.name == "sqlite" or not pg_queue.queue(conn, stmt.pg, rows, many=True):
+        executemany(conn, stmt, rows)
+
+
 def fetchone(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
     def call(cur: Any, sql: str) -> tuple[Any, ...] | None:
         cur.execute(sql, params)
@@ -102,4 +121,13 @@ def fetchone(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> tuple[An
         return row
 
     result: tuple[Any, ...] | None = _run(conn, stmt, params, call)
+    return result
+
+
+def fetchall(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+    def call(cur: Any, sql: str) -> list[tuple[Any, ...]]:
+        cur.execute(sql, params)
+        return list(cur.fetchall())
+
+    result: list[tuple[Any, ...]] = _run(conn, stmt, params, call)
     return result

@@ -44,8 +44,8 @@ class WebhookStore(WorldStore):
     def add_event(
         self, *, event_id: str, type: str, payload: dict[str, Any], now_us: int, world_time_us: int
     ) -> None:
-        # on every payment: SQL text on the cursor (see sandbox/storage/raw.py)
-        raw.execute(
+        # on every payment: SQL text on the cursor (see sandbox/storage/raw.py), blind
+        raw.send(
             self.conn,
             _ADD_EVENT,
             {
@@ -61,7 +61,7 @@ class WebhookStore(WorldStore):
     def add_delivery(
         self, *, delivery_id: str, event_id: str, url: str, now_us: int, follows: bool = True
     ) -> None:
-        raw.execute(
+        raw.send(
             self.conn,
             _ADD_DELIVERY,
             {

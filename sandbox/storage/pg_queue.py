@@ -1,0 +1,185 @@
+"""PostgreSQL: a unit's blind writes sent together, as one prepared statement.
+
+A payment ends with writes whose answer nobody reads: the day's total, the ledger legs, the
+payee's queued credit, the transaction row, its event and delivery, the idempotency keys.
+Sent one by one, each costs a round trip to the server and a wake-up of the event loop. On the
+event-loop path (``PostgresDatabase.write``, the async psycopg driver) ``raw.send`` queues them
+instead, and the queue goes to the server as one statement of data-modifying CTEs (``WITH q0 AS
+(INSERT ...), q1 AS (INSERT ...) SELECT 1``; the same sequence of writes gives the same text,
+so psycopg prepares it like any other) as soon as anything else needs the server: before the
+next statement whose result is read (raw or SQLAlchemy), and before the COMMIT. Statements
+still run in the order the unit issued them, inside its transaction.
+
+Why not psycopg's pipeline mode: measured here, the async pipeline registers with the event
+loop for every statement it sends (a wait per ``execute``, about 20 per payment against 8
+without it); one statement needs one. The CTEs of one statement see one snapshot and must not
+change one row twice, so a queue holding one upsert twice (a day's total raised and given
+back) goes statement by statement instead; inserts are only checked at the end (foreign keys),
+as they would be at the end of the unit.
+
+What changes is *when* a blind write's error surfaces: at the flush, not at the ``send``. A
+unit must therefore not catch a blind write's error and carry on; none does (``write_once``
+catches ``IntegrityError`` around the whole unit, which is where a flush raises it). The
+thread path (``write_sync``, SQLite) runs ``send`` at once, as ``raw.execute``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+from sqlalchemy.util import await_only
+
+_PENDING = "sandbox.pg.pending"
+_PARAM = re.compile(r"%\((\w+)\)s")
+
+Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool]  # sql, params, many
+
+
+def open_queue(conn: Connection) -> None:
+    """The unit on ``conn`` may queue blind writes from now on (``PostgresDatabase`` only)."""
+    conn.info[_PENDING] = []
+
+
+def close_queue(conn: Connection) -> None:
+    """Forget the queue (the unit ended: flushed before its COMMIT, or rolled back)."""
+    conn.info.pop(_PENDING, None)
+
+
+def queue(conn: Connection, sql: str, params: Any, *, many: bool = False) -> bool:
+    """Queue a blind write if the unit has a queue; False: run it now instead."""
+    pending: list[Blind] | None = conn.info.get(_PENDING)
+    if pending is None:
+        return False
+    pending.append((sql, params, many))
+    return True
+
+
+def active(conn: Connection) -> bool:
+    """Whether the unit on ``conn`` runs on the event loop with a queue (raw then uses
+    ``cursor``)."""
+    return _PENDING in conn.info
+
+
+def flush(conn: Connection, *, commit: bool = False) -> None:
+    """Send the queued writes in one statement (then the COMMIT); their errors
+    are SQLAlchemy's (IntegrityError), as if SQLAlchemy had run them."""
+    pending: list[Blind] | None = conn.info.get(_PENDING)
+    if not pending and not commit:
+        return
+    items = list(pending or ())
+    if pending:
+        pending.clear()
+    driver = conn.connection.driver_connection
+    _translated(conn, items, lambda: await_only(_send_all(driver, items, commit)))
+
+
+def cursor(conn: Connection) -> QueueCursor:
+    """A DB-API-like cursor for ``raw`` on the event loop: each statement goes out after the
+    queued writes, on psycopg's ``AsyncConnection`` directly (no thread, no adapter)."""
+    return QueueCursor(conn)
+
+
+class QueueCursor:
+    __slots__ = ("_conn", "_cur")
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._cur: Any = None
+
+    def execute(self, sql: str, params: Any) -> None:
+        self._cur = self._run(sql, params, many=False)
+
+    def executemany(self, sql: str, rows: Any) -> None:
+        self._cur = self._run(sql, rows, many=True)
+
+    def _run(self, sql: str, params: Any, *, many: bool) -> Any:
+        pending: list[Blind] = self._conn.info[_PENDING]
+        items = [*pending, (sql, params, many)]
+        pending.clear()
+        driver = self._conn.connection.driver_connection
+        return await_only(_statement(driver, items))
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cur.rowcount)
+
+    def fetchone(self) -> Any:
+        return await_only(self._cur.fetchone())
+
+    def fetchall(self) -> Any:
+        return await_only(self._cur.fetchall())
+
+    def close(self) -> None:
+        """Nothing to release: the results were read in full at the sync."""
+
+
+async def _statement(driver: Any, items: list[Blind]) -> Any:
+    """Run ``items`` in order (the queued writes in one statement); returns the cursor of the
+    last, its results read."""
+    *blind, (sql, params, many) = items
+    if blind:
+        await _send_all(driver, blind, commit=False)
+    cur = driver.cursor()
+    await (cur.executemany(sql, params) if many else cur.execute(sql, params))
+    return cur
+
+
+async def _send_all(driver: Any, items: list[Blind], commit: bool) -> None:
+    """The writes as one statement (one prepared data-modifying CTE), then the COMMIT."""
+    rows: list[tuple[str, Mapping[str, Any]]] = []
+    for sql, params, many in items:
+        rows.extend((sql, row) for row in (params if many else (params,)))  # type: ignore[misc]
+    if len(rows) == 1 or (rows and _upserts_one_row_twice(rows)):
+        cur = driver.cursor()
+        for sql, row in rows:
+            await cur.execute(sql, row)
+    elif rows:
+        text = _as_one(tuple(sql for sql, _ in rows))
+        params = {
+            f"q{i}_{name}": value for i, (_, row) in enumerate(rows) for name, value in row.items()
+        }
+        await driver.cursor().execute(text, params)
+    if commit:
+        await driver.commit()
+
+
+@functools.lru_cache(maxsize=256)
+def _as_one(statements: tuple[str, ...]) -> str:
+    """``WITH q0 AS (INSERT ...), q1 AS (...) SELECT 1``, each one's parameters renamed
+    ``q<i>_<name>``. The same sequence gives the same text, so psycopg prepares it."""
+    parts = []
+    for i, sql in enumerate(statements):
+        renamed = _PARAM.sub("%(q" + str(i) + r"_\1)s", sql)
+        parts.append(f"q{i} AS ({renamed})")
+    return "WITH " + ", ".join(parts) + " SELECT 1"
+
+
+def _upserts_one_row_twice(rows: list[tuple[str, Any]]) -> bool:
+    """Two upserts by one statement (a day's total raised, then given back): the CTEs of one
+    statement must not change a row twice, so these go one by one."""
+    upserts = [sql for sql, _ in rows if "ON CONFLICT" in sql]
+    return len(upserts) != len(set(upserts))
+
+
+def _translated(conn: Connection, items: list[Blind], call: Callable[[], None]) -> None:
+    try:
+        call()
+    except Exception as exc:
+        dbapi = conn.dialect.loaded_dbapi
+        if isinstance(exc, dbapi.Error):
+            sql, params, _ = items[0] if items else ("COMMIT", None, False)
+            raise sa.exc.DBAPIError.instance(
+                sql, params, exc, dbapi.Error, dialect=conn.dialect
+            ) from exc
+        raise
+
+
+def flush_before_statement(conn: Connection, *_: Any) -> None:
+    """``before_cursor_execute`` hook: a SQLAlchemy statement runs after the queued writes."""
+    if conn.info.get(_PENDING):
+        flush(conn)

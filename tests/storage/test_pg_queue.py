@@ -1,0 +1,165 @@
+"""PostgreSQL's event-loop path: a payment's round trips, its blind writes and their errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from sandbox.settings import Settings
+from sandbox.storage import raw
+from sandbox.storage.database import open_database
+from sandbox.storage.postgres import PostgresDatabase
+from sandbox.storage.raw import Raw
+from tests.support.http import SignedUp
+from tests.support.upi import ledger_ok, pay
+
+pytestmark = pytest.mark.anyio
+
+_ADD_BANK = Raw(
+    "INSERT INTO banks (world_id, code, name, psp_handle, online) "
+    "VALUES (:world_id, :code, 'Bank', 'bank', true)"
+)
+
+
+class RoundTrips:
+    """Counts round trips to the server from psycopg's waits on the event loop: a statement
+    outside a pipeline (two when psycopg opens the transaction with it: its BEGIN), a
+    pipeline's sync or COMMIT, a pipeline left with unsynced sends. A COMMIT or ROLLBACK with
+    no transaction open sends nothing."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.in_pipeline = False
+        self.unsynced = False
+
+    def saw(self, name: str, idle: bool) -> None:
+        step = name.rsplit(".", 1)[-1]
+        if step == "_enter_gen":
+            self.in_pipeline, self.unsynced = True, False
+        elif step == "_exit_gen":
+            self.count += self.unsynced
+            self.in_pipeline = False
+        elif step in ("_commit_gen", "_rollback_gen"):
+            if not idle:
+                self.count += 1
+                self.unsynced = False
+        elif step == "_sync_gen":
+            self.count += 1
+            self.unsynced = False
+        elif self.in_pipeline:
+            self.unsynced = True
+        else:  # a statement; psycopg sends the BEGIN first when none is open
+            self.count += 2 if idle else 1
+
+
+@pytest.fixture
+def trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
+    counted = RoundTrips()
+    real = psycopg.AsyncConnection.wait
+
+    async def wait(self: Any, gen: Any, *args: Any, **kwargs: Any) -> Any:
+        idle = self.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+        counted.saw(getattr(gen, "__qualname__", ""), idle)
+        return await real(self, gen, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.AsyncConnection, "wait", wait)
+    return counted
+
+
+@pytest.fixture
+def postgres_only(engine_name: str) -> None:
+    if engine_name != "postgresql":
+        pytest.skip("the PostgreSQL event-loop path")
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_payment_takes_eight_round_trips(
+    client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
+) -> None:
+    """BEGIN, the key's lookup, both parties with their PIN tries, the payer's lock, its day's
+    total, the debit, every blind write in one statement, the COMMIT: eight, where the thread
+    path took about eighteen (a ping, then a round trip per statement)."""
+    await pay(client, partner, "asha@sandbox", "ravi@sandbox", "1.00")  # connections warm
+    trips.count = 0
+    response = await pay(
+        client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
+    )
+    assert response.json()["responseCode"] == "00"
+    assert trips.count == 8
+    await ledger_ok(client, partner)
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_blind_write_that_fails_fails_its_unit_at_the_flush(settings: Settings) -> None:
+    """A queued INSERT that breaks a unique key raises IntegrityError (what ``write_once``
+    retries on) when the queue is sent, and nothing of the unit is committed."""
+    db = open_database(settings)
+    assert isinstance(db, PostgresDatabase)
+    try:
+
+        def twice(conn: Connection) -> None:
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "DUP"})
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "DUP"})
+
+        with pytest.raises(sa.exc.IntegrityError):
+            await db.write(twice)
+
+        def count(conn: Connection) -> int:
+            found = conn.execute(sa.text("SELECT count(*) FROM banks WHERE code = 'DUP'"))
+            return int(found.scalar_one())
+
+        assert await db.read(count) == 0
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_statement_reads_what_the_queued_writes_wrote(settings: Settings) -> None:
+    """Raw and SQLAlchemy statements both run after the writes queued before them."""
+    db = open_database(settings)
+    try:
+
+        def unit(conn: Connection) -> tuple[int, int]:
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "Q1"})
+            seen_raw = raw.fetchone(
+                conn, Raw("SELECT count(*) FROM banks WHERE code = :code"), {"code": "Q1"}
+            )
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "Q2"})
+            seen_core = conn.execute(sa.text("SELECT count(*) FROM banks WHERE code = 'Q2'"))
+            assert seen_raw is not None
+            return int(seen_raw[0]), int(seen_core.scalar_one())
+
+        assert await db.write(unit) == (1, 1)
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_connection_killed_in_the_pool_is_replaced_and_the_unit_runs(
+    settings: Settings,
+) -> None:
+    """No ping per checkout: a unit that meets a dead connection before its COMMIT runs again
+    on a new one."""
+    db = open_database(settings)
+    try:
+        pid = await db.read(lambda conn: conn.execute(sa.text("SELECT pg_backend_pid()")).scalar())
+        db.write_sync(
+            lambda conn: conn.execute(sa.text("SELECT pg_terminate_backend(:p)"), {"p": pid})
+        )
+        again = await db.read(
+            lambda conn: conn.execute(sa.text("SELECT pg_backend_pid()")).scalar()
+        )
+        assert again != pid
+        assert (
+            await db.write(
+                lambda conn: raw.execute(conn, _ADD_BANK, {"world_id": "w", "code": "K"})
+            )
+            == 1
+        )
+    finally:
+        db.close()
