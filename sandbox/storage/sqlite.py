@@ -19,7 +19,6 @@ import asyncio
 import concurrent.futures
 import contextlib
 import logging
-import os
 import queue
 import threading
 import weakref
@@ -39,8 +38,6 @@ T = TypeVar("T")
 log = logging.getLogger("sandbox.storage")
 
 CHECKPOINT_SECONDS = 1.0
-# measurement switch (temporary): run the COMMIT on the loop too
-COMMIT_ON_LOOP = os.environ.get("WRITERLOOP_COMMIT") == "loop"
 
 
 class DatabaseClosed(RuntimeError):
@@ -307,13 +304,6 @@ class SqliteDatabase:
             for item in batch:
                 item.error = DatabaseClosed("the database is closed")
             self._release()
-            _resolve_on_loop(batch)
-            return
-        if COMMIT_ON_LOOP:
-            try:
-                self._run_batch(batch)
-            finally:
-                self._release()
             _resolve_on_loop(batch)
             return
         trans = self._run_units(batch)

@@ -81,12 +81,12 @@ async def test_write_sync_from_threads_and_write_on_the_loop_never_overlap(
     def unit(code: str):  # type: ignore[no-untyped-def]
         insert = _insert(code)
 
-        def guarded(conn: sa.Connection) -> str:
+        def guarded(conn: sa.Connection) -> None:
             if not running.acquire(blocking=False):
                 overlaps.append(code)
-                return insert(conn)
+                return
             try:
-                return insert(conn)
+                insert(conn)
             finally:
                 running.release()
 
@@ -101,7 +101,8 @@ async def test_write_sync_from_threads_and_write_on_the_loop_never_overlap(
         t.start()
     for i in range(10):
         await asyncio.gather(*(db.write(unit(f"A{i}-{j}")) for j in range(10)))
-    await asyncio.to_thread(lambda: [t.join() for t in threads])
+    for t in threads:
+        await asyncio.to_thread(t.join)
     assert overlaps == []
     assert len(db.read_sync(_codes)) == 3 * 25 + 100
 
