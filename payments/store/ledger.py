@@ -84,10 +84,9 @@ class LedgerStore(WorldStore):
         """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
         if sum(amount for _, amount in legs) != 0:
             raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
-        raw.append(  # append-only: on the SQLite writer, written with the batch's rows
+        raw.executemany(
             self.conn,
             sql.POST,
-            "ledger_entries",
             [
                 {
                     "world_id": self.world_id,

@@ -22,8 +22,6 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from sandbox.storage import writer_memory
-
 _NAMED = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -69,10 +67,6 @@ def _run(conn: Connection, stmt: Raw, params: Any, call: Callable[[Any, str], An
     cur, sqlite = _cursor(conn)
     sql = stmt.sqlite if sqlite else stmt.pg
     try:
-        if sqlite:
-            memory = writer_memory.current()
-            if memory is not None and memory.appends and memory.appends.reads(sql):
-                memory.appends.write(cur.connection)  # held rows this statement may read
         return call(cur, sql)
     except Exception as exc:
         dbapi = conn.dialect.loaded_dbapi
@@ -95,18 +89,6 @@ def execute(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> int:
 
     result: int = _run(conn, stmt, params, call)
     return result
-
-
-def append(conn: Connection, stmt: Raw, table: str, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows of an append-only ``table``; on the SQLite writer, held and written with the
-    batch's other rows of ``stmt`` in one ``executemany`` (``writer_memory.Appends``). Only for
-    tables that no batch can fail on (no client-chosen unique keys, no foreign keys to them)."""
-    memory = writer_memory.current()
-    if memory is None:
-        executemany(conn, stmt, rows)
-    else:
-        for row in rows:
-            memory.appends.add(stmt, row, table)
 
 
 def executemany(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -217,7 +217,7 @@ class SqliteDatabase:
     def _forget_on_other_writes(
         self,
         _conn: Any,
-        cursor: Any,
+        _cursor: Any,
         statement: str,
         _params: Any,
         context: Any,
@@ -225,11 +225,7 @@ class SqliteDatabase:
     ) -> None:
         """A SQLAlchemy write to a table the memory is derived from clears the memory (a
         world's creation or reset, a test draining balances): the hot path's own statements
-        run on the DBAPI cursor and keep it right themselves. Any SQLAlchemy statement may read
-        what the batch's deferred appends hold: they are written first."""
-        appends = self.memory.appends
-        if appends and writer_memory.current() is not None:
-            appends.write(cursor.connection)
+        run on the DBAPI cursor and keep it right themselves."""
         if statement.lstrip()[:6].upper() not in _DML:
             return
         compiled = getattr(context, "compiled", None)
@@ -384,8 +380,6 @@ class SqliteDatabase:
                 else:
                     memory.unit_done()
                 raw_conn.execute("RELEASE unit")
-            if memory.appends:
-                memory.appends.write_batch(raw_conn)  # the batch's appends, an executemany each
         except Exception as exc:  # SQLite itself failed between units: the batch is lost
             self._batch_failed(trans, batch, exc)
             return None

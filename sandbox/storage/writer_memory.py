@@ -19,13 +19,6 @@ Coherence rules, all enforced here and in ``sqlite.py`` rather than left to each
   clears the memory on every SQLAlchemy INSERT, UPDATE or DELETE of one. The hot path's own
   statements run on the DBAPI cursor (``raw.py``), bypass that hook, and keep the memory right
   themselves.
-- **Appends are deferred** (``Appends``): rows of append-only tables the hot path writes
-  (``ledger_entries``, ``webhook_events``: no client-chosen keys, so no batch can fail on them)
-  are kept per unit and written with one ``executemany`` per statement at the batch's end,
-  before its COMMIT. They are written earlier whenever something could read them: before any
-  SQLAlchemy statement on the writer, and before any raw statement naming their table. A unit
-  rolled back alone drops its own rows, and puts back those of earlier units that were written
-  inside it (its ROLLBACK TO removed them); a failed batch drops them all.
 - Writes from another process are not seen: SQLite mode is one API process (``sandbox serve
   --workers 2`` is refused there), and admin tools go through the running server.
 """
@@ -33,11 +26,8 @@ Coherence rules, all enforced here and in ``sqlite.py`` rather than left to each
 from __future__ import annotations
 
 import threading
-from collections.abc import Hashable, Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from sandbox.storage.raw import Raw
+from collections.abc import Hashable
+from typing import Any
 
 # Above this many entries the memory starts afresh (a world of a million VPAs would otherwise
 # keep all of them); a reload costs one read per key.
@@ -67,68 +57,15 @@ def bind(memory: WriterMemory | None) -> None:
     _local.memory = memory
 
 
-class Appends:
-    """Rows of append-only tables, written at the batch's end (see the module's rules)."""
-
-    __slots__ = ("_batch", "_unit", "_written_in_unit", "tables")
-
-    def __init__(self) -> None:
-        self._unit: list[tuple[Raw, Mapping[str, Any]]] = []  # the running unit's rows
-        self._batch: list[tuple[Raw, Mapping[str, Any]]] = []  # earlier units' rows
-        # earlier units' rows written while this unit ran: its ROLLBACK TO removes them
-        self._written_in_unit: list[tuple[Raw, Mapping[str, Any]]] = []
-        self.tables: set[str] = set()  # the tables rows are held for
-
-    def __bool__(self) -> bool:
-        return bool(self._unit or self._batch)
-
-    def add(self, stmt: Raw, row: Mapping[str, Any], table: str) -> None:
-        self._unit.append((stmt, row))
-        self.tables.add(table)
-
-    def reads(self, sql: str) -> bool:
-        """Whether ``sql`` names a table whose rows are held (so they must be written first)."""
-        return any(table in sql for table in self.tables)
-
-    def write(self, dbapi_conn: Any) -> None:
-        """Write the held rows: one ``executemany`` per statement, in the order they came."""
-        rows = self._batch + self._unit
-        self._written_in_unit.extend(self._batch)
-        self._batch, self._unit = [], []
-        by_stmt: dict[str, list[Mapping[str, Any]]] = {}
-        for stmt, row in rows:
-            by_stmt.setdefault(stmt.sqlite, []).append(row)
-        for sql, params in by_stmt.items():
-            dbapi_conn.executemany(sql, params)
-
-    def write_batch(self, dbapi_conn: Any) -> None:
-        """At the batch's end, between units: write every held row."""
-        self.write(dbapi_conn)
-        self._written_in_unit = []  # no unit runs: nothing of it can be rolled back
-
-    def unit_done(self) -> None:
-        self._batch.extend(self._unit)
-        self._unit, self._written_in_unit = [], []
-
-    def unit_rolled_back(self) -> None:
-        self._batch = self._written_in_unit + self._batch
-        self._unit, self._written_in_unit = [], []
-
-    def clear(self) -> None:
-        self._unit, self._batch, self._written_in_unit = [], [], []
-
-
 class WriterMemory:
-    """Keys to values, journalled per unit of work, and the batch's deferred appends (see the
-    module's rules)."""
+    """Keys to values, journalled per unit of work (see the module's rules)."""
 
-    __slots__ = ("_touched", "_values", "appends", "cleared")
+    __slots__ = ("_touched", "_values", "cleared")
 
     def __init__(self) -> None:
         self._values: dict[Hashable, Any] = {}
         self._touched: set[Hashable] = set()  # keys filled or changed by the running unit
         self.cleared = 0  # how often it started afresh (tests, metrics)
-        self.appends = Appends()
 
     def __len__(self) -> int:
         return len(self._values)
@@ -152,16 +89,13 @@ class WriterMemory:
     def unit_done(self) -> None:
         """The unit's SAVEPOINT was released: what it changed stands (until the COMMIT)."""
         self._touched.clear()
-        self.appends.unit_done()
 
     def unit_rolled_back(self) -> None:
         """The unit's SAVEPOINT was rolled back: forget what it filled or changed."""
         for key in list(self._touched):  # a copy: a clear() from another thread cannot break it
             self._values.pop(key, None)
         self._touched.clear()
-        self.appends.unit_rolled_back()
 
     def batch_failed(self) -> None:
         """The batch did not commit: nothing of it is durable, forget everything."""
         self.clear()
-        self.appends.clear()

@@ -44,21 +44,18 @@ class WebhookStore(WorldStore):
     def add_event(
         self, *, event_id: str, type: str, payload: dict[str, Any], now_us: int, world_time_us: int
     ) -> None:
-        # on every payment: SQL text, held for the batch's executemany (sandbox/storage/raw.py)
-        raw.append(
+        # on every payment: SQL text on the cursor (see sandbox/storage/raw.py)
+        raw.execute(
             self.conn,
             _ADD_EVENT,
-            "webhook_events",
-            [
-                {
-                    "world_id": self.world_id,
-                    "id": event_id,
-                    "type": type,
-                    "payload": json.dumps(payload, separators=(",", ":")),
-                    "created_us": now_us,
-                    "world_time_us": world_time_us,
-                }
-            ],
+            {
+                "world_id": self.world_id,
+                "id": event_id,
+                "type": type,
+                "payload": json.dumps(payload, separators=(",", ":")),
+                "created_us": now_us,
+                "world_time_us": world_time_us,
+            },
         )
 
     def add_delivery(

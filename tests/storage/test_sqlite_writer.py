@@ -12,10 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.settings import Settings
-from sandbox.storage import raw, writer_memory
+from sandbox.storage import writer_memory
 from sandbox.storage.database import SqliteDatabase
-from sandbox.storage.raw import Raw
-from sandbox.storage.schema import banks, ledger_entries
+from sandbox.storage.schema import banks
 
 pytestmark = pytest.mark.anyio
 
@@ -163,64 +162,3 @@ def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_
         assert reopened.read_sync(_codes) == ["Q0", "Q1", "Q2"]
     finally:
         reopened.close()
-
-
-_ENTRY = Raw("""
-    INSERT INTO ledger_entries (world_id, posting_id, txn_id, leg, account, amount, created_us)
-    VALUES (:world_id, :posting_id, 't', 'DEBIT', 'A', 1, 0)
-""")
-
-
-def _entries(conn: sa.Connection) -> list[str]:
-    return sorted(r.posting_id for r in conn.execute(sa.select(ledger_entries.c.posting_id)))
-
-
-def _append(posting: str, *, then_read: bool = False, fail: bool = False):  # type: ignore[no-untyped-def]
-    def unit(conn: sa.Connection) -> list[str]:
-        raw.append(conn, _ENTRY, "ledger_entries", [{"world_id": "w1", "posting_id": posting}])
-        seen = _entries(conn) if then_read else []
-        if fail:
-            raise ValueError(posting)
-        return seen
-
-    return unit
-
-
-async def test_deferred_appends_are_read_back_and_survive_a_unit_rolled_back_alone(
-    db: SqliteDatabase,
-) -> None:
-    """Held rows are written before a statement that reads their table; a later unit that
-    wrote them and then rolled back puts the earlier units' rows back, its own are gone."""
-    answers = await asyncio.gather(
-        db.write(_append("P1")),
-        db.write(_append("P2", then_read=True, fail=True)),
-        db.write(_append("P3", then_read=True)),
-        return_exceptions=True,
-    )
-    assert answers[0] == []
-    assert isinstance(answers[1], ValueError)
-    assert answers[2] == ["P1", "P3"]  # P2's own row went with its ROLLBACK TO, P1's stayed
-    assert db.read_sync(_entries) == ["P1", "P3"]
-
-
-async def test_deferred_appends_of_a_failed_batch_are_dropped(db: SqliteDatabase) -> None:
-    def refuse(_conn: sa.Connection) -> None:
-        raise OSError("disk full")
-
-    sa.event.listen(db.engine, "commit", refuse)
-    with pytest.raises(OSError, match="disk full"):
-        await db.write(_append("LOST"))
-    sa.event.remove(db.engine, "commit", refuse)
-    await db.write(_append("KEPT"))
-    assert db.read_sync(_entries) == ["KEPT"]
-    assert not db.memory.appends
-
-
-async def test_a_unit_rolled_back_in_a_later_batch_writes_nothing_again(
-    db: SqliteDatabase,
-) -> None:
-    await db.write(_append("B1"))
-    with pytest.raises(ValueError, match="B2"):
-        await db.write(_append("B2", fail=True))
-    await db.write(_append("B3"))
-    assert db.read_sync(_entries) == ["B1", "B3"]
