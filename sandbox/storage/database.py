@@ -7,7 +7,8 @@ commits except a ``Database``.
 ``Database`` is the interface; ``open_database(settings)`` picks its implementation by engine, as
 httpx's client picks a transport behind ``BaseTransport``:
 
-- ``SqliteDatabase`` (``sqlite.py``): one writer thread commits queued units in groups, reads run
+- ``SqliteDatabase`` (``sqlite.py``): queued units run in groups on the event loop, each group
+  committed once on a commit thread (``write_sync``'s on a writer thread), reads run
   on a WAL reader connection, a checkpointer thread copies the WAL into the file;
 - ``PostgresDatabase`` (``postgres.py``): each unit runs in its own transaction on a pooled
   async psycopg connection, on the event loop (``write_sync``/``read_sync``: on the caller's

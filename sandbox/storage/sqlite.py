@@ -1,11 +1,16 @@
-"""SQLite: group commit on one writer thread, reads on a WAL reader connection.
+"""SQLite: group commit on the event loop, reads on a WAL reader connection.
 
-One writer thread owns the only write connection. It drains the queue of pending units, opens one
+One write connection, used by one batch at a time (``_busy``). ``write()`` queues the unit on its
+event loop; one callback per loop turn (``_flush``) takes the queued units, opens one
 ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that raises is
-rolled back alone and its caller gets the exception), then COMMITs once with ``synchronous=FULL``
-and only then answers every caller of the batch. Reads run on the event loop thread on a separate
-WAL reader connection: a primary-key read costs less than a thread hop. A third thread copies the
-WAL into the database file (see ``_checkpoint_loop``).
+rolled back alone and its caller gets the exception) right there on the loop, then hands only the
+COMMIT (``synchronous=FULL``: its fsync is the slow part) to the commit thread, and answers every
+caller of the batch once it committed. A payment thus costs no thread hop of its own: the loop
+runs its SQL, and a batch costs one hop for its COMMIT (the decisions doc has the measurements).
+``write_sync`` (CLI, tools, worker threads) queues to a writer thread that runs its batches the
+same way under the same ``_busy`` flag, COMMIT included. Reads run on the event loop thread on a
+separate WAL reader connection: a primary-key read costs less than a thread hop. Another thread
+copies the WAL into the database file (see ``_checkpoint_loop``).
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import contextlib
 import logging
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -47,6 +53,14 @@ class _Pending:
     error: BaseException | None = field(default=None)
 
 
+@dataclass(slots=True)
+class _LoopQueue:
+    """Units queued on one event loop, and whether a flush is scheduled there."""
+
+    items: list[_Pending] = field(default_factory=list)
+    scheduled: bool = False
+
+
 def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
     cur = dbapi_conn.cursor()
@@ -59,10 +73,17 @@ def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def sqlite_engine(url: str, begin: str | None) -> Engine:
+def sqlite_engine(url: str, begin: str | None, *, shared: bool = False) -> Engine:
     """A SQLite engine; ``begin`` is the statement SQLAlchemy's begin() emits (None: the
-    caller begins on the driver connection itself, as the WAL reader does)."""
-    engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    caller begins on the driver connection itself, as the WAL reader does). ``shared``: one
+    connection that several threads use in turn (the writer's: the loop runs a batch's units,
+    the commit thread its COMMIT), never at the same time."""
+    if shared:
+        engine = sa.create_engine(
+            url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
     event.listen(engine, "connect", _set_sqlite_pragmas)
     if begin is not None:
 
@@ -80,19 +101,28 @@ class SqliteDatabase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()  # write_sync's
         self._writer: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
         self._closed = False
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        self.engine = sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE")
-        # hot rows the writer keeps in memory (writer_memory.py); only the writer thread sees it
+        self.engine = sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE", shared=True)
+        # hot rows the writer keeps in memory (writer_memory.py); only a running batch sees it
         self.memory = WriterMemory()
         event.listen(self.engine, "before_cursor_execute", self._forget_on_other_writes)
         self._read_engine = sqlite_engine(settings.sqlalchemy_url, None)
         self._read_conn: Connection | None = None
         self._read_lock = threading.Lock()
+        # the write connection and who may use it: one batch at a time, on any thread
+        self._conn: Connection | None = None
+        self._cond = threading.Condition()
+        self._busy = False
+        self._waiting: dict[asyncio.AbstractEventLoop, _LoopQueue] = {}  # loops to flush next
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._committer = concurrent.futures.ThreadPoolExecutor(1, "sqlite-commit")
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -115,6 +145,21 @@ class SqliteDatabase:
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=30)
             self._checkpointer = None
+        self._acquire()  # the batch under way (its COMMIT on the commit thread) ends first
+        try:
+            # units still queued on an event loop are finished too, as the writer thread's are
+            left = [item for q in list(self._loops.values()) for item in q.items]
+            for q in list(self._loops.values()):
+                q.items.clear()
+            if left:
+                self._run_batch(left)
+                _deliver(left)
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+        finally:
+            self._release()
+        self._committer.shutdown(wait=True)
         if self._read_conn is not None:
             self._read_conn.close()
             self._read_conn = None
@@ -123,14 +168,28 @@ class SqliteDatabase:
 
     # -- units -----------------------------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
+        if self._closed:
+            raise DatabaseClosed("the database is closed")
+        if self._writer is None:
+            self.start()
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[T] = loop.create_future()
-        self._submit(_Pending(fn, loop, fut))
+        q = self._loops.get(loop)
+        if q is None:
+            q = self._loops.setdefault(loop, _LoopQueue())
+        q.items.append(_Pending(fn, loop, fut))
+        if not q.scheduled:
+            q.scheduled = True
+            loop.call_soon(self._flush, loop, q)
         return await fut
 
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
+        if self._closed:
+            raise DatabaseClosed("the database is closed")
+        if self._writer is None:
+            self.start()
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._submit(_Pending(fn, None, fut))
+        self._queue.put(_Pending(fn, None, fut))
         return fut.result()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
@@ -154,7 +213,7 @@ class SqliteDatabase:
                 if raw_conn.in_transaction:
                     raw_conn.execute("ROLLBACK")
 
-    # -- group commit ----------------------------------------------------------------------
+    # -- memory coherence ------------------------------------------------------------------
     def _forget_on_other_writes(
         self,
         _conn: Any,
@@ -174,13 +233,6 @@ class SqliteDatabase:
         name = getattr(table, "name", None)
         if name is None or writer_memory.watched(name):
             self.memory.clear()
-
-    def _submit(self, pending: _Pending) -> None:
-        if self._closed:
-            raise DatabaseClosed("the database is closed")
-        if self._writer is None:
-            self.start()
-        self._queue.put(pending)
 
     def _checkpoint_loop(self) -> None:
         """Copy the WAL into the database file every second, beside the writer.
@@ -203,77 +255,161 @@ class SqliteDatabase:
         finally:
             engine.dispose()
 
-    def _write_loop(self) -> None:
-        writer_memory.bind(self.memory)
-        try:
+    # -- the write connection, one batch at a time -----------------------------------------
+    def _acquire(self) -> None:
+        with self._cond:
+            while self._busy:
+                self._cond.wait()
+            self._busy = True
+
+    def _release(self) -> None:
+        """The batch is done with the connection: wake a waiting thread, and flush the loops
+        whose units queued meanwhile."""
+        with self._cond:
+            self._busy = False
+            waiting, self._waiting = self._waiting, {}
+            self._cond.notify()
+        for loop, q in waiting.items():
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(self._flush, loop, q)
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
             conn = self.engine.connect()
             raw_conn = conn.connection.dbapi_connection
             assert raw_conn is not None
             raw_conn.execute("PRAGMA wal_autocheckpoint=0")  # the checkpointer thread does it
-        except Exception as exc:  # no writer: answer every unit with the reason, never hang
-            log.exception("the SQLite writer cannot open the database")
-            self._refuse_all(exc)
-            return
-        try:
-            while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                batch = [first]
-                stop = False
-                while len(batch) < self.settings.group_commit_max:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        stop = True
-                        break
-                    batch.append(nxt)
-                self._commit_batch(conn, batch)
-                if stop:
-                    return
-        finally:
-            conn.close()
+            self._conn = conn
+        return self._conn
 
-    def _refuse_all(self, exc: Exception) -> None:
-        while (item := self._queue.get()) is not None:
-            item.error = exc
-            _deliver([item])
-
-    def _commit_batch(self, conn: Connection, batch: list[_Pending]) -> None:
-        try:
-            with conn.begin():
-                # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more
-                # CPU than a whole payment's statements
-                raw_conn = conn.connection.dbapi_connection
-                assert raw_conn is not None
-                memory = self.memory
-                for item in batch:
-                    raw_conn.execute("SAVEPOINT unit")
-                    try:
-                        item.result = item.fn(conn)
-                    except Exception as exc:  # the unit's own failure, rolled back alone
-                        raw_conn.execute("ROLLBACK TO unit")
-                        memory.unit_rolled_back()
-                        item.error = exc
-                    else:
-                        memory.unit_done()
-                    raw_conn.execute("RELEASE unit")
-        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
-            # what the batch's units changed in memory goes too, before any caller is answered
-            self.memory.batch_failed()
-            log.exception("group commit failed; %d units rolled back", len(batch))
-            self._end_failed_transaction(conn)
+    # -- group commit on the event loop ----------------------------------------------------
+    def _flush(self, loop: asyncio.AbstractEventLoop, q: _LoopQueue) -> None:
+        """One loop callback: run the loop's queued units as one batch, COMMIT off the loop."""
+        with self._cond:
+            if self._busy:  # a batch is under way; _release() calls again
+                self._waiting[loop] = q
+                return
+            self._busy = True
+        batch = q.items[: self.settings.group_commit_max]
+        del q.items[: len(batch)]
+        if q.items:
+            loop.call_soon(self._flush, loop, q)
+        else:
+            q.scheduled = False
+        if not batch or self._closed:
             for item in batch:
-                item.result, item.error = None, exc
+                item.error = DatabaseClosed("the database is closed")
+            self._release()
+            _resolve_on_loop(batch)
+            return
+        trans = self._run_units(batch)
+        if trans is None:
+            self._release()
+            _resolve_on_loop(batch)
+            return
+        self._committer.submit(self._commit_then_answer, trans, batch)
+
+    def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[_Pending]) -> None:
+        """On the commit thread: COMMIT (or forget and roll back), free the connection for the
+        next batch, then answer the batch's callers on their loop."""
+        try:
+            self._commit(trans, batch)
+        finally:
+            self._release()
         _deliver(batch)
 
-    @staticmethod
-    def _end_failed_transaction(conn: Connection) -> None:
+    # -- a batch ---------------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        """The writer thread: ``write_sync``'s units, in batches, COMMIT included."""
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = False
+            while len(batch) < self.settings.group_commit_max:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                batch.append(nxt)
+            self._acquire()
+            try:
+                self._run_batch(batch)
+            finally:
+                self._release()
+            _deliver(batch)
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[_Pending]) -> None:
+        """The batch's units and its COMMIT, on the calling thread (which holds ``_busy``)."""
+        trans = self._run_units(batch)
+        if trans is not None:
+            self._commit(trans, batch)
+
+    def _run_units(self, batch: list[_Pending]) -> sa.RootTransaction | None:
+        """BEGIN and each unit in its SAVEPOINT; None (every unit answered with the reason)
+        when there is no transaction to commit."""
+        try:
+            conn = self._connection()
+            trans = conn.begin()
+        except Exception as exc:  # no connection or no BEGIN: answer, never hang
+            log.exception("the SQLite writer cannot begin a batch")
+            for item in batch:
+                item.result, item.error = None, exc
+            return None
+        # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more CPU
+        # than a whole payment's statements
+        raw_conn = conn.connection.dbapi_connection
+        assert raw_conn is not None
+        memory = self.memory
+        writer_memory.bind(memory)  # the stores see the memory while this batch runs
+        try:
+            for item in batch:
+                raw_conn.execute("SAVEPOINT unit")
+                try:
+                    item.result = item.fn(conn)
+                except Exception as exc:  # the unit's own failure, rolled back alone
+                    raw_conn.execute("ROLLBACK TO unit")
+                    memory.unit_rolled_back()
+                    item.error = exc
+                else:
+                    memory.unit_done()
+                raw_conn.execute("RELEASE unit")
+        except Exception as exc:  # SQLite itself failed between units: the batch is lost
+            self._batch_failed(trans, batch, exc)
+            return None
+        finally:
+            writer_memory.bind(None)
+        return trans
+
+    def _commit(self, trans: sa.RootTransaction, batch: list[_Pending]) -> None:
+        try:
+            trans.commit()
+        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
+            self._batch_failed(trans, batch, exc)
+
+    def _batch_failed(
+        self, trans: sa.RootTransaction, batch: list[_Pending], exc: Exception
+    ) -> None:
+        """What the batch's units changed in memory goes, and its transaction is rolled back,
+        before any caller is answered."""
+        self.memory.batch_failed()
+        log.error("group commit failed; %d units rolled back", len(batch), exc_info=exc)
+        with contextlib.suppress(Exception):
+            trans.rollback()
+        self._end_failed_transaction()
+        for item in batch:
+            item.result, item.error = None, exc
+
+    def _end_failed_transaction(self) -> None:
         """A COMMIT that failed may leave SQLite's transaction open (SQLITE_BUSY does): roll it
         back, or every later batch would fail on BEGIN."""
-        raw_conn = conn.connection.dbapi_connection
+        raw_conn = self._conn.connection.dbapi_connection if self._conn is not None else None
         if raw_conn is not None and raw_conn.in_transaction:
             try:
                 raw_conn.execute("ROLLBACK")

@@ -4,8 +4,9 @@ In SQLite mode the process is the only writer (DESIGN section 10), so a value th
 wrote inside its transaction stays true until the writer itself changes it. ``WriterMemory`` is
 that knowledge: a dict of values derived from rows (a payer's party, PIN tries, today's total),
 filled on first read and kept equal to the row by the stores that write it (write-through: the
-row is still written in the unit, the memory is updated beside it). Only the writer thread sees
-it (``current()``); PostgreSQL, the WAL reader and every other thread see ``None`` and read SQL.
+row is still written in the unit, the memory is updated beside it). Only a running batch sees
+it (``current()``, bound by the writer for the batch on the thread running it); PostgreSQL,
+the WAL reader and everything else see ``None`` and read SQL.
 
 Coherence rules, all enforced here and in ``sqlite.py`` rather than left to each store:
 
@@ -46,13 +47,13 @@ def watched(table: str) -> bool:
 
 
 def current() -> WriterMemory | None:
-    """The writer's memory when called on the SQLite writer thread, else ``None``."""
+    """The writer's memory while a batch runs on this thread, else ``None``."""
     memory: WriterMemory | None = getattr(_local, "memory", None)
     return memory
 
 
 def bind(memory: WriterMemory | None) -> None:
-    """Make ``memory`` the current thread's (the writer thread, once, at start)."""
+    """Make ``memory`` the current thread's (for the duration of a batch)."""
     _local.memory = memory
 
 

@@ -1,0 +1,164 @@
+"""The SQLite writer on the event loop (sandbox/storage/sqlite.py): a batch's units run on the
+loop, its COMMIT on the commit thread, ``write_sync`` on the writer thread, one batch at a time;
+a batch whose COMMIT fails is forgotten and rolled back before any caller hears."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from sandbox.settings import Settings
+from sandbox.storage import writer_memory
+from sandbox.storage.database import SqliteDatabase
+from sandbox.storage.schema import banks
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def db(settings: Settings, engine_name: str) -> Iterator[SqliteDatabase]:
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer")
+    database = SqliteDatabase(settings)
+    database.start()
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+def _insert(code: str, seen: list[int] | None = None):  # type: ignore[no-untyped-def]
+    def unit(conn: sa.Connection) -> str:
+        if seen is not None:
+            seen.append(threading.get_ident())
+        conn.execute(
+            banks.insert().values(
+                world_id="w1", code=code, name="Bank", psp_handle="bank", online=True
+            )
+        )
+        return code
+
+    return unit
+
+
+def _codes(conn: sa.Connection) -> list[str]:
+    return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
+
+
+async def test_units_run_on_the_loop_and_one_commit_off_it_answers_them_all(
+    db: SqliteDatabase,
+) -> None:
+    units: list[int] = []
+    commits: list[int] = []
+    sa.event.listen(db.engine, "commit", lambda _conn: commits.append(threading.get_ident()))
+    codes = [f"L{i:02d}" for i in range(20)]
+    assert await asyncio.gather(*(db.write(_insert(c, units)) for c in codes)) == codes
+    assert set(units) == {threading.get_ident()}  # no thread hop per unit
+    assert len(commits) == 1  # queued in one loop turn: one batch, one COMMIT
+    assert commits[0] != threading.get_ident()  # the fsync does not hold the loop
+    assert db.read_sync(_codes) == codes
+
+
+async def test_the_memory_is_seen_only_inside_a_batch(db: SqliteDatabase) -> None:
+    """Reads on the loop must never see what a batch not yet committed put in memory."""
+    inside: list[object] = []
+    await db.write(lambda _conn: inside.append(writer_memory.current()))
+    assert inside == [db.memory]
+    assert writer_memory.current() is None
+
+
+async def test_write_sync_from_threads_and_write_on_the_loop_never_overlap(
+    db: SqliteDatabase,
+) -> None:
+    running = threading.Lock()
+    overlaps: list[str] = []
+
+    def unit(code: str):  # type: ignore[no-untyped-def]
+        insert = _insert(code)
+
+        def guarded(conn: sa.Connection) -> None:
+            if not running.acquire(blocking=False):
+                overlaps.append(code)
+                return
+            try:
+                insert(conn)
+            finally:
+                running.release()
+
+        return guarded
+
+    def from_thread(n: int) -> None:
+        for i in range(25):
+            db.write_sync(unit(f"T{n}-{i:02d}"))
+
+    threads = [threading.Thread(target=from_thread, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for i in range(10):
+        await asyncio.gather(*(db.write(unit(f"A{i}-{j}")) for j in range(10)))
+    for t in threads:
+        await asyncio.to_thread(t.join)
+    assert overlaps == []
+    assert len(db.read_sync(_codes)) == 3 * 25 + 100
+
+
+async def test_a_failed_commit_forgets_and_rolls_back_before_any_caller_hears(
+    db: SqliteDatabase,
+) -> None:
+    await db.write(_insert("KEPT"))
+
+    def remembering(code: str):  # type: ignore[no-untyped-def]
+        insert = _insert(code)
+
+        def unit(conn: sa.Connection) -> str:
+            insert(conn)
+            memory = writer_memory.current()
+            assert memory is not None
+            memory.put(("seen", code), 1)  # as a store does beside its row
+            return code
+
+        return unit
+
+    def refuse(_conn: sa.Connection) -> None:
+        raise OSError("disk full")
+
+    sa.event.listen(db.engine, "commit", refuse)
+
+    async def caller(code: str) -> tuple[str, int]:
+        try:
+            await db.write(remembering(code))
+        except OSError as exc:
+            return str(exc), len(db.memory)  # what the memory holds the moment it is answered
+        return "committed", len(db.memory)
+
+    answers = await asyncio.gather(*(caller(f"LOST{i}") for i in range(5)))
+    sa.event.remove(db.engine, "commit", refuse)
+    assert answers == [("disk full", 0)] * 5
+    # the transaction was rolled back: the next batch begins and commits, the lost rows are gone
+    assert await db.write(remembering("AFTER")) == "AFTER"
+    assert db.read_sync(_codes) == ["AFTER", "KEPT"]
+    assert len(db.memory) == 1
+
+
+def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_name: str) -> None:
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer")
+    database = SqliteDatabase(settings)
+    database.start()
+
+    async def queue_then_close() -> list[str]:
+        tasks = [asyncio.ensure_future(database.write(_insert(f"Q{i}"))) for i in range(3)]
+        await asyncio.sleep(0)  # the units are queued, their flush not run yet
+        database.close()
+        return list(await asyncio.gather(*tasks))
+
+    assert asyncio.run(queue_then_close()) == ["Q0", "Q1", "Q2"]
+    reopened = SqliteDatabase(settings)
+    try:
+        assert reopened.read_sync(_codes) == ["Q0", "Q1", "Q2"]
+    finally:
+        reopened.close()
