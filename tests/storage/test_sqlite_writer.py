@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -162,3 +163,54 @@ def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_
         assert reopened.read_sync(_codes) == ["Q0", "Q1", "Q2"]
     finally:
         reopened.close()
+
+
+async def test_the_checkpointer_truncates_a_wal_past_its_limit(
+    settings: Settings, engine_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A PASSIVE checkpoint copies the WAL back but leaves the file as large as it grew (10.5 GB
+    after a million preloaded payments); past ``WAL_LIMIT_BYTES`` the checkpointer truncates it."""
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer")
+    from sandbox.storage import sqlite
+
+    monkeypatch.setattr(sqlite, "WAL_LIMIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(sqlite, "CHECKPOINT_SECONDS", 0.05)
+    database = SqliteDatabase(settings)
+    database.start()
+    try:
+        [(path,)] = database.read_sync(
+            lambda conn: [
+                (r[2],) for r in conn.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
+            ]
+        )
+        wal = Path(f"{path}-wal")
+        for batch in range(40):  # ~2 MB of WAL, far past the 64 KB limit
+            await asyncio.gather(*(db_write(database, f"T{batch:02d}{i:03d}") for i in range(50)))
+        grown = _size(wal)
+        for _ in range(100):  # the checkpointer's next rounds
+            if _size(wal) <= 64 * 1024:
+                break
+            await asyncio.sleep(0.05)
+        assert grown > 64 * 1024
+        assert _size(wal) <= 64 * 1024
+        count = database.read_sync(lambda conn: len(_codes(conn)))
+        assert count == 40 * 50  # every row is in the database file, none lost
+    finally:
+        database.close()
+
+
+async def db_write(database: SqliteDatabase, code: str) -> str:
+    def unit(conn: sa.Connection) -> str:
+        conn.execute(
+            banks.insert().values(
+                world_id="w1", code=code, name="Bank " + "x" * 500, psp_handle="b", online=True
+            )
+        )
+        return code
+
+    return await database.write(unit)
+
+
+def _size(path: Path) -> int:
+    return path.stat().st_size
