@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from payments.api import routers
+from payments.api import hot_routers, routers
 from payments.models import CODES, magic_table
 from payments.service.sweeper import sweep
 from sandbox.domains import Domain, Magic, MagicRow
@@ -35,5 +35,5 @@ DOMAIN = Domain(
     routers=routers,
     jobs=jobs,
     magic=MAGIC,
-    hot=(("POST", "/v1/upi/pay"), ("POST", "/v1/upi/collect")),
+    hot=hot_routers,
 )

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from sandbox.kit import wire
+from sandbox.kit.ids import base36
 
 # The wire types' own patterns (stated in the OpenAPI): one rule, whichever layer checks it.
 TXN_ID = re.compile(wire.TXN_ID.pattern)  # 35 alphanumerics (special characters blocked 2025)
@@ -309,12 +310,7 @@ _ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 def new_txn_id() -> str:
     """35 alphanumerics: SBX (the sandbox's PSP code) and 160 random bits in base 36."""
-    n = int.from_bytes(secrets.token_bytes(20), "big")
-    out = []
-    for _ in range(32):
-        n, digit = divmod(n, 36)
-        out.append(_ALNUM[digit])
-    return "SBX" + "".join(out)
+    return "SBX" + base36(int.from_bytes(secrets.token_bytes(20), "big"), 32, _ALNUM)
 
 
 def new_rrn(world_now_us: int) -> str:

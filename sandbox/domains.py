@@ -60,8 +60,10 @@ class Domain:
       the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
     - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
       installed domains;
-    - ``hot``: ``(method, path)`` of its routes on the hot path (the payment), matched before
-      every other route (see ``sandbox.app``); static paths only, so no other route is shadowed.
+    - ``hot``: routers of lean doubles of its routes on the hot path (the payment): each route
+      answers exactly as the documented route of the same method and static path (which it
+      may call), is matched before every other route and stays out of the document (see
+      ``sandbox.app``); a double of no documented route is a wiring bug.
     """
 
     name: str
@@ -69,7 +71,7 @@ class Domain:
     jobs: JobsFactory = no_jobs
     signers: SignersFactory = no_signers
     magic: Magic | None = None
-    hot: Sequence[tuple[str, str]] = ()
+    hot: Sequence[APIRouter] = ()
 
 
 def signers_of(domains: Sequence[Domain], settings: Settings) -> dict[str, Signer]:

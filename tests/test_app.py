@@ -4,6 +4,7 @@ its webhook signers without a change to the platform (``sandbox.domains.Domain``
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
@@ -166,6 +167,63 @@ async def test_hot_routes_are_matched_first_and_stay_out_of_the_document(
         wrong = await client.get("/v1/upi/pay")
         assert wrong.status_code == 405
         assert wrong.headers["allow"] == "POST"
+
+
+_VARYING = {"txnId", "rrn", "createdAt", "updatedAt", "expiresAt", "instance", "requestId"}
+
+
+def _comparable(response: Any) -> tuple[int, str | None, Any]:
+    body = response.json()
+    if isinstance(body, dict):
+        body = {k: v for k, v in body.items() if k not in _VARYING}
+    text = re.sub(r"\d{4}-\d\d-\d\dT[\d:.]+Z", "<time>", json.dumps(body))
+    return response.status_code, response.headers.get("idempotent-replayed"), text
+
+
+async def _hot_path_answers(app: FastAPI) -> list[tuple[int, str | None, Any]]:
+    answers = []
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        partner = await sign_up(client)
+        good = partner.headers
+        pay = {"payer": {"vpa": "asha@sandbox", "pin": "1234"}, "payee": {"vpa": "ravi@sandbox"}}
+        collect = {"payee": {"vpa": "asha@sandbox"}, "payer": {"vpa": "ravi@sandbox"}}
+        for path, body in (("/v1/upi/pay", pay), ("/v1/upi/collect", collect)):
+            key = {"Idempotency-Key": path}
+            sent = [
+                ({"Authorization": "Bearer sk_sandbox_nope"}, {"amount": "x"}),  # key first
+                ({}, {**body, "amount": "1.00"}),  # no key at all
+                ({**good, "Idempotency-Key": "k" * 300}, {"amount": -1}),  # every 422 field
+                ({**good, **key}, {**body, "amount": "1.00"}),
+                ({**good, **key}, {**body, "amount": "1.00"}),  # replayed
+                ({**good, **key}, {**body, "amount": "2.00"}),  # the key reused: 409
+            ]
+            for headers, json_body in sent:
+                answers.append(
+                    _comparable(await client.post(path, json=json_body, headers=headers))
+                )
+            answers.append(_comparable(await client.post(path, content=b"{", headers=good)))
+    return answers
+
+
+async def test_hot_doubles_answer_as_the_documented_routes(make_settings: Any) -> None:
+    """The lean doubles (one dependency) give the documented routes' answers, errors included,
+    in the same order: a bad key before a bad body."""
+    settings = make_settings()
+    plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
+    documented = await _hot_path_answers(plain)
+    doubled = await _hot_path_answers(create_app(settings))
+    assert [a[0] for a in documented] == [401, 401, 422, 200, 200, 409, 422] * 2
+    assert doubled == documented
+
+
+def test_a_hot_route_must_double_a_documented_one(make_settings: Any) -> None:
+    stray = APIRouter()
+
+    @stray.post("/v1/upi/elsewhere")
+    async def elsewhere() -> None: ...
+
+    with pytest.raises(ValueError, match="doubles no route"):
+        create_app(make_settings(), domains=[replace(PAYMENTS, hot=(stray,))])
 
 
 def test_hot_answers_are_the_bytes_json_response_writes() -> None:

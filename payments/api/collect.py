@@ -12,10 +12,12 @@ from payments.api.common import IdempotencyKey
 from payments.schemas.collect import ApproveIn, CollectIn
 from payments.schemas.pay import TxnOut
 from payments.service import collect
-from sandbox.deps import CurrentWorld, State
+from sandbox.deps import CurrentWorld, HotServed, State
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/upi/collect", tags=["payments"])
+hot_router = APIRouter(prefix="/v1/upi/collect")
+"""The lean double of ``POST /v1/upi/collect`` (see ``payments.api.pay.hot_router``)."""
 
 
 @router.post("", response_model=TxnOut, responses=problems(*AUTHED, 409))
@@ -37,6 +39,17 @@ async def request_collect(
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return TxnOut(**answer, replayed=replayed)
+
+
+@hot_router.post("", response_model=TxnOut)
+async def request_collect_hot(
+    body: CollectIn,
+    served: HotServed,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> TxnOut:
+    """``request_collect`` with its world and state from one dependency."""
+    return await request_collect(body, served.world, served.state, response, idempotency_key)
 
 
 @router.post("/{txn_id}/approve", response_model=TxnOut, responses=problems(*AUTHED, 404, 409))

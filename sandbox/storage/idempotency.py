@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from pydantic_core import to_json
 from sqlalchemy.engine import Connection
 
 from sandbox.errors import IdempotencyConflict, SandboxError
@@ -92,7 +93,7 @@ class IdempotencyStore(WorldStore):
                 "key": key,
                 "fingerprint": fingerprint,
                 "status_code": status_code,
-                "response": json.dumps(response, separators=(",", ":")),
+                "response": to_json(response).decode(),  # read back by json.loads
                 "created_us": now_us,
             },
         )

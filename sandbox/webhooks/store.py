@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from pydantic_core import to_json
 from sqlalchemy.engine import Connection
 
 from sandbox.storage import raw
@@ -52,7 +52,7 @@ class WebhookStore(WorldStore):
                 "world_id": self.world_id,
                 "id": event_id,
                 "type": type,
-                "payload": json.dumps(payload, separators=(",", ":")),
+                "payload": to_json(payload).decode(),  # a JSON column: read back parsed
                 "created_us": now_us,
                 "world_time_us": world_time_us,
             },
