@@ -27,4 +27,12 @@ MAGIC = Magic(
     codes=magic.codes(),
 )
 
-DOMAIN = Domain(name="identity", routers=routers, jobs=jobs, magic=MAGIC)
+DOMAIN = Domain(
+    name="identity",
+    routers=routers,
+    jobs=jobs,
+    magic=MAGIC,
+    # matched before every other router: ~20% of an auth's CPU went into trying the routes
+    # of the platform and of payments first (issue 7 item 10)
+    hot=(("POST", "/v1/identity/auth"),),
+)
