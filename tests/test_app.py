@@ -154,14 +154,19 @@ def test_two_domains_cannot_claim_one_signer_prefix(settings: Settings) -> None:
 async def test_hot_routes_are_matched_first_and_stay_out_of_the_document(
     make_settings: Any,
 ) -> None:
-    """The payment's route is tried before every router (a hidden copy at the front); the
-    OpenAPI document is the one the routers alone give, and a wrong method still gets 405."""
+    """The payment's and the auth's routes are tried before every router (a hidden copy at the
+    front); the OpenAPI document is the one the routers alone give, and a wrong method still
+    gets 405."""
     settings = make_settings()
     plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
     app = create_app(settings)
     assert json.dumps(app.openapi()) == json.dumps(plain.openapi())
     first: Any = app.router.routes[0]
-    assert [r.path for r in first.original_router.routes] == ["/v1/upi/pay", "/v1/upi/collect"]
+    assert [r.path for r in first.original_router.routes] == [
+        "/v1/upi/pay",
+        "/v1/upi/collect",
+        "/v1/identity/auth",
+    ]
     async with app.router.lifespan_context(app), client_for(app) as client:
         wrong = await client.get("/v1/upi/pay")
         assert wrong.status_code == 405
