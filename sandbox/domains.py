@@ -60,8 +60,9 @@ class Domain:
       the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
     - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
       installed domains;
-    - ``hot``: ``(method, path)`` of its routes on the hot path (the payment), matched before
-      every other route (see ``sandbox.app``); static paths only, so no other route is shadowed.
+    - ``hot``: ``(method, path)`` of its routes on the hot path (the payment, the auth), matched
+      before every other route (see ``sandbox.app``); static paths only, so no other route is
+      shadowed.
     """
 
     name: str
