@@ -4,7 +4,7 @@ and the OTP sweeper."""
 from __future__ import annotations
 
 from identity import magic
-from identity.api import routers
+from identity.api import hot_routers, routers
 from identity.service.sweeper import sweep_otps
 from sandbox.domains import Domain, Magic, MagicRow
 from sandbox.kit.clock import Clock
@@ -27,4 +27,12 @@ MAGIC = Magic(
     codes=magic.codes(),
 )
 
-DOMAIN = Domain(name="identity", routers=routers, jobs=jobs, magic=MAGIC)
+DOMAIN = Domain(
+    name="identity",
+    routers=routers,
+    jobs=jobs,
+    magic=MAGIC,
+    # matched before every other router: ~20% of an auth's CPU went into trying the routes
+    # of the platform and of payments first (issue 7 item 10)
+    hot=hot_routers,
+)

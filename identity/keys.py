@@ -10,7 +10,7 @@ the caller's business (the data dir).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 
 from cryptography import x509
@@ -29,10 +29,11 @@ class AuthKey:
 
     private_key: rsa.RSAPrivateKey
     certificate: x509.Certificate
+    # read once: every auth checks its ci against it (issue 7 item 10)
+    accepted_ci: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def accepted_ci(self) -> frozenset[str]:
-        return accepted_ci(self.certificate)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "accepted_ci", accepted_ci(self.certificate))
 
     def key_pem(self) -> bytes:
         return self.private_key.private_bytes(

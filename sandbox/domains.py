@@ -60,9 +60,9 @@ class Domain:
       the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
     - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
       installed domains;
-    - ``hot``: routers of lean doubles of its routes on the hot path (the payment): each route
-      answers exactly as the documented route of the same method and static path (which it
-      may call), is matched before every other route and stays out of the document (see
+    - ``hot``: routers of lean doubles of its routes on the hot path (the payment, the auth):
+      each route answers exactly as the documented route of the same method and static path
+      (which it may call), is matched before every other route and stays out of the document (see
       ``sandbox.app``); a double of no documented route is a wiring bug.
     """
 

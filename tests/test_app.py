@@ -29,6 +29,7 @@ from sandbox.webhooks import service as webhooks
 from sandbox.webhooks.signing import Signer
 from sandbox.webhooks.store import DueDelivery
 from tests.support.http import client_for, sign_up
+from tests.support.identity import easy, pid_ts
 from tests.support.webhooks import Receiver, eventually
 
 pytestmark = pytest.mark.anyio
@@ -155,14 +156,19 @@ def test_two_domains_cannot_claim_one_signer_prefix(settings: Settings) -> None:
 async def test_hot_routes_are_matched_first_and_stay_out_of_the_document(
     make_settings: Any,
 ) -> None:
-    """The payment's route is tried before every router (a hidden copy at the front); the
-    OpenAPI document is the one the routers alone give, and a wrong method still gets 405."""
+    """The payment's and the auth's routes are tried before every router (a hidden copy at the
+    front); the OpenAPI document is the one the routers alone give, and a wrong method still
+    gets 405."""
     settings = make_settings()
     plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
     app = create_app(settings)
     assert json.dumps(app.openapi()) == json.dumps(plain.openapi())
     first: Any = app.router.routes[0]
-    assert [r.path for r in first.original_router.routes] == ["/v1/upi/pay", "/v1/upi/collect"]
+    assert [r.path for r in first.original_router.routes] == [
+        "/v1/upi/pay",
+        "/v1/upi/collect",
+        "/v1/identity/auth",
+    ]
     async with app.router.lifespan_context(app), client_for(app) as client:
         wrong = await client.get("/v1/upi/pay")
         assert wrong.status_code == 405
@@ -170,6 +176,7 @@ async def test_hot_routes_are_matched_first_and_stay_out_of_the_document(
 
 
 _VARYING = {"txnId", "rrn", "createdAt", "updatedAt", "expiresAt", "instance", "requestId"}
+_VARYING |= {"code", "ts", "info"}  # an auth's response code, time and UID token (per partner)
 
 
 def _comparable(response: Any) -> tuple[int, str | None, Any]:
@@ -202,6 +209,18 @@ async def _hot_path_answers(app: FastAPI) -> list[tuple[int, str | None, Any]]:
                     _comparable(await client.post(path, json=json_body, headers=headers))
                 )
             answers.append(_comparable(await client.post(path, content=b"{", headers=good)))
+        # the auth: a match, a mismatch, a bad key before a bad body, a malformed body
+        demo = {"ts": await pid_ts(client, partner), "ver": "2.0"}
+        right = {**demo, "demo": {"pi": {"name": "Asha Verma"}}}
+        wrong = {**demo, "ts": await pid_ts(client, partner), "demo": {"pi": {"name": "Nobody"}}}
+        for headers, json_body in (
+            (good, easy(right, txn="hot-1", pi="y")),
+            (good, easy(wrong, txn="hot-2", pi="y")),
+            ({"Authorization": "Bearer sk_sandbox_nope"}, {"uid": 1}),
+            (good, {"uid": "12", "rc": "N"}),
+        ):
+            response = await client.post("/v1/identity/auth", json=json_body, headers=headers)
+            answers.append(_comparable(response))
     return answers
 
 
@@ -212,7 +231,13 @@ async def test_hot_doubles_answer_as_the_documented_routes(make_settings: Any) -
     plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
     documented = await _hot_path_answers(plain)
     doubled = await _hot_path_answers(create_app(settings))
-    assert [a[0] for a in documented] == [401, 401, 422, 200, 200, 409, 422] * 2
+    assert [a[0] for a in documented] == [401, 401, 422, 200, 200, 409, 422] * 2 + [
+        200,
+        200,
+        401,
+        422,
+    ]
+    assert [json.loads(a[2]).get("ret") for a in documented[-4:-2]] == ["y", "n"]
     assert doubled == documented
 
 

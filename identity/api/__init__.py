@@ -1,6 +1,7 @@
 """Identity's routes, one module per flow, gathered flat in ``routers``."""
 
 from identity.api.aua import router as aua_router
+from identity.api.auth import hot_router as auth_hot_router
 from identity.api.auth import router as auth_router
 from identity.api.biometrics import router as biometrics_router
 from identity.api.certificate import router as certificate_router
@@ -23,3 +24,5 @@ routers = [
     uidai_router,
     aua_router,
 ]
+
+hot_routers = [auth_hot_router]

@@ -85,9 +85,14 @@ def _resident(conn: Connection, world: WorldContext, uid: str, *, shown: str) ->
 
 
 def issue_token(conn: Connection, world: WorldContext, uid: str) -> str:
-    """The partner's UID token of a resident, remembered so it can be sent back as ``uid``."""
-    token = uid_token(world, uid)
-    TokenStore(conn, world.id).keep(token, uid, world.now_us)
+    """The partner's UID token of a resident, remembered so it can be sent back as ``uid``.
+    On the SQLite writer, a token kept once is held in its memory (``TokenStore``): no HMAC and
+    no insert on the next auth of the same resident."""
+    store = TokenStore(conn, world.id)
+    token = store.kept(uid)
+    if token is None:
+        token = uid_token(world, uid)
+        store.keep(token, uid, world.now_us)
     return token
 
 

@@ -6,9 +6,13 @@ from typing import Any
 
 from identity.models import Vid, VidStatus
 from identity.store import sql
-from sandbox.storage import raw
+from sandbox.storage import raw, writer_memory
 from sandbox.storage.schema import uid_tokens, vids
 from sandbox.storage.scoped import WorldStore
+
+# ``TokenStore`` keeps the tokens it stored in the SQLite writer's memory; a reset (SQLAlchemy's
+# DELETE of ``uid_tokens``) clears it
+writer_memory.watch("uid_tokens")
 
 
 def _vid(row: Any) -> Vid:
@@ -63,6 +67,16 @@ class TokenStore(WorldStore):
         """Remember a token given out (once; later answers with the same token change nothing)."""
         row = {"world_id": self.world_id, "token": token, "uid": uid, "created_us": now_us}
         raw.execute(self.conn, sql.KEEP_UID_TOKEN, row)  # on every auth (sandbox/storage/raw.py)
+        memory = writer_memory.current()
+        if memory is not None:
+            memory.put(("uid-token", self.world_id, uid), token)
+
+    def kept(self, uid: str) -> str | None:
+        """The resident's token when the SQLite writer's memory holds it as stored, else None
+        (always None off the writer: the caller computes and keeps it)."""
+        memory = writer_memory.current()
+        held: str | None = None if memory is None else memory.get(("uid-token", self.world_id, uid))
+        return held
 
     def uid_of(self, token: str) -> str | None:
         t = uid_tokens

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from sandbox.storage import raw
+from sandbox.storage import raw, writer_memory
 from sandbox.storage.raw import Raw
 from sandbox.storage.schema import (
     aa_handles,
@@ -24,6 +24,10 @@ from sandbox.storage.schema.base import kept_on_reset
 from sandbox.storage.scoped import WorldStore
 
 POPULATION_TABLES = (vpas, aa_handles, accounts, banks, residents)
+
+# ``resident`` keeps rows in the SQLite writer's memory; any other write to ``residents`` (a
+# biometric lock, a verified mobile, a reset) goes through SQLAlchemy and clears it
+writer_memory.watch("residents")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +77,19 @@ class PopulationStore(WorldStore):
 
     def resident(self, uid: str) -> ResidentRow | None:
         """One resident's row (any domain that matches people against the register reads it
-        here), or None."""
+        here), or None; on the SQLite writer from its memory after the first read."""
+        memory = writer_memory.current()
+        if memory is None:
+            return self._resident(uid)
+        key = ("resident", self.world_id, uid)
+        found: ResidentRow | None = memory.get(key)
+        if found is None:
+            found = self._resident(uid)
+            if found is not None:  # unknown numbers are not kept: a flood would grow it
+                memory.put(key, found)
+        return found
+
+    def _resident(self, uid: str) -> ResidentRow | None:
         row = raw.fetchone(self.conn, _RESIDENT, {"world_id": self.world_id, "uid": uid})
         if row is None:
             return None

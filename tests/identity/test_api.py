@@ -167,6 +167,26 @@ async def test_the_uid_token_is_stable_per_partner_and_differs_across_partners(
     assert tokens[0] == tokens[1] != tokens[2]
 
 
+async def test_a_uid_token_is_kept_again_after_a_reset(
+    client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    """The SQLite writer holds the tokens it stored; a reset wipes them, and the memory with."""
+
+    async def demo_auth(uid: str, txn: str) -> dict[str, Any]:
+        ts = await pid_ts(client, partner)
+        pid = {"ts": ts, "ver": "2.0", "demo": {"pi": {"name": "Asha Verma"}}}
+        return await auth(client, partner, easy(pid, uid=uid, txn=txn, pi="y"))
+
+    token = (await demo_auth(ASHA, "before"))["info"]["uidToken"]
+    assert (await demo_auth(token, "by-token"))["ret"] == "y"
+    reset = await client.post("/v1/sandbox/reset", headers=partner.headers)
+    assert reset.status_code == 200
+    refused = await demo_auth(token, "wiped")
+    assert (refused["ret"], refused["err"]) == ("n", "514")
+    assert (await demo_auth(ASHA, "after"))["info"]["uidToken"] == token
+    assert (await demo_auth(token, "by-token-again"))["ret"] == "y"
+
+
 async def test_fixed_otp_through_partners_me(client: httpx.AsyncClient, partner: SignedUp) -> None:
     me = await client.get("/v1/partners/me", headers=partner.headers)
     assert me.json()["fixedOtp"] is False
