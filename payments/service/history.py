@@ -21,7 +21,7 @@ from typing import Any
 from payments.models import DAY_US, Status
 from payments.service import ledger
 from payments.store.history import HistoryStore
-from payments.store.ledger import UnbalancedPosting
+from payments.store.ledger import posting_rows
 from sandbox.storage.database import Database
 
 CHUNK = 20_000
@@ -50,19 +50,9 @@ class _Books:
     def post(
         self, *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
     ) -> None:
-        if sum(amount for _, amount in legs) != 0:
-            raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
-        self.legs += [
-            {
-                "posting_id": posting_id,
-                "txn_id": txn_id,
-                "leg": leg,
-                "account": account,
-                "amount": amount,
-                "created_us": now_us,
-            }
-            for account, amount in legs
-        ]
+        self.legs += posting_rows(
+            posting_id=posting_id, txn_id=txn_id, leg=leg, legs=legs, now_us=now_us
+        )
 
 
 def _txn_id(rng: random.Random) -> str:

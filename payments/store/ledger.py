@@ -11,6 +11,8 @@ credits always equals the opening balance plus the account's entries.
 
 from __future__ import annotations
 
+from typing import Any
+
 from payments.store import sql
 from sandbox.storage import raw, writer_memory
 from sandbox.storage.schema import account_balances, accounts, credit_queue
@@ -22,6 +24,26 @@ writer_memory.watch("daily_debits")
 
 class UnbalancedPosting(AssertionError):
     """A posting whose legs do not sum to zero: a bug, never a user error."""
+
+
+def posting_rows(
+    *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
+) -> list[dict[str, Any]]:
+    """The ledger rows of one posting, refused unless its legs sum to zero (the store's
+    ``post`` and the ``--preload`` fill write the same rows)."""
+    if sum(amount for _, amount in legs) != 0:
+        raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
+    return [
+        {
+            "posting_id": posting_id,
+            "txn_id": txn_id,
+            "leg": leg,
+            "account": account,
+            "amount": amount,
+            "created_us": now_us,
+        }
+        for account, amount in legs
+    ]
 
 
 class LedgerStore(WorldStore):
@@ -82,24 +104,11 @@ class LedgerStore(WorldStore):
         self, *, posting_id: str, txn_id: str, leg: str, legs: list[tuple[str, int]], now_us: int
     ) -> None:
         """Write one balanced posting (its legs sum to zero) to the append-only ledger."""
-        if sum(amount for _, amount in legs) != 0:
-            raise UnbalancedPosting(f"posting {posting_id} legs {legs} do not balance")
-        raw.send_many(  # blind: on PostgreSQL it travels with the unit's next round trip
-            self.conn,
-            sql.POST,
-            [
-                {
-                    "world_id": self.world_id,
-                    "posting_id": posting_id,
-                    "txn_id": txn_id,
-                    "leg": leg,
-                    "account": account,
-                    "amount": amount,
-                    "created_us": now_us,
-                }
-                for account, amount in legs
-            ],
-        )
+        rows = posting_rows(posting_id=posting_id, txn_id=txn_id, leg=leg, legs=legs, now_us=now_us)
+        for row in rows:
+            row["world_id"] = self.world_id
+        # blind: on PostgreSQL it travels with the unit's next round trip
+        raw.send_many(self.conn, sql.POST, rows)
 
     # -- daily limits ------------------------------------------------------------------------
     def debited_on(self, account: str, day: int) -> int:
