@@ -12,7 +12,6 @@ import logging
 import struct
 import xml.etree.ElementTree as ET  # parses the sandbox's own SVG output, not untrusted input
 import zlib
-from typing import Any
 
 import httpx
 import pytest
@@ -24,60 +23,18 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from payments import intent_link
 from payments.errors import InvalidIntentLink
 from payments.service.intents import QR_BORDER, QR_ERROR, QR_PNG_SCALE
-from tests.support.http import SignedUp, sign_up
+from tests.support.http import SignedUp
+from tests.support.intents import (
+    MERCHANT,
+    intent,
+    parsed,
+    public_key_of,
+    published_keys,
+    split_signed,
+)
 from tests.support.upi import PINS, balances, ledger_ok, minor
 
 pytestmark = pytest.mark.anyio
-MERCHANT = "meeras.kirana@sandbox"
-
-
-async def build(
-    client: httpx.AsyncClient, partner: SignedUp, **fields: Any
-) -> tuple[int, dict[str, Any]]:
-    body: dict[str, Any] = {"payee": {"vpa": MERCHANT}, **fields}
-    response = await client.post("/v1/upi/intents", json=body, headers=partner.headers)
-    return response.status_code, response.json()
-
-
-async def intent(client: httpx.AsyncClient, partner: SignedUp, **fields: Any) -> dict[str, Any]:
-    status, body = await build(client, partner, **fields)
-    assert status == 200, body
-    return body
-
-
-async def parse(client: httpx.AsyncClient, partner: SignedUp, link: str) -> httpx.Response:
-    return await client.post("/v1/upi/intents/parse", json={"link": link}, headers=partner.headers)
-
-
-async def parsed(client: httpx.AsyncClient, partner: SignedUp, link: str) -> dict[str, Any]:
-    response = await parse(client, partner, link)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-def split_signed(link: str) -> tuple[str, str]:
-    """``(signed text, sign)`` the way a PSP app reads a link: the query before ``&sign=``."""
-    query = link.split("?", 1)[1]
-    text, sign = query.rsplit("&sign=", 1)
-    return text, sign
-
-
-def public_key_of(jwk: dict[str, Any]) -> ec.EllipticCurvePublicKey:
-    def number(value: str) -> int:
-        return int.from_bytes(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)), "big")
-
-    assert (jwk["kty"], jwk["crv"], jwk["alg"]) == ("EC", "P-256", "ES256")
-    numbers = ec.EllipticCurvePublicNumbers(number(jwk["x"]), number(jwk["y"]), ec.SECP256R1())
-    return numbers.public_key()
-
-
-async def published_keys(client: httpx.AsyncClient, partner: SignedUp) -> list[dict[str, Any]]:
-    response = await client.get("/v1/upi/intents/keys", headers=partner.headers)
-    assert response.status_code == 200, response.text
-    keys: list[dict[str, Any]] = response.json()["keys"]
-    return keys
-
 
 # -- build and read back ---------------------------------------------------------------------
 
@@ -300,130 +257,6 @@ async def test_another_partner_cannot_verify_and_publishes_another_key(
             base64.b64decode(sign), text.encode(), ec.ECDSA(hashes.SHA256())
         )
     assert (await parsed(client, partner, link))["signatureValid"] is True
-
-
-# -- links that break a rule -----------------------------------------------------------------
-
-BASE = "upi://pay?pa=meeras.kirana@sandbox&pn=Meera%20Iyer"
-# Refused by the schema (the pattern ``^upi://pay\?`` the OpenAPI states): a generic
-# invalid-request problem naming the same field, rule "scheme" and its hint.
-SCHEME = [
-    ("https://pay?pa=a@sandbox&pn=A", "body.link", "scheme"),
-    ("upi://mandate?pa=a@sandbox&pn=A", "body.link", "scheme"),
-    ("upi://pay", "body.link", "scheme"),
-]
-INVALID = [
-    ("upi://pay?pn=Meera", "body.link.pa", "required"),
-    ("upi://pay?pa=meeras.kirana@sandbox", "body.link.pn", "required"),
-    ("upi://pay?pa=not-a-vpa&pn=A", "body.link.pa", "vpa_format"),
-    (BASE + "&am=100.001", "body.link.am", "decimal_places"),
-    (BASE + "&am=1e3", "body.link.am", "decimal_amount"),
-    (BASE + "&am=-5.00", "body.link.am", "decimal_amount"),
-    (BASE + "&am=0.00", "body.link.am", "positive"),
-    (BASE + "&am=10.00&mam=20.00", "body.link.mam", "at_most_am"),
-    (BASE + "&am=10.00&cu=USD", "body.link.cu", "world_currency"),
-    (BASE + "&tn=" + "x" * 51, "body.link.tn", "max_length"),
-    (BASE + "&tr=ORDER%201", "body.link.tr", "ref_format"),
-    (BASE + "&tid=SHORT", "body.link.tid", "txn_id_format"),
-    (BASE + "&mc=54", "body.link.mc", "mcc_format"),
-    (BASE + "&url=ftp://example.com/x", "body.link.url", "http_url"),
-    (BASE + "&mode=5", "body.link.mode", "two_digits"),
-    (BASE + "&purpose=abc", "body.link.purpose", "two_digits"),
-    (BASE + "&orgid=12", "body.link.orgid", "six_digits"),
-    (BASE + "&mid=a-b", "body.link.mid", "alphanumeric"),
-    (BASE + "&am=1.00&am=2.00", "body.link.am", "not_repeated"),
-    (BASE + "&sign=not*base64", "body.link.sign", "base64"),
-    (BASE + "&sign=", "body.link.sign", "base64"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=%E0%A4", "body.link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=100%", "body.link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn=%00", "body.link.pn", "percent_encoding"),
-    ("upi://pay?pa=meeras.kirana@sandbox&pn", "body.link", "name_value_pairs"),
-    (BASE + "#top", "body.link", "no_fragment"),
-]
-
-
-@pytest.mark.parametrize(
-    ("link", "field", "rule"), INVALID, ids=[f"{f}-{r}" for _, f, r in INVALID]
-)
-async def test_an_invalid_link_is_422_naming_the_parameter_and_rule(
-    link: str, field: str, rule: str, client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    response = await parse(client, partner, link)
-    assert response.status_code == 422, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    problem = response.json()
-    assert problem["type"] == "/problems/invalid-upi-link"
-    assert problem["errors"] == [
-        {"field": field, "rule": rule, "message": problem["errors"][0]["message"]}
-    ]
-    assert problem["detail"].startswith(field)
-    assert problem["hint"]
-    assert problem["responseCode"] == "U05"
-
-
-@pytest.mark.parametrize(("link", "field", "rule"), SCHEME)
-async def test_a_link_of_another_scheme_is_refused_by_the_schema(
-    link: str, field: str, rule: str, client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    response = await parse(client, partner, link)
-    assert response.status_code == 422, response.text
-    problem = response.json()
-    assert problem["type"] == "/problems/invalid-request"
-    assert [(e["field"], e["rule"]) for e in problem["errors"]] == [(field, rule)]
-    assert problem["errors"][0]["message"] == "must start with upi://pay?"
-    assert "POST /v1/upi/intents" in problem["hint"]
-
-
-async def test_a_plus_decoded_as_a_space_in_sign_is_explained(
-    client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    response = await parse(client, partner, BASE + "&sign=MEQC IA==")
-    assert response.status_code == 422
-    assert "decoded as a space" in response.json()["hint"]
-
-
-async def test_a_link_from_a_world_with_another_currency_is_refused(
-    client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    trinidad = await sign_up(client, name="Team TT", contactEmail="tt@example.com", country="TT")
-    built = await intent(client, trinidad, amount="40.00")
-    assert built["params"]["cu"] == "TTD"
-    assert (await parsed(client, trinidad, built["link"]))["signatureValid"] is True
-    response = await parse(client, partner, built["link"])
-    assert response.status_code == 422
-    assert response.json()["errors"][0]["field"] == "body.link.cu"
-    assert "INR" in response.json()["detail"]
-
-
-# -- building refuses what cannot be signed --------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("fields", "field", "rule"),
-    [
-        ({"payee": {"vpa": "ravi@sandbox"}}, "body.payee.vpa", "verified_merchant"),
-        ({"payee": {"vpa": "nobody@sandbox"}}, "body.payee.vpa", "exists"),
-        ({"payee": {"vpa": "not a vpa"}}, "body.payee.vpa", "vpa_format"),
-        ({"amount": "10.00", "minAmount": "20.00"}, "body.minAmount", "at_most_amount"),
-        ({"amount": "10.001"}, "body.amount", "decimal_amount"),
-        ({"minAmount": "0.00"}, "body.minAmount", "decimal_amount"),  # the schema: positive
-    ],
-)
-async def test_building_refuses_with_a_named_field(
-    fields: dict[str, Any], field: str, rule: str, client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    status, problem = await build(client, partner, **fields)
-    assert status == 422, problem
-    assert (problem["errors"][0]["field"], problem["errors"][0]["rule"]) == (field, rule)
-    assert problem["hint"]
-
-
-async def test_building_refuses_unknown_fields_and_bad_modes(
-    client: httpx.AsyncClient, partner: SignedUp
-) -> None:
-    for extra in ({"mode": "04"}, {"purpose": "1"}, {"url": "ftp://x"}, {"tn": "x"}):
-        status, problem = await build(client, partner, **extra)
-        assert status == 422, (extra, problem)
 
 
 # -- the QR code -----------------------------------------------------------------------------
