@@ -29,6 +29,7 @@ from sandbox.kit.clock import ManualClock
 from sandbox.storage.database import Database
 from sandbox.storage.schema import auth_records, webhook_events
 from sandbox.world.context import WorldContext
+from tests.support.identity import encrypt_under_wrong_key
 
 pytestmark = pytest.mark.anyio
 World = Callable[..., WorldContext]
@@ -287,8 +288,20 @@ async def test_otp_and_a_name_mismatch_keeps_the_otp(db: Database, world: World)
 # -- the encrypted PID ----------------------------------------------------------------------------
 
 
-def _sealed(w: WorldContext, key: AuthKey, pid: bytes, ts: str, **over: Any) -> AuthIn:
-    s = encrypt_pid(pid, key.certificate, ts=ts)
+def _sealed(
+    w: WorldContext,
+    key: AuthKey,
+    pid: bytes,
+    ts: str,
+    *,
+    sandbox: AuthKey | None = None,
+    **over: Any,
+) -> AuthIn:
+    """The PID sealed under ``key``; with ``sandbox``, a foreign key the sandbox surely refuses."""
+    if sandbox is None:
+        s = encrypt_pid(pid, key.certificate, ts=ts)
+    else:
+        s = encrypt_under_wrong_key(pid, key, sandbox, ts=ts)
     data: dict[str, Any] = {
         "uid": ASHA,
         "rc": "Y",
@@ -328,7 +341,7 @@ async def test_each_crypto_step_has_its_code(
 ) -> None:
     w = world()
     cases: list[tuple[str, Any]] = [
-        ("500", lambda ts: _sealed(w, other_auth_key, _xml(ts), ts)),  # wrong key
+        ("500", lambda ts: _sealed(w, other_auth_key, _xml(ts), ts, sandbox=fixed_auth_key)),
         (
             "501",
             lambda ts: _sealed(

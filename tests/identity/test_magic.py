@@ -23,7 +23,15 @@ from identity.keys import AuthKey
 from tests.support import uidai
 from tests.support.clock import advance
 from tests.support.http import SignedUp
-from tests.support.identity import ASHA, easy, generate_vid, pid_ts, read_otp, request_otp
+from tests.support.identity import (
+    ASHA,
+    easy,
+    encrypt_under_wrong_key,
+    generate_vid,
+    pid_ts,
+    read_otp,
+    request_otp,
+)
 
 pytestmark = pytest.mark.anyio
 ROOT = Path(__file__).parents[2]
@@ -347,7 +355,10 @@ async def _sealed(
     """An encrypted PID under ``key``, with another ``ci`` or a flipped bit in data or hmac."""
     ts = await w.ts()
     pid = f'<Pid ts="{ts}" ver="2.0"><Demo><Pi name="Asha Verma"/></Demo></Pid>'.encode()
-    s = encrypt_pid(pid, key.certificate, ts=ts)
+    if key is w.key:
+        s = encrypt_pid(pid, key.certificate, ts=ts)
+    else:
+        s = encrypt_under_wrong_key(pid, key, w.key, ts=ts)
     data, hmac = s.data, s.hmac
     if tamper == "data":
         data = _flip(data)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -11,9 +12,11 @@ from typing import Any
 
 import httpx
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import padding
 
 from identity.client import PidType, json_body
-from identity.crypto import encrypt_pid
+from identity.crypto import KEY_BYTES, EncryptedPid, encrypt_pid
+from identity.keys import AuthKey
 from tests.support.clock import now
 from tests.support.http import SignedUp
 
@@ -136,3 +139,20 @@ async def generate_vid(
     assert made.status_code == 200, made.text
     answer: dict[str, Any] = made.json()
     return answer
+
+
+def encrypt_under_wrong_key(
+    pid: bytes, wrong: AuthKey, sandbox: AuthKey, *, ts: str
+) -> EncryptedPid:
+    """``pid`` sealed under ``wrong``'s certificate, such that the sandbox refuses the Skey (500).
+
+    OpenSSL's implicit rejection (PKCS#1 v1.5) turns a foreign Skey into a synthetic message of
+    random length rather than an error; about 1 in 245 of those is 32 bytes long and is then
+    refused one step later, at the PID's tag (502). Those are drawn again so the test is exact.
+    """
+    for _ in range(100):
+        s = encrypt_pid(pid, wrong.certificate, ts=ts)
+        synthetic = sandbox.private_key.decrypt(base64.b64decode(s.skey), padding.PKCS1v15())
+        if len(synthetic) != KEY_BYTES:
+            return s
+    raise AssertionError("100 session keys in a row decrypted to 32 bytes under another key")
