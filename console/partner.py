@@ -138,17 +138,27 @@ async def consents(request: Request, cursor: str | None = None) -> Response:
 
 
 @router.get("/consents/{handle}")
-async def consent(request: Request, handle: str) -> Response:
+async def consent(request: Request, handle: str, cursor: str | None = None) -> Response:
+    """A consent and its log a page at a time, oldest first; the hash chain is checked whole."""
     caller = await partner_caller(request)
     if caller is None:
         return _signed_out(request)
     try:
-        row, entries, check = await consent_log.read_log(
-            state_of(request).db, world_of(request, caller), handle[:64]
+        row, entries, check, nxt = await consent_log.read_log_page(
+            state_of(request).db, world_of(request, caller), handle[:64], limit=PAGE, cursor=cursor
         )
     except SandboxError as exc:
         return render.error(request, exc, back="/console/partner/consents")
-    return _page(request, caller, "partner_consent.html", consent=row, entries=entries, check=check)
+    return _page(
+        request,
+        caller,
+        "partner_consent.html",
+        consent=row,
+        entries=entries,
+        check=check,
+        cursor=cursor,
+        next_cursor=nxt,
+    )
 
 
 @router.get("/webhooks")

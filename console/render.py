@@ -73,8 +73,14 @@ def page(
 def error(
     request: Request, exc: SandboxError, *, back: str | None = None, **context: Any
 ) -> HTMLResponse:
-    """A refusal of a service, as a page: its detail, its hint and its code."""
-    code = exc.extra.get("responseCode") or exc.extra.get("err") or exc.extra.get("errorCode")
+    """A refusal of a service, as a page: its detail, its hint and its code (the domain's, else
+    the problem type's slug, e.g. ``invalid-state``, as the API's problem+json names it)."""
+    code = (
+        exc.extra.get("responseCode")
+        or exc.extra.get("err")
+        or exc.extra.get("errorCode")
+        or exc.slug
+    )
     return page(
         request,
         "error.html",

@@ -42,6 +42,7 @@ from sandbox.world import service as world_service
 router = APIRouter(prefix="/console/resident", include_in_schema=False)
 CONSENT_ACTIONS = ("approve", "reject", "pause", "resume", "revoke")
 HISTORY_PAGE = 50
+CONSENTS_PAGE = 20  # her consents per home page, newest first (then "Older consents")
 
 
 # -- signing in ----------------------------------------------------------------------------------
@@ -205,11 +206,19 @@ async def sign_out(request: Request) -> Response:
 
 
 @router.get("")
-async def home(request: Request) -> Response:
+async def home(request: Request, cursor: str | None = None) -> Response:
+    """What waits for her, then her consents a page at a time (the first page also lists the
+    collect requests and mandates waiting for her PIN)."""
     me = await signed_in(request)
     if me is None:
         return to_sign_in(request)
-    mine = await consent_reads.customer_consents(state_of(request).db, me.world, me.persona.uid)
+    try:
+        mine, nxt = await consent_reads.customer_consents(
+            state_of(request).db, me.world, me.persona.uid, limit=CONSENTS_PAGE, cursor=cursor
+        )
+    except SandboxError as exc:
+        return render.error(request, exc, back=HOME)
+    first = cursor is None
     return render.page(
         request,
         "resident_home.html",
@@ -217,8 +226,10 @@ async def home(request: Request) -> Response:
         pending=[c for c in mine if c.consent["status"] == "PENDING"],
         live=[c for c in mine if c.consent["status"] in ("ACTIVE", "PAUSED")],
         past=[c for c in mine if c.consent["status"] not in ("PENDING", "ACTIVE", "PAUSED")],
-        collects=await resident_upi.pending_collects(request, me),
-        mandates=await resident_upi.pending_mandates(request, me),
+        collects=await resident_upi.pending_collects(request, me) if first else [],
+        mandates=await resident_upi.pending_mandates(request, me) if first else [],
+        cursor=cursor,
+        next_cursor=nxt,
     )
 
 

@@ -1,5 +1,6 @@
 """The resident's UPI app (``/console/resident``): the collect requests and the AutoPay
-mandates waiting for her, each approved on a PIN pad or declined.
+mandates waiting for her, each approved on a PIN pad or declined; and her AutoPay list
+(``/console/resident/mandates``), where she pauses, resumes or revokes a mandate.
 
 Both call the payments service exactly as the HTTP routes do (``collect.approve`` /
 ``decline``, ``mandate.approve`` / ``change(..., "decline")``), so the rules and the errors are
@@ -8,6 +9,10 @@ field ``pin``, rule ``pin_format``) before the service sees it; a wrong PIN answ
 code (ZM, Z6 on the third in a world day, AM when none is set); a mandate that is no longer
 PENDING_APPROVAL is a 409 naming its state. A request of another resident (another payer) is a
 404, as if it did not exist.
+
+Pause, resume and revoke are ``mandate.change`` as POST /v1/upi/mandates/{umn}/pause (resume,
+revoke) calls it: the payer's ReqMandate UPDATE / REVOKE, which takes no PIN in the API, so
+none here either; a mandate in the wrong state is the API's 409 ``invalid-state``.
 """
 
 from __future__ import annotations
@@ -25,15 +30,19 @@ from console import render, session
 from console.common import checked_form, state_of
 from console.residents import Resident, signed_in, to_sign_in
 from payments.models import MandateStatus
-from payments.service import collect, mandate
+from payments.service import collect, mandate, mandate_debit
 from payments.service import status as payment_status
 from sandbox.errors import InvalidRequest, SandboxError
 from sandbox.kit.wire import PIN
 from sandbox.world.context import WorldContext
 
 router = APIRouter(prefix="/console/resident", include_in_schema=False)
+MANDATES = "/console/resident/mandates"
 WAITING = 50  # per VPA: what a home screen lists (the oldest wait for the next visit)
 PENDING_APPROVAL = MandateStatus.PENDING_APPROVAL.value
+MANDATES_PAGE = 20  # her AutoPay list, newest first
+CHANGES = ("pause", "resume", "revoke")  # what she does to a live mandate (the API's routes)
+LIVE = (MandateStatus.ACTIVE.value, MandateStatus.PAUSED.value)
 
 
 Page = tuple[list[dict[str, Any]], str | None]
@@ -113,11 +122,11 @@ class _Ask:
         return found if found["payer"]["vpa"] in me.vpas else None
 
     def show(
-        self, request: Request, me: Resident, found: dict[str, Any], *, done: bool
+        self, request: Request, me: Resident, found: dict[str, Any], *, done: bool, **more: Any
     ) -> Response:
         """Its page: the PIN pad while it waits, the service's answer once ``done``."""
         shown: dict[str, Any] = {self.name: found, "result": found if done else None}
-        return render.page(request, self.template, me=me.persona, **shown)
+        return render.page(request, self.template, me=me.persona, **shown, **more)
 
     def none(self, request: Request, ref: str) -> HTMLResponse:
         title, detail, hint = self.missing
@@ -166,11 +175,17 @@ async def _show(request: Request, ask: _Ask, ref: str) -> Response:
 
 
 async def _act(request: Request, ask: _Ask, ref: str) -> Response:
-    """Approve with the PIN or decline; a wrong PIN answers with its code, as the API does."""
     checked = await checked_form(request, signed_in, to_sign_in)
     if isinstance(checked, Response):
         return checked
     me, fields = checked
+    return await _answer(request, ask, ref, me, fields)
+
+
+async def _answer(
+    request: Request, ask: _Ask, ref: str, me: Resident, fields: session.Fields
+) -> Response:
+    """Approve with the PIN or decline; a wrong PIN answers with its code, as the API does."""
     found = await ask.hers(request, me, ref)
     if found is None:
         return ask.none(request, ref)
@@ -195,13 +210,75 @@ async def collect_action(request: Request, txn_id: str) -> Response:
     return await _act(request, COLLECT, txn_id[:35])
 
 
+@router.get("/mandates")
+async def mandates_page(request: Request, cursor: str | None = None) -> Response:
+    """Her AutoPay mandates (she is the payer), newest first, a page at a time; each live one
+    with its next announced debit and the buttons that pause, resume or revoke it."""
+    me = await signed_in(request)
+    if me is None:
+        return to_sign_in(request)
+    db = state_of(request).db
+    try:
+        rows, nxt = await mandate.list_mandates(
+            db,
+            me.world,
+            limit=MANDATES_PAGE,
+            cursor=cursor,
+            vpa=None,
+            status=None,
+            payer_vpas=me.vpas,
+        )
+    except SandboxError as exc:
+        return render.error(request, exc, back=MANDATES)
+    live = [r["umn"] for r in rows if r["status"] in LIVE]
+    return render.page(
+        request,
+        "resident_mandates.html",
+        me=me.persona,
+        mandates=rows,
+        debits=await mandate_debit.next_debits(db, me.world, live),
+        cursor=cursor,
+        next_cursor=nxt,
+    )
+
+
 @router.get("/mandates/{umn}")
-async def mandate_page(request: Request, umn: str) -> Response:
-    return await _show(request, MANDATE, umn)
+async def mandate_page(request: Request, umn: str, done: str | None = None) -> Response:
+    me = await signed_in(request)
+    if me is None:
+        return to_sign_in(request)
+    found = await MANDATE.hers(request, me, umn)
+    if found is None:
+        return MANDATE.none(request, umn)
+    debits = await mandate_debit.next_debits(state_of(request).db, me.world, [found["umn"]])
+    return MANDATE.show(
+        request,
+        me,
+        found,
+        done=False,
+        changed=done if done in CHANGES else None,
+        next_debit=debits.get(found["umn"]) if found["status"] in LIVE else None,
+    )
 
 
 @router.post("/mandates/{umn}")
 async def mandate_action(request: Request, umn: str) -> Response:
     """Approve (ReqMandate CREATE's approval by the payer) or decline; after a wrong PIN the
-    mandate stays PENDING_APPROVAL and the page shows the pad again."""
-    return await _act(request, MANDATE, umn)
+    mandate stays PENDING_APPROVAL and the page shows the pad again. Pause, resume, revoke
+    (ReqMandate UPDATE / REVOKE) change it as the API's routes do, then show it again."""
+    checked = await checked_form(request, signed_in, to_sign_in)
+    if isinstance(checked, Response):
+        return checked
+    me, fields = checked
+    action = session.field(fields, "action")
+    if action not in CHANGES:
+        return await _answer(request, MANDATE, umn, me, fields)
+    found = await MANDATE.hers(request, me, umn)
+    if found is None:
+        return MANDATE.none(request, umn)
+    here = f"{MANDATE.path}/{found['umn']}"
+    try:
+        await mandate.change(state_of(request).db, me.world, found["umn"], action)
+    except SandboxError as exc:
+        return render.error(request, exc, back=here)
+    return render.see_other(request, f"{here}?done={action}")

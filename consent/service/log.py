@@ -3,7 +3,8 @@ status change and (from the FI part) every use, served at ``ConsentUse.logUri``.
 
 ``append_log`` is what the FI part calls inside its unit of work, e.g.
 ``append_log(conn, world, consent.handle, "FI_REQUEST", {"sessionId": ..., "range": ...})``;
-``read_log`` returns the entries with the chain recomputed (``models.verify_log``).
+``read_log`` returns the entries with the chain recomputed (``models.verify_log``);
+``read_log_page`` the same check with one page of the entries, oldest first, for a screen.
 """
 
 from __future__ import annotations
@@ -14,9 +15,14 @@ from sqlalchemy.engine import Connection
 
 from consent.errors import ConsentNotFound
 from consent.models import LogCheck, LogEntry, verify_log
+from consent.service.reads import CURSOR_ID
 from consent.store import ConsentStore
+from sandbox.errors import InvalidRequest
+from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.storage.database import Database
 from sandbox.world.context import WorldContext
+
+_CURSOR = cursor_pattern(CURSOR_ID)  # ``<seq>.<handle>`` of the last entry seen
 
 
 def append(
@@ -39,15 +45,40 @@ async def read_log(
     handle is not of this world."""
 
     def unit(conn: Connection) -> tuple[Any, list[LogEntry], LogCheck]:
-        store = ConsentStore(conn, world.id)
-        row = store.by_handle(handle)
-        if row is None:
-            raise ConsentNotFound(
-                f"No consent with handle '{handle[:64]}' in your world.",
-                hint="Use the ConsentHandle POST /aa/Consent answered (GET /v1/consents lists "
-                "them).",
-            )
-        entries = store.log(handle)
-        return row, entries, verify_log(entries)
+        return _checked(ConsentStore(conn, world.id), handle)
 
     return await db.read(unit)
+
+
+async def read_log_page(
+    db: Database, world: WorldContext, handle: str, *, limit: int, cursor: str | None
+) -> tuple[Any, list[LogEntry], LogCheck, str | None]:
+    """As ``read_log`` (the whole chain is still verified), but only the ``limit`` entries
+    after ``cursor`` (``<seq>.<handle>``, as the previous page answered), and the next cursor."""
+    after = parse_cursor(cursor, _CURSOR)
+    if after is not None and after[1] != handle:
+        raise InvalidRequest(
+            "query.cursor",
+            "cursor",
+            f"is a cursor of the log of consent {after[1]}, not of {handle[:64]}",
+            hint="Pass the cursor this log's previous page linked to, unchanged.",
+        )
+
+    def unit(conn: Connection) -> tuple[Any, list[LogEntry], LogCheck, str | None]:
+        row, entries, check = _checked(ConsentStore(conn, world.id), handle)
+        seen = 0 if after is None else after[0]
+        shown, nxt = page([e for e in entries if e.seq > seen], limit, lambda e: (e.seq, handle))
+        return row, shown, check, nxt
+
+    return await db.read(unit)
+
+
+def _checked(store: ConsentStore, handle: str) -> tuple[Any, list[LogEntry], LogCheck]:
+    row = store.by_handle(handle)
+    if row is None:
+        raise ConsentNotFound(
+            f"No consent with handle '{handle[:64]}' in your world.",
+            hint="Use the ConsentHandle POST /aa/Consent answered (GET /v1/consents lists them).",
+        )
+    entries = store.log(handle)
+    return row, entries, verify_log(entries)

@@ -151,16 +151,20 @@ async def for_customer(db: Database, world: WorldContext, handle: str) -> Custom
 
 
 async def customer_consents(
-    db: Database, world: WorldContext, resident_uid: str, *, limit: int = 100
-) -> list[CustomerConsent]:
-    """One customer's consents, newest first (as of now: lapsed ones read EXPIRED)."""
+    db: Database, world: WorldContext, resident_uid: str, *, limit: int, cursor: str | None
+) -> tuple[list[CustomerConsent], str | None]:
+    """A page of one customer's consents, newest first (as of now: lapsed ones read EXPIRED),
+    and the cursor of the next (the same cursors as GET /v1/consents)."""
 
-    def unit(conn: Connection) -> list[CustomerConsent]:
+    def read(conn: Connection, before: Before, n: int) -> list[tuple[Any, CustomerConsent]]:
         store = ConsentStore(conn, world.id)
-        rows = store.page(limit=limit, before=None, status=None, resident_uid=resident_uid)
-        return [_customer_view(store, world, r) for r in rows]
+        rows = store.page(limit=n, before=before, status=None, resident_uid=resident_uid)
+        return [(r, _customer_view(store, world, r)) for r in rows]
 
-    return await db.write(unit)
+    pairs, nxt = await keyset_page(
+        db.write, read, cursor=cursor, pattern=_CURSOR, limit=limit, key=lambda p: _key(p[0])
+    )
+    return [view for _, view in pairs], nxt
 
 
 __all__ = [

@@ -24,7 +24,7 @@ AutoPay limit (422 naming ``pin``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -308,7 +308,10 @@ async def list_mandates(
     cursor: str | None,
     vpa: str | None,
     status: str | None,
+    payer_vpas: Collection[str] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the world's mandates, newest first: naming ``vpa`` (payer or payee), paid by
+    one of ``payer_vpas`` (a resident's own, as her UPI app lists them), in ``status``."""
     before = parse_cursor(cursor, _CURSOR)
 
     def unit(conn: Connection) -> tuple[list[dict[str, Any]], str | None]:
@@ -318,6 +321,7 @@ async def list_mandates(
             vpa=vpa.lower() if vpa else None,
             status=status,
             now_us=world.now_us,
+            payer_vpas=None if payer_vpas is None else {v.lower() for v in payer_vpas},
         )
         kept, nxt = page(rows, limit, lambda r: (r.created_us, r.umn))
         return [mandate_payload(r, world) for r in kept], nxt

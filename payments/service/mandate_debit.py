@@ -15,8 +15,11 @@ The mandate's lifecycle (create, approve, pause, resume, revoke, expiry) is in `
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from payments.errors import InvalidPaymentField, InvalidState
 from payments.models import (
@@ -251,3 +254,18 @@ def _check_ready(world: WorldContext, notice: Notice, order: Order, above_limit:
             "PIN is needed",
             hint=f"Send the payer's UPI PIN as `pin`, or notify at most {limit}.",
         )
+
+
+async def next_debits(
+    db: Database, world: WorldContext, umns: Collection[str]
+) -> dict[str, dict[str, Any]]:
+    """Each mandate's next announced debit: its earliest notice not honoured yet (as POST
+    .../notify answered it); a mandate with none announced is left out."""
+
+    def unit(conn: Connection) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for notice in PaymentsStore(conn, world.id).pending_notices(umns):
+            found.setdefault(notice.umn, notice_payload(notice, world))
+        return found
+
+    return await db.read(unit)

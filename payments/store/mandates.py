@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import fields
 from typing import Any
 
@@ -35,8 +36,10 @@ class MandatesStore(WorldStore):
         vpa: str | None,
         status: str | None,
         now_us: int,
+        payer_vpas: Collection[str] | None = None,
     ) -> list[Mandate]:
-        """Newest first. A live mandate past its ``valid_until_us`` counts as EXPIRED."""
+        """Newest first. A live mandate past its ``valid_until_us`` counts as EXPIRED.
+        ``payer_vpas`` keeps those whose payer is one of them (a resident's own mandates)."""
         q = (
             self.select(_M, *_MANDATE_COLUMNS)
             .order_by(_M.c.created_us.desc(), _M.c.umn.desc())
@@ -51,6 +54,8 @@ class MandatesStore(WorldStore):
             )
         if vpa is not None:
             q = q.where(sa.or_(_M.c.payer_vpa == vpa, _M.c.payee_vpa == vpa))
+        if payer_vpas is not None:
+            q = q.where(_M.c.payer_vpa.in_(sorted(payer_vpas)))
         lapsed = sa.and_(_M.c.status.in_(MANDATE_LIVE), _M.c.valid_until_us < now_us)
         if status == MandateStatus.EXPIRED:
             q = q.where(sa.or_(_M.c.status == status, lapsed))
@@ -88,6 +93,17 @@ class MandatesStore(WorldStore):
             self.select(_N, *_NOTICE_COLUMNS).where(_N.c.umn == umn, _N.c.id == notice_id)
         ).first()
         return None if row is None else Notice(**row._mapping)
+
+    def pending_notices(self, umns: Collection[str]) -> list[Notice]:
+        """The notices of ``umns`` no execution honoured yet, earliest debit first."""
+        if not umns:
+            return []
+        q = (
+            self.select(_N, *_NOTICE_COLUMNS)
+            .where(_N.c.umn.in_(sorted(umns)), _N.c.txn_id.is_(None))
+            .order_by(_N.c.execute_after_us, _N.c.seq_number)
+        )
+        return [Notice(**row._mapping) for row in self.conn.execute(q)]
 
     def next_notice_seq(self, umn: str) -> int:
         last = self.conn.execute(

@@ -116,3 +116,62 @@ async def test_her_history_pages_too(
     assert _flat(pages) == ["page-2", "page-1", "page-0"]
     first = await browser.get("/console/resident/history")
     assert "Newest " not in first.text  # the first page links only to older ones
+
+
+async def test_her_consents_page_on_her_home(
+    monkeypatch: pytest.MonkeyPatch,
+    browser: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+) -> None:
+    """Past the first page her older consents were out of reach (the home read 100, no pager)."""
+    monkeypatch.setattr(resident, "CONSENTS_PAGE", 2)
+    made = [await request_consent(client, partner) for _ in range(5)]
+    await resident_signs_in(browser, client, partner)
+    row = re.compile(r'consents/([0-9a-f-]{36})">Consent request')
+    pages = await _walk(browser, "/console/resident", row)
+    assert pages == [made[:2:-1], made[2:0:-1], made[:1]]  # newest first, each once
+    bad = await browser.get("/console/resident", params={"cursor": "1.not-a-handle"})
+    assert bad.status_code == 422
+    assert "cursor" in bad.text
+
+
+async def test_a_consents_log_pages_oldest_first_and_still_checks_the_chain(
+    monkeypatch: pytest.MonkeyPatch,
+    browser: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    partner: SignedUp,
+) -> None:
+    monkeypatch.setattr(dashboard, "PAGE", 2)
+    handle = await request_consent(client, partner)
+    for action in ("approve", "pause", "resume", "pause"):
+        done = await client.post(
+            f"/v1/sandbox/aa/consents/{handle}/{action}", headers=partner.headers
+        )
+        assert done.status_code == 200, done.text
+    log = (await client.get(f"/v1/consents/{handle}/log", headers=partner.headers)).json()
+    kinds = [e["kind"] for e in log["entries"]]
+    assert len(kinds) > 4
+    await partner_signs_in(browser, partner)
+    pages: list[list[str]] = []
+    url: str | None = f"/console/partner/consents/{handle}"
+    while url is not None:
+        page = await browser.get(url.replace("&amp;", "&"))
+        assert page.status_code == 200, page.text
+        assert "hash chain verified" in page.text  # the whole chain, on every page
+        pages.append(re.findall(r"<li><strong>([A-Z_]+)</strong>", page.text))
+        later = re.search(r'<a href="([^"]+)" rel="next">Later log entries', page.text)
+        url = later.group(1) if later else None
+        if len(pages) > 1:
+            assert "First log entries" in page.text
+        assert len(pages) < 10
+    assert _flat(pages) == kinds  # oldest first, each entry once
+    assert all(len(p) == 2 for p in pages[:-1])
+
+    other = await request_consent(client, partner)
+    second = await browser.get(f"/console/partner/consents/{handle}")
+    cursor = re.search(r"cursor=([^\"]+)\" rel=\"next\"", second.text)
+    assert cursor is not None
+    foreign = await browser.get(f"/console/partner/consents/{other}?cursor={cursor.group(1)}")
+    assert foreign.status_code == 422  # a cursor of another consent's log
+    assert f"not of {other}" in foreign.text
