@@ -8,14 +8,16 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from sandbox.keys.canonical import compact_json
 from tests.harness.server import ServerProcess
+from tests.support.aa import consent_detail, envelope
 from tests.support.identity import ASHA_MOBILE
 
 if TYPE_CHECKING:
@@ -107,3 +109,17 @@ def sign_in_resident(page: Page, partner: Partner, artifacts: Path | None = None
     if artifacts:
         shot(page, artifacts, "resident-otp")
     page.get_by_label("OTP").press("Enter")  # the keyboard submits the form
+
+
+def request_consent(partner: Partner) -> str:
+    """An FIU's POST /aa/Consent for Asha (the easy path: no signature); its ConsentHandle."""
+    now = world_now(partner)
+    body = envelope(now, ConsentDetail=consent_detail(now - timedelta(seconds=1)))
+    answer = partner.api.post(
+        "/aa/Consent",
+        content=compact_json(body),
+        headers={"client_api_key": partner.api_key, "Content-Type": "application/json"},
+    )
+    assert answer.status_code == 200, answer.text
+    handle: str = answer.json()["ConsentHandle"]
+    return handle

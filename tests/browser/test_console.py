@@ -22,30 +22,18 @@ from tests.browser.console_support import (
     PHONE,
     Partner,
     console_page,
+    request_consent,
     shot,
     sign_in_resident,
     world_now,
 )
 from tests.harness.server import ServerProcess
-from tests.support.aa import consent_detail, envelope
+from tests.support.aa import envelope
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-def request_consent(partner: Partner) -> str:
-    now = world_now(partner)
-    body = envelope(now, ConsentDetail=consent_detail(now - timedelta(seconds=1)))
-    answer = partner.api.post(
-        "/aa/Consent",
-        content=compact_json(body),
-        headers={"client_api_key": partner.api_key, "Content-Type": "application/json"},
-    )
-    assert answer.status_code == 200, answer.text
-    handle: str = answer.json()["ConsentHandle"]
-    return handle
 
 
 def test_resident_approves_a_consent_and_returns_to_the_fiu(
