@@ -42,6 +42,7 @@ from sandbox.app import create_app
 from sandbox.ops import gctune
 from sandbox.settings import Settings
 from sandbox.storage import sqlite as sqlite_store
+from sandbox.storage import sqlite_batch
 from sandbox.storage.database import make_engine
 from sandbox.storage.migrate import upgrade
 
@@ -83,9 +84,11 @@ def _describe(handle: asyncio.Handle) -> str:
         coro = owner.get_coro()
         return f"task {getattr(coro, '__qualname__', repr(coro))}"
     name = getattr(callback, "__qualname__", repr(callback))
+    args = handle._args
     if name == "SqliteDatabase._flush":
-        q = handle._args[1]  # type: ignore[attr-defined]
-        return f"sqlite _flush|{len(q.items)}"
+        return f"sqlite _flush|{len(args[1].items)}"
+    if name == "SqliteDatabase._run_slices":
+        return f"sqlite _run_slices|{len(args[0].batch)}"
     return name
 
 
@@ -107,7 +110,7 @@ def instrument_loop(rec: Recorder) -> None:
         if wall >= rec.threshold_s:
             rec.stall(kind, wall, cpu_clock() - c0)
 
-    asyncio.events.Handle._run = timed  # type: ignore[method-assign]
+    asyncio.events.Handle._run = timed  # type: ignore[method-assign,assignment]
 
 
 def instrument_gc(rec: Recorder) -> None:
@@ -136,7 +139,8 @@ def instrument_writes(rec: Recorder) -> None:
     """Each write unit's timeline (``STEPS``), its batch's size; units over the threshold."""
     db_class = sqlite_store.SqliteDatabase
     write, commit_then_answer = db_class.write, db_class._commit_then_answer
-    run_units, resolve = db_class._run_units, sqlite_store._resolve_on_loop
+    begin, run_some = db_class._begin, db_class._run_some
+    resolve = sqlite_batch.resolve_on_loop
     now = time.perf_counter
 
     async def timed_write(self: Any, fn: Callable[[Any], Any]) -> Any:
@@ -168,13 +172,20 @@ def instrument_writes(rec: Recorder) -> None:
         marked(batch, "commitBegin")
         commit_then_answer(self, trans, batch)
 
-    def timed_run_units(self: Any, batch: list[Any]) -> Any:
+    def counted_begin(self: Any, batch: list[Any]) -> Any:
         if rec.active:
             rec.batches.append(len(batch))
+        return begin(self, batch)
+
+    def timed_run_some(self: Any, trans: Any, batch: list[Any], start: int, budget: Any) -> int:
         try:
-            return run_units(self, batch)
-        finally:
+            done: int = run_some(self, trans, batch, start, budget)
+        except BaseException:
             marked(batch, "batchEnd")
+            raise
+        if done == len(batch):
+            marked(batch, "batchEnd")
+        return done
 
     def timed_resolve(items: list[Any]) -> None:
         marked(items, "onLoop")
@@ -187,9 +198,11 @@ def instrument_writes(rec: Recorder) -> None:
     commit = db_class._commit
     db_class.write = timed_write  # type: ignore[method-assign]
     db_class._commit_then_answer = timed_commit_then_answer  # type: ignore[method-assign]
-    db_class._run_units = timed_run_units  # type: ignore[method-assign]
+    db_class._begin = counted_begin  # type: ignore[method-assign]
+    db_class._run_some = timed_run_some  # type: ignore[method-assign]
     db_class._commit = timed_commit  # type: ignore[method-assign]
-    sqlite_store._resolve_on_loop = timed_resolve  # type: ignore[assignment]
+    sqlite_batch.resolve_on_loop = timed_resolve
+    sqlite_store.resolve_on_loop = timed_resolve  # type: ignore[attr-defined]
 
 
 def _thread_cpu() -> dict[str, float]:
@@ -225,7 +238,7 @@ async def _serve_and_load(args: argparse.Namespace, rec: Recorder) -> dict[str, 
     )  # fmt: skip
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 - uvicorn offers no event for it
         await asyncio.sleep(0.05)
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     body = b'{"name":"Stalls","contactEmail":"stalls@example.com","country":"IN"}'
@@ -299,7 +312,10 @@ def report(rec: Recorder, result: dict[str, Any]) -> dict[str, Any]:
         "stallsOverMs": rec.threshold_s * 1000,
         "stalls": stalls,
         "gcPausesOverThreshold": {
-            str(g): {"count": n, "maxMs": round(max(p for gg, p in rec.gc_pauses if gg == g) * 1e3, 1)}
+            str(g): {
+                "count": n,
+                "maxMs": round(max(p for gg, p in rec.gc_pauses if gg == g) * 1e3, 1),
+            }
             for g, n in sorted(gcs.items())
         },
         "writeStepsMs": {step: _short(h) for step, h in rec.steps.items()},
@@ -322,7 +338,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--threshold-ms", type=float, default=2.0)
     parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument(
+        "--switch-interval-ms", type=float, default=0.0, help="sys.setswitchinterval (0: as is)"
+    )
     args = parser.parse_args()
+    if args.switch_interval_ms:
+        sys.setswitchinterval(args.switch_interval_ms / 1000.0)
     rec = Recorder(args.threshold_ms / 1000.0)
     instrument_loop(rec)
     instrument_gc(rec)
