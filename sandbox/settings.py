@@ -132,7 +132,7 @@ class Settings(BaseSettings):
         512, ge=1, description="Most write units one SQLite commit may carry."
     )
     writer_slice_ms: float = Field(
-        1.0,
+        2.0,
         ge=0,
         description="SQLite: longest the event loop runs a batch's units before it lets other "
         "callbacks run (the batch keeps its one transaction and COMMIT; 0: a batch in one go).",

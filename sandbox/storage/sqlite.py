@@ -5,9 +5,9 @@ event loop; one callback per loop turn (``_flush``) takes the queued units, open
 ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that raises is
 rolled back alone and its caller gets the exception) right there on the loop, then hands only the
 COMMIT (``synchronous=FULL``: its fsync is the slow part) to the commit thread, and answers every
-caller of the batch once it committed. A large batch runs in slices of ``writer_slice_ms`` of the
-loop's time, each its own callback, so the loop is never held for all of it (``Sliced``); the
-batch keeps its one transaction and its one COMMIT. A payment thus costs no thread hop of its
+caller of the batch once it committed. A large batch runs in slices of ``writer_slice_ms`` (2 ms)
+of the loop's time, each its own callback, so the loop is never held for all of it (``Sliced``);
+the batch keeps its one transaction and its one COMMIT. A payment thus costs no thread hop of its
 own: the loop runs its SQL, and a batch costs one hop for its COMMIT (the decisions doc has the
 measurements).
 ``write_sync`` (CLI, tools, worker threads) queues to a writer thread that runs its batches the

@@ -5,6 +5,7 @@ rollbacks; closing the database on its loop between two slices finishes the batc
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 from collections.abc import Callable, Iterator
 
@@ -87,7 +88,7 @@ async def test_a_sliced_batch_lets_other_callbacks_run_and_commits_once(
     assert commits == 1  # one transaction, one COMMIT, whatever the slices
     units = [i for i, e in enumerate(events) if e != "tick"]
     assert len(units) == 8
-    between = [events[a + 1 : b] for a, b in zip(units, units[1:], strict=False)]
+    between = [events[a + 1 : b] for a, b in itertools.pairwise(units)]
     assert all("tick" in gap for gap in between), events  # the loop ran between each two
     assert sliced.read_sync(_codes) == codes
 
@@ -124,7 +125,7 @@ def test_close_on_the_loop_between_slices_finishes_the_batch(
 
     async def queue_then_close() -> list[str]:
         tasks = [asyncio.ensure_future(database.write(_insert(f"C{i}", events))) for i in range(4)]
-        while not events:  # the batch has begun: its first slice ran, the rest are pending
+        while not events:  # noqa: ASYNC110 - the batch began: one slice ran, the rest wait
             await asyncio.sleep(0)
         assert len(events) < 4
         database.close()  # on the loop, as the app's lifespan does
