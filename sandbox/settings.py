@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="sandbox serve: the young generation's GC threshold after start-up, when "
         "the objects made by start-up are frozen out of collections (0: Python's defaults).",
     )
+    loop_lag_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="How often the event loop's lateness is sampled into "
+        "sandbox_event_loop_lag_seconds on /metrics (0: never).",
+    )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
     api_key_cache_size: int = Field(
