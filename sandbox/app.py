@@ -21,7 +21,7 @@ from sandbox.keys.api import router as keys_router
 from sandbox.keys.ring import KeyRing
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.secrets import redact_url
-from sandbox.ops import gctune, logs, problems
+from sandbox.ops import gctune, logs, looplag, problems
 from sandbox.ops.api import router as ops_router
 from sandbox.ops.middleware import Metrics, RequestContext
 from sandbox.ops.ratelimit import Limiter, RateLimiter, RedisRateLimiter, redis_client
@@ -94,6 +94,8 @@ def create_app(
         listener = PartnerListener(settings.database_url, state.callers)
 
     jobs = [job for domain in domains for job in domain.jobs(db, settings, clock)]
+    if settings.loop_lag_seconds > 0:
+        jobs.append(looplag.monitor(metrics.registry, settings.loop_lag_seconds))
     signers = signers_of(domains, settings)
 
     @asynccontextmanager

@@ -116,6 +116,12 @@ class Settings(BaseSettings):
         description="sandbox serve: the young generation's GC threshold after start-up, when "
         "the objects made by start-up are frozen out of collections (0: Python's defaults).",
     )
+    loop_lag_seconds: float = Field(
+        0.0,
+        ge=0,
+        description="How often the event loop's lateness is sampled into "
+        "sandbox_event_loop_lag_seconds on /metrics (0: never).",
+    )
     log_level: str = "INFO"
     access_log: bool = Field(False, description="Log every request (costs CPU under load).")
     api_key_cache_size: int = Field(
@@ -130,6 +136,12 @@ class Settings(BaseSettings):
     )
     group_commit_max: int = Field(
         512, ge=1, description="Most write units one SQLite commit may carry."
+    )
+    writer_slice_ms: float = Field(
+        2.0,
+        ge=0,
+        description="SQLite: longest the event loop runs a batch's units before it lets other "
+        "callbacks run (the batch keeps its one transaction and COMMIT; 0: a batch in one go).",
     )
 
     @model_validator(mode="after")

@@ -26,10 +26,11 @@ from loadtests.bench.procstat import (
 from loadtests.process import ManagedProcess, free_port
 
 UNLIMITED_RATE = 1_000_000_000
-PASSED_THROUGH = ("SANDBOX_GC_GEN0_THRESHOLD", "SANDBOX_SWEEP_SECONDS")
+PASSED_THROUGH = ("SANDBOX_GC_GEN0_THRESHOLD", "SANDBOX_SWEEP_SECONDS", "SANDBOX_WRITER_SLICE_MS")
 """Server settings the benchmark takes from its own environment, to compare a run without
-``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``) or without the
-payment sweeper (``SANDBOX_SWEEP_SECONDS=0``)."""
+``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``), without the
+payment sweeper (``SANDBOX_SWEEP_SECONDS=0``) or with each SQLite batch in one loop callback
+(``SANDBOX_WRITER_SLICE_MS=0``)."""
 
 
 def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:

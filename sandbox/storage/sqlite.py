@@ -5,8 +5,11 @@ event loop; one callback per loop turn (``_flush``) takes the queued units, open
 ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that raises is
 rolled back alone and its caller gets the exception) right there on the loop, then hands only the
 COMMIT (``synchronous=FULL``: its fsync is the slow part) to the commit thread, and answers every
-caller of the batch once it committed. A payment thus costs no thread hop of its own: the loop
-runs its SQL, and a batch costs one hop for its COMMIT (the decisions doc has the measurements).
+caller of the batch once it committed. A large batch runs in slices of ``writer_slice_ms`` (2 ms)
+of the loop's time, each its own callback, so the loop is never held for all of it (``Sliced``);
+the batch keeps its one transaction and its one COMMIT. A payment thus costs no thread hop of its
+own: the loop runs its SQL, and a batch costs one hop for its COMMIT (the decisions doc has the
+measurements).
 ``write_sync`` (CLI, tools, worker threads) queues to a writer thread that runs its batches the
 same way under the same ``_busy`` flag, COMMIT included. Reads run on the event loop thread on a
 separate WAL reader connection: a primary-key read costs less than a thread hop. Another thread
@@ -21,9 +24,9 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -32,6 +35,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from sandbox.settings import Settings
 from sandbox.storage import writer_memory
+from sandbox.storage.sqlite_batch import (
+    LoopQueue,
+    Pending,
+    Sliced,
+    deliver,
+    resolve_on_loop,
+    running_loop,
+)
 from sandbox.storage.writer_memory import WriterMemory
 
 T = TypeVar("T")
@@ -50,23 +61,6 @@ whenever it passed 64 MB (a TRUNCATE checkpoint) to 24/78 ms: so no truncate und
 
 class DatabaseClosed(RuntimeError):
     """A unit was submitted after the database was closed."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    fn: Callable[[Connection], Any]
-    loop: asyncio.AbstractEventLoop | None
-    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
-    result: Any = None
-    error: BaseException | None = field(default=None)
-
-
-@dataclass(slots=True)
-class _LoopQueue:
-    """Units queued on one event loop, and whether a flush is scheduled there."""
-
-    items: list[_Pending] = field(default_factory=list)
-    scheduled: bool = False
 
 
 def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -110,7 +104,7 @@ class SqliteDatabase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._queue: queue.SimpleQueue[_Pending | None] = queue.SimpleQueue()  # write_sync's
+        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()  # write_sync's
         self._writer: threading.Thread | None = None
         self._checkpointer: threading.Thread | None = None
         self._stop_checkpoints = threading.Event()
@@ -127,11 +121,12 @@ class SqliteDatabase:
         self._conn: Connection | None = None
         self._cond = threading.Condition()
         self._busy = False
-        self._waiting: dict[asyncio.AbstractEventLoop, _LoopQueue] = {}  # loops to flush next
-        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopQueue] = (
+        self._waiting: dict[asyncio.AbstractEventLoop, LoopQueue] = {}  # loops to flush next
+        self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopQueue] = (
             weakref.WeakKeyDictionary()
         )
         self._committer = concurrent.futures.ThreadPoolExecutor(1, "sqlite-commit")
+        self._sliced: Sliced | None = None  # the batch the loop is running, between slices
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -154,6 +149,10 @@ class SqliteDatabase:
         if self._checkpointer is not None:
             self._checkpointer.join(timeout=30)
             self._checkpointer = None
+        sliced = self._sliced
+        if sliced is not None and running_loop() is sliced.loop:
+            sliced.budget = None  # closing on its loop: the loop cannot run its next slice
+            self._run_slices(sliced)
         self._acquire()  # the batch under way (its COMMIT on the commit thread) ends first
         try:
             # units still queued on an event loop are finished too, as the writer thread's are
@@ -162,7 +161,7 @@ class SqliteDatabase:
                 q.items.clear()
             if left:
                 self._run_batch(left)
-                _deliver(left)
+                deliver(left)
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -185,8 +184,8 @@ class SqliteDatabase:
         fut: asyncio.Future[T] = loop.create_future()
         q = self._loops.get(loop)
         if q is None:
-            q = self._loops.setdefault(loop, _LoopQueue())
-        q.items.append(_Pending(fn, loop, fut))
+            q = self._loops.setdefault(loop, LoopQueue())
+        q.items.append(Pending(fn, loop, fut))
         if not q.scheduled:
             q.scheduled = True
             loop.call_soon(self._flush, loop, q)
@@ -198,7 +197,7 @@ class SqliteDatabase:
         if self._writer is None:
             self.start()
         fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        self._queue.put(_Pending(fn, None, fut))
+        self._queue.put(Pending(fn, None, fut))
         return fut.result()
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
@@ -292,7 +291,7 @@ class SqliteDatabase:
         return self._conn
 
     # -- group commit on the event loop ----------------------------------------------------
-    def _flush(self, loop: asyncio.AbstractEventLoop, q: _LoopQueue) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop, q: LoopQueue) -> None:
         """One loop callback: run the loop's queued units as one batch, COMMIT off the loop."""
         with self._cond:
             if self._busy:  # a batch is under way; _release() calls again
@@ -309,23 +308,43 @@ class SqliteDatabase:
             for item in batch:
                 item.error = DatabaseClosed("the database is closed")
             self._release()
-            _resolve_on_loop(batch)
+            resolve_on_loop(batch)
             return
-        trans = self._run_units(batch)
+        trans = self._begin(batch)
         if trans is None:
             self._release()
-            _resolve_on_loop(batch)
+            resolve_on_loop(batch)
             return
-        self._committer.submit(self._commit_then_answer, trans, batch)
+        budget = self.settings.writer_slice_ms / 1000.0
+        self._sliced = Sliced(loop, trans, batch, budget or None)
+        self._run_slices(self._sliced)
 
-    def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[_Pending]) -> None:
+    def _run_slices(self, s: Sliced) -> None:
+        """One slice of the batch, then the next slice's callback, or the COMMIT."""
+        if self._sliced is not s:  # close() ran the rest
+            return
+        try:
+            s.next = self._run_some(s.trans, s.batch, s.next, s.budget)
+        except Exception as exc:  # SQLite itself failed between units: the batch is lost
+            self._sliced = None
+            self._batch_failed(s.trans, s.batch, exc)
+            self._release()
+            resolve_on_loop(s.batch)
+            return
+        if s.next < len(s.batch):
+            s.loop.call_soon(self._run_slices, s)
+            return
+        self._sliced = None
+        self._committer.submit(self._commit_then_answer, s.trans, s.batch)
+
+    def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
         """On the commit thread: COMMIT (or forget and roll back), free the connection for the
         next batch, then answer the batch's callers on their loop."""
         try:
             self._commit(trans, batch)
         finally:
             self._release()
-        _deliver(batch)
+        deliver(batch)
 
     # -- a batch ---------------------------------------------------------------------------
     def _write_loop(self) -> None:
@@ -350,35 +369,54 @@ class SqliteDatabase:
                 self._run_batch(batch)
             finally:
                 self._release()
-            _deliver(batch)
+            deliver(batch)
             if stop:
                 return
 
-    def _run_batch(self, batch: list[_Pending]) -> None:
+    def _run_batch(self, batch: list[Pending]) -> None:
         """The batch's units and its COMMIT, on the calling thread (which holds ``_busy``)."""
         trans = self._run_units(batch)
         if trans is not None:
             self._commit(trans, batch)
 
-    def _run_units(self, batch: list[_Pending]) -> sa.RootTransaction | None:
+    def _run_units(self, batch: list[Pending]) -> sa.RootTransaction | None:
         """BEGIN and each unit in its SAVEPOINT; None (every unit answered with the reason)
         when there is no transaction to commit."""
+        trans = self._begin(batch)
+        if trans is None:
+            return None
         try:
-            conn = self._connection()
-            trans = conn.begin()
+            self._run_some(trans, batch, 0, None)
+        except Exception as exc:  # SQLite itself failed between units: the batch is lost
+            self._batch_failed(trans, batch, exc)
+            return None
+        return trans
+
+    def _begin(self, batch: list[Pending]) -> sa.RootTransaction | None:
+        try:
+            return self._connection().begin()
         except Exception as exc:  # no connection or no BEGIN: answer, never hang
             log.exception("the SQLite writer cannot begin a batch")
             for item in batch:
                 item.result, item.error = None, exc
             return None
+
+    def _run_some(
+        self, trans: sa.RootTransaction, batch: list[Pending], start: int, budget: float | None
+    ) -> int:
+        """Units from ``start``, each in its SAVEPOINT, until ``budget`` seconds have passed
+        (at least one unit); the index of the next unit. Raises when SQLite itself fails."""
         # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more CPU
         # than a whole payment's statements
+        conn = trans.connection
         raw_conn = conn.connection.dbapi_connection
         assert raw_conn is not None
         memory = self.memory
+        deadline = None if budget is None else time.perf_counter() + budget
         writer_memory.bind(memory)  # the stores see the memory while this batch runs
         try:
-            for item in batch:
+            for index in range(start, len(batch)):
+                item = batch[index]
                 raw_conn.execute("SAVEPOINT unit")
                 try:
                     item.result = item.fn(conn)
@@ -389,21 +427,20 @@ class SqliteDatabase:
                 else:
                     memory.unit_done()
                 raw_conn.execute("RELEASE unit")
-        except Exception as exc:  # SQLite itself failed between units: the batch is lost
-            self._batch_failed(trans, batch, exc)
-            return None
+                if deadline is not None and time.perf_counter() >= deadline:
+                    return index + 1
+            return len(batch)
         finally:
             writer_memory.bind(None)
-        return trans
 
-    def _commit(self, trans: sa.RootTransaction, batch: list[_Pending]) -> None:
+    def _commit(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
         try:
             trans.commit()
         except Exception as exc:  # COMMIT failed: nothing of the batch is durable
             self._batch_failed(trans, batch, exc)
 
     def _batch_failed(
-        self, trans: sa.RootTransaction, batch: list[_Pending], exc: Exception
+        self, trans: sa.RootTransaction, batch: list[Pending], exc: Exception
     ) -> None:
         """What the batch's units changed in memory goes, and its transaction is rolled back,
         before any caller is answered."""
@@ -427,34 +464,3 @@ class SqliteDatabase:
 
 
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})
-
-
-def _deliver(batch: list[_Pending]) -> None:
-    """Answer the callers of a committed (or failed) batch: one wake-up per event loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[_Pending]] = {}
-    for item in batch:
-        if item.loop is None:
-            cfut = item.future
-            assert isinstance(cfut, concurrent.futures.Future)
-            if item.error is not None:
-                cfut.set_exception(item.error)
-            else:
-                cfut.set_result(item.result)
-        else:
-            by_loop.setdefault(item.loop, []).append(item)
-    for loop, items in by_loop.items():
-        # a closed loop raises RuntimeError: nobody is waiting any more
-        with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(_resolve_on_loop, items)
-
-
-def _resolve_on_loop(items: list[_Pending]) -> None:
-    for item in items:
-        fut = item.future
-        assert isinstance(fut, asyncio.Future)
-        if fut.done():  # the caller was cancelled; the effect is committed regardless
-            continue
-        if item.error is not None:
-            fut.set_exception(item.error)
-        else:
-            fut.set_result(item.result)

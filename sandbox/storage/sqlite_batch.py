@@ -1,0 +1,80 @@
+"""The SQLite writer's batches: the units it runs and how their callers are answered."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+@dataclass(slots=True)
+class Pending:
+    fn: Callable[[Connection], Any]
+    loop: asyncio.AbstractEventLoop | None
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any]
+    result: Any = None
+    error: BaseException | None = field(default=None)
+
+
+@dataclass(slots=True)
+class Sliced:
+    """A batch the event loop is running a slice at a time (it holds ``_busy``)."""
+
+    loop: asyncio.AbstractEventLoop
+    trans: sa.RootTransaction
+    batch: list[Pending]
+    budget: float | None
+    """Seconds per slice (None: the rest at once)."""
+    next: int = 0
+
+
+@dataclass(slots=True)
+class LoopQueue:
+    """Units queued on one event loop, and whether a flush is scheduled there."""
+
+    items: list[Pending] = field(default_factory=list)
+    scheduled: bool = False
+
+
+def deliver(batch: list[Pending]) -> None:
+    """Answer the callers of a committed (or failed) batch: one wake-up per event loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Pending]] = {}
+    for item in batch:
+        if item.loop is None:
+            cfut = item.future
+            assert isinstance(cfut, concurrent.futures.Future)
+            if item.error is not None:
+                cfut.set_exception(item.error)
+            else:
+                cfut.set_result(item.result)
+        else:
+            by_loop.setdefault(item.loop, []).append(item)
+    for loop, items in by_loop.items():
+        # a closed loop raises RuntimeError: nobody is waiting any more
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(resolve_on_loop, items)
+
+
+def running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def resolve_on_loop(items: list[Pending]) -> None:
+    for item in items:
+        fut = item.future
+        assert isinstance(fut, asyncio.Future)
+        if fut.done():  # the caller was cancelled; the effect is committed regardless
+            continue
+        if item.error is not None:
+            fut.set_exception(item.error)
+        else:
+            fut.set_result(item.result)
