@@ -17,7 +17,9 @@ wrote; after each round the script reads the WAL file itself and reports, per pa
 - ``pages``: distinct pages among them, which the checkpoint writes once more into the database
   file (per round: what a checkpoint every round's duration would copy);
 - ``cpu``: process CPU (user + system, every thread: the commit thread's fsync included);
-- ``stmts``: statements the writer connection ran (BEGIN, SAVEPOINTs and COMMIT included).
+- ``stmts``: statements the writer connection ran (BEGIN, SAVEPOINTs and COMMIT included);
+- ``reads``, ``writes``: read and write system calls of the process (``/proc/self/io``): a
+  page the writer's cache does not hold is one ``pread``, a WAL frame one ``pwrite``.
 
 Then the WAL is checkpointed (TRUNCATE) before the next round. CPU is noisy on a shared machine;
 frames, pages and statements are not. Compare builds by alternating runs.
@@ -27,11 +29,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import statistics
 import struct
 import tempfile
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,26 +65,50 @@ class Round:
     pages: float
     cpu_us: float
     statements: float
+    reads: float
+    writes: float
 
 
-def wal_frames(path: Path) -> tuple[int, int]:
-    """(frames, distinct pages) of the valid frames in the WAL file at ``path``."""
-    if not path.exists() or path.stat().st_size < _WAL_HEADER:
+def _io() -> tuple[int, int]:
+    """(read, write) system calls of this process so far (``/proc/self/io``: pread and pwrite
+    count too), or zeros where there is no such file."""
+    try:
+        text = Path("/proc/self/io").read_text()
+    except OSError:
         return 0, 0
+    fields = dict(line.split(": ") for line in text.splitlines())
+    return int(fields["syscr"]), int(fields["syscw"])
+
+
+def wal_frames(path: Path) -> list[int]:
+    """The page number of each valid frame in the WAL file at ``path``, in order."""
+    if not path.exists() or path.stat().st_size < _WAL_HEADER:
+        return []
     data = path.read_bytes()
     page_size = struct.unpack(">I", data[8:12])[0]
     salts = data[16:24]
-    frames = 0
-    pages: set[int] = set()
+    pages: list[int] = []
     at = _WAL_HEADER
     while at + _FRAME_HEADER + page_size <= len(data):
         header = data[at : at + _FRAME_HEADER]
         if header[8:16] != salts:
             break  # a frame of an earlier WAL generation: the end of this one
-        frames += 1
-        pages.add(struct.unpack(">I", header[:4])[0])
+        pages.append(struct.unpack(">I", header[:4])[0])
         at += _FRAME_HEADER + page_size
-    return frames, len(pages)
+    return pages
+
+
+def by_btree(db_path: Path, frames: list[int], payments: int) -> list[tuple[str, float, float]]:
+    """(table or index, frames, distinct pages) per payment, the most frames first: which
+    B-trees the WAL's pages belong to (SQLite's ``dbstat``)."""
+    conn = sqlite3.connect(db_path)
+    try:
+        owner = dict(conn.execute("SELECT pageno, name FROM dbstat").fetchall())
+    finally:
+        conn.close()
+    counts: Counter[str] = Counter(owner.get(p, "(free)") for p in frames)
+    distinct: Counter[str] = Counter(owner.get(p, "(free)") for p in set(frames))
+    return [(name, n / payments, distinct[name] / payments) for name, n in counts.most_common()]
 
 
 def _settings(data_dir: Path, residents: int, extra: dict[str, Any]) -> Settings:
@@ -170,12 +198,27 @@ async def _rounds(
         for _ in range(args.rounds):
             _checkpoint(settings)
             before = statements
+            io = _io()
             cpu = time.process_time()
             await run(args.payments)
             cpu = time.process_time() - cpu
-            frames, pages = wal_frames(wal)
+            reads, writes = (after - was for after, was in zip(_io(), io, strict=True))
+            frames = wal_frames(wal)
             n = args.payments
-            results.append(Round(frames / n, pages / n, cpu / n * 1e6, (statements - before) / n))
+            results.append(
+                Round(
+                    len(frames) / n,
+                    len(set(frames)) / n,
+                    cpu / n * 1e6,
+                    (statements - before) / n,
+                    reads / n,
+                    writes / n,
+                )
+            )
+        if args.by_btree:
+            print("last round, per payment: frames, distinct pages, by table or index")
+            for name, per, distinct in by_btree(wal.with_suffix(".db"), frames, n):
+                print(f"  {per:6.2f} {distinct:6.2f}  {name}")
     return results
 
 
@@ -198,7 +241,12 @@ async def measure(args: argparse.Namespace) -> list[Round]:
         value = getattr(args, name)
         if value is not None:
             extra[name] = value
-    settings = _settings(Path(tempfile.mkdtemp(prefix="pay-pages-")), args.residents, extra)
+    with tempfile.TemporaryDirectory(prefix="pay-pages-") as data_dir:
+        return await _measure(Path(data_dir), args, extra)
+
+
+async def _measure(data_dir: Path, args: argparse.Namespace, extra: dict[str, Any]) -> list[Round]:
+    settings = _settings(data_dir, args.residents, extra)
     engine = make_engine(settings)
     upgrade(engine)
     engine.dispose()
@@ -218,6 +266,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="payments sent at once")
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--preload", type=int, default=0, help="past payments written first")
+    parser.add_argument("--by-btree", action="store_true", help="split the last round's frames")
     parser.add_argument("--sqlite-cache-mb", type=int, default=None)
     parser.add_argument("--sqlite-mmap-mb", type=int, default=None)
     args = parser.parse_args()
@@ -225,7 +274,7 @@ def main() -> None:
     for r in rounds:
         print(
             f"frames {r.frames:.2f}  pages {r.pages:.2f}  cpu {r.cpu_us:.0f} us  "
-            f"stmts {r.statements:.1f}  (per payment)"
+            f"stmts {r.statements:.1f}  reads {r.reads:.2f}  writes {r.writes:.2f}  (per payment)"
         )
 
     def med(values: list[float]) -> float:
@@ -237,7 +286,9 @@ def main() -> None:
         f"pages {med([r.pages for r in rounds]):.2f}, "
         f"cpu {med([r.cpu_us for r in rounds]):.0f} us "
         f"(min {min(r.cpu_us for r in rounds):.0f}), "
-        f"stmts {med([r.statements for r in rounds]):.1f} per payment"
+        f"stmts {med([r.statements for r in rounds]):.1f}, "
+        f"read calls {med([r.reads for r in rounds]):.2f}, "
+        f"write calls {med([r.writes for r in rounds]):.2f} per payment"
     )
 
 

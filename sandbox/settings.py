@@ -131,6 +131,19 @@ class Settings(BaseSettings):
     group_commit_max: int = Field(
         512, ge=1, description="Most write units one SQLite commit may carry."
     )
+    sqlite_cache_mb: int = Field(
+        64,
+        ge=1,
+        description="SQLite: the writer connection's page cache (SQLite's own default is 2 MB). "
+        "The pages a payment reads and changes (index leaves of its payer and payee, their "
+        "accounts) stay in memory instead of being read again from the file.",
+    )
+    sqlite_mmap_mb: int = Field(
+        0,
+        ge=0,
+        description="SQLite: bytes of the database file every connection maps into memory, in "
+        "MB (0: none, reads go through read(2)).",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:
