@@ -314,7 +314,7 @@ def new_txn_id(now_us: int) -> str:
     milliseconds (9 base-36 digits, the most significant first), then 23 random base-36
     digits (119 bits). Ids made later sort after earlier ones, so the inserts of a payment's
     transaction row and ledger legs append to the right-most leaf of the indexes keyed by it
-    instead of dirtying a random page of each (docs/decisions: time-ordered ids)."""
+    instead of dirtying a random page of each (decisions doc: "Pages per payment")."""
     return txn_id_at(now_us, int.from_bytes(secrets.token_bytes(15), "big"))
 
 

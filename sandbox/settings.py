@@ -141,8 +141,8 @@ class Settings(BaseSettings):
     sqlite_mmap_mb: int = Field(
         0,
         ge=0,
-        description="SQLite: bytes of the database file every connection maps into memory, in "
-        "MB (0: none, reads go through read(2)).",
+        description="SQLite: how much of the database file the writer and reader connections map "
+        "into memory, in MB (0: none; pages are read with pread).",
     )
 
     @model_validator(mode="after")
