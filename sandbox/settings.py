@@ -143,6 +143,19 @@ class Settings(BaseSettings):
         description="SQLite: longest the event loop runs a batch's units before it lets other "
         "callbacks run (the batch keeps its one transaction and COMMIT; 0: a batch in one go).",
     )
+    sqlite_cache_mb: int = Field(
+        64,
+        ge=1,
+        description="SQLite: the writer connection's page cache (SQLite's own default is 2 MB). "
+        "The pages a payment reads and changes (index leaves of its payer and payee, their "
+        "accounts) stay in memory instead of being read again from the file.",
+    )
+    sqlite_mmap_mb: int = Field(
+        0,
+        ge=0,
+        description="SQLite: how much of the database file the writer and reader connections map "
+        "into memory, in MB (0: none; pages are read with pread).",
+    )
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

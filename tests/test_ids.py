@@ -1,12 +1,15 @@
-"""Ids: two base-36 digits per division give the digits one per division gave."""
+"""Ids: two base-36 digits per division give the digits one per division gave; time-ordered ids
+sort by the millisecond they were made in and keep their shapes."""
 
 from __future__ import annotations
 
+import itertools
 import random
 import re
 
-from payments.models import new_txn_id
-from sandbox.kit.ids import base36, new_id
+from payments.models import new_txn_id, txn_id_at
+from sandbox.kit.ids import TIME_DIGITS, base36, new_id, ordered_id, time_prefix
+from sandbox.webhooks.service import CURSOR_ID
 
 
 def _one_digit_at_a_time(n: int, length: int, alphabet: str) -> str:
@@ -35,6 +38,48 @@ def test_base36_gives_the_digits_of_one_division_per_digit() -> None:
                 assert base36(n, length, alphabet) == _one_digit_at_a_time(n, length, alphabet)
 
 
+NOW_US = 1_800_000_000_123_456
+
+
 def test_ids_keep_their_shape() -> None:
     assert re.fullmatch(r"evt_[0-9a-z]{20}", new_id("evt"))
-    assert re.fullmatch(r"SBX[A-Z0-9]{32}", new_txn_id())
+    assert re.fullmatch(r"SBX[A-Z0-9]{32}", new_txn_id(NOW_US))  # UPI's 35 alphanumerics
+    assert re.fullmatch(r"evt_[0-9a-z]{29}", ordered_id("evt", NOW_US))
+    assert re.fullmatch(CURSOR_ID, ordered_id("whd", NOW_US))  # delivery cursors still parse
+
+
+def test_time_prefix_spells_the_milliseconds_most_significant_first() -> None:
+    assert time_prefix(0) == "000000000"
+    assert time_prefix(35_999) == "00000000z"  # 35 ms
+    assert time_prefix(36_000) == "000000010"
+    assert int(time_prefix(NOW_US), 36) == NOW_US // 1000
+    assert time_prefix(36**TIME_DIGITS * 1000 - 1) == "z" * TIME_DIGITS
+
+
+def test_ids_made_later_sort_after_ids_made_earlier() -> None:
+    """The property the indexes need: a later millisecond gives a larger string, whatever the
+    random part, so each insert lands on the right-most leaf of the index keyed by the id."""
+    rng = random.Random(3)
+    times = sorted(rng.randrange(36**TIME_DIGITS * 1000) for _ in range(500))
+    times += [NOW_US + step for step in (0, 999, 1000, 1001, 35_999, 36_000, 1_296_000)]
+    times.sort()
+    for make in (new_txn_id, lambda t: ordered_id("evt", t)):
+        ids = [make(t) for t in times]
+        for (t1, a), (t2, b) in itertools.pairwise(zip(times, ids, strict=True)):
+            if t1 // 1000 < t2 // 1000:
+                assert a < b, (t1, a, t2, b)
+
+
+def test_ids_made_in_one_millisecond_differ_in_their_random_part() -> None:
+    txn_ids = {new_txn_id(NOW_US) for _ in range(10_000)}
+    event_ids = {ordered_id("evt", NOW_US) for _ in range(10_000)}
+    assert len(txn_ids) == len(event_ids) == 10_000
+    # every random digit varies: the 23 after the time in a txn id, the 20 in an event id
+    for ids, start in ((txn_ids, 3 + TIME_DIGITS), (event_ids, 4 + TIME_DIGITS)):
+        digits = list(zip(*(i[start:] for i in ids), strict=True))
+        assert all(len(set(column)) > 30 for column in digits)
+
+
+def test_a_txn_id_of_given_bits_is_reproducible() -> None:
+    assert txn_id_at(NOW_US, 12345) == txn_id_at(NOW_US, 12345)
+    assert txn_id_at(NOW_US, 12345)[: 3 + TIME_DIGITS] == new_txn_id(NOW_US)[: 3 + TIME_DIGITS]

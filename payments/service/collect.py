@@ -68,7 +68,7 @@ class CollectCommand:
 
 def prepare(world: WorldContext, body: CollectIn, idempotency_key: str | None) -> CollectCommand:
     """Validate everything that needs no database."""
-    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id()
+    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id(world.real_us)
     payer_vpa, payee_vpa = two_parties(
         body.payer.vpa,
         body.payee.vpa,

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from payments.models import DAY_US, Status
+from payments.models import DAY_US, Status, txn_id_at
 from payments.service import ledger
 from payments.store.history import HistoryStore
 from payments.store.ledger import posting_rows
@@ -55,9 +55,10 @@ class _Books:
         )
 
 
-def _txn_id(rng: random.Random) -> str:
-    """35 alphanumerics like ``new_txn_id`` (SBX and 128 random bits in hex), from ``rng``."""
-    return f"SBX{rng.getrandbits(128):032X}"
+def _txn_id(rng: random.Random, at_us: int) -> str:
+    """35 alphanumerics shaped as ``new_txn_id`` makes them at ``at_us`` (SBX, the time, then
+    random digits), the random part from ``rng``."""
+    return txn_id_at(at_us, rng.getrandbits(120))
 
 
 def _rrn(rng: random.Random, at_us: int) -> str:
@@ -98,7 +99,7 @@ def fill(
             other = rng.randrange(len(parties) - 1)  # anyone else: skip the payer's own index
             payer_vpa, payer, _ = parties[pick]
             payee_vpa, payee, _ = parties[other + (other >= pick)]
-            txn_id = _txn_id(rng)
+            txn_id = _txn_id(rng, at)
             if not ledger.debit(books, txn_id, payer, amount, at):
                 continue  # this payer ran dry: the history has one payment fewer
             ledger.release(books, txn_id, "CREDIT", payee, amount, at)

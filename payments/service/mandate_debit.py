@@ -90,7 +90,7 @@ async def prepare_execute(
         umn=umn,
         notice_id=body.notice_id,
         pin_hash=pin_hash,
-        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(),
+        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(world.real_us),
         client_txn_id=body.txn_id,
         fingerprint=world.fingerprint(
             f"upi.mandate.execute {umn}", body.model_dump(mode="json", by_alias=True)

@@ -34,7 +34,7 @@ class PayCommand:
 
 def prepare(world: WorldContext, body: PayIn, idempotency_key: str | None) -> PayCommand:
     """Validate and precompute everything that needs no database (and all the crypto)."""
-    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id()
+    txn_id = check_txn_id(body.txn_id) if body.txn_id else new_txn_id(world.real_us)
     payer_vpa, payee_vpa = two_parties(
         body.payer.vpa,
         body.payee.vpa,

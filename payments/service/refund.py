@@ -45,7 +45,7 @@ class RefundCommand:
 
 def prepare(world: WorldContext, body: RefundIn, idempotency_key: str | None) -> RefundCommand:
     return RefundCommand(
-        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(),
+        txn_id=check_txn_id(body.txn_id) if body.txn_id else new_txn_id(world.real_us),
         client_txn_id=body.txn_id,
         original_txn_id=check_txn_id(body.original_txn_id, "originalTxnId"),
         amount=None if body.amount is None else amount_of(world, body.amount),

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from sandbox.kit.clock import iso
-from sandbox.kit.ids import new_id
+from sandbox.kit.ids import ordered_id
 from sandbox.kit.pagination import cursor_pattern, page, parse_cursor
 from sandbox.partners.models import Partner
 from sandbox.storage.database import Database
@@ -43,7 +43,7 @@ def emit(
     partner = world.partner
     now_us = world.real_us
     world_us = world.now_us if world_us is None else world_us
-    event_id = new_id("evt")
+    event_id = ordered_id("evt", now_us)  # time-ordered: its insert appends (sandbox.kit.ids)
     payload = {
         "id": event_id,
         "type": event_type,
@@ -58,7 +58,7 @@ def emit(
     target = url or partner.webhook_url
     if target:
         store.add_delivery(
-            delivery_id=new_id("whd"),
+            delivery_id=ordered_id("whd", now_us),
             event_id=event_id,
             url=target,
             now_us=now_us,

@@ -216,3 +216,29 @@ async def db_write(database: SqliteDatabase, code: str) -> str:
 
 def _size(path: Path) -> int:
     return path.stat().st_size
+
+
+async def test_the_write_connection_takes_its_cache_and_map_from_the_settings(
+    settings: Settings, engine_name: str
+) -> None:
+    """The writer's page cache and file map come from the settings, and its statement journal
+    (each unit's SAVEPOINT) stays in memory instead of spilling to a temporary file."""
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer")
+    database = SqliteDatabase(
+        settings.model_copy(update={"sqlite_cache_mb": 8, "sqlite_mmap_mb": 1})
+    )
+    database.start()
+    try:
+
+        def pragmas(conn: sa.Connection) -> tuple[int, int, int]:
+            return tuple(
+                conn.exec_driver_sql(f"PRAGMA {name}").scalar_one()
+                for name in ("cache_size", "mmap_size", "temp_store")
+            )
+
+        assert await database.write(pragmas) == (-8 * 1024, 1024 * 1024, 2)  # 2: MEMORY
+        read = database.read_sync(lambda c: c.exec_driver_sql("PRAGMA mmap_size").scalar_one())
+        assert read == 1024 * 1024
+    finally:
+        database.close()
