@@ -18,12 +18,12 @@ from typing import Any
 from sandbox.kit.clock import SYSTEM_CLOCK, Clock
 from sandbox.kit.money import format_minor
 from sandbox.kit.secrets import pin_hash
+from sandbox.partners.models import Partner
+from sandbox.population.countries import CountryProfile, get_country
 
 # json.dumps(sort_keys=True, separators=(",", ":")) builds an encoder per call (every payment
 # fingerprints its body); one encoder with those arguments writes the same text
 _CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
-from sandbox.partners.models import Partner
-from sandbox.population.countries import CountryProfile, get_country
 
 
 @dataclass(frozen=True, slots=True)
