@@ -226,8 +226,8 @@ async def _hot_path_answers(app: FastAPI) -> list[tuple[int, str | None, Any]]:
 
 
 async def test_hot_doubles_answer_as_the_documented_routes(make_settings: Any) -> None:
-    """The lean doubles (one dependency) give the documented routes' answers, errors included,
-    in the same order: a bad key before a bad body."""
+    """The lean doubles give the documented routes' answers, errors included, in the same
+    order: a bad key before a bad body (``tests/test_hot.py`` sends a larger corpus)."""
     settings = make_settings()
     plain = create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])
     documented = await _hot_path_answers(plain)
