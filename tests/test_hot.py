@@ -34,7 +34,7 @@ def _corpus(good: bytes, tail: bytes, other: bytes, tag: str = "") -> dict[str, 
     """Requests to a route whose valid body is ``good + tail`` (``good + other`` is another);
     its Idempotency-Keys start with ``tag`` (a partner's keys are one namespace)."""
     ok = good + tail
-    again = {"Idempotency-Key": f"{tag}again"}
+    again: dict[str, str | None] = {"Idempotency-Key": f"{tag}again"}
     return {
         "malformed": (JSON, b"{", {}),
         "truncated": (JSON, good, {}),
