@@ -80,8 +80,10 @@ class LeanRoute(Route):
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         match, child = super().matches(scope)
-        if match is not Match.NONE and _HANDED_OVER in scope:
-            return Match.NONE, {}
+        if match is not Match.NONE:
+            if _HANDED_OVER in scope:
+                return Match.NONE, {}
+            child["route"] = self  # as FastAPI's routes do: the metrics and access log read it
         return match, child
 
     async def _serve(self, request: Request) -> Response:

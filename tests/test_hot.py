@@ -150,3 +150,17 @@ async def test_the_doubles_answer_a_corpus_of_requests_as_the_documented_routes(
     # the doubles served the plain valid requests themselves, and handed over the rest
     served = {"key longest", "replay 1", "replay 2", "key reused", "no auth", "bad auth"}
     assert len(handed) == 3 * (len(_corpus(b"", b"", b"")) - len(served))
+
+
+async def test_a_double_s_requests_are_counted_under_the_route_s_path(make_settings: Any) -> None:
+    """The metrics and the access log label a request by its route's path, a double's too."""
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        partner = await sign_up(client)
+        paid = await client.post(
+            "/v1/upi/pay", content=PAY + AMOUNT, headers={**partner.headers, "Content-Type": JSON}
+        )
+        assert paid.status_code == 200
+        metrics = (await client.get("/metrics")).text
+    assert 'route="/v1/upi/pay"' in metrics
+    assert 'route="unmatched"' not in metrics
