@@ -19,6 +19,7 @@ import json
 import statistics
 import tempfile
 import time
+from collections.abc import MutableMapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -82,7 +83,7 @@ async def call(
         await asyncio.sleep(3600)
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: MutableMapping[str, Any]) -> None:
         nonlocal status
         if message["type"] == "http.response.start":
             status = message["status"]
@@ -142,14 +143,13 @@ async def measure(route: str, batches: int, n: int) -> dict[str, list[float]]:
         documented.router.lifespan_context(documented),
         double.router.lifespan_context(double),
     ):
-        if True:
-            headers = {name: await _setup(app) for name, app in apps.items()}
-            for name, app in apps.items():  # warm up
-                await _batch(app, headers[name], route, n, seq)
-            for _ in range(batches):
-                for name, app in apps.items():
-                    out[name].append(await _batch(app, headers[name], route, n, seq))
-                out["no-op"].append(await _batch(apps["double"], {}, "noop", n, seq))
+        headers = {name: await _setup(app) for name, app in apps.items()}
+        for name, app in apps.items():  # warm up
+            await _batch(app, headers[name], route, n, seq)
+        for _ in range(batches):
+            for name, app in apps.items():
+                out[name].append(await _batch(app, headers[name], route, n, seq))
+            out["no-op"].append(await _batch(apps["double"], {}, "noop", n, seq))
     return out
 
 
