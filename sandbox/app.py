@@ -6,7 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -16,6 +16,7 @@ from console.app import install as install_console
 from identity.domain import DOMAIN as IDENTITY
 from payments.domain import DOMAIN as PAYMENTS
 from sandbox.domains import Domain, signers_of
+from sandbox.hot import LeanRoute
 from sandbox.inbox.api import router as inbox_router
 from sandbox.keys.api import router as keys_router
 from sandbox.keys.ring import KeyRing
@@ -159,12 +160,12 @@ def create_app(
 
 def _match_hot_routes_first(app: FastAPI, domains: Sequence[Domain]) -> None:
     """The router tries routes in order, and the payment's came after every platform router:
-    each domain's lean doubles of its hot routes (``Domain.hot``) go first, left out of the
-    OpenAPI document (which the documented routes alone make, in their order). A double must
-    have the method and static path of a documented route: it then matches exactly the
-    requests that route does, so no other route is shadowed, and a wrong method still answers
-    the original's 405."""
-    front = APIRouter()
+    each domain's lean doubles of its hot routes (``Domain.hot``, ``sandbox.hot``) go first,
+    as plain Starlette routes, which FastAPI leaves out of the OpenAPI document (the documented
+    routes alone make it, in their order). A double must have the method and static path of a
+    documented route: it then matches exactly the requests that route does, so no other route
+    is shadowed, and a wrong method still answers the original's 405."""
+    doubles: list[LeanRoute] = []
     for domain in domains:
         documented = {
             (method, route.path)
@@ -173,20 +174,16 @@ def _match_hot_routes_first(app: FastAPI, domains: Sequence[Domain]) -> None:
             if isinstance(route, APIRoute)
             for method in route.methods or ()
         }
-        for router in domain.hot:
-            for route in router.routes:
-                if not isinstance(route, APIRoute) or "{" in route.path:
-                    raise ValueError(f"{domain.name}: a hot route must be a static APIRoute")
-                missing = {(m, route.path) for m in route.methods or ()} - documented
-                if missing:
-                    raise ValueError(f"{domain.name}: hot route {missing} doubles no route")
-                route.include_in_schema = False
-                front.routes.append(route)
-    if not front.routes:
-        return
-    app.include_router(front)
-    routes = app.router.routes
-    routes.insert(0, routes.pop())
+        for hot_router in domain.hot:
+            for hot in hot_router.routes:
+                if "{" in hot.path:
+                    raise ValueError(f"{domain.name}: hot route {hot.path} must be static")
+                if (hot.method, hot.path) not in documented:
+                    raise ValueError(
+                        f"{domain.name}: hot route {hot.method} {hot.path} doubles no route"
+                    )
+                doubles.append(LeanRoute(hot))
+    app.router.routes[0:0] = doubles
 
 
 async def _check_redis(redis: Redis, settings: Settings) -> None:

@@ -73,19 +73,16 @@ async def get_world(
 
 
 class Served(NamedTuple):
-    """The caller's world and the app state, as one dependency gives them to a hot route."""
+    """The caller's world and the app state, as a hot route's handler gets them."""
 
     world: WorldContext
     state: AppState
 
 
 async def get_served(request: Request) -> Served:
-    """``CurrentWorld`` and ``State`` in one dependency, for the hot routes' lean doubles (left
-    out of the OpenAPI document, see ``sandbox.app``): FastAPI solves each dependency with its
-    own bookkeeping, and ``get_world``'s bearer sub-dependency only documents the scheme (it
-    never refuses: ``_authenticated`` reads the header), so the double solves one dependency
-    where the documented route solves four. It authenticates first, as ``get_world`` does, so
-    a request refused for its key is refused before its body is judged, in both."""
+    """The caller's world and the app state in one call, for the hot routes' lean doubles
+    (``sandbox.hot``, which call it once the body and header passed) and ``get_world``. It
+    authenticates and takes one request from the key's rate limit."""
     state: AppState = request.app.state.sandbox
     caller = await _authenticated(request)
     return Served(WorldContext.of(caller.partner, state.settings.secret_key, state.clock), state)
@@ -100,4 +97,3 @@ State = Annotated[AppState, Depends(get_state)]
 Keys = Annotated[KeyRing, Depends(get_keys)]
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 CurrentWorld = Annotated[WorldContext, Depends(get_world)]
-HotServed = Annotated[Served, Depends(get_served)]

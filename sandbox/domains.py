@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from fastapi import APIRouter
 
@@ -18,6 +19,9 @@ from sandbox.ops.periodic import Periodic
 from sandbox.settings import Settings
 from sandbox.storage.database import Database
 from sandbox.webhooks.signing import Signer
+
+if TYPE_CHECKING:  # sandbox.hot needs the app state, which names Domain
+    from sandbox.hot import HotRouter
 
 JobsFactory = Callable[[Database, Settings, Clock], list[Periodic]]
 SignersFactory = Callable[[Settings], Mapping[str, Signer]]
@@ -60,10 +64,11 @@ class Domain:
       the body and signature on the wire (AA: ``{"aa.": jws}``); other events are HMAC-signed;
     - ``magic``: its rows and codes in ``GET /v1/sandbox/magic``, listed in the order of the
       installed domains;
-    - ``hot``: routers of lean doubles of its routes on the hot path (the payment, the auth):
-      each route answers exactly as the documented route of the same method and static path
-      (which it may call), is matched before every other route and stays out of the document (see
-      ``sandbox.app``); a double of no documented route is a wiring bug.
+    - ``hot``: the lean doubles of its routes on the hot path (the payment, the auth;
+      ``sandbox.hot``): each answers exactly as the documented route of the same method and
+      static path (which it may call, and to which it hands every request it would not accept),
+      is matched before every other route and stays out of the document (see ``sandbox.app``);
+      a double of no documented route is a wiring bug.
     """
 
     name: str
@@ -71,7 +76,7 @@ class Domain:
     jobs: JobsFactory = no_jobs
     signers: SignersFactory = no_signers
     magic: Magic | None = None
-    hot: Sequence[APIRouter] = ()
+    hot: Sequence[HotRouter] = ()
 
 
 def signers_of(domains: Sequence[Domain], settings: Settings) -> dict[str, Signer]:

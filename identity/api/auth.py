@@ -8,13 +8,14 @@ from identity.api.common import IdempotencyKey
 from identity.schemas.auth import AuthIn, AuthOut
 from identity.service import auth, prepare
 from identity.service.keys import auth_key
-from sandbox.deps import CurrentWorld, HotServed, State
+from sandbox.deps import CurrentWorld, Served, State
+from sandbox.hot import HotRouter
 from sandbox.keys.api import signed_json
 from sandbox.keys.jws import HEADER as JWS_HEADER
 from sandbox.kit.responses import AUTHED, problems
 
 router = APIRouter(prefix="/v1/identity", tags=["identity"])
-hot_router = APIRouter(prefix="/v1/identity")
+hot_router = HotRouter(prefix="/v1/identity")
 """Lean doubles of the hot routes, matched first and left out of the document (``Domain.hot``)."""
 
 EASY_PATH_HEADER = "X-Sandbox-Easy-Path"
@@ -63,9 +64,7 @@ async def authenticate(
     return signed_json(answer, state.keys, headers=headers)
 
 
-@hot_router.post("/auth")
-async def authenticate_hot(
-    body: AuthIn, served: HotServed, idempotency_key: IdempotencyKey = None
-) -> Response:
-    """``authenticate`` with its world and state from one dependency (``sandbox.deps``)."""
+@hot_router.post("/auth", AuthIn)
+async def authenticate_hot(body: AuthIn, served: Served, idempotency_key: str | None) -> Response:
+    """``authenticate`` behind the lean request path (``sandbox.hot``)."""
     return await authenticate(body, served.world, served.state, idempotency_key)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from payments.api import account, collect, intents, mandates, pay, refunds
+from sandbox.hot import HotRouter
 
 routers: list[APIRouter] = [pay.router, pay.sandbox_router]
 routers += [module.router for module in (collect, refunds, account, intents, mandates)]
-hot_routers: list[APIRouter] = [pay.hot_router, collect.hot_router]
+hot_routers: list[HotRouter] = [pay.hot_router, collect.hot_router]
 """Lean doubles of the payment's routes (``Domain.hot``), matched before every other route."""

@@ -8,11 +8,13 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic_core import to_json
 
+from sandbox.hot import IDEMPOTENCY_KEY_MAX_LENGTH
+
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        max_length=255,
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
         description="Makes retries safe: the same key and body replays the first answer.",
     ),
 ]

@@ -22,13 +22,14 @@ from payments.schemas.pay import (
     ValidateOut,
 )
 from payments.service import ledger_check, pay, status, vpa
-from sandbox.deps import CurrentWorld, HotServed, State
+from sandbox.deps import CurrentWorld, Served, State
+from sandbox.hot import HotRouter
 from sandbox.kit.responses import AUTHED, problems
 from sandbox.kit.wire import cursor_schema
 
 router = APIRouter(prefix="/v1/upi", tags=["payments"])
 sandbox_router = APIRouter(prefix="/v1/sandbox", tags=["sandbox"])
-hot_router = APIRouter(prefix="/v1/upi")
+hot_router = HotRouter(prefix="/v1/upi")
 """Lean doubles of the hot routes, matched first and left out of the document (``Domain.hot``)."""
 
 
@@ -57,11 +58,9 @@ async def pay_(
     return JSONBytes({**answer, "replayed": replayed}, headers=headers)
 
 
-@hot_router.post("/pay")
-async def pay_hot(
-    body: PayIn, served: HotServed, idempotency_key: IdempotencyKey = None
-) -> Response:
-    """``pay_`` with its world and state from one dependency (``sandbox.deps.get_served``)."""
+@hot_router.post("/pay", PayIn)
+async def pay_hot(body: PayIn, served: Served, idempotency_key: str | None) -> Response:
+    """``pay_`` behind the lean request path (``sandbox.hot``)."""
     return await pay_(body, served.world, served.state, idempotency_key)
 
 

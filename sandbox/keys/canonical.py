@@ -27,10 +27,37 @@ def compact_json(value: Any) -> bytes:
     """``value`` as compact UTF-8 JSON; ``TypeError``/``ValueError`` for what would not survive
     ``JSON.stringify(JSON.parse(...))`` unchanged."""
     _check(value, "$")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    return _ENCODER.encode(value).encode()
+
+
+# json.dumps with these arguments builds an encoder per call; one serves every call alike
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _check(value: Any, path: str) -> None:
+    """Raise for what would not round-trip; the common shapes (a dict of strings, None, small
+    ints, lists) are judged by exact type first, without building paths: a signed answer is
+    checked on every request of the hot routes (the auth), and ``isinstance`` against the
+    ``Mapping``/``Sequence`` ABCs and a path string per item cost more than the JSON itself."""
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or (key[:1].isdigit() and _INDEX_KEY.fullmatch(key)):
+                _check_slowly(value, path)  # names the key that fails
+            if not (type(item) is str or item is None):
+                _check(item, f"{path}.{key}")
+        return
+    if kind is list:
+        for index, item in enumerate(value):
+            if not (type(item) is str or item is None):
+                _check(item, f"{path}[{index}]")
+        return
+    _check_slowly(value, path)
+
+
+def _check_slowly(value: Any, path: str) -> None:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return
     if isinstance(value, int):

@@ -21,6 +21,10 @@ from sandbox.kit.secrets import pin_hash
 from sandbox.partners.models import Partner
 from sandbox.population.countries import CountryProfile, get_country
 
+# json.dumps(sort_keys=True, separators=(",", ":")) builds an encoder per call (every payment
+# fingerprints its body); one encoder with those arguments writes the same text
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
 
 @dataclass(frozen=True, slots=True)
 class WorldContext:
@@ -52,5 +56,5 @@ class WorldContext:
         """A keyed hash of an operation and its request body (which may hold a PIN or an OTP),
         for idempotency: the same key sent to another operation, or with another body, is a
         different request."""
-        canonical = json.dumps({"op": op, "body": body}, sort_keys=True, separators=(",", ":"))
+        canonical = _CANONICAL.encode({"op": op, "body": body})
         return hmac.new(self.secret_key.encode(), canonical.encode(), hashlib.sha256).hexdigest()
