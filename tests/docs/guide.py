@@ -68,8 +68,12 @@ def blocks(markdown: str) -> list[Block]:
     return found
 
 
+def guide_text(name: str) -> str:
+    return (DOCS / name).read_text(encoding="utf-8")
+
+
 def read_guide(name: str) -> list[Block]:
-    return blocks((DOCS / name).read_text(encoding="utf-8"))
+    return blocks(guide_text(name))
 
 
 class Terminal:

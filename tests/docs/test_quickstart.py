@@ -1,8 +1,8 @@
 """docs/quickstart.md works as written: its ```sh blocks run in order, with bash, against a live
 sandbox (``sandbox serve`` on the test's engine), as a newcomer would paste them into one shell
 (``tests.docs.guide`` runs them). The quickstart signs up by itself: its terminal starts with
-only ``BASE`` set (the sandbox's address). The key outputs are asserted: the payment's responseCode 00, the eKYC's ret
-y, a decrypted statement with transactions holding the payment.
+only ``BASE`` set (the sandbox's address). The key outputs are asserted: the payment's
+responseCode 00, the eKYC's ret y, a decrypted statement with transactions holding the payment.
 """
 
 from __future__ import annotations
