@@ -46,13 +46,17 @@ class PostgresDatabase:
         self.settings = settings
         # For write_sync/read_sync: the CLI, tools and code on other threads.
         self.engine = sa.create_engine(
-            settings.sqlalchemy_url, pool_size=5, max_overflow=10, pool_pre_ping=True
+            settings.sqlalchemy_url,
+            pool_size=settings.pg_sync_pool_size,
+            max_overflow=settings.pg_sync_max_overflow,
+            pool_pre_ping=True,
         )
-        # For write/read on the event loop; 20 kept per worker, 20 more at a peak.
+        # For write/read on the event loop; by default 20 kept per worker, 20 more at a peak
+        # (SANDBOX_PG_POOL_SIZE, SANDBOX_PG_MAX_OVERFLOW).
         self.async_engine = create_async_engine(
             settings.sqlalchemy_url,
-            pool_size=20,
-            max_overflow=20,
+            pool_size=settings.pg_pool_size,
+            max_overflow=settings.pg_max_overflow,
             pool_pre_ping=False,
             connect_args={"prepare_threshold": PREPARE_THRESHOLD},
         )
