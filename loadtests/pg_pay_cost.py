@@ -101,7 +101,9 @@ def backend_cpu(pids: list[int]) -> float:
     return total / _TICK
 
 
-async def measure(admin_url: str, payments: int, clients: int, rounds: int) -> list[dict[str, float]]:
+async def measure(
+    admin_url: str, payments: int, clients: int, rounds: int
+) -> list[dict[str, float]]:
     name = f"pg_pay_cost_{uuid.uuid4().hex[:8]}"
     with scratch_database(admin_url, name) as db:
         settings = Settings(
@@ -139,7 +141,9 @@ async def measure(admin_url: str, payments: int, clients: int, rounds: int) -> l
                     }
                     response = await c.post(PAY_PATH, json=body)
                     if response.status_code != 200 or response.json().get("status") != "SUCCESS":
-                        raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
+                        raise SystemExit(
+                            f"unexpected answer {response.status_code}: {response.text}"
+                        )
 
                 async def drive(n: int) -> dict[str, float]:
                     left = iter(range(n))
