@@ -147,9 +147,7 @@ class Settings(BaseSettings):
         10, description="PostgreSQL: connections beyond `pg_sync_pool_size` at a peak."
     )
 
-    @field_validator(
-        "pg_pool_size", "pg_max_overflow", "pg_sync_pool_size", "pg_sync_max_overflow"
-    )
+    @field_validator("pg_pool_size", "pg_max_overflow", "pg_sync_pool_size", "pg_sync_max_overflow")
     @classmethod
     def _pool_bounds(cls, value: int, info: ValidationInfo) -> int:
         least = 1 if info.field_name in ("pg_pool_size", "pg_sync_pool_size") else 0
