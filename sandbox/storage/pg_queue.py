@@ -135,11 +135,11 @@ async def _statement(driver: Any, items: list[Blind]) -> Any:
     unit has not begun; returns the cursor of the last, its results read."""
     *blind, (sql, params, many) = items
     cur = driver.cursor()
-    if not many and _unbegun(driver):
+    if _unbegun(driver):
         async with _together(driver):  # BEGIN, the queued writes and this: one round trip
             await cur.execute(b"BEGIN")
             await _send_blind(driver, blind)
-            await cur.execute(sql, params)
+            await (cur.executemany(sql, params) if many else cur.execute(sql, params))
         return cur
     if blind:
         await _send_all(driver, blind, commit=False)

@@ -168,13 +168,13 @@ async def test_a_connection_killed_in_the_pool_is_replaced_and_the_unit_runs(
 
 
 @pytest.mark.usefixtures("postgres_only")
-@pytest.mark.parametrize("first", ["raw", "core", "queued"])
+@pytest.mark.parametrize("first", ["raw", "many", "core", "queued"])
 async def test_a_unit_that_fails_after_its_first_statement_leaves_nothing(
     settings: Settings, first: str
 ) -> None:
     """The loop's connections are in autocommit at the driver and a unit sends its own BEGIN
-    with its first statement: whichever kind that is (raw, SQLAlchemy Core, or a queued write
-    followed by a read), a unit that then fails commits none of it."""
+    with its first statement: whichever kind that is (raw, raw executemany, SQLAlchemy Core, or
+    a queued write followed by a read), a unit that then fails commits none of it."""
     db = open_database(settings)
     assert isinstance(db, PostgresDatabase)
     code = f"F{first[0].upper()}"
@@ -184,6 +184,8 @@ async def test_a_unit_that_fails_after_its_first_statement_leaves_nothing(
             params = {"world_id": "w-none", "code": code}
             if first == "raw":
                 raw.execute(conn, _ADD_BANK, params)
+            elif first == "many":
+                raw.executemany(conn, _ADD_BANK, [params])
             elif first == "core":
                 conn.execute(
                     sa.text(
