@@ -20,7 +20,13 @@ from sandbox.kit.secrets import redact_url
     "(e.g. postgresql://postgres@127.0.0.1:5432/postgres); a scratch database is created "
     "for the run and dropped after. Default: embedded SQLite in a temp dir.",
 )
-@click.option("--workers", default=1, type=click.IntRange(1, 64), help="API worker processes.")
+@click.option(
+    "--workers",
+    default="1",
+    metavar="N[,N...]",
+    help="API worker processes; in scale-out mode a list (1,2,4): one run per count, one "
+    "report with a row each.",
+)
 @click.option("--users", default=None, type=click.IntRange(1), help="Locust users (50; 20 quick).")
 @click.option("--spawn-rate", default=None, type=click.FloatRange(min=0.1), help="Users/s.")
 @click.option("--duration", default=None, type=click.IntRange(1), help="Seconds per phase.")
@@ -65,7 +71,7 @@ from sandbox.kit.secrets import redact_url
 def bench(
     quick: bool,
     database: str | None,
-    workers: int,
+    workers: str,
     users: int | None,
     spawn_rate: float | None,
     duration: int | None,
@@ -80,12 +86,16 @@ def bench(
 ) -> None:
     """Benchmark the payment path against the no-op endpoint, on a server it starts itself."""
     try:
-        from loadtests.bench import BenchOptions, ratio_lines, run
+        from loadtests.bench import BenchOptions, parse_counts, ratio_lines, run_counts, table_lines
     except ImportError as exc:
         raise click.ClickException(
             f"the benchmark needs the dev extra ({exc}): pip install -e '.[dev]'"
         ) from exc
-    if database is None and workers > 1:
+    try:
+        counts = parse_counts(workers)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--workers") from exc
+    if database is None and counts != (1,):
         raise click.ClickException(
             "the embedded SQLite store has one writer process; use --workers 1, or "
             "--database postgresql://... for several workers"
@@ -93,7 +103,7 @@ def bench(
     options = BenchOptions(
         quick=quick,
         database=database,
-        workers=workers,
+        workers=counts[0],
         users=users,
         spawn_rate=spawn_rate,
         duration=duration,
@@ -108,11 +118,11 @@ def bench(
     )
     command = " ".join(["sandbox bench", *(redact_url(a) for a in sys.argv[2:])])
     try:
-        summary = run(options, echo=click.echo, command=command)
+        summary = run_counts(options, counts, echo=click.echo, command=command)
     except (ValueError, RuntimeError) as exc:  # bad options, a server that did not start
         raise click.ClickException(str(exc)) from exc
     click.echo("")
-    for line in ratio_lines(summary):
+    for line in table_lines(summary) if "scaleOut" in summary else ratio_lines(summary):
         click.echo(line)
     click.echo(f"report: {summary['reportDir']}/summary.md")
     if not summary["ok"]:

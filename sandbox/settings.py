@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me"  # noqa: S105 - the refused default
 DEV_ADMIN_TOKEN = "dev-only-admin-token"  # noqa: S105 - the refused default
+_MOST_CONNECTIONS = 1000  # per pool setting: more is a typo, not a plan
 
 
 class Settings(BaseSettings):
@@ -156,6 +157,34 @@ class Settings(BaseSettings):
         description="SQLite: how much of the database file the writer and reader connections map "
         "into memory, in MB (0: none; pages are read with pread).",
     )
+
+    pg_pool_size: int = Field(
+        20,
+        description="PostgreSQL: connections each worker keeps open for requests (the event "
+        "loop's pool); see docs/deploy-postgresql.md for the budget against max_connections.",
+    )
+    pg_max_overflow: int = Field(
+        20, description="PostgreSQL: connections a worker may open beyond the pool at a peak."
+    )
+    pg_sync_pool_size: int = Field(
+        5, description="PostgreSQL: connections kept per process for the CLI and tool threads."
+    )
+    pg_sync_max_overflow: int = Field(
+        10, description="PostgreSQL: connections beyond `pg_sync_pool_size` at a peak."
+    )
+
+    @field_validator("pg_pool_size", "pg_max_overflow", "pg_sync_pool_size", "pg_sync_max_overflow")
+    @classmethod
+    def _pool_bounds(cls, value: int, info: ValidationInfo) -> int:
+        least = 1 if info.field_name in ("pg_pool_size", "pg_sync_pool_size") else 0
+        if not least <= value <= _MOST_CONNECTIONS:
+            name = f"SANDBOX_{(info.field_name or '').upper()}"
+            raise ValueError(
+                f"{name} is {value}; it must be between {least} and {_MOST_CONNECTIONS} "
+                "(connections per worker process: keep workers x (pool + overflow) under "
+                "PostgreSQL's max_connections, see docs/deploy-postgresql.md)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _refuse_default_secrets(self) -> Settings:

@@ -2,5 +2,6 @@
 
 from loadtests.bench.report import ratio_lines
 from loadtests.bench.runner import BenchOptions, run
+from loadtests.bench.scaling import parse_counts, run_counts, table_lines
 
-__all__ = ["BenchOptions", "ratio_lines", "run"]
+__all__ = ["BenchOptions", "parse_counts", "ratio_lines", "run", "run_counts", "table_lines"]

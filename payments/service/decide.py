@@ -133,7 +133,7 @@ def decide_payment(books: SwitchBooks, world: WorldContext, order: Order) -> Out
         return _decline("YE", f"the account behind {payer.vpa} is frozen", payer, payee)
     if payer.account_status == "DORMANT":
         return _decline("ZX", f"the account behind {payer.vpa} is dormant", payer, payee)
-    # The payer's account row is held from here to the end of the unit (PostgreSQL): the day's
+    # The payer's account is held from here to the end of the unit (PostgreSQL): the day's
     # total is read, checked and raised by one payment of this account at a time.
     books.lock_account(payer.account_number)
     over_limit = _check_limits(books, world, payer, order.amount)

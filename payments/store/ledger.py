@@ -47,14 +47,22 @@ def posting_rows(
 
 
 class LedgerStore(WorldStore):
+    # PostgreSQL, within one unit: the account ``lock_account`` was asked to hold, whose lock
+    # ``debited_on`` takes with the day's total (one statement instead of two)
+    _holding: str | None = None
+
     def lock_account(self, account: str) -> None:
-        """Hold ``account``'s row until the unit ends (PostgreSQL), so that what it already paid
-        today is read, checked against the limits and raised one payment at a time: without
-        the lock, concurrent payments all read the same daily total and all pass (ZU and the
-        new-VPA cap bypassed). SQLite's single writer already runs them one at a time."""
-        if self.conn.dialect.name == "sqlite":
-            return
-        raw.fetchone(self.conn, sql.LOCK_ACCOUNT, {"world_id": self.world_id, "number": account})
+        """Hold ``account`` until the unit ends (PostgreSQL), so that what it already paid today
+        is read, checked against the limits and raised one payment at a time: without the
+        lock, concurrent payments all read the same daily total and all pass (ZU and the
+        new-VPA cap bypassed). SQLite's single writer already runs them one at a time.
+
+        The lock is the account's row of ``daily_debits`` for the day, taken by the next
+        ``debited_on`` of this account with the total it returns (``sql.LOCK_DAY``, one round
+        trip): nothing reads or changes the day's total before that, and a payment declined
+        before it (over the per-transaction limit) needs no lock."""
+        if self.conn.dialect.name != "sqlite":
+            self._holding = account
 
     def debit(self, account: str, amount: int) -> bool:
         """Take ``amount`` from ``account`` unless that would overdraw it."""
@@ -112,16 +120,20 @@ class LedgerStore(WorldStore):
 
     # -- daily limits ------------------------------------------------------------------------
     def debited_on(self, account: str, day: int) -> int:
-        """On the SQLite writer, from its memory after the first read of the day."""
+        """On the SQLite writer, from its memory after the first read of the day; on
+        PostgreSQL, of an account held by ``lock_account``, read as its lock is taken."""
+        params = {"world_id": self.world_id, "number": account, "day": day}
+        if self._holding == account:
+            row = raw.fetchone(self.conn, sql.LOCK_DAY, params)
+            assert row is not None  # an upsert returns its row
+            return int(row[0])
         memory = writer_memory.current()
         key = ("day", self.world_id, account, day)
         if memory is not None:
             held: int | None = memory.get(key)
             if held is not None:
                 return held
-        row = raw.fetchone(
-            self.conn, sql.DEBITED_ON, {"world_id": self.world_id, "number": account, "day": day}
-        )
+        row = raw.fetchone(self.conn, sql.DEBITED_ON, params)
         total = 0 if row is None else int(row[0])
         if memory is not None:
             memory.put(key, total)

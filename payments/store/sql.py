@@ -36,9 +36,15 @@ SAVE_PIN_STATE = Raw("""
     ON CONFLICT (world_id, vpa)
     DO UPDATE SET failures = :failures, locked_until_us = :locked_until_us
 """)
-LOCK_ACCOUNT = Raw(
-    "SELECT number FROM accounts WHERE world_id = :world_id AND number = :number FOR UPDATE"
-)
+# PostgreSQL: the payer's day row, locked until the unit ends (made if missing), and its total
+# in one statement. ON CONFLICT DO UPDATE locks the row and returns its latest committed version
+# even at READ COMMITTED, so a payment that waited for a concurrent one sees that one's debit.
+LOCK_DAY = Raw("""
+    INSERT INTO daily_debits (world_id, account_number, day, total)
+    VALUES (:world_id, :number, :day, 0)
+    ON CONFLICT (world_id, account_number, day) DO UPDATE SET total = daily_debits.total
+    RETURNING total
+""")
 DEBIT = Raw("""
     UPDATE accounts SET balance = balance - :amount
     WHERE world_id = :world_id AND number = :number AND balance >= :amount

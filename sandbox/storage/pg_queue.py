@@ -10,12 +10,16 @@ so psycopg prepares it like any other) as soon as anything else needs the server
 next statement whose result is read (raw or SQLAlchemy), and before the COMMIT. Statements
 still run in the order the unit issued them, inside its transaction.
 
-Why not psycopg's pipeline mode: measured here, the async pipeline registers with the event
-loop for every statement it sends (a wait per ``execute``, about 20 per payment against 8
-without it); one statement needs one. The CTEs of one statement see one snapshot and must not
-change one row twice, so a queue holding one upsert twice (a day's total raised and given
-back) goes statement by statement instead; inserts are only checked at the end (foreign keys),
-as they would be at the end of the unit.
+The BEGIN and the COMMIT travel with statements too. The event loop's connections are in
+autocommit at the driver (``isolation_level="AUTOCOMMIT"`` on the engine), so psycopg sends no
+BEGIN of its own; a write unit sends ``BEGIN`` itself in one psycopg pipeline with its first
+statement (and the queued writes before it), and ``COMMIT`` in one pipeline with its last
+writes: one round trip each where psycopg's own BEGIN and ``commit()`` took one more (a
+pipeline's BEGIN from psycopg waits for its answer before the next statement). The writes
+stay one CTE statement inside it (one message to parse and plan, prepared, where a pipeline of
+the same writes would be a statement each). The first error in a pipeline
+skips the rest (the COMMIT with it) and is raised at its end; the transaction is then aborted
+and the unit rolls it back, as after any failed statement.
 
 What changes is *when* a blind write's error surfaces: at the flush, not at the ``send``. A
 unit must therefore not catch a blind write's error and carry on; none does (``write_once``
@@ -25,9 +29,10 @@ thread path (``write_sync``, SQLite) runs ``send`` at once, as ``raw.execute``.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,6 +40,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.util import await_only
 
 _PENDING = "sandbox.pg.pending"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 _PARAM = re.compile(r"%\((\w+)\)s")
 
 Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool]  # sql, params, many
@@ -118,19 +124,58 @@ class QueueCursor:
         """Nothing to release: the results were read in full at the sync."""
 
 
+def _unbegun(driver: Any) -> bool:
+    """The unit's transaction is not open yet: the loop's connections are in autocommit, and
+    the unit sends its own BEGIN with its first statement (see ``_together``)."""
+    return bool(driver.autocommit) and driver.pgconn.transaction_status == _IDLE
+
+
 async def _statement(driver: Any, items: list[Blind]) -> Any:
-    """Run ``items`` in order (the queued writes in one statement); returns the cursor of the
-    last, its results read."""
+    """Run ``items`` in order (the queued writes in one statement), after the BEGIN if the
+    unit has not begun; returns the cursor of the last, its results read."""
     *blind, (sql, params, many) = items
+    cur = driver.cursor()
+    if _unbegun(driver):
+        async with _together(driver):  # BEGIN, the queued writes and this: one round trip
+            await cur.execute(b"BEGIN")
+            await _send_blind(driver, blind)
+            await (cur.executemany(sql, params) if many else cur.execute(sql, params))
+        return cur
     if blind:
         await _send_all(driver, blind, commit=False)
-    cur = driver.cursor()
     await (cur.executemany(sql, params) if many else cur.execute(sql, params))
     return cur
 
 
 async def _send_all(driver: Any, items: list[Blind], commit: bool) -> None:
-    """The writes as one statement (one prepared data-modifying CTE), then the COMMIT."""
+    """The writes as one statement (one prepared data-modifying CTE), with the BEGIN if the
+    unit has not begun and the COMMIT if asked: one round trip."""
+    unbegun = _unbegun(driver)
+    if unbegun and not items:
+        return  # nothing was sent, nothing to commit
+    if not unbegun and not commit:
+        await _send_blind(driver, items)
+        return
+    async with _together(driver):
+        cur = driver.cursor()
+        if unbegun:
+            await cur.execute(b"BEGIN")
+        await _send_blind(driver, items)
+        if commit:
+            await cur.execute(b"COMMIT")
+
+
+@contextlib.asynccontextmanager
+async def _together(driver: Any) -> AsyncIterator[None]:
+    """psycopg's pipeline mode: the statements go out together and their results come back
+    at its end, one round trip. The first error skips the rest (the server's rule for a
+    pipeline) and is raised here; the transaction is then aborted, as after any failed
+    statement, and rolled back by the unit."""
+    async with driver.pipeline():
+        yield
+
+
+async def _send_blind(driver: Any, items: Sequence[Blind]) -> None:
     rows: list[tuple[str, Mapping[str, Any]]] = []
     for sql, params, many in items:
         rows.extend((sql, row) for row in (params if many else (params,)))  # type: ignore[misc]
@@ -144,8 +189,6 @@ async def _send_all(driver: Any, items: list[Blind], commit: bool) -> None:
             f"q{i}_{name}": value for i, (_, row) in enumerate(rows) for name, value in row.items()
         }
         await driver.cursor().execute(text, params)
-    if commit:
-        await driver.commit()
 
 
 @functools.lru_cache(maxsize=256)
@@ -180,6 +223,23 @@ def _translated(conn: Connection, items: list[Blind], call: Callable[[], None]) 
 
 
 def flush_before_statement(conn: Connection, *_: Any) -> None:
-    """``before_cursor_execute`` hook: a SQLAlchemy statement runs after the queued writes."""
-    if conn.info.get(_PENDING):
-        flush(conn)
+    """``before_cursor_execute`` hook: a SQLAlchemy statement runs after the queued writes,
+    and inside the unit's transaction (its BEGIN sent first, with those writes)."""
+    pending: list[Blind] | None = conn.info.get(_PENDING)
+    if pending is None:
+        return
+    driver = conn.connection.driver_connection
+    if pending or _unbegun(driver):
+        items = list(pending)
+        pending.clear()
+        _translated(conn, items, lambda: await_only(_begun(driver, items)))
+
+
+async def _begun(driver: Any, items: list[Blind]) -> None:
+    """The BEGIN if the unit has not begun, with the queued writes: one round trip."""
+    if not _unbegun(driver):
+        await _send_blind(driver, items)
+        return
+    async with _together(driver):
+        await driver.cursor().execute(b"BEGIN")
+        await _send_blind(driver, items)

@@ -10,7 +10,9 @@ engine over psycopg's ``AsyncConnection``, the unit's sync code in a greenlet
 hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
 invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
 a fresh one. psycopg prepares a statement on its second run on a connection
-(``prepare_threshold``), and a unit's blind writes go as one statement (``pg_queue``).
+(``prepare_threshold``), and a unit's blind writes go as one statement, its BEGIN with its
+first statement and its COMMIT with its last writes (``pg_queue``; the loop's connections are
+in autocommit at the driver, so the unit sends its own BEGIN).
 ``write_sync`` and ``read_sync`` (CLI, tools, code on other threads) keep a small sync engine.
 """
 
@@ -46,14 +48,22 @@ class PostgresDatabase:
         self.settings = settings
         # For write_sync/read_sync: the CLI, tools and code on other threads.
         self.engine = sa.create_engine(
-            settings.sqlalchemy_url, pool_size=5, max_overflow=10, pool_pre_ping=True
+            settings.sqlalchemy_url,
+            pool_size=settings.pg_sync_pool_size,
+            max_overflow=settings.pg_sync_max_overflow,
+            pool_pre_ping=True,
         )
-        # For write/read on the event loop; 20 kept per worker, 20 more at a peak.
+        # For write/read on the event loop; by default 20 kept per worker, 20 more at a peak
+        # (SANDBOX_PG_POOL_SIZE, SANDBOX_PG_MAX_OVERFLOW).
         self.async_engine = create_async_engine(
             settings.sqlalchemy_url,
-            pool_size=20,
-            max_overflow=20,
+            pool_size=settings.pg_pool_size,
+            max_overflow=settings.pg_max_overflow,
             pool_pre_ping=False,
+            # the write units send their own BEGIN with their first statement, and their COMMIT
+            # with their last writes (pg_queue): one round trip each less; reads switch to
+            # REPEATABLE READ, whose BEGIN psycopg sends
+            isolation_level="AUTOCOMMIT",
             connect_args={"prepare_threshold": PREPARE_THRESHOLD},
         )
         loop_engine = self.async_engine.sync_engine

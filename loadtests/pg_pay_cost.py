@@ -1,0 +1,203 @@
+"""What one payment costs on PostgreSQL, in process: round trips, statements, the worker's CPU
+and the backends' CPU per payment. The app runs on a scratch database (created and dropped),
+driven through ``httpx.ASGITransport`` by ``--clients`` concurrent tasks, no network, no locust.
+
+    .venv/bin/python -m loadtests.pg_pay_cost --payments 1000 --rounds 3
+
+A round trip is a wait of the event loop for the server's answer (psycopg registers the
+socket with ``loop.add_reader`` when a result is not there yet; nothing else in the process
+uses a socket). Statements are counted at the driver (``AsyncCursor.execute``/``executemany``,
+``AsyncConnection.commit``, and the ``BEGIN`` psycopg sends itself before a transaction's first
+statement), each CTE of ``pg_queue``'s one-statement batch counted. Backend CPU is ``utime +
+stime`` of the database's server processes (``/proc/<pid>/stat``, so the server must run on
+this machine). On a shared machine compare two builds by alternating runs; the counts do not
+depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+from loadtests.bench.postgres import scratch_database
+from loadtests.parties import world_parties
+from sandbox.app import create_app
+from sandbox.settings import Settings
+from sandbox.storage.database import make_engine
+from sandbox.storage.migrate import upgrade
+
+PAY_PATH = "/v1/upi/pay"
+RESIDENTS = 200
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+class Counter:
+    """Round trips and statements sent by psycopg's async connections (patched for the run)."""
+
+    def __init__(self) -> None:
+        self.round_trips = 0
+        self.statements = 0
+
+    def count_waits(self, loop: asyncio.AbstractEventLoop) -> None:
+        add_reader = loop.add_reader
+
+        def counted(fd: Any, callback: Any, *args: Any) -> None:
+            self.round_trips += 1
+            add_reader(fd, callback, *args)
+
+        loop.add_reader = counted  # type: ignore[method-assign,assignment]
+
+    def install(self) -> None:
+        cursor, conn = psycopg.AsyncCursor, psycopg.AsyncConnection
+        execute, executemany, commit = cursor.execute, cursor.executemany, conn.commit
+        counter = self
+
+        def _begins(cur: Any) -> None:
+            pgconn = cur.connection.pgconn
+            if not cur.connection.autocommit and pgconn.transaction_status == 0:  # IDLE
+                counter.statements += 1
+
+        async def counted_execute(self: Any, query: Any, params: Any = None, **kw: Any) -> Any:
+            _begins(self)
+            text = query if isinstance(query, str) else str(query)
+            counter.statements += max(1, text.count(" AS (INSERT") + text.count(" AS (UPDATE"))
+            return await execute(self, query, params, **kw)
+
+        async def counted_many(self: Any, query: Any, rows: Any, **kw: Any) -> Any:
+            _begins(self)
+            rows = list(rows)
+            counter.statements += len(rows)
+            return await executemany(self, query, rows, **kw)
+
+        async def counted_commit(self: Any) -> None:
+            if self.pgconn.transaction_status != 0:
+                counter.statements += 1
+            await commit(self)
+
+        cursor.execute = counted_execute  # type: ignore[method-assign]
+        cursor.executemany = counted_many  # type: ignore[method-assign,assignment]
+        conn.commit = counted_commit  # type: ignore[method-assign]
+
+
+def backend_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) of these server processes so far."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / _TICK
+
+
+async def measure(
+    admin_url: str, payments: int, clients: int, rounds: int
+) -> list[dict[str, float]]:
+    name = f"pg_pay_cost_{uuid.uuid4().hex[:8]}"
+    with scratch_database(admin_url, name) as db:
+        settings = Settings(
+            data_dir=Path(tempfile.mkdtemp(prefix="pg-pay-cost-")),
+            database_url=db.url,
+            world_residents=RESIDENTS,
+            dispatch_webhooks=False,
+            rate_limit_per_second=1_000_000.0,
+            rate_limit_burst=1_000_000,
+        )
+        engine = make_engine(settings)
+        upgrade(engine)
+        engine.dispose()
+        counter = Counter()
+        counter.install()
+        counter.count_waits(asyncio.get_running_loop())
+        parties = world_parties(residents=RESIDENTS)
+        rng = random.Random(7)
+        app = create_app(settings)
+        results: list[dict[str, float]] = []
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+                signup = {"name": "PgCost", "contactEmail": "pg@example.com", "country": "IN"}
+                key = (await client.post("/v1/partners", json=signup)).json()["apiKey"]
+                client.headers["Authorization"] = f"Bearer {key}"
+
+                async def pay(c: httpx.AsyncClient) -> None:
+                    payer, payee = parties.pair(rng)
+                    body = {
+                        "payer": {"vpa": payer.vpa, "pin": payer.pin},
+                        "payee": {"vpa": payee.vpa},
+                        "amount": "1.00",
+                        "note": "cost",
+                    }
+                    response = await c.post(PAY_PATH, json=body)
+                    if response.status_code != 200 or response.json().get("status") != "SUCCESS":
+                        raise SystemExit(
+                            f"unexpected answer {response.status_code}: {response.text}"
+                        )
+
+                async def drive(n: int) -> dict[str, float]:
+                    left = iter(range(n))
+
+                    async def worker() -> None:
+                        for _ in left:
+                            await pay(client)
+
+                    pids = db.backend_pids()
+                    trips, stmts = counter.round_trips, counter.statements
+                    cpu, backend = time.process_time(), backend_cpu(pids)
+                    await asyncio.gather(*(worker() for _ in range(clients)))
+                    cpu = time.process_time() - cpu
+                    backend = backend_cpu(db.backend_pids()) - backend
+                    return {
+                        "round_trips": (counter.round_trips - trips) / n,
+                        "statements": (counter.statements - stmts) / n,
+                        "worker_us": cpu / n * 1e6,
+                        "backend_us": backend / n * 1e6,
+                    }
+
+                await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
+                for _ in range(rounds):
+                    results.append(await drive(payments))
+        return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--payments", type=int, default=1000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    rows = asyncio.run(measure(args.admin_url, args.payments, args.clients, args.rounds))
+    for row in rows:
+        print(
+            f"round trips {row['round_trips']:.2f}, statements {row['statements']:.2f}, "
+            f"worker CPU {row['worker_us']:.0f} us, backend CPU {row['backend_us']:.0f} us"
+        )
+    least = {k: min(r[k] for r in rows) for k in rows[0]}
+    med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+    print(
+        f"median of {len(rows)} rounds of {args.payments} payments: round trips "
+        f"{med['round_trips']:.2f}, statements {med['statements']:.2f}, worker CPU "
+        f"{med['worker_us']:.0f} us, backend CPU {med['backend_us']:.0f} us per payment"
+    )
+    # the least disturbed round: on a shared machine other work only ever adds CPU time
+    print(
+        f"minimum: worker CPU {least['worker_us']:.0f} us, "
+        f"backend CPU {least['backend_us']:.0f} us per payment"
+    )
+
+
+if __name__ == "__main__":
+    main()
