@@ -26,11 +26,18 @@ from loadtests.bench.procstat import (
 from loadtests.process import ManagedProcess, free_port
 
 UNLIMITED_RATE = 1_000_000_000
-PASSED_THROUGH = ("SANDBOX_GC_GEN0_THRESHOLD", "SANDBOX_SWEEP_SECONDS", "SANDBOX_WRITER_SLICE_MS")
+PASSED_THROUGH = (
+    "SANDBOX_GC_GEN0_THRESHOLD",
+    "SANDBOX_SWEEP_SECONDS",
+    "SANDBOX_WRITER_SLICE_MS",
+    "SANDBOX_SQLITE_CACHE_MB",
+    "SANDBOX_SQLITE_MMAP_MB",
+)
 """Server settings the benchmark takes from its own environment, to compare a run without
 ``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``), without the
-payment sweeper (``SANDBOX_SWEEP_SECONDS=0``) or with each SQLite batch in one loop callback
-(``SANDBOX_WRITER_SLICE_MS=0``)."""
+payment sweeper (``SANDBOX_SWEEP_SECONDS=0``), with each SQLite batch in one loop callback
+(``SANDBOX_WRITER_SLICE_MS=0``) or with another SQLite page cache or memory map
+(``SANDBOX_SQLITE_CACHE_MB=256``, ``SANDBOX_SQLITE_MMAP_MB``)."""
 
 
 def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:
