@@ -159,15 +159,16 @@ async def _execute(cur: Any, sql: str, params: Any, many: bool) -> None:
 
 
 @functools.lru_cache(maxsize=512)
-def _positional(sql: str) -> tuple[bytes, tuple[str, ...]]:
+def _positional(sql: str, first: int = 0) -> tuple[bytes, tuple[str, ...]]:
     """``%(name)s`` parameters as PostgreSQL's own ``$1, $2...`` (one number per name), and the
     names in that order. A raw cursor sends the text as it is: psycopg neither parses it nor
     reorders a dict of parameters at each run (its parse cache skips statements of more than
-    50 parameters, which ``_as_one``'s batches have: it was ~10% of a payment's worker CPU)."""
+    50 parameters, which ``_as_one``'s batches have: it was ~10% of a payment's worker CPU).
+    ``first``: how many numbers the statements before this one in a batch took."""
     names: dict[str, int] = {}
 
     def number(match: re.Match[str]) -> str:
-        return f"${names.setdefault(match.group(1), len(names) + 1)}"
+        return f"${first + names.setdefault(match.group(1), len(names) + 1)}"
 
     return _PARAM.sub(number, sql).encode(), tuple(names)
 
@@ -222,13 +223,9 @@ def _as_one(statements: tuple[str, ...]) -> tuple[bytes, tuple[tuple[int, str], 
     parts = []
     order: list[tuple[int, str]] = []
     for i, sql in enumerate(statements):
-        text, names = _positional(sql)
-        first = len(order)
-        renumbered = re.sub(
-            rb"\$(\d+)", lambda m: b"$%d" % (first + int(m.group(1))), text
-        ).decode()
+        text, names = _positional(sql, len(order))
         order.extend((i, name) for name in names)
-        parts.append(f"q{i} AS ({renumbered})")
+        parts.append(f"q{i} AS ({text.decode()})")
     return ("WITH " + ", ".join(parts) + " SELECT 1").encode(), tuple(order)
 
 
