@@ -17,35 +17,22 @@ import asyncio
 import itertools
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import MutableMapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 
+from loadtests.inprocess import migrated_settings
 from sandbox.app import INSTALLED, create_app
-from sandbox.settings import Settings
-from sandbox.storage.database import make_engine
-from sandbox.storage.migrate import upgrade
 
 ASHA_UID = "999941057058"
 
 
 def _app(hot: bool) -> FastAPI:
-    settings = Settings(
-        data_dir=Path(tempfile.mkdtemp(prefix="hot-timing-")),
-        world_residents=5,
-        dispatch_webhooks=False,
-        rate_limit_per_second=1_000_000.0,
-        rate_limit_burst=1_000_000,
-    )
-    engine = make_engine(settings)
-    upgrade(engine)
-    engine.dispose()
+    settings = migrated_settings("hot-timing-", residents=5)
     if hot:
         return create_app(settings)
     return create_app(settings, domains=[replace(d, hot=()) for d in INSTALLED])

@@ -24,7 +24,6 @@ import random
 import resource
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -34,11 +33,9 @@ import httpx
 import psycopg
 
 from loadtests.bench.postgres import scratch_database
+from loadtests.inprocess import migrated_settings, partner_client
 from loadtests.parties import world_parties
 from sandbox.app import create_app
-from sandbox.settings import Settings
-from sandbox.storage.database import make_engine
-from sandbox.storage.migrate import upgrade
 
 PAY_PATH = "/v1/upi/pay"
 RESIDENTS = 200
@@ -118,17 +115,7 @@ async def measure(
 ) -> list[dict[str, float]]:
     name = f"pg_pay_cost_{uuid.uuid4().hex[:8]}"
     with scratch_database(admin_url, name) as db:
-        settings = Settings(
-            data_dir=Path(tempfile.mkdtemp(prefix="pg-pay-cost-")),
-            database_url=db.url,
-            world_residents=RESIDENTS,
-            dispatch_webhooks=False,
-            rate_limit_per_second=1_000_000.0,
-            rate_limit_burst=1_000_000,
-        )
-        engine = make_engine(settings)
-        upgrade(engine)
-        engine.dispose()
+        settings = migrated_settings("pg-pay-cost-", residents=RESIDENTS, database_url=db.url)
         quiet_client_imports()
         counter = Counter()
         counter.install()
@@ -137,53 +124,46 @@ async def measure(
         rng = random.Random(7)
         app = create_app(settings)
         results: list[dict[str, float]] = []
-        async with app.router.lifespan_context(app):
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
-                signup = {"name": "PgCost", "contactEmail": "pg@example.com", "country": "IN"}
-                key = (await client.post("/v1/partners", json=signup)).json()["apiKey"]
-                client.headers["Authorization"] = f"Bearer {key}"
+        async with partner_client(app, "PgCost") as client:
 
-                async def pay(c: httpx.AsyncClient) -> None:
-                    payer, payee = parties.pair(rng)
-                    body = {
-                        "payer": {"vpa": payer.vpa, "pin": payer.pin},
-                        "payee": {"vpa": payee.vpa},
-                        "amount": "1.00",
-                        "note": "cost",
-                    }
-                    response = await c.post(PAY_PATH, json=body)
-                    if response.status_code != 200 or response.json().get("status") != "SUCCESS":
-                        raise SystemExit(
-                            f"unexpected answer {response.status_code}: {response.text}"
-                        )
+            async def pay(c: httpx.AsyncClient) -> None:
+                payer, payee = parties.pair(rng)
+                body = {
+                    "payer": {"vpa": payer.vpa, "pin": payer.pin},
+                    "payee": {"vpa": payee.vpa},
+                    "amount": "1.00",
+                    "note": "cost",
+                }
+                response = await c.post(PAY_PATH, json=body)
+                if response.status_code != 200 or response.json().get("status") != "SUCCESS":
+                    raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
 
-                async def drive(n: int) -> dict[str, float]:
-                    left = iter(range(n))
+            async def drive(n: int) -> dict[str, float]:
+                left = iter(range(n))
 
-                    async def worker() -> None:
-                        for _ in left:
-                            await pay(client)
+                async def worker() -> None:
+                    for _ in left:
+                        await pay(client)
 
-                    pids = db.backend_pids()
-                    trips, stmts = counter.round_trips, counter.statements
-                    cpu, backend = time.process_time(), backend_cpu(pids)
-                    sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-                    await asyncio.gather(*(worker() for _ in range(clients)))
-                    cpu = time.process_time() - cpu
-                    sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys_cpu
-                    backend = backend_cpu(db.backend_pids()) - backend
-                    return {
-                        "round_trips": (counter.round_trips - trips) / n,
-                        "statements": (counter.statements - stmts) / n,
-                        "worker_us": cpu / n * 1e6,
-                        "worker_sys_us": sys_cpu / n * 1e6,  # of which in the kernel
-                        "backend_us": backend / n * 1e6,
-                    }
+                pids = db.backend_pids()
+                trips, stmts = counter.round_trips, counter.statements
+                cpu, backend = time.process_time(), backend_cpu(pids)
+                sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime
+                await asyncio.gather(*(worker() for _ in range(clients)))
+                cpu = time.process_time() - cpu
+                sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys_cpu
+                backend = backend_cpu(db.backend_pids()) - backend
+                return {
+                    "round_trips": (counter.round_trips - trips) / n,
+                    "statements": (counter.statements - stmts) / n,
+                    "worker_us": cpu / n * 1e6,
+                    "worker_sys_us": sys_cpu / n * 1e6,  # of which in the kernel
+                    "backend_us": backend / n * 1e6,
+                }
 
-                await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
-                for _ in range(rounds):
-                    results.append(await drive(payments))
+            await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
+            for _ in range(rounds):
+                results.append(await drive(payments))
         return results
 
 

@@ -1,0 +1,105 @@
+"""What the in-process timing scripts share (``auth_timing``, ``pay_timing``, ``hot_timing``,
+``pg_pay_cost``): the app on a fresh, migrated store with the benchmark's settings, a signed-up
+client over ``httpx.ASGITransport`` (no network, no locust), concurrent senders timed in process
+CPU, and the report of (request, no-op) pairs."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from sandbox.settings import Settings
+from sandbox.storage.database import make_engine
+from sandbox.storage.migrate import upgrade
+
+Send = Callable[[httpx.AsyncClient], Coroutine[Any, Any, httpx.Response]]
+
+
+def migrated_settings(prefix: str, *, residents: int, database_url: str = "") -> Settings:
+    """Benchmark settings (no webhook dispatch, no rate limit) on a fresh data dir, the store
+    at ``database_url`` (default: SQLite in that dir) migrated to head."""
+    settings = Settings(
+        data_dir=Path(tempfile.mkdtemp(prefix=prefix)),
+        database_url=database_url,
+        world_residents=residents,
+        dispatch_webhooks=False,
+        rate_limit_per_second=1_000_000.0,
+        rate_limit_burst=1_000_000,
+    )
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    return settings
+
+
+@asynccontextmanager
+async def partner_client(app: FastAPI, name: str = "Timing") -> AsyncIterator[httpx.AsyncClient]:
+    """The app started (its lifespan) and a client of a partner just signed up to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client:
+            signup = {"name": name, "contactEmail": "timing@example.com", "country": "IN"}
+            key = (await client.post("/v1/partners", json=signup)).json()["apiKey"]
+            client.headers["Authorization"] = f"Bearer {key}"
+            yield client
+
+
+async def drive(client: httpx.AsyncClient, send: Send, requests: int, clients: int) -> float:
+    """Process CPU seconds per request of ``requests`` sends by ``clients`` concurrent tasks;
+    any answer but a 200 (with ``ret`` "y" where it has one) stops the script."""
+    left = iter(range(requests))
+
+    async def worker() -> None:
+        for _ in left:
+            response = await send(client)
+            if response.status_code != 200 or response.json().get("ret", "y") != "y":
+                raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
+
+    cpu = time.process_time()
+    await asyncio.gather(*(worker() for _ in range(clients)))
+    return (time.process_time() - cpu) / requests
+
+
+async def rounds_of(
+    client: httpx.AsyncClient, send: Send, requests: int, clients: int, rounds: int
+) -> list[tuple[float, float]]:
+    """(``send``, no-op) CPU seconds per request, one pair per round, after a warm-up round."""
+
+    async def noop(c: httpx.AsyncClient) -> httpx.Response:
+        return await c.get("/healthz")
+
+    await drive(client, send, min(requests, 500), clients)
+    await drive(client, noop, min(requests, 500), clients)
+    pairs = []
+    for _ in range(rounds):
+        pairs.append(
+            (
+                await drive(client, send, requests, clients),
+                await drive(client, noop, requests, clients),
+            )
+        )
+    return pairs
+
+
+def print_pairs(kind: str, pairs: list[tuple[float, float]], requests: int) -> None:
+    """Each round, the medians, and the least disturbed round (on a shared machine other work
+    only ever adds CPU time)."""
+    for one, noop in pairs:
+        print(f"{kind} {one * 1e6:.0f} us, no-op {noop * 1e6:.0f} us, ratio {noop / one:.3f}")
+    one = statistics.median(a for a, _ in pairs) * 1e6
+    noop = statistics.median(n for _, n in pairs) * 1e6
+    print(
+        f"median of {len(pairs)} rounds of {requests}: {kind} {one:.0f} us, "
+        f"no-op {noop:.0f} us, {kind} - no-op {one - noop:.0f} us, ratio {noop / one:.3f}"
+    )
+    one, noop = min(a for a, _ in pairs) * 1e6, min(n for _, n in pairs) * 1e6
+    print(f"minimum: {kind} {one:.0f} us, no-op {noop:.0f} us, {kind} - no-op {one - noop:.0f} us")
