@@ -190,11 +190,20 @@ async def _answer(
     if found is None:
         return ask.none(request, ref)
     db, ref = state_of(request).db, found[ask.id_field]
+    action = session.field(fields, "action", "approve")
     try:
-        if session.field(fields, "action") == "decline":
+        if action == "decline":
             result = await ask.decline(db, me.world, ref)
-        else:
+        elif action == "approve":
             result = await ask.approve(db, me.world, ref, _pin(fields))
+        else:  # a hand-made form: say so rather than take it for an approval
+            raise InvalidRequest(
+                "action",
+                "one_of",
+                f"action {action[:20]!r} is not one this page takes",
+                hint=f"Send action=approve (with pin) or action=decline"
+                f"{', pause, resume or revoke' if ask is MANDATE else ''}.",
+            )
     except SandboxError as exc:
         return render.error(request, exc, back=f"{ask.path}/{ref}")
     return ask.show(request, me, result, done=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import secrets
 
-_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # in ASCII order (see time_prefix)
 
 
 @functools.cache
@@ -35,13 +35,11 @@ def base36(n: int, length: int, alphabet: str = _ALPHABET) -> str:
     return "".join(out)
 
 
-ORDERED_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
-"""Base-36 digits in ASCII order, so that ids compare as the numbers they spell."""
 TIME_DIGITS = 9
 """Milliseconds since the epoch in 9 base-36 digits: enough until the year 5188."""
 
 
-def time_prefix(now_us: int, alphabet: str = ORDERED_ALPHABET) -> str:
+def time_prefix(now_us: int, alphabet: str = _ALPHABET) -> str:
     """``now_us`` in whole milliseconds as ``TIME_DIGITS`` base-36 digits, the most significant
     first, in an ``alphabet`` listed in ASCII order: later times give larger strings."""
     return base36(now_us // 1000, TIME_DIGITS, alphabet)[::-1]

@@ -158,3 +158,20 @@ async def test_her_list_pages_with_the_services_cursors(
     bad = await browser.get(LIST, params={"cursor": "nope"})
     assert bad.status_code == 422
     assert "cursor" in bad.text
+
+
+async def test_an_action_the_page_does_not_take_is_refused_by_name(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    """A hand-made form's unknown action is a 422 naming ``action``, not taken for an approval."""
+    umn = await active(client, partner)
+    pending = await created(client, partner)
+    await resident_signs_in(browser, client, partner)
+    for ref in (umn, pending):
+        refused = await _do(browser, ref, "pauze")
+        assert refused.status_code == 422
+        assert "action" in refused.text
+        hint = "action=approve (with pin) or action=decline, pause, resume or revoke"
+        assert hint in refused.text
+    assert await _status(client, partner, umn) == "ACTIVE"
+    assert await _status(client, partner, pending) == "PENDING_APPROVAL"
