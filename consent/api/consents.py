@@ -53,11 +53,25 @@ async def get_consent(handle: Handle, world: CurrentWorld, state: State) -> Cons
     return ConsentOut(**await reads.get_consent(state.db, world, handle))
 
 
+LOG_PAGE = 100
+"""The log's default page: the most a page holds, so a client written when the route answered
+the whole log still gets all of a log of up to 100 entries without asking for more."""
+
+
 @router.get("/{handle}/log", response_model=ConsentLogOut, responses=problems(*AUTHED, 404))
-async def consent_log(handle: Handle, world: CurrentWorld, state: State) -> ConsentLogOut:
-    """The consent's log (ConsentUse.logUri): every entry's hash covers the one before it;
-    `verified` says whether the chain holds, recomputed on this read."""
-    row, entries, check = await log.read_log(state.db, world, handle)
+async def consent_log(
+    handle: Handle,
+    world: CurrentWorld,
+    state: State,
+    limit: Annotated[int, Query(ge=1, le=100, description="Page size.")] = LOG_PAGE,
+    cursor: Annotated[str | None, Query(**cursor_schema(reads.CURSOR_ID))] = None,
+) -> ConsentLogOut:
+    """The consent's log (ConsentUse.logUri), oldest first, a page at a time: every entry's
+    hash covers the one before it; `verified` says whether the whole chain holds, recomputed
+    on this read of every page. A cursor is only good for the log that answered it."""
+    row, entries, check, nxt = await log.read_log_page(
+        state.db, world, handle, limit=limit, cursor=cursor
+    )
     return ConsentLogOut(
         consent_handle=row.handle,
         consent_id=row.consent_id,
@@ -74,6 +88,7 @@ async def consent_log(handle: Handle, world: CurrentWorld, state: State) -> Cons
             )
             for e in entries
         ],
+        next_cursor=nxt,
     )
 
 

@@ -243,4 +243,7 @@ class ConsentLogOut(OutputModel):
     consent_id: str | None
     verified: bool = Field(description="Whether the hash chain holds (recomputed on this read).")
     broken_at: int | None
-    entries: list[LogEntryOut]
+    entries: list[LogEntryOut] = Field(description="One page of the log, oldest first.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next (later) entries; null on the last page."
+    )

@@ -8,6 +8,6 @@
 - ``fi_request``: POST /aa/FI/request (an FI session for a usable consent);
 - ``fi_fetch``: POST /aa/FI/fetch and the easy path (the documents, encrypted or not);
 - ``fi_sessions``: FI sessions as of now, and the /v1 listing;
-- ``log``: the hash-chained consent log (``append_log``, ``read_log``);
+- ``log``: the hash-chained consent log (``append_log``, ``read_log_page``);
 - ``settings``: a partner's AA settings and its request signatures.
 """

@@ -3,8 +3,9 @@ status change and (from the FI part) every use, served at ``ConsentUse.logUri``.
 
 ``append_log`` is what the FI part calls inside its unit of work, e.g.
 ``append_log(conn, world, consent.handle, "FI_REQUEST", {"sessionId": ..., "range": ...})``;
-``read_log`` returns the entries with the chain recomputed (``models.verify_log``);
-``read_log_page`` the same check with one page of the entries, oldest first, for a screen.
+``read_log_page`` returns the chain's check (``models.verify_log``, over every entry) with one
+page of the entries, oldest first: the API's ``GET /v1/consents/{handle}/log`` and the console's
+consent page.
 """
 
 from __future__ import annotations
@@ -38,23 +39,12 @@ def append_log(
     return append(ConsentStore(conn, world.id), world, handle, kind, data)
 
 
-async def read_log(
-    db: Database, world: WorldContext, handle: str
-) -> tuple[Any, list[LogEntry], LogCheck]:
-    """The consent row, its log oldest first, and the chain's check; ConsentNotFound if the
-    handle is not of this world."""
-
-    def unit(conn: Connection) -> tuple[Any, list[LogEntry], LogCheck]:
-        return _checked(ConsentStore(conn, world.id), handle)
-
-    return await db.read(unit)
-
-
 async def read_log_page(
     db: Database, world: WorldContext, handle: str, *, limit: int, cursor: str | None
 ) -> tuple[Any, list[LogEntry], LogCheck, str | None]:
-    """As ``read_log`` (the whole chain is still verified), but only the ``limit`` entries
-    after ``cursor`` (``<seq>.<handle>``, as the previous page answered), and the next cursor."""
+    """The consent row, the ``limit`` entries after ``cursor`` (``<seq>.<handle>``, as the
+    previous page answered; None: from the first), the check of the whole chain, and the next
+    cursor (None on the last page). ConsentNotFound if the handle is not of this world."""
     after = parse_cursor(cursor, _CURSOR)
     if after is not None and after[1] != handle:
         raise InvalidRequest(

@@ -178,6 +178,14 @@ ALLOWED_REJECTIONS: dict[str, list[Rejection]] = {
             "cannot state a rule across two query parameters",
         ),
     ],
+    "GET /v1/consents/{handle}/log": [
+        Rejection(
+            422,
+            r"is a cursor of the log of consent",
+            "a log's cursor (`<seq>.<handle>`) is good only for the log that answered it: "
+            "OpenAPI cannot state a rule across a query and a path parameter",
+        ),
+    ],
     "POST /v1/identity/offline-ekyc": [
         Rejection(400, r"aadhaar-auth-refused", "needs the OTP the world just sent for this txn"),
     ],
