@@ -181,5 +181,5 @@ async def request_fi(db: Database, world: WorldContext, cmd: FiRequestCommand) -
         cmd.txnid,
         cmd.fingerprint,
         lambda conn: _fi_request_effect(conn, world, cmd),
-        what="request",
+        operation="POST /aa/FI/request",
     )

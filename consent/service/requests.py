@@ -250,5 +250,5 @@ async def request_consent(db: Database, world: WorldContext, cmd: RequestCommand
         return 200, body
 
     return await once_per_txnid(
-        db, world, cmd.txnid, cmd.fingerprint, effect, what="consent request"
+        db, world, cmd.txnid, cmd.fingerprint, effect, operation="POST /aa/Consent"
     )

@@ -24,25 +24,29 @@ Effect = Callable[[Connection], "tuple[int, dict[str, Any]] | SandboxError"]
 
 
 async def once_per_txnid(
-    db: Database, world: WorldContext, txnid: str, fingerprint: str, effect: Effect, *, what: str
+    db: Database,
+    world: WorldContext,
+    txnid: str,
+    fingerprint: str,
+    effect: Effect,
+    *,
+    operation: str,
 ) -> Answer:
     """``effect``'s answer, made once per txnid (key ``aa:<txnid>``, one space for every AA
     request): the same txnid and body replays it, another body with it is IdempotencyError
-    (``what`` names the request in its message)."""
+    (naming ``operation``, the route, and the one the txnid was first used for)."""
     try:
         return await write_once(
             db,
             world.id,
             keys=[Key("txnid", f"aa:{txnid}")],
             fingerprint=fingerprint,
+            operation=operation,
             now_us=world.now_us,
             effect=effect,
         )
-    except IdempotencyConflict:
-        raise errors.IdempotencyError(
-            f"txnid {txnid} was already used for a different {what}; nothing was done.",
-            hint="Make a new txnid for a new request, or resend the first one unchanged.",
-        ) from None
+    except IdempotencyConflict as conflict:
+        raise errors.IdempotencyError(conflict.detail, hint=conflict.hint) from None
 
 
 def parse_time(value: str, field: str) -> int:

@@ -96,6 +96,7 @@ async def answer_json(
         world.id,
         keys=keys,
         fingerprint=fingerprint(world, body, keys),
+        operation="POST /v1/identity/auth",
         now_us=world.now_us,
         effect=effect,
     )

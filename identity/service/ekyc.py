@@ -78,6 +78,7 @@ async def ekyc(
         world.id,
         keys=keys,
         fingerprint=fingerprint(world, body, keys),
+        operation="POST /v1/identity/ekyc",
         now_us=world.now_us,
         effect=effect,
     )

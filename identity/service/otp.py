@@ -79,6 +79,7 @@ async def request_otp(
         world.id,
         keys=keys_for(idempotency_key, None),
         fingerprint=world.fingerprint("identity.otp", body.model_dump(mode="json", by_alias=True)),
+        operation="POST /v1/identity/otp",
         now_us=world.now_us,
         effect=effect,
     )

@@ -55,7 +55,7 @@ async def generate(
             answer = _refused(body.txn, code, refused)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
-    return await _once(db, world, "identity.vid", body, idempotency_key, effect)
+    return await _once(db, world, "identity.vid", body, idempotency_key, effect, "/vids")
 
 
 async def revoke(
@@ -73,7 +73,8 @@ async def revoke(
             answer = _refused(body.txn, code, refused)
         return 200, answer.model_dump(mode="json", by_alias=True)
 
-    return await _once(db, world, f"identity.vid.revoke|{vid}", body, idempotency_key, effect)
+    path = f"/vids/{vid[:64]}/revoke"
+    return await _once(db, world, f"identity.vid.revoke|{vid}", body, idempotency_key, effect, path)
 
 
 async def get(db: Database, world: WorldContext, vid: str) -> Vid:
@@ -154,12 +155,14 @@ async def _once(
     body: VidIn | VidRevokeIn,
     idempotency_key: str | None,
     effect: Any,
+    path: str,
 ) -> VidAnswer:
     done = await write_once(
         db,
         world.id,
         keys=keys_for(idempotency_key, None),
         fingerprint=world.fingerprint(op, body.model_dump(mode="json", by_alias=True)),
+        operation=f"POST /v1/identity{path}",
         now_us=world.now_us,
         effect=effect,
     )

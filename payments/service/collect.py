@@ -108,6 +108,7 @@ async def request(
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
+        operation="POST /v1/upi/collect",
         effect=lambda store: (200, _raise_request(store.conn, store, world, cmd)),
     )
 

@@ -27,9 +27,11 @@ async def write_once(
     idempotency_key: str | None,
     client_txn_id: str | None,
     fingerprint: str,
+    operation: str,
     effect: Effect,
 ) -> tuple[dict[str, Any], bool]:
-    """Run ``effect`` once per key in one unit of work; returns ``(answer, replayed)``."""
+    """Run ``effect`` once per key in one unit of work; returns ``(answer, replayed)``.
+    ``operation``: the route, named in the 409 of a key reused elsewhere."""
 
     def guarded(conn: Any) -> tuple[int, dict[str, Any]] | SandboxError:
         store = PaymentsStore(conn, world.id)
@@ -42,6 +44,7 @@ async def write_once(
         world.id,
         keys=idempotency.keys_for(idempotency_key, client_txn_id),
         fingerprint=fingerprint,
+        operation=operation,
         now_us=world.now_us,
         effect=guarded,
         conflict_extra=U01,

@@ -240,6 +240,7 @@ async def create(
         idempotency_key=cmd.idempotency_key,
         client_txn_id=None,
         fingerprint=cmd.fingerprint,
+        operation="POST /v1/upi/mandates",
         effect=effect,
     )
 

@@ -139,6 +139,7 @@ async def notify(
         idempotency_key=cmd.idempotency_key,
         client_txn_id=None,
         fingerprint=cmd.fingerprint,
+        operation=f"POST /v1/upi/mandates/{cmd.umn[:64]}/notify",
         effect=effect,
     )
 
@@ -202,6 +203,7 @@ async def execute(
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
+        operation=f"POST /v1/upi/mandates/{cmd.umn[:64]}/execute",
         effect=effect,
     )
 

@@ -70,5 +70,6 @@ async def pay(db: Database, world: WorldContext, cmd: PayCommand) -> tuple[dict[
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
+        operation="POST /v1/upi/pay",
         effect=effect,
     )

@@ -66,6 +66,7 @@ async def refund(
         idempotency_key=cmd.idempotency_key,
         client_txn_id=cmd.client_txn_id,
         fingerprint=cmd.fingerprint,
+        operation="POST /v1/upi/refunds",
         effect=lambda store: (200, _refund(store.conn, store, world, cmd)),
     )
 

@@ -8,6 +8,11 @@ stores the answer under every key; a later request with a known key and the same
 endpoints is two requests) replays the stored answer, and one with another fingerprint is refused
 (409) with nothing done. Keys live as long as the world (a reset clears them with the rest).
 
+A key is the partner's (its world's), not a route's: one key names one request across every
+route that takes keys (pay, collect, refunds, mandates, Aadhaar auth, eKYC, OTP, VIDs), as
+Stripe's keys do. So each key's row also keeps the ``operation`` it was first used for (the
+route, ``POST /v1/upi/pay``), and the 409 of a key reused elsewhere says where it was first used.
+
 ``write_once`` owns the race: two twins that both find no key both run; the one that commits
 second fails on the key's uniqueness (``IntegrityError``) or sees the twin's effect (the effect
 raises ``Raced``) and is run once more, which then replays or refuses.
@@ -65,13 +70,20 @@ def keys_for(
     return keys
 
 
+# The stored JSON: the answer under ``~answer`` and the operation the key was first used for
+# under ``~operation`` (members no wire model has). Rows stored before the operation was kept
+# hold the bare answer; their operation is unknown (None).
+_OPERATION, _ANSWER = "~operation", "~answer"
+
+
 @dataclass(frozen=True, slots=True)
 class Remembered:
-    """The first answer stored under a key."""
+    """The first answer stored under a key, and the operation it answered (None: not kept)."""
 
     fingerprint: str
     status_code: int
     response: dict[str, Any]
+    operation: str | None = None
 
 
 class IdempotencyStore(WorldStore):
@@ -79,11 +91,21 @@ class IdempotencyStore(WorldStore):
         row = raw.fetchone(self.conn, _RECALL, {"world_id": self.world_id, "key": key})
         if row is None:
             return None
-        response = json.loads(row[2]) if isinstance(row[2], str) else row[2]
-        return Remembered(fingerprint=row[0], status_code=int(row[1]), response=response)
+        stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
+        operation = None
+        if _ANSWER in stored:
+            operation, stored = stored.get(_OPERATION), stored[_ANSWER]
+        return Remembered(row[0], int(row[1]), stored, operation)
 
     def remember(
-        self, key: str, fingerprint: str, status_code: int, response: dict[str, Any], now_us: int
+        self,
+        key: str,
+        fingerprint: str,
+        status_code: int,
+        response: dict[str, Any],
+        now_us: int,
+        *,
+        operation: str,
     ) -> None:
         raw.send(  # blind; a key taken meanwhile fails the unit (IntegrityError) at its flush
             self.conn,
@@ -93,7 +115,8 @@ class IdempotencyStore(WorldStore):
                 "key": key,
                 "fingerprint": fingerprint,
                 "status_code": status_code,
-                "response": to_json(response).decode(),  # read back by json.loads
+                # read back by json.loads
+                "response": to_json({_OPERATION: operation, _ANSWER: response}).decode(),
                 "created_us": now_us,
             },
         )
@@ -123,11 +146,16 @@ async def write_once(
     *,
     keys: list[Key],
     fingerprint: str,
+    operation: str,
     now_us: int,
     effect: Effect,
     conflict_extra: Mapping[str, Any] | None = None,
 ) -> Answer:
     """Run ``effect`` once per key, in one unit of work with the keys it is stored under.
+
+    ``operation`` names the request to the client (its route: ``POST /v1/upi/pay``; the XML
+    twin of a JSON route shares its name, as it shares its fingerprint); a key reused for
+    another operation is refused with both names.
 
     ``effect(conn)`` returns ``(status, body)``, which is stored and answered; or a
     ``SandboxError``, which is raised after the unit commits (what the effect wrote, e.g. an
@@ -143,19 +171,19 @@ async def write_once(
             if seen is None:
                 continue
             if seen.fingerprint != fingerprint:
-                raise _conflict(key.field, extra)
+                raise _conflict(key, extra, first=seen.operation, now=operation)
             return Answer(seen.status_code, dict(seen.response), True)
         try:
             result = effect(conn)
         except Raced as raced:
             if first_try:
                 raise
-            raise _conflict(raced.field, extra) from None
+            raise _conflict(Key(raced.field, ""), extra) from None
         if isinstance(result, SandboxError):
             return result
         status, body = result
         for key in keys:
-            store.remember(key.stored, fingerprint, status, body, now_us)
+            store.remember(key.stored, fingerprint, status, body, now_us, operation=operation)
         return Answer(status, body, False)
 
     try:
@@ -167,10 +195,25 @@ async def write_once(
     return outcome
 
 
-def _conflict(field: str, extra: dict[str, Any]) -> IdempotencyConflict:
+def _conflict(
+    key: Key, extra: dict[str, Any], *, first: str | None = None, now: str | None = None
+) -> IdempotencyConflict:
+    """The 409 of a key already used: where it was first used, when the row says so."""
+    value = key.stored.partition(":")[2]
+    named = f"{key.field} {value[:64]!r}" if value else f"This {key.field}"
+    if first is None:  # a row from before operations were kept, or a twin's race
+        detail = f"{named} was already used for a different request; nothing was done."
+    elif first != now:
+        detail = (
+            f"{named} was first used for {first}, not {now}: a key names one request of "
+            "your world across every route; nothing was done."
+        )
+    else:
+        detail = f"{named} was already used for {first} with a different body; nothing was done."
+    where = f" to {first}" if first is not None else ""
     return IdempotencyConflict(
-        f"This {field} was already used for a different request; nothing was done.",
-        hint=f"Send a new {field} for a new request, or resend the first request unchanged "
-        "to read its answer.",
+        detail,
+        hint=f"Give each new request a new {key.field}; to read the first answer, resend the "
+        f"first request{where} unchanged.",
         **extra,
     )

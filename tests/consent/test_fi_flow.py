@@ -36,9 +36,11 @@ from tests.consent.fiu import (
 from tests.consent.spec import validate, validate_response
 from tests.support import clock
 from tests.support.aa import (
+    consent_detail,
     envelope,
     fiu_listening,
     log_kinds,
+    post,
     stamp,
     two_pages,
     verify_aa_signature,
@@ -244,7 +246,14 @@ async def test_a_retried_fi_request_replays_and_another_body_conflicts(
     assert len(listed["sessions"]) == 1
     other = dict(body, FIDataRange={"from": consent.fi_from, "to": stamp(now)})
     conflict = await fi_request(client, partner, consent, fiu, body=other)
-    aa_error(conflict, "/FI/request", 409, "IdempotencyError", jwks)
+    msg = aa_error(conflict, "/FI/request", 409, "IdempotencyError", jwks)
+    assert f"txnid '{body['txnid']}' was already used for POST /aa/FI/request with a " in msg
+
+    # one key space for the AA's creating requests: the FI request's txnid on /Consent
+    ask = envelope(now, ConsentDetail=consent_detail(now), txnid=body["txnid"])
+    crossed = await post(client, partner, "/Consent", ask)
+    msg = aa_error(crossed, "/Consent", 409, "IdempotencyError", jwks)
+    assert "was first used for POST /aa/FI/request, not POST /aa/Consent" in msg
 
 
 async def test_onetime_serves_one_fi_request(

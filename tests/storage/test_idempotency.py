@@ -1,5 +1,6 @@
 """The platform's write_once without HTTP: one effect per key, the operation in the fingerprint,
-refusals that commit what they wrote, and twins that replay instead of running twice."""
+refusals that commit what they wrote, twins that replay instead of running twice, and a reused
+key's 409 that says where the key was first used."""
 
 from __future__ import annotations
 
@@ -52,6 +53,7 @@ async def run(db: Database, op: str, body: dict[str, Any], calls: list[str], **k
         w.id,
         keys=keys_for(kw.get("key", "k1"), kw.get("client_id")),
         fingerprint=w.fingerprint(op, body),
+        operation=f"POST /v1/{op}",
         now_us=w.now_us,
         effect=kw.get("effect", effect),
     )
@@ -73,6 +75,54 @@ async def test_the_same_key_and_body_on_another_operation_is_a_conflict(db: Data
         await run(db, "demo.delete", {"a": 1}, calls)
     assert "Idempotency-Key" in refused.value.detail
     assert calls == ["demo.create"]
+
+
+async def test_a_key_reused_on_another_route_names_both_and_the_way_out(db: Database) -> None:
+    await run(db, "demo.create", {"a": 1}, [], key="order-42")
+    with pytest.raises(IdempotencyConflict) as refused:
+        await run(db, "demo.delete", {"a": 2}, [], key="order-42")
+    assert refused.value.detail == (
+        "Idempotency-Key 'order-42' was first used for POST /v1/demo.create, not "
+        "POST /v1/demo.delete: a key names one request of your world across every route; "
+        "nothing was done."
+    )
+    assert refused.value.hint == (
+        "Give each new request a new Idempotency-Key; to read the first answer, resend the "
+        "first request to POST /v1/demo.create unchanged."
+    )
+
+
+async def test_a_key_reused_with_another_body_on_its_route_says_so(db: Database) -> None:
+    await run(db, "demo.create", {"a": 1}, [], key="order-43")
+    with pytest.raises(IdempotencyConflict) as refused:
+        await run(db, "demo.create", {"a": 2}, [], key="order-43")
+    assert refused.value.detail == (
+        "Idempotency-Key 'order-43' was already used for POST /v1/demo.create with a different "
+        "body; nothing was done."
+    )
+
+
+async def test_a_key_stored_before_operations_were_kept_still_replays_and_refuses(
+    db: Database,
+) -> None:
+    """Rows written by an earlier release hold the bare answer and no operation."""
+    w = world()
+    row = {
+        "world_id": w.id,
+        "key": "idem:old-key",
+        "fingerprint": w.fingerprint("demo.create", {"a": 1}),
+        "status_code": 201,
+        "response": {"op": "demo.create", "n": 7},
+        "created_us": w.now_us,
+    }
+    await db.write(lambda conn: conn.execute(sa.insert(idempotency_keys), row))
+    calls: list[str] = []
+    again = await run(db, "demo.create", {"a": 1}, calls, key="old-key")
+    assert (again.status, again.body, again.replayed) == (201, {"op": "demo.create", "n": 7}, True)
+    with pytest.raises(IdempotencyConflict) as refused:
+        await run(db, "demo.delete", {"a": 1}, calls, key="old-key")
+    assert "'old-key' was already used for a different request" in refused.value.detail
+    assert calls == []
 
 
 async def test_a_refusal_commits_what_the_effect_wrote_and_stores_no_key(db: Database) -> None:
