@@ -36,9 +36,11 @@ from sqlalchemy.engine import Connection, Engine
 from sandbox.settings import Settings
 from sandbox.storage import writer_memory
 from sandbox.storage.sqlite_batch import (
+    BatchAbandoned,
     LoopQueue,
     Pending,
     Sliced,
+    SliceTicket,
     deliver,
     resolve_on_loop,
     running_loop,
@@ -334,23 +336,37 @@ class SqliteDatabase:
         self._sliced = Sliced(loop, trans, batch, budget or None)
         self._run_slices(self._sliced)
 
-    def _run_slices(self, s: Sliced) -> None:
+    def _run_slices(self, s: Sliced, ticket: SliceTicket | None = None) -> None:
         """One slice of the batch, then the next slice's callback, or the COMMIT."""
+        if ticket is not None:
+            ticket.used = True
         if self._sliced is not s:  # close() ran the rest
             return
         try:
             s.next = self._run_some(s.trans, s.batch, s.next, s.budget)
-        except Exception as exc:  # SQLite itself failed between units: the batch is lost
+        except BaseException as exc:  # SQLite failed, or the loop is interrupted: batch lost
             self._sliced = None
-            self._batch_failed(s.trans, s.batch, exc)
+            lost = exc if isinstance(exc, Exception) else BatchAbandoned(f"interrupted: {exc!r}")
+            self._batch_failed(s.trans, s.batch, lost)
             self._release()
             resolve_on_loop(s.batch)
+            if lost is not exc:
+                raise
             return
         if s.next < len(s.batch):
-            s.loop.call_soon(self._run_slices, s)
+            s.loop.call_soon(self._run_slices, s, SliceTicket(lambda: self._abandon(s)))
             return
         self._sliced = None
         self._committer.submit(self._commit_then_answer, s.trans, s.batch)
+
+    def _abandon(self, s: Sliced) -> None:
+        """The loop was closed before the batch's next slice (``SliceTicket``): roll it back and
+        free the connection; its callers' loop is gone, so nobody is answered."""
+        if self._sliced is not s:  # close() ran the rest, or the batch ended
+            return
+        self._sliced = None
+        self._batch_failed(s.trans, s.batch, BatchAbandoned("its event loop was closed"))
+        self._release()
 
     def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
         """On the commit thread: COMMIT (or forget and roll back), free the connection for the

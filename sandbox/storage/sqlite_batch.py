@@ -5,12 +5,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+log = logging.getLogger("sandbox.storage")
+
+
+class BatchAbandoned(RuntimeError):
+    """A batch's loop stopped before it committed (closed between two slices, or interrupted
+    inside one): the batch was rolled back, and none of its units is durable."""
 
 
 @dataclass(slots=True)
@@ -32,6 +40,31 @@ class Sliced:
     budget: float | None
     """Seconds per slice (None: the rest at once)."""
     next: int = 0
+
+
+class SliceTicket:
+    """The argument of a sliced batch's next-slice callback, which marks it ``used``.
+
+    A loop that is closed between two slices (``asyncio.run`` ending, a shutdown that did not
+    close the database on the loop first) drops its pending callbacks unrun: the ticket is then
+    freed unused and calls ``abandon``, which rolls the batch back and frees the write
+    connection. Without it the connection kept the batch's transaction open, and with it
+    SQLite's write lock, for the life of the process (and ``close()`` waited for it forever).
+    """
+
+    __slots__ = ("_abandon", "used")
+
+    def __init__(self, abandon: Callable[[], None]) -> None:
+        self._abandon = abandon
+        self.used = False
+
+    def __del__(self) -> None:
+        if self.used:
+            return
+        try:
+            self._abandon()
+        except Exception:  # a finaliser must not raise; the log says what was left
+            log.exception("rolling back a batch its closed event loop dropped failed")
 
 
 @dataclass(slots=True)

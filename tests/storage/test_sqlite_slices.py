@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -135,5 +137,84 @@ def test_close_on_the_loop_between_slices_finishes_the_batch(
     reopened = SqliteDatabase(settings)
     try:
         assert reopened.read_sync(_codes) == ["C0", "C1", "C2", "C3"]
+    finally:
+        reopened.close()
+
+
+def _write_lock_free(path: Path) -> bool:
+    """Whether another connection can take SQLite's write lock at once (no busy wait)."""
+    other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        other.close()
+
+
+def _closes(database: SqliteDatabase) -> bool:
+    """Whether ``close()`` (off the loop, as a CLI's ``finally`` calls it) returns in time."""
+    closer = threading.Thread(target=database.close, daemon=True)
+    closer.start()
+    closer.join(timeout=10)
+    return not closer.is_alive()
+
+
+def test_a_loop_closed_between_slices_rolls_the_batch_back_and_frees_the_lock(
+    settings: Settings, engine_name: str
+) -> None:
+    """``asyncio.run`` ending while a batch waits for its next slice, without the database's
+    close() on the loop: the loop drops the slice unrun. The batch (none of whose callers was
+    answered) is rolled back and the write connection freed; it was held, with SQLite's write
+    lock, for the life of the process, and close() waited for it forever."""
+    database = _database(settings, engine_name, 0.000_001)  # a slice per unit
+    events: list[str] = []
+
+    pending: list[asyncio.Future[str]] = []
+
+    async def leave_mid_batch() -> None:
+        for i in range(50):
+            pending.append(asyncio.ensure_future(database.write(_insert(f"L{i:02d}", events))))
+        while not events:  # noqa: ASYNC110 - one slice ran, the rest wait as callbacks
+            await asyncio.sleep(0)
+        # returning leaves the writes pending: asyncio.run cancels them and closes the loop
+
+    asyncio.run(leave_mid_batch())
+    assert all(p.cancelled() for p in pending)  # none of the callers was answered
+    assert 0 < len(events) < 50  # the loop closed with the batch under way
+    assert _write_lock_free(settings.data_dir / "sandbox.db")
+    reopened = SqliteDatabase(settings)
+    try:
+        reopened.write_sync(_insert("AFTER", []))
+        assert reopened.read_sync(_codes) == ["AFTER"]  # nothing of the dropped batch
+    finally:
+        reopened.close()
+    assert _closes(database)
+
+
+def test_an_interrupt_inside_a_slice_rolls_the_batch_back_and_frees_the_lock(
+    settings: Settings, engine_name: str
+) -> None:
+    """A KeyboardInterrupt (SIGINT's default) raised by a unit stops the loop mid-slice: the
+    batch is rolled back, the connection freed, and the interrupt still propagates."""
+    database = _database(settings, engine_name, 0.000_001)
+    events: list[str] = []
+
+    def interrupted(conn: sa.Connection) -> str:
+        raise KeyboardInterrupt
+
+    async def interrupt_mid_batch() -> None:  # one batch: I00's slice, then the interrupt's
+        await asyncio.gather(database.write(_insert("I00", events)), database.write(interrupted))
+
+    with pytest.raises(KeyboardInterrupt):
+        asyncio.run(interrupt_mid_batch())
+    assert events == ["I00"]  # it ran, in the batch the interrupt sank
+    assert _write_lock_free(settings.data_dir / "sandbox.db")
+    assert _closes(database)
+    reopened = SqliteDatabase(settings)
+    try:
+        assert reopened.read_sync(_codes) == []
     finally:
         reopened.close()
