@@ -12,7 +12,10 @@ PENDING_APPROVAL is a 409 naming its state. A request of another resident (anoth
 
 Pause, resume and revoke are ``mandate.change`` as POST /v1/upi/mandates/{umn}/pause (resume,
 revoke) calls it: the payer's ReqMandate UPDATE / REVOKE, which takes no PIN in the API, so
-none here either; a mandate in the wrong state is the API's 409 ``invalid-state``.
+none here either; a mandate in the wrong state is the API's 409 ``invalid-state``. Revoking is
+final, so it takes a second step: "Revoke" opens ``/mandates/{umn}/revoke``, which says what
+ends and asks again; only its form (``confirm=revoke``) revokes, and a revoke posted without it
+is sent to that page with nothing changed.
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ WAITING = 50  # per VPA: what a home screen lists (the oldest wait for the next 
 PENDING_APPROVAL = MandateStatus.PENDING_APPROVAL.value
 MANDATES_PAGE = 20  # her AutoPay list, newest first
 CHANGES = ("pause", "resume", "revoke")  # what she does to a live mandate (the API's routes)
+FINAL = "revoke"  # the change that asks again first (its form sends confirm=revoke)
 LIVE = (MandateStatus.ACTIVE.value, MandateStatus.PAUSED.value)
 
 
@@ -202,7 +206,7 @@ async def _answer(
                 "one_of",
                 f"action {action[:20]!r} is not one this page takes",
                 hint=f"Send action=approve (with pin) or action=decline"
-                f"{', pause, resume or revoke' if ask is MANDATE else ''}.",
+                f"{', pause, resume or revoke (with confirm=revoke)' if ask is MANDATE else ''}.",
             )
     except SandboxError as exc:
         return render.error(request, exc, back=f"{ask.path}/{ref}")
@@ -270,11 +274,34 @@ async def mandate_page(request: Request, umn: str, done: str | None = None) -> R
     )
 
 
+@router.get("/mandates/{umn}/revoke")
+async def revoke_page(request: Request, umn: str) -> Response:
+    """The second step of a revoke: what ends, and a form that revokes for good (or a way back).
+    A mandate that is not live has nothing to revoke: its own page says what it is."""
+    me = await signed_in(request)
+    if me is None:
+        return to_sign_in(request)
+    found = await MANDATE.hers(request, me, umn)
+    if found is None:
+        return MANDATE.none(request, umn)
+    if found["status"] not in LIVE:
+        return render.see_other(request, f"{MANDATE.path}/{found['umn']}")
+    debits = await mandate_debit.next_debits(state_of(request).db, me.world, [found["umn"]])
+    return render.page(
+        request,
+        "resident_mandate_revoke.html",
+        me=me.persona,
+        m=found,
+        next_debit=debits.get(found["umn"]),
+    )
+
+
 @router.post("/mandates/{umn}")
 async def mandate_action(request: Request, umn: str) -> Response:
     """Approve (ReqMandate CREATE's approval by the payer) or decline; after a wrong PIN the
     mandate stays PENDING_APPROVAL and the page shows the pad again. Pause, resume, revoke
-    (ReqMandate UPDATE / REVOKE) change it as the API's routes do, then show it again."""
+    (ReqMandate UPDATE / REVOKE) change it as the API's routes do, then show it again; a
+    revoke only from its confirmation page (``confirm=revoke``), else it is sent there."""
     checked = await checked_form(request, signed_in, to_sign_in)
     if isinstance(checked, Response):
         return checked
@@ -286,6 +313,8 @@ async def mandate_action(request: Request, umn: str) -> Response:
     if found is None:
         return MANDATE.none(request, umn)
     here = f"{MANDATE.path}/{found['umn']}"
+    if action == FINAL and session.field(fields, "confirm") != FINAL:
+        return render.see_other(request, f"{here}/{FINAL}")  # ask again; nothing changed
     try:
         await mandate.change(state_of(request).db, me.world, found["umn"], action)
     except SandboxError as exc:

@@ -1,7 +1,8 @@
 """In real headless Chromium at a phone's size: the resident opens her AutoPay list from the
-menu, pauses a mandate with the mouse, resumes it and revokes it with the keyboard alone, and
-after each step the merchant's API shows the new state. Then her home's consents page: more
-than one page of them, walked with the "Older consents" link. Screenshots:
+menu, pauses a mandate with the mouse, resumes it and revokes it with the keyboard alone (the
+revoke asks again on a page of its own: "No, keep it" leaves the mandate as it was, "Yes,
+revoke" ends it), and after each step the merchant's API shows the new state. Then her home's
+consents page: more than one page of them, walked with the "Older consents" link. Screenshots:
 ``console-resident-autopay*.png``, ``console-resident-home-page2.png``."""
 
 from __future__ import annotations
@@ -103,11 +104,31 @@ def test_resident_pauses_resumes_and_revokes_a_mandate(
 
         page.get_by_role("link", name="All your AutoPay mandates").click()
         page.get_by_role("heading", name="Your AutoPay mandates").wait_for()
-        tab_to(page, page.get_by_role("button", name=f"Revoke AutoPay to {MERCHANT}"))
+        revoke = page.get_by_role("link", name=f"Revoke AutoPay to {MERCHANT}")
+        tab_to(page, revoke)
+        page.keyboard.press("Enter")
+        page.get_by_role("heading", name=f"Revoke AutoPay to {MERCHANT}?").wait_for()
+        assert page.get_by_text("cannot be resumed").is_visible()
+        assert status_of(partner, umn) == "ACTIVE"  # asked, not done
+        assert fits_the_screen(page)
+        shot(page, artifacts, "resident-autopay-revoke-confirm")
+        page.get_by_role("link", name="No, keep it").click()
+        page.get_by_role("heading", name=f"AutoPay to {MERCHANT}").wait_for()
+        assert status_of(partner, umn) == "ACTIVE"
+
+        tab_to(page, page.get_by_role("link", name=f"Revoke AutoPay to {MERCHANT}"))
+        page.keyboard.press("Enter")
+        confirm = page.get_by_role("button", name=f"Yes, revoke AutoPay to {MERCHANT}")
+        tab_to(page, confirm)
+        description = confirm.evaluate(
+            "e => document.getElementById(e.getAttribute('aria-describedby')).textContent"
+        )
+        assert "Revoking is final" in description  # what a screen reader reads with it
         page.keyboard.press("Enter")
         page.get_by_role("heading", name="Mandate revoked").wait_for()
         assert page.get_by_text("REVOKED", exact=True).is_visible()
         assert page.get_by_role("button", name=re.compile("Pause|Resume|Revoke")).count() == 0
+        assert page.get_by_role("link", name=re.compile("Revoke")).count() == 0
         shot(page, artifacts, "resident-autopay-revoked")
         log.assert_clean()
     assert status_of(partner, umn) == "REVOKED"

@@ -1,6 +1,7 @@
 """The resident's AutoPay list in the console, over plain HTTP: her mandates (payee, limit,
 frequency, status, next announced debit), and pause, resume and revoke through the same service
 calls as POST /v1/upi/mandates/{umn}/pause (resume, revoke): the API then shows the new state;
+revoking asks again on a page of its own first, and nothing is revoked until she confirms;
 a mandate in the wrong state answers the API's 409 ``invalid-state`` with its hint; the forms
 need the CSRF token and a signed-in payer; another resident's mandate does not exist for her."""
 
@@ -42,6 +43,26 @@ async def _do(browser: httpx.AsyncClient, umn: str, action: str) -> httpx.Respon
     return await browser.post(f"{LIST}/{umn}", data={"csrf": csrf_of(page), "action": action})
 
 
+async def _confirm_page(browser: httpx.AsyncClient, umn: str) -> httpx.Response:
+    """Follow the list's Revoke link to the page that asks again."""
+    listed = await browser.get(LIST)
+    link = re.search(
+        rf'<a href="([^"]*/mandates/{re.escape(umn)}/revoke)" class="button', listed.text
+    )
+    assert link is not None, listed.text
+    page = await browser.get(link.group(1))
+    assert page.status_code == 200, page.text
+    return page
+
+
+async def _revoke(browser: httpx.AsyncClient, umn: str) -> httpx.Response:
+    """Revoke as she does: the list's Revoke link, then "Yes, revoke" on the page it opens."""
+    page = await _confirm_page(browser, umn)
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+    assert fields.keys() == {"csrf", "action", "confirm"}, fields
+    return await browser.post(f"{LIST}/{umn}", data=fields)
+
+
 async def test_she_pauses_resumes_and_revokes_and_the_api_shows_each_state(
     browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
 ) -> None:
@@ -67,12 +88,13 @@ async def test_she_pauses_resumes_and_revokes_and_the_api_shows_each_state(
     assert "refused while paused" in page.text  # the announced debit would answer QA
     assert 'value="resume"' in page.text
 
-    revoked = await _do(browser, umn, "revoke")
+    revoked = await _revoke(browser, umn)
     assert revoked.status_code == 303
+    assert revoked.headers["location"].endswith(f"{LIST}/{umn}?done=revoke")
     assert await _status(client, partner, umn) == "REVOKED"
     page = await browser.get(revoked.headers["location"])
     assert "Mandate revoked" in page.text
-    assert 'value="revoke"' not in page.text  # final: no buttons left
+    assert "/revoke" not in page.text  # final: no buttons left
     assert "Next debit" not in page.text
 
 
@@ -91,11 +113,20 @@ async def test_a_wrong_state_answers_the_apis_problem(
     assert problem["hint"] in refused.text
     assert await _status(client, partner, umn) == "ACTIVE"
 
-    assert (await _do(browser, umn, "revoke")).status_code == 303
+    assert (await _revoke(browser, umn)).status_code == 303
     final = await _do(browser, umn, "pause")
     assert final.status_code == 409
     assert "it is REVOKED" in final.text
     assert "A revoked mandate is final; create a new one." in final.text
+    page = await browser.get(f"{LIST}/{umn}")
+    again = await browser.post(
+        f"{LIST}/{umn}", data={"csrf": csrf_of(page), "action": "revoke", "confirm": "revoke"}
+    )
+    assert again.status_code == 409  # a confirmed revoke of a revoked mandate: the API's 409
+    assert "it is REVOKED" in again.text
+    asked = await browser.get(f"{LIST}/{umn}/revoke")  # nothing left to revoke: its own page
+    assert asked.status_code == 303
+    assert asked.headers["location"].endswith(f"{LIST}/{umn}")
 
     pending = await created(client, partner)
     early = await _do(browser, pending, "pause")  # not approved yet
@@ -171,7 +202,73 @@ async def test_an_action_the_page_does_not_take_is_refused_by_name(
         refused = await _do(browser, ref, "pauze")
         assert refused.status_code == 422
         assert "action" in refused.text
-        hint = "action=approve (with pin) or action=decline, pause, resume or revoke"
+        hint = (
+            "action=approve (with pin) or action=decline, pause, resume or revoke "
+            "(with confirm=revoke)"
+        )
         assert hint in refused.text
     assert await _status(client, partner, umn) == "ACTIVE"
     assert await _status(client, partner, pending) == "PENDING_APPROVAL"
+
+
+async def test_revoking_asks_again_and_changes_nothing_until_she_confirms(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner, amountLimit="650.00", recurrence="MONTHLY")
+    await notice(client, partner, umn, "420.00")
+    await resident_signs_in(browser, client, partner)
+    listed = await browser.get(LIST)
+    assert 'name="action" value="revoke"' not in listed.text  # no one-step revoke on the list
+    page = await _confirm_page(browser, umn)
+    assert await _status(client, partner, umn) == "ACTIVE"  # opening the page changes nothing
+    for shown in (
+        "Revoke AutoPay to meeras.kirana@sandbox?",
+        "Revoking is final",
+        "cannot be resumed",
+        "pause it instead",  # ACTIVE: the gentler way out is named
+        "650.00 INR",
+        "420.00 INR",
+        "Yes, revoke AutoPay to meeras.kirana@sandbox",
+        f'href="{LIST}/{umn}">No, keep it',
+    ):
+        assert shown in page.text, shown
+    assert 'aria-describedby="revoke-final"' in page.text
+
+    # the old one-step form, or a hand-made one: sent to the page that asks, nothing revoked
+    unconfirmed = await _do(browser, umn, "revoke")
+    assert unconfirmed.status_code == 303
+    assert unconfirmed.headers["location"].endswith(f"{LIST}/{umn}/revoke")
+    wrong = await browser.post(
+        f"{LIST}/{umn}", data={"csrf": csrf_of(page), "action": "revoke", "confirm": "yes"}
+    )
+    assert wrong.status_code == 303
+    assert wrong.headers["location"].endswith(f"{LIST}/{umn}/revoke")
+    forged = await browser.post(f"{LIST}/{umn}", data={"action": "revoke", "confirm": "revoke"})
+    assert forged.status_code == 403
+    assert await _status(client, partner, umn) == "ACTIVE"
+
+    assert (await _do(browser, umn, "pause")).status_code == 303
+    paused = await _confirm_page(browser, umn)
+    assert "pause it instead" not in paused.text  # already paused: revoke or keep
+    assert (await _revoke(browser, umn)).status_code == 303
+    assert await _status(client, partner, umn) == "REVOKED"
+
+
+async def test_the_confirmation_page_is_hers_alone(
+    app: FastAPI, browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await active(client, partner)  # Asha pays
+    signed_out = await browser.get(f"{LIST}/{umn}/revoke")
+    assert signed_out.status_code == 303
+    assert "/console/resident/sign-in" in signed_out.headers["location"]
+    async with client_for(app) as ravi:
+        await resident_signs_in(ravi, client, partner, mobile=RAVI_MOBILE)
+        theirs = await ravi.get(f"{LIST}/{umn}/revoke")
+        assert theirs.status_code == 404
+        assert "No such mandate" in theirs.text
+    pending = await created(client, partner)
+    await resident_signs_in(browser, client, partner)
+    early = await browser.get(f"{LIST}/{pending}/revoke")  # not live: its own page (approve)
+    assert early.status_code == 303
+    assert early.headers["location"].endswith(f"{LIST}/{pending}")
+    assert await _status(client, partner, umn) == "ACTIVE"
