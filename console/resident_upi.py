@@ -255,29 +255,12 @@ async def mandates_page(request: Request, cursor: str | None = None) -> Response
     )
 
 
-@router.get("/mandates/{umn}")
-async def mandate_page(request: Request, umn: str, done: str | None = None) -> Response:
-    me = await signed_in(request)
-    if me is None:
-        return to_sign_in(request)
-    found = await MANDATE.hers(request, me, umn)
-    if found is None:
-        return MANDATE.none(request, umn)
-    debits = await mandate_debit.next_debits(state_of(request).db, me.world, [found["umn"]])
-    return MANDATE.show(
-        request,
-        me,
-        found,
-        done=False,
-        changed=done if done in CHANGES else None,
-        next_debit=debits.get(found["umn"]) if found["status"] in LIVE else None,
-    )
+Viewed = tuple[Resident, dict[str, Any], dict[str, Any] | None]
 
 
-@router.get("/mandates/{umn}/revoke")
-async def revoke_page(request: Request, umn: str) -> Response:
-    """The second step of a revoke: what ends, and a form that revokes for good (or a way back).
-    A mandate that is not live has nothing to revoke: its own page says what it is."""
+async def _her_mandate(request: Request, umn: str) -> Response | Viewed:
+    """She, her mandate ``umn`` and its next announced debit (None unless it is live); or the
+    answer of a page she cannot see (the sign-in, or a 404 for another payer's)."""
     me = await signed_in(request)
     if me is None:
         return to_sign_in(request)
@@ -285,14 +268,33 @@ async def revoke_page(request: Request, umn: str) -> Response:
     if found is None:
         return MANDATE.none(request, umn)
     if found["status"] not in LIVE:
-        return render.see_other(request, f"{MANDATE.path}/{found['umn']}")
+        return me, found, None
     debits = await mandate_debit.next_debits(state_of(request).db, me.world, [found["umn"]])
+    return me, found, debits.get(found["umn"])
+
+
+@router.get("/mandates/{umn}")
+async def mandate_page(request: Request, umn: str, done: str | None = None) -> Response:
+    viewed = await _her_mandate(request, umn)
+    if isinstance(viewed, Response):
+        return viewed
+    me, found, next_debit = viewed
+    changed = done if done in CHANGES else None
+    return MANDATE.show(request, me, found, done=False, changed=changed, next_debit=next_debit)
+
+
+@router.get("/mandates/{umn}/revoke")
+async def revoke_page(request: Request, umn: str) -> Response:
+    """The second step of a revoke: what ends, and a form that revokes for good (or a way back).
+    A mandate that is not live has nothing to revoke: its own page says what it is."""
+    viewed = await _her_mandate(request, umn)
+    if isinstance(viewed, Response):
+        return viewed
+    me, found, next_debit = viewed
+    if found["status"] not in LIVE:
+        return render.see_other(request, f"{MANDATE.path}/{found['umn']}")
     return render.page(
-        request,
-        "resident_mandate_revoke.html",
-        me=me.persona,
-        m=found,
-        next_debit=debits.get(found["umn"]),
+        request, "resident_mandate_revoke.html", me=me.persona, m=found, next_debit=next_debit
     )
 
 

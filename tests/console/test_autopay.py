@@ -63,12 +63,21 @@ async def _revoke(browser: httpx.AsyncClient, umn: str) -> httpx.Response:
     return await browser.post(f"{LIST}/{umn}", data=fields)
 
 
-async def test_she_pauses_resumes_and_revokes_and_the_api_shows_each_state(
+async def _her_monthly_mandate(
     browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
-) -> None:
+) -> str:
+    """An ACTIVE monthly mandate of Asha's (750.00 at most) with a debit of 499.00 announced;
+    Asha signed in."""
     umn = await active(client, partner, amountLimit="750.00", recurrence="MONTHLY")
     await notice(client, partner, umn, "499.00")
     await resident_signs_in(browser, client, partner)
+    return umn
+
+
+async def test_she_pauses_resumes_and_revokes_and_the_api_shows_each_state(
+    browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
+) -> None:
+    umn = await _her_monthly_mandate(browser, client, partner)
     listed = await browser.get(LIST)
     assert listed.status_code == 200
     assert f'{LIST}/{umn}"' in listed.text
@@ -214,9 +223,7 @@ async def test_an_action_the_page_does_not_take_is_refused_by_name(
 async def test_revoking_asks_again_and_changes_nothing_until_she_confirms(
     browser: httpx.AsyncClient, client: httpx.AsyncClient, partner: SignedUp
 ) -> None:
-    umn = await active(client, partner, amountLimit="650.00", recurrence="MONTHLY")
-    await notice(client, partner, umn, "420.00")
-    await resident_signs_in(browser, client, partner)
+    umn = await _her_monthly_mandate(browser, client, partner)
     listed = await browser.get(LIST)
     assert 'name="action" value="revoke"' not in listed.text  # no one-step revoke on the list
     page = await _confirm_page(browser, umn)
@@ -226,8 +233,8 @@ async def test_revoking_asks_again_and_changes_nothing_until_she_confirms(
         "Revoking is final",
         "cannot be resumed",
         "pause it instead",  # ACTIVE: the gentler way out is named
-        "650.00 INR",
-        "420.00 INR",
+        "750.00 INR",
+        "499.00 INR",
         "Yes, revoke AutoPay to meeras.kirana@sandbox",
         f'href="{LIST}/{umn}">No, keep it',
     ):
