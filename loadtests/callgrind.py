@@ -57,8 +57,8 @@ def totals(directory: Path = Path()) -> dict[str, int]:
     for path in sorted(directory.glob(f"callgrind.out.{os.getpid()}.*")):
         label, total = "", 0
         for line in path.read_text(errors="replace").splitlines():
-            if line.startswith("desc: Trigger: "):
-                label = line.removeprefix("desc: Trigger: ").removeprefix("dump ").strip()
+            if line.startswith("desc: Trigger: dump "):
+                label = line.removeprefix("desc: Trigger: dump ").strip()
             elif line.startswith("totals:"):
                 total = int(line.split()[1])
         if label:

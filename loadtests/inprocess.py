@@ -74,6 +74,9 @@ async def drive(
         return (time.process_time() - cpu) / requests
 
 
+NOOP = "no-op"
+
+
 async def _noop(c: httpx.AsyncClient) -> httpx.Response:
     return await c.get("/healthz")
 
@@ -84,9 +87,6 @@ async def rounds_of(
     """(``send``, no-op) CPU seconds per request, one pair per round, after a warm-up round."""
     found = await alternating(client, {"send": send}, requests, clients, rounds)
     return list(zip(found["send"], found[NOOP], strict=True))
-
-
-NOOP = "no-op"
 
 
 async def alternating(
