@@ -97,7 +97,7 @@ def report(found: dict[str, list[float]], requests: int) -> None:
     if len(kinds) == 2:
         each = [p2m / p2p for p2m, p2p in zip(found["p2m"], found["p2p"], strict=True)]
         print(
-            f"CPU per P2M / per P2P: median {statistics.median(each):.3f}, "
+            f"per P2M / per P2P: median {statistics.median(each):.3f}, "
             f"of medians {median['p2m'] / median['p2p']:.3f}, "
             f"of minima {least['p2m'] / least['p2p']:.3f}"
         )
