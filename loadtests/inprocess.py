@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from loadtests import callgrind
 from sandbox.settings import Settings
 from sandbox.storage.database import make_engine
 from sandbox.storage.migrate import upgrade
@@ -53,9 +54,12 @@ async def partner_client(app: FastAPI, name: str = "Timing") -> AsyncIterator[ht
             yield client
 
 
-async def drive(client: httpx.AsyncClient, send: Send, requests: int, clients: int) -> float:
+async def drive(
+    client: httpx.AsyncClient, send: Send, requests: int, clients: int, label: str = ""
+) -> float:
     """Process CPU seconds per request of ``requests`` sends by ``clients`` concurrent tasks;
-    any answer but a 200 (with ``ret`` "y" where it has one) stops the script."""
+    any answer but a 200 (with ``ret`` "y" where it has one) stops the script. Under callgrind
+    (``callgrind.running``), only these sends are counted, dumped as ``label``."""
     left = iter(range(requests))
 
     async def worker() -> None:
@@ -64,30 +68,41 @@ async def drive(client: httpx.AsyncClient, send: Send, requests: int, clients: i
             if response.status_code != 200 or response.json().get("ret", "y") != "y":
                 raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
 
-    cpu = time.process_time()
-    await asyncio.gather(*(worker() for _ in range(clients)))
-    return (time.process_time() - cpu) / requests
+    with callgrind.counting(label):
+        cpu = time.process_time()
+        await asyncio.gather(*(worker() for _ in range(clients)))
+        return (time.process_time() - cpu) / requests
+
+
+NOOP = "no-op"
+
+
+async def _noop(c: httpx.AsyncClient) -> httpx.Response:
+    return await c.get("/healthz")
 
 
 async def rounds_of(
     client: httpx.AsyncClient, send: Send, requests: int, clients: int, rounds: int
 ) -> list[tuple[float, float]]:
     """(``send``, no-op) CPU seconds per request, one pair per round, after a warm-up round."""
+    found = await alternating(client, {"send": send}, requests, clients, rounds)
+    return list(zip(found["send"], found[NOOP], strict=True))
 
-    async def noop(c: httpx.AsyncClient) -> httpx.Response:
-        return await c.get("/healthz")
 
-    await drive(client, send, min(requests, 500), clients)
-    await drive(client, noop, min(requests, 500), clients)
-    pairs = []
-    for _ in range(rounds):
-        pairs.append(
-            (
-                await drive(client, send, requests, clients),
-                await drive(client, noop, requests, clients),
-            )
-        )
-    return pairs
+async def alternating(
+    client: httpx.AsyncClient, sends: dict[str, Send], requests: int, clients: int, rounds: int
+) -> dict[str, list[float]]:
+    """CPU seconds per request of each of ``sends`` and of the no-op (``NOOP``), one figure per
+    round each, the kinds taking turns within every round (so that they share the machine's
+    moments and the store's growth), after a warm-up round of each."""
+    kinds = {**sends, NOOP: _noop}
+    for send in kinds.values():
+        await drive(client, send, min(requests, 500), clients)
+    found: dict[str, list[float]] = {name: [] for name in kinds}
+    for i in range(rounds):
+        for name, send in kinds.items():
+            found[name].append(await drive(client, send, requests, clients, f"{name} {i + 1}"))
+    return found
 
 
 def print_pairs(kind: str, pairs: list[tuple[float, float]], requests: int) -> None:

@@ -19,6 +19,9 @@ from sandbox.population.countries import get_country
 from sandbox.population.generator import DAY_US, generate_world, generated_pin
 from sandbox.population.personas import PERSONAS
 
+KINDS = ("p2p", "p2m")
+"""P2P: a random party pays another; P2M: a random party pays one hot merchant."""
+
 _NOW_US = 1_800_000_000_000_000  # any instant: only the *_us columns depend on it
 _SECRET = "loadtests-derives-pins-not-hashes"  # noqa: S105 - the hashes are thrown away
 
@@ -58,6 +61,16 @@ class Parties:
         """A random payer and a different random payee."""
         payer = self.pick(rng)
         return payer, self.pick(rng, besides=payer.vpa)
+
+    def draw(self, rng: random.Random, kind: str, *, merchant: str) -> tuple[Party, str]:
+        """(payer, payee VPA) of one payment of ``kind`` (``KINDS``), as the bench's scenarios
+        draw them: P2P between two random parties, P2M from a random party to ``merchant``."""
+        if kind == "p2p":
+            payer, payee = self.pair(rng)
+            return payer, payee.vpa
+        if kind == "p2m":
+            return self.pick(rng, besides=merchant), merchant
+        raise ValueError(f"unknown payment kind {kind!r}; known: {', '.join(KINDS)}")
 
 
 def world_parties(

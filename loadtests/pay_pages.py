@@ -5,7 +5,8 @@
 A SQLite world of ``--residents`` generated residents (the bench's world), optionally with
 ``--preload`` past payments written first (``payments.service.history.fill``, as ``sandbox
 bench --preload`` does, with the server stopped). Then ``--rounds`` rounds of ``--payments``
-P2P payments through the pay service itself (``pay.prepare`` + ``pay.pay``, no HTTP), sent
+payments of ``--kind`` (``p2p`` or ``p2m``: into the hot merchant ``--merchant``, as the bench's
+scenarios draw them) through the pay service itself (``pay.prepare`` + ``pay.pay``, no HTTP), sent
 ``--batch`` at a time so that each loop turn's units commit together, as under load; each with
 an ``Idempotency-Key``, as the load generator sends them.
 
@@ -43,7 +44,8 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from loadtests.parties import Parties, world_parties
+from loadtests.config import DEFAULT_HOT_MERCHANT
+from loadtests.parties import KINDS, Parties, world_parties
 from payments.schemas.pay import PayIn
 from payments.service import history, pay
 from sandbox.app import create_app
@@ -176,9 +178,9 @@ async def _rounds(
         assert partner is not None
 
         def one_body() -> PayIn:
-            payer, payee = parties.pair(rng)
+            payer, payee = parties.draw(rng, args.kind, merchant=args.merchant)
             return PayIn.model_validate(
-                {"payer": {"vpa": payer.vpa, "pin": payer.pin}, "payee": {"vpa": payee.vpa}}
+                {"payer": {"vpa": payer.vpa, "pin": payer.pin}, "payee": {"vpa": payee}}
                 | {"amount": "1.00"}
             )
 
@@ -266,6 +268,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32, help="payments sent at once")
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--preload", type=int, default=0, help="past payments written first")
+    parser.add_argument("--kind", choices=KINDS, default="p2p", help="P2P or P2M payments")
+    parser.add_argument("--merchant", default=DEFAULT_HOT_MERCHANT, help="the P2M payee")
     parser.add_argument("--by-btree", action="store_true", help="split the last round's frames")
     parser.add_argument("--sqlite-cache-mb", type=int, default=None)
     parser.add_argument("--sqlite-mmap-mb", type=int, default=None)
@@ -281,8 +285,8 @@ def main() -> None:
         return statistics.median(values)
 
     print(
-        f"median of {len(rounds)} rounds of {args.payments} (preload {args.preload}, batch "
-        f"{args.batch}): frames {med([r.frames for r in rounds]):.2f}, "
+        f"median of {len(rounds)} rounds of {args.payments} {args.kind} (preload "
+        f"{args.preload}, batch {args.batch}): frames {med([r.frames for r in rounds]):.2f}, "
         f"pages {med([r.pages for r in rounds]):.2f}, "
         f"cpu {med([r.cpu_us for r in rounds]):.0f} us "
         f"(min {min(r.cpu_us for r in rounds):.0f}), "

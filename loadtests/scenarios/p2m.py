@@ -13,8 +13,7 @@ NAME = "POST /v1/upi/pay (p2m)"
 
 def pay_p2m(user: SandboxUser) -> dict[str, Any] | None:
     """One payment from a random party to the hot merchant (``LOADTEST_HOT_MERCHANT``)."""
-    merchant = user.config.hot_merchant
-    payer = user.world.parties.pick(user.rng, besides=merchant)
+    payer, merchant = user.world.parties.draw(user.rng, "p2m", merchant=user.config.hot_merchant)
     return user.pay(payer, merchant, name=NAME)
 
 

@@ -12,7 +12,7 @@ from prometheus_client import Histogram as PromHistogram
 
 from loadtests.bench import gcstats, profile
 from loadtests.bench.locust_run import LocustResult, _read_failures
-from loadtests.config import ConfigError, LoadConfig, check_amount
+from loadtests.config import DEFAULT_HOT_MERCHANT, ConfigError, LoadConfig, check_amount
 from loadtests.latency import Histogram, aggregate
 from loadtests.parties import world_parties
 from sandbox.ops import gctune
@@ -66,6 +66,23 @@ def test_pairs_never_pay_themselves() -> None:
     for _ in range(500):
         payer, payee = parties.pair(rng)
         assert payer.vpa != payee.vpa
+
+
+def test_draws_are_the_scenarios_p2p_between_parties_p2m_into_the_merchant() -> None:
+    parties = world_parties(residents=0)
+    merchant = DEFAULT_HOT_MERCHANT
+    rng = random.Random(2)
+    payers = set()
+    for _ in range(300):
+        payer, payee = parties.draw(rng, "p2m", merchant=merchant)
+        assert payee == merchant
+        assert payer.vpa != merchant
+        payers.add(payer.vpa)
+        payer, payee = parties.draw(rng, "p2p", merchant=merchant)
+        assert payer.vpa != payee
+    assert len(payers) > 1  # random payers, not one
+    with pytest.raises(ValueError, match="p2p, p2m"):
+        parties.draw(rng, "p2x", merchant=merchant)
 
 
 def test_histogram_percentiles_are_within_one_percent() -> None:
