@@ -137,7 +137,9 @@ class SqliteDatabase:
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopQueue] = (
             weakref.WeakKeyDictionary()
         )
-        self._committer = concurrent.futures.ThreadPoolExecutor(1, "sqlite-commit")
+        # the commit thread's work: a batch whose units ran, to COMMIT and answer (None: stop)
+        self._commits: queue.SimpleQueue[Sliced | None] = queue.SimpleQueue()
+        self._committer: threading.Thread | None = None
         self._sliced: Sliced | None = None  # the batch the loop is running, between slices
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -150,6 +152,10 @@ class SqliteDatabase:
                 target=self._checkpoint_loop, name="sqlite-checkpointer", daemon=True
             )
             self._checkpointer.start()
+            self._committer = threading.Thread(
+                target=self._commit_loop, name="sqlite-commit", daemon=True
+            )
+            self._committer.start()
 
     def close(self) -> None:
         self._closed = True
@@ -179,7 +185,10 @@ class SqliteDatabase:
                 self._conn = None
         finally:
             self._release()
-        self._committer.shutdown(wait=True)
+        if self._committer is not None:
+            self._commits.put(None)  # after every batch handed to it: it answers them first
+            self._committer.join(timeout=30)
+            self._committer = None
         if self._read_conn is not None:
             self._read_conn.close()
             self._read_conn = None
@@ -355,7 +364,15 @@ class SqliteDatabase:
             s.loop.call_soon(self._run_slices, s)
             return
         self._sliced = None
-        self._committer.submit(self._commit_then_answer, s.trans, s.batch)
+        self._commits.put(s)
+
+    def _commit_loop(self) -> None:
+        """The commit thread: each batch the loop ran, COMMIT and answers, in order."""
+        while (s := self._commits.get()) is not None:
+            try:
+                self._commit_then_answer(s.trans, s.batch)
+            except Exception:  # a bug, not SQLite's refusal (_commit answers that): keep going
+                log.exception("the SQLite commit thread failed on a batch")
 
     def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
         """On the commit thread: COMMIT (or forget and roll back), free the connection for the
