@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import logging
 import queue
 import threading
@@ -291,16 +292,17 @@ class SqliteDatabase:
                 self._cond.wait()
             self._busy = True
 
-    def _release(self) -> None:
-        """The batch is done with the connection: wake a waiting thread, and flush the loops
-        whose units queued meanwhile."""
+    def _release(self, answer: list[Pending] | None = None) -> None:
+        """The batch is done with the connection: wake a waiting thread, answer ``answer``'s
+        callers, and flush the loops whose units queued meanwhile, after those answers."""
         with self._cond:
             self._busy = False
             waiting, self._waiting = self._waiting, {}
             self._cond.notify()
-        for loop, q in waiting.items():
-            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
-                loop.call_soon_threadsafe(self._flush, loop, q)
+        deliver(
+            answer or [],
+            {loop: functools.partial(self._flush, loop, q) for loop, q in waiting.items()},
+        )
 
     def _connection(self) -> Connection:
         if self._conn is None:
@@ -376,12 +378,12 @@ class SqliteDatabase:
 
     def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
         """On the commit thread: COMMIT (or forget and roll back), free the connection for the
-        next batch, then answer the batch's callers on their loop."""
+        next batch, then answer the batch's callers on their loop, with one wake-up that also
+        starts the next batch there once they are answered."""
         try:
             self._commit(trans, batch)
         finally:
-            self._release()
-        deliver(batch)
+            self._release(batch)
 
     # -- a batch ---------------------------------------------------------------------------
     def _write_loop(self) -> None:
