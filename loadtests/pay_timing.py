@@ -18,9 +18,9 @@ import random
 
 import httpx
 
+from loadtests.config import PAY_PATH
 from loadtests.inprocess import migrated_settings, partner_client, print_pairs, rounds_of
 from loadtests.parties import world_parties
-from loadtests.scenarios.base import PAY_PATH
 from sandbox.app import create_app
 from sandbox.ops import gctune
 
