@@ -161,9 +161,9 @@ async def test_callers_are_answered_before_the_units_queued_behind_their_commit_
     def unit(code: str):  # type: ignore[no-untyped-def]
         insert = _insert(code)
 
-        def run(conn: sa.Connection) -> str:
+        def run(conn: sa.Connection) -> None:
             order.append(f"unit {code}")
-            return insert(conn)
+            insert(conn)
 
         return run
 
