@@ -75,6 +75,9 @@ ENV_NAMES = (
 )
 
 DEFAULT_AMOUNT = "1.00"
+PAY_PATH = "/v1/upi/pay"
+"""The P2P payment every load sends. Here, not in ``scenarios``: importing locust patches
+threads into greenlets (gevent), so an in-process harness must never import a scenario."""
 DEFAULT_HOT_MERCHANT = "meeras.kirana@sandbox"
 
 

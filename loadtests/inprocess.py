@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
@@ -118,3 +119,17 @@ def print_pairs(kind: str, pairs: list[tuple[float, float]], requests: int) -> N
     )
     one, noop = min(a for a, _ in pairs) * 1e6, min(n for _, n in pairs) * 1e6
     print(f"minimum: {kind} {one:.0f} us, no-op {noop:.0f} us, {kind} - no-op {one - noop:.0f} us")
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live thread of this process, by name (threads of one name summed)."""
+    out: dict[str, float] = {}
+    for thread in threading.enumerate():
+        if thread.ident is None:
+            continue
+        try:
+            clock = time.pthread_getcpuclockid(thread.ident)
+        except OSError:
+            continue
+        out[thread.name] = out.get(thread.name, 0.0) + time.clock_gettime(clock)
+    return out

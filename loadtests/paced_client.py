@@ -18,11 +18,9 @@ import random
 import time
 import uuid
 
-from loadtests.config import DEFAULT_AMOUNT, LoadConfig
+from loadtests.config import DEFAULT_AMOUNT, PAY_PATH, LoadConfig
 from loadtests.latency import Histogram
 from loadtests.parties import Parties, world_parties
-
-PAY_PATH = "/v1/upi/pay"
 
 
 class _Connection:

@@ -28,10 +28,9 @@ import uuid
 import httpx
 
 from loadtests import callgrind
-from loadtests.config import DEFAULT_HOT_MERCHANT
+from loadtests.config import DEFAULT_HOT_MERCHANT, PAY_PATH
 from loadtests.inprocess import NOOP, Send, alternating, migrated_settings, partner_client
 from loadtests.parties import KINDS, Parties, world_parties
-from loadtests.scenarios.base import PAY_PATH
 from sandbox.app import create_app
 from sandbox.ops import gctune
 

@@ -33,11 +33,11 @@ import httpx
 import psycopg
 
 from loadtests.bench.postgres import scratch_database
+from loadtests.config import PAY_PATH
 from loadtests.inprocess import migrated_settings, partner_client
 from loadtests.parties import world_parties
 from sandbox.app import create_app
 
-PAY_PATH = "/v1/upi/pay"
 RESIDENTS = 200
 _TICK = os.sysconf("SC_CLK_TCK")
 

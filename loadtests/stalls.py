@@ -27,7 +27,6 @@ import json
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -36,6 +35,7 @@ from typing import Any
 
 import uvicorn
 
+from loadtests.inprocess import thread_cpu
 from loadtests.latency import Histogram
 from loadtests.process import free_port
 from sandbox.app import create_app
@@ -205,19 +205,6 @@ def instrument_writes(rec: Recorder) -> None:
     sqlite_store.resolve_on_loop = timed_resolve  # type: ignore[attr-defined]
 
 
-def _thread_cpu() -> dict[str, float]:
-    out: dict[str, float] = {}
-    for thread in threading.enumerate():
-        if thread.ident is None:
-            continue
-        try:
-            clock = time.pthread_getcpuclockid(thread.ident)
-        except OSError:
-            continue
-        out[thread.name] = out.get(thread.name, 0.0) + time.clock_gettime(clock)
-    return out
-
-
 async def _serve_and_load(args: argparse.Namespace, rec: Recorder) -> dict[str, Any]:
     settings = Settings(
         data_dir=Path(tempfile.mkdtemp(prefix="stalls-")),
@@ -257,12 +244,12 @@ async def _serve_and_load(args: argparse.Namespace, rec: Recorder) -> dict[str, 
     ]  # fmt: skip
     client = await asyncio.create_subprocess_exec(*command, stdout=subprocess.PIPE)
     await asyncio.sleep(1.0)  # the client builds its parties first
-    cpu0, wall0 = _thread_cpu(), time.perf_counter()
+    cpu0, wall0 = thread_cpu(), time.perf_counter()
     rec.active = True
     out, _ = await client.communicate()
     rec.active = False
     wall = time.perf_counter() - wall0
-    cpu1 = _thread_cpu()
+    cpu1 = thread_cpu()
     server.should_exit = True
     await serving
     return {

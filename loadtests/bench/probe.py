@@ -22,10 +22,10 @@ import uuid
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from loadtests.config import PAY_PATH
 from loadtests.latency import Histogram
 from loadtests.parties import Parties
 
-PAY_PATH = "/v1/upi/pay"
 DEFAULT_RATE = 20.0
 """Payments per second: a few tens, small beside the paced phases' rate."""
 

@@ -20,13 +20,11 @@ from locust.exception import StopUser
 from locust.user.wait_time import constant_throughput
 
 from loadtests import hooks  # noqa: F401 - registers the listeners every scenario gets
-from loadtests.config import LoadConfig, current
+from loadtests.config import PAY_PATH, LoadConfig, current
 from loadtests.parties import Party
 from loadtests.world import World, world_for
 
 log = logging.getLogger("loadtests")
-
-PAY_PATH = "/v1/upi/pay"
 
 
 def paced_wait(user: Any, config: LoadConfig) -> float:

@@ -75,9 +75,13 @@ class LoopQueue:
     scheduled: bool = False
 
 
-def deliver(batch: list[Pending]) -> None:
-    """Answer the callers of a committed (or failed) batch: one wake-up per event loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[Pending]] = {}
+def deliver(
+    batch: list[Pending],
+    then: dict[asyncio.AbstractEventLoop, Callable[[], None]] | None = None,
+) -> None:
+    """Answer the callers of a committed (or failed) batch: one wake-up per event loop, which
+    also schedules that loop's ``then`` (the next batch) behind the callers it resumed."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Pending]] = {loop: [] for loop in then or {}}
     for item in batch:
         if item.loop is None:
             cfut = item.future
@@ -91,7 +95,16 @@ def deliver(batch: list[Pending]) -> None:
     for loop, items in by_loop.items():
         # a closed loop raises RuntimeError: nobody is waiting any more
         with contextlib.suppress(RuntimeError):
-            loop.call_soon_threadsafe(resolve_on_loop, items)
+            loop.call_soon_threadsafe(_answer, loop, items, (then or {}).get(loop))
+
+
+def _answer(
+    loop: asyncio.AbstractEventLoop, items: list[Pending], then: Callable[[], None] | None
+) -> None:
+    """On ``loop``: resume the callers, then queue ``then`` after their resumptions."""
+    resolve_on_loop(items)
+    if then is not None:
+        loop.call_soon(then)
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:

@@ -4,6 +4,8 @@ locust's failure file, the profile split and the server's GC pauses."""
 from __future__ import annotations
 
 import random
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -147,3 +149,14 @@ def test_gc_pauses_between_two_scrapes_are_counted_by_generation() -> None:
         "2": {"collections": 1, "totalMs": 50.0, "over1ms": 1, "over10ms": 1},
     }
     assert gcstats.parse("# nothing about gc\n") == {}
+
+
+def test_the_in_process_harnesses_keep_real_threads() -> None:
+    """Importing locust (any scenario) patches threads into greenlets (gevent): the SQLite
+    commit thread would then run on the event loop's own thread, and a harness would time
+    another writer than the server's. None of the in-process harnesses may import it."""
+    harnesses = ("pay_timing", "hot_timing", "auth_timing", "fi_timing", "pay_pages", "stalls")
+    imports = [f"import loadtests.{name}" for name in (*harnesses, "writer_cost", "pg_pay_cost")]
+    code = "; ".join(["import sys", *imports, "print('gevent' in sys.modules)"])
+    found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert found.stdout.strip() == "False"

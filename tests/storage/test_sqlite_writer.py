@@ -145,6 +145,43 @@ async def test_a_failed_commit_forgets_and_rolls_back_before_any_caller_hears(
     assert len(db.memory) == 1
 
 
+async def test_callers_are_answered_before_the_units_queued_behind_their_commit_run(
+    db: SqliteDatabase,
+) -> None:
+    """One wake-up after a COMMIT resumes its callers, then starts the batch that queued while
+    it was in flight: a payment's answer no longer waits for the next batch's units."""
+    order: list[str] = []
+    in_commit, go_on = threading.Event(), threading.Event()
+
+    def held_commit(_conn: sa.Connection) -> None:
+        if not in_commit.is_set():  # the first COMMIT only
+            in_commit.set()
+            go_on.wait(5)
+
+    def unit(code: str):  # type: ignore[no-untyped-def]
+        insert = _insert(code)
+
+        def run(conn: sa.Connection) -> None:
+            order.append(f"unit {code}")
+            insert(conn)
+
+        return run
+
+    async def caller(code: str) -> None:
+        await db.write(unit(code))
+        order.append(f"answered {code}")
+
+    sa.event.listen(db.engine, "commit", held_commit)
+    first = asyncio.ensure_future(caller("A"))
+    assert await asyncio.to_thread(in_commit.wait, 5)  # A's COMMIT is in flight
+    second = asyncio.ensure_future(caller("B"))
+    await asyncio.sleep(0.05)  # B's flush found the connection busy: B waits for A's COMMIT
+    go_on.set()
+    await asyncio.gather(first, second)
+    sa.event.remove(db.engine, "commit", held_commit)
+    assert order == ["unit A", "answered A", "unit B", "answered B"]
+
+
 def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_name: str) -> None:
     if engine_name != "sqlite":
         pytest.skip("the SQLite writer")
