@@ -53,6 +53,8 @@ async def generate(settings: Settings, partner: Partner, now_us: int) -> Generat
 def insert(conn: Connection, world: GeneratedWorld) -> None:
     for rows in world.chunks:
         insert_world(conn, rows)
+    added = sum(len(rows.residents) for rows in world.chunks)
+    PopulationStore(conn, world.world_id).refresh_statistics(added)
 
 
 async def personas(db: Database, partner: Partner) -> list[PersonaView]:
@@ -206,6 +208,7 @@ def seed_large(
             done += len(rows.residents)
             if progress is not None:
                 progress(done)
+        PopulationStore(conn, partner.world_id).refresh_statistics(done)
         partner_store.update_partner(conn, partner.id, world_residents=residents)
         return done
 

@@ -75,6 +75,28 @@ class PopulationStore(WorldStore):
         for table in world_tables():
             self.conn.execute(self.delete(table))
 
+    def refresh_statistics(self, residents_added: int) -> None:
+        """PostgreSQL: sample the population tables (``ANALYZE``) when the world just filled
+        is a large part of them, so the planner knows their sizes before its first payment.
+        Without statistics it takes the world's rows for a handful and plans the payment's
+        party read as a scan of every VPA and account of the world (measured at 2000
+        residents: 3.9 ms of PostgreSQL CPU per payment against 1.8-2.2 ms), a plan kept until
+        autovacuum first comes by, a minute or more later. "Large": the tables were never
+        sampled, or the world adds more than a tenth of their rows (autovacuum's own default
+        threshold to sample again); a world among many is planned well by the statistics
+        already there, and sampling big tables at every signup would slow it down.
+        ``SKIP_LOCKED``: a concurrent signup or autovacuum already sampling a table is left to
+        it, never waited for. SQLite's planner needs none of this."""
+        if self.conn.dialect.name == "sqlite":
+            return
+        known = self.conn.exec_driver_sql(
+            "SELECT reltuples FROM pg_class WHERE oid = 'residents'::regclass"
+        ).scalar()
+        if known is not None and known >= 0 and residents_added * 10 < known:
+            return
+        names = ", ".join(table.name for table in POPULATION_TABLES)
+        self.conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {names}")
+
     def resident(self, uid: str) -> ResidentRow | None:
         """One resident's row (any domain that matches people against the register reads it
         here), or None; on the SQLite writer from its memory after the first read."""
