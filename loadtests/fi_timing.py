@@ -15,36 +15,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 
 from loadtests.consent_pool import BUSY_CUSTOMER, RANGE_DAYS, USES_PER_CONSENT
+from loadtests.inprocess import migrated_settings
 from sandbox.app import create_app
 from sandbox.client import AsyncSandbox, consent_detail
 from sandbox.client.calls import parse_time, stamp
-from sandbox.settings import Settings
-from sandbox.storage.database import make_engine
-from sandbox.storage.migrate import upgrade
 
 PAYERS = (("asha@sandbox", "1234"), ("ravi@sandbox", "4321"))
 
 
 async def measure(fetches: int, payments: int) -> tuple[list[float], list[float]]:
     """Wall and CPU seconds of each fetch after the first (which fills the caches)."""
-    settings = Settings(
-        data_dir=Path(tempfile.mkdtemp(prefix="fi-timing-")),
-        world_residents=5,
-        dispatch_webhooks=False,
-        rate_limit_per_second=100_000.0,
-        rate_limit_burst=100_000,
-    )
-    engine = make_engine(settings)
-    upgrade(engine)
-    engine.dispose()
+    settings = migrated_settings("fi-timing-", residents=5)
     app = create_app(settings)
     walls: list[float] = []
     cpus: list[float] = []
