@@ -46,16 +46,17 @@ async def read_log_page(
     previous page answered; None: from the first), the check of the whole chain, and the next
     cursor (None on the last page). ConsentNotFound if the handle is not of this world."""
     after = parse_cursor(cursor, _CURSOR)
-    if after is not None and after[1] != handle:
-        raise InvalidRequest(
-            "query.cursor",
-            "cursor",
-            f"is a cursor of the log of consent {after[1]}, not of {handle[:64]}",
-            hint="Pass the cursor this log's previous page linked to, unchanged.",
-        )
 
     def unit(conn: Connection) -> tuple[Any, list[LogEntry], LogCheck, str | None]:
+        # the handle first: an unknown consent is a 404 whatever cursor came with it
         row, entries, check = _checked(ConsentStore(conn, world.id), handle)
+        if after is not None and after[1] != handle:
+            raise InvalidRequest(
+                "query.cursor",
+                "cursor",
+                f"is a cursor of the log of consent {after[1]}, not of {handle[:64]}",
+                hint="Pass the cursor this log's previous page linked to, unchanged.",
+            )
         seen = 0 if after is None else after[0]
         shown, nxt = page([e for e in entries if e.seq > seen], limit, lambda e: (e.seq, handle))
         return row, shown, check, nxt

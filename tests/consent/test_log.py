@@ -132,6 +132,18 @@ async def test_a_cursor_of_another_consents_log_is_refused(
     assert "unchanged" in problem["hint"]
 
 
+async def test_an_unknown_consent_with_a_cursor_is_not_found(
+    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp, consent: Requested
+) -> None:
+    """The handle is checked before the cursor: a 404, not the cursor's 422."""
+    await _grow(app, partner, consent.handle, 3)
+    cursor = (await _log(client, partner, consent.handle, limit=2)).json()["nextCursor"]
+    unknown = "0" * 8 + "-0000-4000-8000-" + "0" * 12
+    refused = await _log(client, partner, unknown, cursor=cursor)
+    assert refused.status_code == 404, refused.text
+    assert unknown in refused.json()["detail"]
+
+
 @pytest.mark.parametrize(
     ("params", "field", "rule"),
     [
