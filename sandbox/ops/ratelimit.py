@@ -9,7 +9,7 @@ With several API worker processes each keeps its own buckets, so the effective l
 Redis for every worker and host: one round trip per request (EVALSHA of a GCRA script that reads
 the clock, decides and writes atomically, so two workers can never both take the last token).
 When Redis does not answer it falls back to the in-process buckets for a few seconds (fail open,
-logged once per outage): see docs/decisions/README.md "Scale-out".
+logged once per outage): see docs/decisions/payments.md "Scale-out".
 """
 
 from __future__ import annotations
