@@ -7,8 +7,12 @@ asserts the outputs the guide promises, and which blocks it leaves out and why.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +119,45 @@ def test_the_webhook_checks_the_guide_shows_pass_a_real_signature_and_fail_a_for
         exec(block.code, {**signed, "raw_body": body})  # noqa: S102 - the guide's own fragment
         with pytest.raises((WebhookVerificationError, AssertionError)):
             exec(block.code, {**signed, "raw_body": body + b" "})  # noqa: S102 - a forged body
+
+
+JS_CHECKS = Path(__file__).parent / "js"  # package.json: the npm library the fragment imports
+
+
+def test_the_javascript_webhook_check_the_guide_shows_passes_a_real_signature() -> None:
+    """The ``js`` fragment of webhooks.md, run by Node against the npm ``standardwebhooks``
+    library (installed by the Makefile from tests/docs/js) with a delivery the sandbox signed:
+    it gives back the event, and throws for a forged body."""
+    node = shutil.which("node")
+    if node is None or not (JS_CHECKS / "node_modules" / "standardwebhooks").is_dir():
+        reason = "needs node and `npm ci --prefix tests/docs/js` (make test runs it)"
+        if os.environ.get("CI"):
+            pytest.fail(f"the guide's JavaScript check is mandatory in CI: {reason}", pytrace=False)
+        pytest.skip(f"JavaScript guide check skipped: {reason}")
+    (fragment,) = [b for b in read_guide("webhooks.md") if b.lang == "js"]
+    secret, now, body = new_webhook_secret(), int(time.time()), '{"type":"sandbox.ping"}'
+    given = (
+        "const WEBHOOK_SECRET = process.env.WEBHOOK_SECRET;\n"
+        "const rawBody = process.env.RAW_BODY;\n"
+        "const requestHeaders = JSON.parse(process.env.REQUEST_HEADERS);\n"
+    )
+    # beside node_modules, so that its import resolves
+    script = JS_CHECKS / f"webhook_fragment_{os.getpid()}.mjs"
+    script.write_text(given + fragment.code + "\nconsole.log(JSON.stringify(event));\n")
+    headers = json.dumps(standard_headers(secret, "evt_1", now, body.encode()))
+
+    def verify(raw_body: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "WEBHOOK_SECRET": secret, "RAW_BODY": raw_body}
+        env["REQUEST_HEADERS"] = headers
+        return subprocess.run(  # node runs the guide's own fragment
+            [node, str(script)], capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+
+    try:
+        passed, forged = verify(body), verify(body + " ")
+    finally:
+        script.unlink()
+    assert passed.returncode == 0, passed.stderr
+    assert json.loads(passed.stdout) == {"type": "sandbox.ping"}
+    assert forged.returncode != 0
+    assert "WebhookVerificationError" in forged.stderr or "signature" in forged.stderr.lower()
