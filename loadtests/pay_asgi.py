@@ -22,6 +22,12 @@ and of the SQLite commit thread (``loadtests.inprocess.thread_cpu``), medians ov
 callgrind (``loadtests.callgrind``), instructions per request (every thread's, user space only:
 the kernel's share of a COMMIT is not in them). ``--profile FILE`` writes a cProfile of the last
 round's payments, timed in the loop thread's CPU.
+
+The WAL checkpointer and the sweepers run every second of wall time, so under callgrind (or
+on a loaded machine) a slower run does more of their work per payment and counts more
+instructions: ``--hold-checkpoints`` holds the checkpointer off for the run (as
+``loadtests.pay_pages`` does), and ``SANDBOX_SWEEP_SECONDS=0 SANDBOX_OTP_SWEEP_SECONDS=0`` in
+the environment stop the sweepers; then instruction counts of batches of one repeat.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ from loadtests.inprocess import migrated_settings, thread_cpu
 from loadtests.parties import Parties, world_parties
 from sandbox.app import create_app
 from sandbox.ops import gctune
+from sandbox.storage import sqlite as sqlite_storage
 
 Send = Callable[[], Awaitable[None]]
 NOOP, P2P = "no-op", "p2p"
@@ -186,7 +193,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument("--profile", help="write a cProfile of the last round's payments here")
+    parser.add_argument("--hold-checkpoints", action="store_true", help="no WAL checkpoints")
     args = parser.parse_args()
+    if args.hold_checkpoints:
+        sqlite_storage.CHECKPOINT_SECONDS = 1e9  # read by the checkpointer thread at start
     found = asyncio.run(
         measure(args.requests, args.clients, args.rounds, args.residents, args.profile)
     )
