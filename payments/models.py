@@ -7,6 +7,7 @@ Response codes and their meanings follow NPCI's UPI error and response code list
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from sandbox.kit import wire
-from sandbox.kit.ids import TIME_DIGITS, base36, time_prefix
+from sandbox.kit.ids import TIME_DIGITS, base36, random_digits, time_prefix
 
 # The wire types' own patterns (stated in the OpenAPI): one rule, whichever layer checks it.
 TXN_ID = re.compile(wire.TXN_ID.pattern)  # 35 alphanumerics (special characters blocked 2025)
@@ -315,7 +316,7 @@ def new_txn_id(now_us: int) -> str:
     digits (119 bits). Ids made later sort after earlier ones, so the inserts of a payment's
     transaction row and ledger legs append to the right-most leaf of the indexes keyed by it
     instead of dirtying a random page of each (decisions doc: "Pages per payment")."""
-    return txn_id_at(now_us, int.from_bytes(secrets.token_bytes(15), "big"))
+    return "SBX" + time_prefix(now_us, _ALNUM) + random_digits(_TXN_RANDOM_DIGITS, _ALNUM)
 
 
 def txn_id_at(now_us: int, random_bits: int) -> str:
@@ -323,12 +324,19 @@ def txn_id_at(now_us: int, random_bits: int) -> str:
     return "SBX" + time_prefix(now_us, _ALNUM) + base36(random_bits, _TXN_RANDOM_DIGITS, _ALNUM)
 
 
+_HOUR_US = 3600 * 1_000_000
+
+
+@functools.lru_cache(maxsize=64)
+def _rrn_hour(hour: int) -> str:
+    """YDDDHH of the world hour ``hour`` (hours since the epoch)."""
+    t = datetime.fromtimestamp(hour * 3600, tz=UTC)
+    return f"{t.year % 10}{t.timetuple().tm_yday:03d}{t.hour:02d}"
+
+
 def new_rrn(world_now_us: int) -> str:
     """12 digits shaped like an RRN: YDDDHH (last digit of the year, day of year, hour) + 6."""
-    import datetime as dt
-
-    t = dt.datetime.fromtimestamp(world_now_us / 1_000_000, tz=dt.UTC)
-    return f"{t.year % 10}{t.timetuple().tm_yday:03d}{t.hour:02d}{secrets.randbelow(10**6):06d}"
+    return f"{_rrn_hour(world_now_us // _HOUR_US)}{secrets.randbelow(10**6):06d}"
 
 
 def world_day(world_now_us: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from starlette.requests import ClientDisconnect
 
 from sandbox import hot
 from sandbox.app import INSTALLED, create_app
@@ -164,3 +165,55 @@ async def test_a_double_s_requests_are_counted_under_the_route_s_path(make_setti
         metrics = (await client.get("/metrics")).text
     assert 'route="/v1/upi/pay"' in metrics
     assert 'route="unmatched"' not in metrics
+
+
+async def _asgi(app: FastAPI, messages: list[dict[str, Any]], headers: dict[str, str]) -> Any:
+    """POST /v1/upi/pay straight into the app, its body as ``messages``; (status, body)."""
+    raw = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    raw.append((b"content-type", b"application/json"))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/upi/pay",
+        "raw_path": b"/v1/upi/pay",
+        "query_string": b"",
+        "root_path": "",
+        "headers": raw,
+        "client": ("127.0.0.1", 1),
+        "server": ("sandbox", 80),
+    }
+    pending = list(messages)
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return pending.pop(0) if pending else {"type": "http.disconnect"}
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return sent[0]["status"] if sent else None, body
+
+
+async def test_a_double_reads_a_body_sent_in_pieces_and_stops_at_a_disconnect(
+    make_settings: Any,
+) -> None:
+    app = create_app(make_settings())
+    async with app.router.lifespan_context(app), client_for(app) as client:
+        partner = await sign_up(client)
+        whole = PAY + AMOUNT
+        pieces = [whole[:10], whole[10:40], whole[40:]]
+        messages = [
+            {"type": "http.request", "body": piece, "more_body": i < len(pieces) - 1}
+            for i, piece in enumerate(pieces)
+        ]
+        status, body = await _asgi(app, messages, partner.headers)
+        assert status == 200
+        assert json.loads(body)["status"] == "SUCCESS"
+        cut = [{"type": "http.request", "body": whole[:10], "more_body": True}]
+        with pytest.raises(ClientDisconnect):  # as from Request.body(): the server drops it
+            await _asgi(app, cut, partner.headers)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import random
 import re
+from collections import Counter
 
 from payments.models import new_txn_id, txn_id_at
 from sandbox.kit.ids import TIME_DIGITS, base36, new_id, ordered_id, time_prefix
@@ -83,3 +84,48 @@ def test_ids_made_in_one_millisecond_differ_in_their_random_part() -> None:
 def test_a_txn_id_of_given_bits_is_reproducible() -> None:
     assert txn_id_at(NOW_US, 12345) == txn_id_at(NOW_US, 12345)
     assert txn_id_at(NOW_US, 12345)[: 3 + TIME_DIGITS] == new_txn_id(NOW_US)[: 3 + TIME_DIGITS]
+
+
+def test_random_digits_are_drawn_evenly_from_the_alphabet() -> None:
+    from sandbox.kit.ids import random_digits
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    drawn = "".join(random_digits(23, alphabet) for _ in range(2000))
+    assert len(drawn) == 46_000
+    assert set(drawn) <= set(alphabet)
+    counts = Counter(drawn)
+    assert len(counts) == 36
+    # 46,000 draws over 36 digits: ~1278 each, sd ~35; byte % 36 without rejection would make
+    # the first four digits ~1.6% likelier, which this bound does not detect: see the next test
+    assert all(1100 < n < 1460 for n in counts.values()), counts
+    assert random_digits(0) == ""
+
+
+def test_random_digits_leave_out_the_bytes_that_would_favour_digits() -> None:
+    from sandbox.kit import ids
+
+    table = ids._digit_of_byte(ids._ALPHABET)
+    kept = [b for b in range(256) if b not in ids._UNEVEN]
+    assert len(kept) == 252
+    assert Counter(table[b] for b in kept) == dict.fromkeys(ids._ALPHABET.encode(), 7)
+
+
+def test_an_rrn_is_its_world_hour_and_six_digits() -> None:
+    from datetime import UTC, datetime
+
+    from payments.models import new_rrn
+
+    for us in (NOW_US, 0, 1_767_225_599_999_999, 1_767_225_600_000_000, 1_709_164_800_000_000):
+        t = datetime.fromtimestamp(us / 1_000_000, tz=UTC)
+        rrn = new_rrn(us)
+        assert re.fullmatch(r"\d{12}", rrn)
+        assert rrn[:6] == f"{t.year % 10}{t.timetuple().tm_yday:03d}{t.hour:02d}"
+
+
+def test_iso_gives_each_instant_its_own_text_though_it_keeps_the_last() -> None:
+    from sandbox.kit.clock import iso
+
+    assert iso(NOW_US) == "2027-01-15T08:00:00.123Z"
+    assert iso(NOW_US) == "2027-01-15T08:00:00.123Z"
+    assert iso(0) == "1970-01-01T00:00:00.000Z"
+    assert iso(NOW_US + 1000) == "2027-01-15T08:00:00.124Z"

@@ -29,9 +29,12 @@ async def write_once(
     fingerprint: str,
     operation: str,
     effect: Effect,
+    optimistic: bool = False,
 ) -> tuple[dict[str, Any], bool]:
     """Run ``effect`` once per key in one unit of work; returns ``(answer, replayed)``.
-    ``operation``: the route, named in the 409 of a key reused elsewhere."""
+    ``operation``: the route, named in the 409 of a key reused elsewhere; ``optimistic``: the
+    effect writes only in its unit, so SQLite may read the keys only when one is already used
+    (``sandbox.storage.idempotency``)."""
 
     def guarded(conn: Any) -> tuple[int, dict[str, Any]] | SandboxError:
         store = PaymentsStore(conn, world.id)
@@ -48,5 +51,6 @@ async def write_once(
         now_us=world.now_us,
         effect=guarded,
         conflict_extra=U01,
+        optimistic=optimistic,
     )
     return answer.body, answer.replayed

@@ -72,4 +72,5 @@ async def pay(db: Database, world: WorldContext, cmd: PayCommand) -> tuple[dict[
         fingerprint=cmd.fingerprint,
         operation="POST /v1/upi/pay",
         effect=effect,
+        optimistic=True,  # the effect writes rows of its unit and the writer's memory only
     )

@@ -49,6 +49,18 @@ def to_datetime(us: int) -> datetime:
     return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
 
 
+_last_iso: tuple[int, str] = (0, "1970-01-01T00:00:00.000Z")
+
+
 def iso(us: int) -> str:
-    """RFC 3339 with milliseconds and a Z, the form every timestamp on the wire takes."""
-    return to_datetime(us).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """RFC 3339 with milliseconds and a Z, the form every timestamp on the wire takes.
+
+    The last one is kept: a payment writes its one instant three times (the transaction's
+    ``createdAt`` and ``updatedAt``, its event's ``createdAt``)."""
+    global _last_iso  # one tuple, replaced whole: any thread reads a matching pair
+    last = _last_iso
+    if last[0] == us:
+        return last[1]
+    text = to_datetime(us).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    _last_iso = (us, text)
+    return text

@@ -45,11 +45,36 @@ def time_prefix(now_us: int, alphabet: str = _ALPHABET) -> str:
     return base36(now_us // 1000, TIME_DIGITS, alphabet)[::-1]
 
 
+_UNIFORM = 7 * 36
+"""Random bytes below this map onto the 36 digits evenly (``byte % 36``); the rest are drawn
+again."""
+
+
+@functools.cache
+def _digit_of_byte(alphabet: str) -> bytes:
+    """``bytes.translate``'s table: byte b to the digit ``alphabet[b % 36]``."""
+    return bytes(ord(alphabet[b % 36]) for b in range(256))
+
+
+_UNEVEN = bytes(range(_UNIFORM, 256))
+
+
+def random_digits(length: int, alphabet: str = _ALPHABET) -> str:
+    """``length`` independent, uniformly drawn base-36 digits of ``alphabet`` (log2(36), about
+    5.17 bits, each): random bytes translated to digits in C, the few bytes that would make
+    some digits likelier (252 and above) left out. As random as ``base36`` of a random number
+    of ``length`` digits, at a fraction of its cost (ids are made on every payment)."""
+    table = _digit_of_byte(alphabet)
+    digits = b""
+    while len(digits) < length:
+        digits += secrets.token_bytes(length + 8).translate(table, _UNEVEN)
+    return digits[:length].decode("ascii")
+
+
 def ordered_id(prefix: str, now_us: int, length: int = 20) -> str:
     """``prefix_``, the time (``time_prefix``), then ``length`` random base-36 characters
     (about 103 bits for 20): ids made later sort after, so inserts append to their index."""
-    n = int.from_bytes(secrets.token_bytes(length), "big")
-    return prefix + "_" + time_prefix(now_us) + base36(n, length)
+    return prefix + "_" + time_prefix(now_us) + random_digits(length)
 
 
 def new_id(prefix: str, length: int = 20) -> str:

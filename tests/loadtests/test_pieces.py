@@ -3,6 +3,7 @@ locust's failure file, the profile split and the server's GC pauses."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import subprocess
 import sys
@@ -155,8 +156,21 @@ def test_the_in_process_harnesses_keep_real_threads() -> None:
     """Importing locust (any scenario) patches threads into greenlets (gevent): the SQLite
     commit thread would then run on the event loop's own thread, and a harness would time
     another writer than the server's. None of the in-process harnesses may import it."""
-    harnesses = ("pay_timing", "hot_timing", "auth_timing", "fi_timing", "pay_pages", "stalls")
+    harnesses = ["pay_timing", "hot_timing", "auth_timing", "fi_timing", "pay_pages", "stalls"]
+    harnesses.append("pay_asgi")
     imports = [f"import loadtests.{name}" for name in (*harnesses, "writer_cost", "pg_pay_cost")]
     code = "; ".join(["import sys", *imports, "print('gevent' in sys.modules)"])
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert found.stdout.strip() == "False"
+
+
+def test_pay_asgi_measures_payments_and_no_ops_straight_through_the_app(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from loadtests import pay_asgi
+
+    found = asyncio.run(pay_asgi.measure(20, 4, 1, 20, None))
+    assert set(found) == {"p2p", "no-op"}
+    assert all(len(rows) == 1 and rows[0]["process"] > 0 for rows in found.values())
+    pay_asgi.report(found, 20, 4)
+    assert "p2p / no-op" in capsys.readouterr().out

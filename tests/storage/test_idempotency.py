@@ -56,6 +56,7 @@ async def run(db: Database, op: str, body: dict[str, Any], calls: list[str], **k
         operation=f"POST /v1/{op}",
         now_us=w.now_us,
         effect=kw.get("effect", effect),
+        optimistic=kw.get("optimistic", False),
     )
 
 
@@ -152,3 +153,100 @@ async def test_an_effect_that_finds_its_twin_runs_again_then_conflicts(db: Datab
         await run(db, "demo.create", {"a": 1}, [], key=None, client_id="T1", effect=effect)
     assert len(tries) == 2
     assert "txnId" in refused.value.detail
+
+
+# -- the optimistic first try (SQLite: keys read only when one is already used) --------------
+
+
+def _renames(calls: list[str]) -> Any:
+    """An effect that writes in its unit (a partner's name) and answers 201."""
+
+    def effect(conn: Connection) -> tuple[int, dict[str, Any]]:
+        calls.append("ran")
+        conn.execute(sa.text("UPDATE partners SET name = name || '+' WHERE id = 'prt_idem'"))
+        return 201, {"n": len(calls)}
+
+    return effect
+
+
+async def _name(db: Database) -> str:
+    return str(
+        await db.read(
+            lambda conn: conn.execute(
+                sa.text("SELECT name FROM partners WHERE id = 'prt_idem'")
+            ).scalar()
+        )
+    )
+
+
+def _key_reads(db: Database) -> list[str]:
+    """The SELECTs of idempotency_keys the SQLite writer runs from now on."""
+    seen: list[str] = []
+    raw = db._connection().connection.dbapi_connection  # type: ignore[attr-defined]
+    raw.set_trace_callback(
+        lambda sql: seen.append(sql) if sql.lstrip().startswith("SELECT fingerprint") else None
+    )
+    return seen
+
+
+async def test_optimistic_a_new_key_runs_once_without_reading_keys(db: Database) -> None:
+    calls: list[str] = []
+    reads = _key_reads(db) if db.is_sqlite else []
+    first = await run(db, "demo.create", {"a": 1}, calls, effect=_renames(calls), optimistic=True)
+    assert (first.status, first.body, first.replayed) == (201, {"n": 1}, False)
+    assert await _name(db) == "Team Idem+"
+    assert reads == []
+
+
+async def test_optimistic_a_used_key_replays_and_its_try_is_rolled_back(db: Database) -> None:
+    calls: list[str] = []
+    first = await run(db, "demo.create", {"a": 1}, calls, effect=_renames(calls), optimistic=True)
+    again = await run(db, "demo.create", {"a": 1}, calls, effect=_renames(calls), optimistic=True)
+    assert (again.status, again.body, again.replayed) == (201, first.body, True)
+    assert await _name(db) == "Team Idem+"  # the second try's write did not stay
+    with pytest.raises(IdempotencyConflict) as refused:
+        await run(db, "demo.create", {"a": 2}, calls, effect=_renames(calls), optimistic=True)
+    assert "with a different body; nothing was done" in refused.value.detail
+    assert await _name(db) == "Team Idem+"
+
+
+async def test_optimistic_a_used_key_replays_where_the_effect_would_refuse(db: Database) -> None:
+    """A refusal (or an exception) in the optimistic try is decided again with the keys read
+    first: the stored answer, not the refusal, and what the try wrote is gone."""
+    await run(db, "demo.create", {"a": 1}, [], optimistic=True)
+
+    def refuses(conn: Connection) -> SandboxError:
+        conn.execute(sa.text("UPDATE partners SET name = 'Renamed' WHERE id = 'prt_idem'"))
+        return NotFound("gone", hint="try another")
+
+    def fails(conn: Connection) -> tuple[int, dict[str, Any]]:
+        conn.execute(sa.text("UPDATE partners SET name = 'Renamed' WHERE id = 'prt_idem'"))
+        raise RuntimeError("boom")
+
+    for effect in (refuses, fails):
+        again = await run(db, "demo.create", {"a": 1}, [], effect=effect, optimistic=True)
+        assert (again.status, again.body, again.replayed) == (
+            201,
+            {"op": "demo.create", "n": 1},
+            True,
+        )
+    assert await _name(db) == "Team Idem"
+
+
+async def test_optimistic_a_refusal_without_a_used_key_is_the_usual_one(db: Database) -> None:
+    def refuses(conn: Connection) -> SandboxError:
+        conn.execute(sa.text("UPDATE partners SET name = 'Renamed' WHERE id = 'prt_idem'"))
+        return NotFound("gone", hint="try another")
+
+    with pytest.raises(NotFound):
+        await run(db, "demo.create", {"a": 1}, [], effect=refuses, optimistic=True)
+    assert await _name(db) == "Renamed"  # kept, as without the optimistic try
+    tries: list[int] = []
+
+    def raced(conn: Connection) -> tuple[int, dict[str, Any]]:
+        tries.append(1)
+        raise Raced("txnId")
+
+    with pytest.raises(IdempotencyConflict):
+        await run(db, "demo.x", {}, [], key=None, client_id="T2", effect=raced, optimistic=True)
+    assert len(tries) == 3 if db.is_sqlite else 2  # the optimistic try, then the usual two
