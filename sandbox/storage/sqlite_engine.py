@@ -180,20 +180,24 @@ class Checkpointer:
 
     def _run(self) -> None:
         engine = sqlite_engine(self._url, None)
+        conn: Connection | None = None
         try:
-            with engine.connect() as conn:
-                raw_conn = conn.connection.dbapi_connection
-                assert raw_conn is not None
-                while not self._stop.wait(self.interval):
-                    if not self._hold(self.idle, self.max_wait, self._stop):
-                        return
-                    try:
-                        self._checkpoint(raw_conn)
-                    except Exception:  # busy or I/O: the next round tries again
-                        log.warning("WAL checkpoint failed", exc_info=True)
-                    finally:
-                        self._release()
+            while not self._stop.wait(self.interval):
+                if not self._hold(self.idle, self.max_wait, self._stop):
+                    return
+                try:
+                    if conn is None:
+                        conn = engine.connect()
+                    raw_conn = conn.connection.dbapi_connection
+                    assert raw_conn is not None
+                    self._checkpoint(raw_conn)
+                except Exception:  # busy or I/O: the next round tries again
+                    log.warning("WAL checkpoint failed", exc_info=True)
+                finally:
+                    self._release()
         finally:
+            if conn is not None:
+                conn.close()
             engine.dispose()
 
     def _checkpoint(self, raw_conn: Any) -> None:
