@@ -26,7 +26,8 @@ CHECKPOINT_MAX_WAIT_SECONDS = 1.0
 writer that is never idle still has its WAL copied and restarted (bounded)."""
 WAL_LIMIT_BYTES = 1024 * 1024 * 1024
 """journal_size_limit: when the WAL restarts (every frame copied back and no reader on an older
-snapshot), a WAL file larger than this is cut back to it. Without it the file kept the largest
+snapshot: the batch after each of the checkpointer's rounds), a WAL file larger than this is cut
+back to it. Without it the file kept the largest
 size it ever reached (10.5 GB after a million preloaded payments). Large, because a cut WAL grows
 again by appending, and an append's fsync also writes the file's size: measured with `sandbox
 bench --duration 15 --phases p2p_half`, a 64 MB limit raised the p50/p99 at half load from 8/24
