@@ -74,6 +74,7 @@ class Record:
         self.checkpoints: list[tuple[float, float, tuple[int, int, int]]] = []
         self.checkpoint_cpu = 0.0
         self.wal_max = 0
+        self.burst_per_second = 0.0
 
 
 def use_checkpoints(db: SqliteDatabase, mode: str) -> None:
@@ -125,11 +126,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.saturate:  # as the bench's saturation phases before the half load
             end = time.perf_counter() + args.saturate
 
+            burst = 0
+
             async def caller() -> None:
+                nonlocal burst
                 while time.perf_counter() < end:
                     await db.write(unit)
+                    burst += 1
 
             await asyncio.gather(*(caller() for _ in range(32)))
+            rec.burst_per_second = burst / args.saturate
         rec.commits.clear()
         rec.checkpoints.clear()
         rec.checkpoint_cpu = 0.0
@@ -179,6 +185,7 @@ def _report(rec: Record, latency: Histogram, wal_end: int) -> dict[str, Any]:
         for ms in (10, 20, 50)
     }
     return {
+        "burstWritesPerSecond": round(rec.burst_per_second),
         "writeMs": {**_short(latency), **over},
         "commitMs": {"apartFromCheckpoints": _short(apart), "duringCheckpoints": _short(during)},
         "checkpointMs": _short(ckpt),
