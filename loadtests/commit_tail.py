@@ -85,10 +85,6 @@ def use_checkpoints(db: SqliteDatabase, mode: str) -> None:
         db.checkpointer = Checkpointer(
             url, hold=lambda _i, _w, _s: True, release=lambda: None, interval=1.0
         )
-    elif mode == "mixed":
-        db.checkpointer = Checkpointer(
-            url, hold=db._gate.hold_when_idle, release=db._release, wait_idle=db._gate.wait_idle
-        )
     elif mode == "off":
         db.checkpointer.interval = 1e9
 
@@ -120,8 +116,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rec = Record()
     wal = Path(f"{path}-wal")
     _instrument(db, rec, args.checkpoints, wal)
-    if args.interval:
-        db.checkpointer.interval = args.interval
     db.start()
     rng = random.Random(7)
     unit = _unit(args.rows, rng)
@@ -213,10 +207,7 @@ def main() -> None:
     parser.add_argument(
         "--saturate", type=float, default=0.0, help="seconds of writes at full speed first"
     )
-    parser.add_argument("--interval", type=float, default=0.0, help="seconds between checkpoints")
-    parser.add_argument(
-        "--checkpoints", choices=("gated", "mixed", "beside", "off"), default="gated"
-    )
+    parser.add_argument("--checkpoints", choices=("gated", "beside", "off"), default="gated")
     args = parser.parse_args()
     print(json.dumps({"checkpoints": args.checkpoints, **asyncio.run(run(args))}))
 

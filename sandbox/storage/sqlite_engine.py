@@ -4,7 +4,6 @@ between the writer's batches."""
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -122,23 +121,6 @@ class WriterGate:
                     self.wanted = False
                     self.cond.notify_all()  # a thread that waited in acquire() for it
 
-    def wait_idle(self, idle: float, max_wait: float, stop: threading.Event) -> bool:
-        """Wait until the writer has been idle ``idle`` seconds, without taking it; False when
-        ``max_wait`` passed first (or ``stop`` was set)."""
-        deadline = time.monotonic() + max_wait
-        with self.cond:
-            while not stop.is_set():
-                now = time.monotonic()
-                if not self.taken() and now - self.idle_since >= idle:
-                    return True
-                if now >= deadline:
-                    return False
-                if self.taken():
-                    self.cond.wait(deadline - now)
-                else:
-                    self.cond.wait(min(idle - (now - self.idle_since), deadline - now))
-            return False
-
     def let_go(self) -> None:
         """Mark the writer free (the caller answers and wakes whoever waits for it)."""
         self.busy = False
@@ -174,13 +156,10 @@ class Checkpointer:
         interval: float | None = None,
         idle: float | None = None,
         max_wait: float | None = None,
-        wait_idle: Callable[[float, float, threading.Event], bool] | None = None,
     ) -> None:
         self._url = url
         self._hold = hold
         self._release = release
-        self._wait_idle = wait_idle
-        self._complete_at = time.monotonic()
         self.interval = CHECKPOINT_SECONDS if interval is None else interval
         self.idle = CHECKPOINT_IDLE_SECONDS if idle is None else idle
         self.max_wait = CHECKPOINT_MAX_WAIT_SECONDS if max_wait is None else max_wait
@@ -205,54 +184,26 @@ class Checkpointer:
         conn: Connection | None = None
         try:
             while not self._stop.wait(self.interval):
-                if self._stop.is_set():
-                    return
-                wait = self._hold_waits()
-                held = wait is not None
-                if wait is not None and not self._hold(self.idle, wait, self._stop):
+                if not self._hold(self.idle, self.max_wait, self._stop):
                     return
                 try:
                     if conn is None:
                         conn = engine.connect()
                     raw_conn = conn.connection.dbapi_connection
                     assert raw_conn is not None
-                    self._checkpoint(raw_conn, held)
+                    self._checkpoint(raw_conn)
                 except Exception:  # busy or I/O: the next round tries again
                     log.warning("WAL checkpoint failed", exc_info=True)
                 finally:
-                    if held:
-                        self._release()
+                    self._release()
         finally:
             if conn is not None:
                 conn.close()
             engine.dispose()
 
-    def _hold_waits(self) -> float | None:
-        """None: this round copies beside the writer (``wait_idle`` found it idle, and the last
-        complete checkpoint is recent); else how long the held round waits for an idle gap."""
-        if self._wait_idle is None or time.monotonic() - self._complete_at >= self.max_wait:
-            return self.max_wait
-        if self._wait_idle(self.idle, self.max_wait, self._stop):
-            return None
-        return 0.0  # no gap in max_wait: right after the batch in flight
-
-    def _checkpoint(self, raw_conn: Any, held: bool) -> None:
+    def _checkpoint(self, raw_conn: Any) -> None:
         start, cpu = time.monotonic(), time.thread_time()
         busy, frames, copied = raw_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        if copied == frames:
-            self._complete_at = time.monotonic()
-        elif not held:
-            # SQLite syncs the database file only when a checkpoint reaches the WAL's end:
-            # sync what this one copied now, so that it does not pile up for the kernel
-            self._sync_database_file(raw_conn)
         if self.on_checkpoint is not None:
             cpu = time.thread_time() - cpu
             self.on_checkpoint(start, time.monotonic(), cpu, (busy, frames, copied))
-
-    def _sync_database_file(self, raw_conn: Any) -> None:
-        path = next(r[2] for r in raw_conn.execute("PRAGMA database_list") if r[1] == "main")
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fdatasync(fd)
-        finally:
-            os.close(fd)
