@@ -116,6 +116,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     rec = Record()
     wal = Path(f"{path}-wal")
     _instrument(db, rec, args.checkpoints, wal)
+    if args.interval:
+        db.checkpointer.interval = args.interval
     db.start()
     rng = random.Random(7)
     unit = _unit(args.rows, rng)
@@ -207,6 +209,7 @@ def main() -> None:
     parser.add_argument(
         "--saturate", type=float, default=0.0, help="seconds of writes at full speed first"
     )
+    parser.add_argument("--interval", type=float, default=0.0, help="seconds between checkpoints")
     parser.add_argument("--checkpoints", choices=("gated", "beside", "off"), default="gated")
     args = parser.parse_args()
     print(json.dumps({"checkpoints": args.checkpoints, **asyncio.run(run(args))}))
