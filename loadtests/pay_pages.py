@@ -52,7 +52,7 @@ from sandbox.app import create_app
 from sandbox.kit.clock import SYSTEM_CLOCK
 from sandbox.partners.service import partner_of_world
 from sandbox.settings import Settings
-from sandbox.storage import sqlite as sqlite_storage
+from sandbox.storage import sqlite_engine as sqlite_storage
 from sandbox.storage.database import make_engine, open_database
 from sandbox.storage.migrate import upgrade
 from sandbox.world.context import WorldContext

@@ -35,6 +35,7 @@ from typing import Any
 
 import uvicorn
 
+from loadtests.commit_tail import use_checkpoints
 from loadtests.inprocess import thread_cpu
 from loadtests.latency import Histogram
 from loadtests.process import free_port
@@ -61,6 +62,8 @@ class Recorder:
         self.batches: list[int] = []
         self.slow_units: Counter[str] = Counter()
         self.slow_unit_max: dict[str, float] = {}
+        self.commits: list[tuple[float, float]] = []  # each unit's COMMIT (begin, end)
+        self.checkpoints: list[tuple[float, float]] = []
 
     def stall(self, kind: str, wall: float, cpu: float) -> None:
         self.stalls.append((kind, wall, cpu))
@@ -70,6 +73,7 @@ class Recorder:
         if not all(k in marks for k in order):  # a unit of a failed batch, or write_sync's
             return
         times = [marks[k] for k in order] + [marks["resumed"]]
+        self.commits.append((marks["commitBegin"], marks["commitEnd"]))
         for step, t0, t1 in zip(STEPS, times[:-1], times[1:], strict=True):
             self.steps[step].add((t1 - t0) * 1000.0)
         if marks["cpu"] >= self.threshold_s:  # CPU, not wall: noise does not fake it
@@ -133,6 +137,21 @@ STEPS = ("queued", "unit", "restOfBatch", "toCommitThread", "commit", "toLoop", 
 rest of its batch's units, the hop to the commit thread, the COMMIT, the hop back to the loop
 (``call_soon_threadsafe`` until the loop runs the answer), and from there until the caller
 resumes."""
+
+
+def instrument_checkpoints(mode: str, seen: list[tuple[float, float]]) -> None:
+    """The checkpointer of ``loadtests.commit_tail.use_checkpoints``; each checkpoint's
+    (start, end) appended to ``seen``."""
+    db_class = sqlite_store.SqliteDatabase
+    start = db_class.start
+
+    def patched_start(self: Any) -> None:
+        if self._writer is None:
+            use_checkpoints(self, mode)
+            self.checkpointer.on_checkpoint = lambda s, e, _cpu, _row: seen.append((s, e))
+        start(self)
+
+    db_class.start = patched_start  # type: ignore[method-assign]
 
 
 def instrument_writes(rec: Recorder) -> None:
@@ -291,6 +310,12 @@ def report(rec: Recorder, result: dict[str, Any]) -> dict[str, Any]:
         for kind, v in sorted(by_kind.items(), key=lambda kv: -len(kv[1]))
     }
     gcs = Counter(g for g, _ in rec.gc_pauses)
+    during, apart, ckpt = Histogram(), Histogram(), Histogram()
+    for c0, c1 in rec.commits:
+        overlaps = any(s < c1 and c0 < e for s, e in rec.checkpoints)
+        (during if overlaps else apart).add((c1 - c0) * 1000.0)
+    for s, e in rec.checkpoints:
+        ckpt.add((e - s) * 1000.0)
     sizes = sorted(rec.batches)
     return {
         **result,
@@ -306,6 +331,8 @@ def report(rec: Recorder, result: dict[str, Any]) -> dict[str, Any]:
             for g, n in sorted(gcs.items())
         },
         "writeStepsMs": {step: _short(h) for step, h in rec.steps.items()},
+        "commitMsByCheckpoint": {"apart": _short(apart), "during": _short(during)},
+        "checkpointMs": _short(ckpt),
         "unitsOverThresholdCpu": {
             name: {"count": n, "maxCpuMs": round(rec.slow_unit_max[name] * 1000, 1)}
             for name, n in rec.slow_units.most_common()
@@ -326,6 +353,10 @@ def main() -> None:
     parser.add_argument("--threshold-ms", type=float, default=2.0)
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument(
+        "--checkpoints", choices=("gated", "beside", "off"), default="gated",
+        help="the WAL checkpointer (loadtests.commit_tail.use_checkpoints)",
+    )  # fmt: skip
+    parser.add_argument(
         "--switch-interval-ms", type=float, default=0.0, help="sys.setswitchinterval (0: as is)"
     )
     args = parser.parse_args()
@@ -335,6 +366,7 @@ def main() -> None:
     instrument_loop(rec)
     instrument_gc(rec)
     instrument_writes(rec)
+    instrument_checkpoints(args.checkpoints, rec.checkpoints)
     result = asyncio.run(_serve_and_load(args, rec))
     print(json.dumps(report(rec, result), indent=1))
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-import sandbox.storage.sqlite as sqlite_store
+import sandbox.storage.sqlite_engine as sqlite_store
 from loadtests.inprocess import migrated_settings, thread_cpu
 from sandbox.storage.database import SqliteDatabase
 

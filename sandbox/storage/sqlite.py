@@ -1,7 +1,7 @@
 """SQLite: group commit on the event loop, reads on a WAL reader connection.
 
-One write connection, used by one batch at a time (``_busy``). ``write()`` queues the unit on its
-event loop; one callback per loop turn (``_flush``) takes the queued units, opens one
+One write connection, used by one batch at a time (``WriterGate``). ``write()`` queues the unit on
+its event loop; one callback per loop turn (``_flush``) takes the queued units, opens one
 ``BEGIN IMMEDIATE`` transaction, runs each unit inside its own SAVEPOINT (a unit that raises is
 rolled back alone and its caller gets the exception) right there on the loop, then hands only the
 COMMIT (``synchronous=FULL``: its fsync is the slow part) to the commit thread, and answers every
@@ -11,9 +11,9 @@ the batch keeps its one transaction and its one COMMIT. A payment thus costs no 
 own: the loop runs its SQL, and a batch costs one hop for its COMMIT (the decisions doc has the
 measurements).
 ``write_sync`` (CLI, tools, worker threads) queues to a writer thread that runs its batches the
-same way under the same ``_busy`` flag, COMMIT included. Reads run on the event loop thread on a
+same way under the same gate, COMMIT included. Reads run on the event loop thread on a
 separate WAL reader connection: a primary-key read costs less than a thread hop. Another thread
-copies the WAL into the database file (see ``_checkpoint_loop``).
+copies the WAL into the database file between batches (``sqlite_engine.Checkpointer``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from sandbox.settings import Settings
 from sandbox.storage import writer_memory
@@ -46,63 +46,29 @@ from sandbox.storage.sqlite_batch import (
     resolve_on_loop,
     running_loop,
 )
+from sandbox.storage.sqlite_engine import (
+    CHECKPOINT_SECONDS,
+    WAL_LIMIT_BYTES,
+    Checkpointer,
+    WriterGate,
+    sqlite_engine,
+)
 from sandbox.storage.writer_memory import WriterMemory
 
 T = TypeVar("T")
 log = logging.getLogger("sandbox.storage")
 
-CHECKPOINT_SECONDS = 1.0
-WAL_LIMIT_BYTES = 1024 * 1024 * 1024
-"""journal_size_limit: when the WAL restarts (every frame copied back and no reader on an older
-snapshot, which happens at the first pause in the writes), a WAL file larger than this is cut
-back to it. Without it the file kept the largest size it ever reached (10.5 GB after a million
-preloaded payments). Large, because a cut WAL grows again by appending, and an append's fsync
-also writes the file's size: measured with `sandbox bench --duration 15 --phases p2p_half`, a
-64 MB limit raised the p50/p99 at half load from 8/24 ms to 13/44 ms, and truncating the WAL
-whenever it passed 64 MB (a TRUNCATE checkpoint) to 24/78 ms: so no truncate under load."""
+__all__ = [
+    "CHECKPOINT_SECONDS",
+    "WAL_LIMIT_BYTES",
+    "DatabaseClosed",
+    "SqliteDatabase",
+    "sqlite_engine",
+]
 
 
 class DatabaseClosed(RuntimeError):
     """A unit was submitted after the database was closed."""
-
-
-def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
-    cur = dbapi_conn.cursor()
-    # busy_timeout first: switching a new file to WAL needs a moment of exclusive access, and
-    # another connection opening at the same time must wait for it, not fail
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
-    cur.close()
-
-
-def sqlite_engine(url: str, begin: str | None, *, shared: bool = False) -> Engine:
-    """A SQLite engine; ``begin`` is the statement SQLAlchemy's begin() emits (None: the
-    caller begins on the driver connection itself, as the WAL reader does). ``shared``: one
-    connection that several threads use in turn (the writer's: the loop runs a batch's units,
-    the commit thread its COMMIT), never at the same time."""
-    if shared:
-        engine = sa.create_engine(
-            url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False}
-        )
-    else:
-        engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
-    event.listen(engine, "connect", _set_sqlite_pragmas)
-    if begin is not None:
-
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Connection) -> None:
-            # on the driver connection: SQLAlchemy's exec_driver_sql (an execution context, a
-            # result, the cursor events) cost the writer more CPU per batch than the rest of
-            # its batch bookkeeping together (decisions doc, "A batch of one")
-            raw_conn = conn.connection.dbapi_connection
-            assert raw_conn is not None
-            raw_conn.execute(begin)
-
-    return engine
 
 
 class SqliteDatabase:
@@ -114,8 +80,6 @@ class SqliteDatabase:
         self.settings = settings
         self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()  # write_sync's
         self._writer: threading.Thread | None = None
-        self._checkpointer: threading.Thread | None = None
-        self._stop_checkpoints = threading.Event()
         self._closed = False
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.engine = sqlite_engine(settings.sqlalchemy_url, "BEGIN IMMEDIATE", shared=True)
@@ -134,8 +98,7 @@ class SqliteDatabase:
         self._read_lock = threading.Lock()
         # the write connection and who may use it: one batch at a time, on any thread
         self._conn: Connection | None = None
-        self._cond = threading.Condition()
-        self._busy = False
+        self._gate = WriterGate()
         self._waiting: dict[asyncio.AbstractEventLoop, LoopQueue] = {}  # loops to flush next
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopQueue] = (
             weakref.WeakKeyDictionary()
@@ -144,6 +107,9 @@ class SqliteDatabase:
         self._commits: queue.SimpleQueue[Sliced | None] = queue.SimpleQueue()
         self._committer: threading.Thread | None = None
         self._sliced: Sliced | None = None  # the batch the loop is running, between slices
+        self.checkpointer = Checkpointer(
+            settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
+        )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
@@ -151,10 +117,7 @@ class SqliteDatabase:
             self._writer = threading.Thread(target=self._write_loop, name="sqlite-writer")
             self._writer.daemon = True
             self._writer.start()
-            self._checkpointer = threading.Thread(
-                target=self._checkpoint_loop, name="sqlite-checkpointer", daemon=True
-            )
-            self._checkpointer.start()
+            self.checkpointer.start()
             self._committer = threading.Thread(
                 target=self._commit_loop, name="sqlite-commit", daemon=True
             )
@@ -162,14 +125,11 @@ class SqliteDatabase:
 
     def close(self) -> None:
         self._closed = True
-        self._stop_checkpoints.set()
+        self.checkpointer.stop()
         if self._writer is not None:
             self._queue.put(None)
             self._writer.join(timeout=30)
             self._writer = None
-        if self._checkpointer is not None:
-            self._checkpointer.join(timeout=30)
-            self._checkpointer = None
         sliced = self._sliced
         if sliced is not None and running_loop() is sliced.loop:
             sliced.budget = None  # closing on its loop: the loop cannot run its next slice
@@ -266,41 +226,17 @@ class SqliteDatabase:
         if name is None or writer_memory.watched(name):
             self.memory.clear()
 
-    def _checkpoint_loop(self) -> None:
-        """Copy the WAL into the database file every second, beside the writer.
-
-        The writer's own automatic checkpoint (every 1000 pages) would run inside a commit and
-        hold every caller of that batch for the copy and its fsync (the p99 spikes of the
-        benchmark); a PASSIVE checkpoint here runs beside the writer and never blocks it.
-        Durability is the WAL's, committed with synchronous=FULL, either way.
-        """
-        engine = sqlite_engine(self.settings.sqlalchemy_url, None)
-        try:
-            while not self._stop_checkpoints.wait(CHECKPOINT_SECONDS):
-                try:
-                    with engine.connect() as conn:
-                        raw_conn = conn.connection.dbapi_connection
-                        assert raw_conn is not None
-                        raw_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except Exception:  # busy or I/O: the next round tries again
-                    log.warning("WAL checkpoint failed", exc_info=True)
-        finally:
-            engine.dispose()
-
     # -- the write connection, one batch at a time -----------------------------------------
     def _acquire(self) -> None:
-        with self._cond:
-            while self._busy:
-                self._cond.wait()
-            self._busy = True
+        self._gate.acquire()
 
     def _release(self, answer: list[Pending] | None = None) -> None:
-        """The batch is done with the connection: wake a waiting thread, answer ``answer``'s
-        callers, and flush the loops whose units queued meanwhile, after those answers."""
-        with self._cond:
-            self._busy = False
+        """The batch (or a checkpoint) is done with the connection: wake a waiting thread,
+        answer ``answer``'s callers, and flush the loops whose units queued meanwhile, after
+        those answers."""
+        with self._gate.cond:
+            self._gate.let_go()
             waiting, self._waiting = self._waiting, {}
-            self._cond.notify()
         deliver(
             answer or [],
             {loop: functools.partial(self._flush, loop, q) for loop, q in waiting.items()},
@@ -326,11 +262,11 @@ class SqliteDatabase:
     # -- group commit on the event loop ----------------------------------------------------
     def _flush(self, loop: asyncio.AbstractEventLoop, q: LoopQueue) -> None:
         """One loop callback: run the loop's queued units as one batch, COMMIT off the loop."""
-        with self._cond:
-            if self._busy:  # a batch is under way; _release() calls again
+        with self._gate.cond:
+            if self._gate.taken():  # a batch or a checkpoint is under way; _release() calls again
                 self._waiting[loop] = q
                 return
-            self._busy = True
+            self._gate.busy = True
         batch = q.items[: self.settings.group_commit_max]
         del q.items[: len(batch)]
         if q.items:
@@ -429,7 +365,7 @@ class SqliteDatabase:
                 return
 
     def _run_batch(self, batch: list[Pending]) -> None:
-        """The batch's units and its COMMIT, on the calling thread (which holds ``_busy``)."""
+        """The batch's units and its COMMIT, on the calling thread (which holds the gate)."""
         trans = self._run_units(batch)
         if trans is not None:
             self._commit(trans, batch)
@@ -444,6 +380,12 @@ class SqliteDatabase:
             self._run_some(trans, batch, 0, None)
         except Exception as exc:  # SQLite itself failed between units: the batch is lost
             self._batch_failed(trans, batch, exc)
+            return None
+        except BaseException as exc:  # a unit raised SystemExit or the like: so is the batch
+            culprit = [item for item in batch if item.error is exc]
+            self._batch_failed(trans, batch, BatchAbandoned(f"a unit of its batch raised {exc!r}"))
+            for item in culprit:
+                item.error = exc  # re-raised in its caller's thread, not the writer's
             return None
         return trans
 
@@ -479,6 +421,9 @@ class SqliteDatabase:
                     raw_conn.execute("ROLLBACK TO unit")
                     memory.unit_rolled_back()
                     item.error = exc
+                except BaseException as exc:  # the caller's batch rolls back (_run_units)
+                    item.error = exc
+                    raise
                 else:
                     memory.unit_done()
                 raw_conn.execute("RELEASE unit")

@@ -5,7 +5,9 @@ a batch whose COMMIT fails is forgotten and rolled back before any caller hears.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from sandbox.settings import Settings
 from sandbox.storage import writer_memory
 from sandbox.storage.database import SqliteDatabase
 from sandbox.storage.schema import banks
+from sandbox.storage.sqlite_batch import BatchAbandoned
 
 pytestmark = pytest.mark.anyio
 
@@ -210,10 +213,10 @@ async def test_a_restarted_wal_is_cut_back_to_its_limit(
     restarts the WAL and cuts the file back to ``WAL_LIMIT_BYTES``, losing no row."""
     if engine_name != "sqlite":
         pytest.skip("the SQLite writer")
-    from sandbox.storage import sqlite
+    from sandbox.storage import sqlite_engine
 
-    monkeypatch.setattr(sqlite, "WAL_LIMIT_BYTES", 64 * 1024)
-    monkeypatch.setattr(sqlite, "CHECKPOINT_SECONDS", 0.05)
+    monkeypatch.setattr(sqlite_engine, "WAL_LIMIT_BYTES", 64 * 1024)
+    monkeypatch.setattr(sqlite_engine, "CHECKPOINT_SECONDS", 0.05)
     database = SqliteDatabase(settings)
     database.start()
     try:
@@ -278,4 +281,49 @@ async def test_the_write_connection_takes_its_cache_and_map_from_the_settings(
         read = database.read_sync(lambda c: c.exec_driver_sql("PRAGMA mmap_size").scalar_one())
         assert read == 1024 * 1024
     finally:
+        database.close()
+
+
+def test_a_unit_raising_system_exit_on_the_writer_thread_rolls_its_batch_back(
+    settings: Settings, engine_name: str
+) -> None:
+    """``write_sync``'s units run on the writer thread: one that raises SystemExit (a
+    BaseException) used to leave its batch's transaction open and end the writer thread, so
+    its caller and every later ``write_sync`` waited forever. Now the batch is rolled back, the
+    caller gets its SystemExit back, a batch-mate gets ``BatchAbandoned``, and the writer goes
+    on."""
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite writer thread")
+    database = SqliteDatabase(settings)
+    database.start()
+    blocking, go_on = threading.Event(), threading.Event()
+
+    def first(conn: sa.Connection) -> str:
+        blocking.set()
+        go_on.wait(5)  # the next two units queue behind it: one batch of their own
+        return _insert("FIRST")(conn)  # type: ignore[no-any-return]
+
+    def exits(conn: sa.Connection) -> None:
+        _insert("EXITS")(conn)
+        raise SystemExit(3)
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=3)
+    try:
+        first_done = pool.submit(database.write_sync, first)
+        assert blocking.wait(5)
+        exiting = pool.submit(database.write_sync, exits)
+        time.sleep(0.05)
+        mate = pool.submit(database.write_sync, _insert("MATE"))
+        time.sleep(0.05)
+        go_on.set()
+        assert first_done.result(timeout=5) == "FIRST"
+        with pytest.raises(SystemExit):
+            exiting.result(timeout=5)
+        with pytest.raises(BatchAbandoned, match="SystemExit"):
+            mate.result(timeout=5)
+        assert pool.submit(database.write_sync, _insert("AFTER")).result(timeout=5) == "AFTER"
+        assert database.read_sync(_codes) == ["AFTER", "FIRST"]
+    finally:
+        go_on.set()
+        pool.shutdown(wait=False, cancel_futures=True)
         database.close()

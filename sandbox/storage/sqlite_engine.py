@@ -1,0 +1,209 @@
+"""SQLite engines, their pragmas, and the checkpointer that copies the WAL into the database file
+between the writer's batches."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+log = logging.getLogger("sandbox.storage")
+
+CHECKPOINT_SECONDS = 0.2
+"""How often the checkpointer copies the WAL into the database file. Often, so that each copy is
+small: the writer waits for it (``Checkpointer``)."""
+CHECKPOINT_IDLE_SECONDS = 0.002
+"""A checkpoint starts only once the writer has been idle this long (no batch running or
+committing), so that it falls in a gap of the load rather than in front of a batch."""
+CHECKPOINT_MAX_WAIT_SECONDS = 1.0
+"""How long a due checkpoint waits for such a gap; then it runs after the batch in flight, so a
+writer that is never idle still has its WAL copied and restarted (bounded)."""
+WAL_LIMIT_BYTES = 1024 * 1024 * 1024
+"""journal_size_limit: when the WAL restarts (every frame copied back and no reader on an older
+snapshot: the batch after each of the checkpointer's rounds), a WAL file larger than this is cut
+back to it. Without it the file kept the largest
+size it ever reached (10.5 GB after a million preloaded payments). Large, because a cut WAL grows
+again by appending, and an append's fsync also writes the file's size: measured with `sandbox
+bench --duration 15 --phases p2p_half`, a 64 MB limit raised the p50/p99 at half load from 8/24
+ms to 13/44 ms, and truncating the WAL whenever it passed 64 MB (a TRUNCATE checkpoint) to 24/78
+ms: so no truncate under load."""
+
+
+def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves (pysqlite quirk)
+    cur = dbapi_conn.cursor()
+    # busy_timeout first: switching a new file to WAL needs a moment of exclusive access, and
+    # another connection opening at the same time must wait for it, not fail
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
+    cur.close()
+
+
+def sqlite_engine(url: str, begin: str | None, *, shared: bool = False) -> Engine:
+    """A SQLite engine; ``begin`` is the statement SQLAlchemy's begin() emits (None: the
+    caller begins on the driver connection itself, as the WAL reader does). ``shared``: one
+    connection that several threads use in turn (the writer's: the loop runs a batch's units,
+    the commit thread its COMMIT), never at the same time."""
+    if shared:
+        engine = sa.create_engine(
+            url, poolclass=sa.pool.StaticPool, connect_args={"check_same_thread": False}
+        )
+    else:
+        engine = sa.create_engine(url, poolclass=sa.pool.SingletonThreadPool)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
+    if begin is not None:
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Connection) -> None:
+            # on the driver connection: SQLAlchemy's exec_driver_sql (an execution context, a
+            # result, the cursor events) cost the writer more CPU per batch than the rest of
+            # its batch bookkeeping together (decisions doc, "A batch of one")
+            raw_conn = conn.connection.dbapi_connection
+            assert raw_conn is not None
+            raw_conn.execute(begin)
+
+    return engine
+
+
+class WriterGate:
+    """Who has the write connection: one batch at a time (``SqliteDatabase``), or a checkpoint.
+
+    ``busy`` under ``cond``; ``idle_since`` is when the last holder let go (monotonic);
+    ``wanted``: a checkpoint waited its longest, and batches let it go first."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.busy = False
+        self.wanted = False
+        self.idle_since = time.monotonic()
+
+    def taken(self) -> bool:
+        """Under ``cond``: whether a batch must wait (someone has the writer, or wants it)."""
+        return self.busy or self.wanted
+
+    def acquire(self) -> None:
+        with self.cond:
+            while self.busy or self.wanted:
+                self.cond.wait()
+            self.busy = True
+
+    def hold_when_idle(self, idle: float, max_wait: float, stop: threading.Event) -> bool:
+        """Take the writer once it has been idle ``idle`` seconds, or, after ``max_wait``, as
+        soon as the batch in flight ends. False (not taken) when ``stop`` is set meanwhile."""
+        deadline = time.monotonic() + max_wait
+        with self.cond:
+            try:
+                while not stop.is_set():
+                    now = time.monotonic()
+                    late = now >= deadline
+                    if not self.busy and (late or now - self.idle_since >= idle):
+                        self.busy = True
+                        return True
+                    if late:
+                        self.wanted = True  # no new batch starts until it has run
+                        self.cond.wait(0.05)
+                    elif self.busy:
+                        self.cond.wait(deadline - now)
+                    else:
+                        self.cond.wait(min(idle - (now - self.idle_since), deadline - now))
+                return False
+            finally:
+                if self.wanted:
+                    self.wanted = False
+                    self.cond.notify_all()  # a thread that waited in acquire() for it
+
+    def let_go(self) -> None:
+        """Mark the writer free (the caller answers and wakes whoever waits for it)."""
+        self.busy = False
+        self.idle_since = time.monotonic()
+        self.cond.notify_all()
+
+
+class Checkpointer:
+    """A thread that copies the WAL into the database file, between the writer's batches.
+
+    The writer's own automatic checkpoint (every 1000 pages) would run inside a COMMIT and hold
+    every caller of that batch for the copy and the database file's fsync. A PASSIVE checkpoint
+    beside the writer, as this was until 2026-11-30, does not block the writer in SQLite, but
+    its fsync of the database file does in the kernel: a COMMIT's fdatasync of the WAL landing
+    while it runs waited for it (the tail at half load), and under a steady load it never
+    caught up, so the WAL never restarted and grew without bound. So every ``interval`` the
+    checkpoint waits for the writer to be idle (``idle`` seconds without a batch, at most
+    ``max_wait``), holds it (``hold``: no batch starts meanwhile, none is committing), copies
+    the WAL, and lets go (``release``): each copy is small, overlaps no COMMIT, and is complete,
+    so the next batch restarts the WAL from its start. Durability is the WAL's, committed with
+    synchronous=FULL; the checkpoint syncs the database file before the WAL can restart.
+
+    ``on_checkpoint(start, end, cpu, result)`` (monotonic seconds, the thread's CPU seconds,
+    PRAGMA wal_checkpoint's row) lets a harness see each one.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        hold: Callable[[float, float, threading.Event], bool],
+        release: Callable[[], None],
+        interval: float | None = None,
+        idle: float | None = None,
+        max_wait: float | None = None,
+    ) -> None:
+        self._url = url
+        self._hold = hold
+        self._release = release
+        self.interval = CHECKPOINT_SECONDS if interval is None else interval
+        self.idle = CHECKPOINT_IDLE_SECONDS if idle is None else idle
+        self.max_wait = CHECKPOINT_MAX_WAIT_SECONDS if max_wait is None else max_wait
+        self.on_checkpoint: Callable[[float, float, float, tuple[int, int, int]], None] | None = (
+            None
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpointer", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+            self._thread = None
+
+    def _run(self) -> None:
+        engine = sqlite_engine(self._url, None)
+        conn: Connection | None = None
+        try:
+            while not self._stop.wait(self.interval):
+                if not self._hold(self.idle, self.max_wait, self._stop):
+                    return
+                try:
+                    if conn is None:
+                        conn = engine.connect()
+                    raw_conn = conn.connection.dbapi_connection
+                    assert raw_conn is not None
+                    self._checkpoint(raw_conn)
+                except Exception:  # busy or I/O: the next round tries again
+                    log.warning("WAL checkpoint failed", exc_info=True)
+                finally:
+                    self._release()
+        finally:
+            if conn is not None:
+                conn.close()
+            engine.dispose()
+
+    def _checkpoint(self, raw_conn: Any) -> None:
+        start, cpu = time.monotonic(), time.thread_time()
+        busy, frames, copied = raw_conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if self.on_checkpoint is not None:
+            cpu = time.thread_time() - cpu
+            self.on_checkpoint(start, time.monotonic(), cpu, (busy, frames, copied))

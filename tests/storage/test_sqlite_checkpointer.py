@@ -1,0 +1,129 @@
+"""The SQLite checkpointer (sandbox/storage/sqlite_engine.py): it copies the WAL into the database
+file between the writer's batches, never while one runs or commits, and a writer that is never
+idle still has its WAL copied and restarted, so the WAL stays bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from sandbox.settings import Settings
+from sandbox.storage import sqlite_engine
+from sandbox.storage.database import SqliteDatabase
+from sandbox.storage.schema import banks
+
+pytestmark = pytest.mark.anyio
+
+Seen = list[tuple[float, float, tuple[int, int, int]]]
+
+
+@pytest.fixture
+def db(settings: Settings, engine_name: str) -> SqliteDatabase:
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite checkpointer")
+    return SqliteDatabase(settings)  # each test starts and closes it
+
+
+def _watch(db: SqliteDatabase) -> Seen:
+    seen: Seen = []
+    db.checkpointer.on_checkpoint = lambda start, end, _cpu, row: seen.append((start, end, row))
+    return seen
+
+
+def _insert(code: str):  # type: ignore[no-untyped-def]
+    def unit(conn: sa.Connection) -> str:
+        conn.execute(
+            banks.insert().values(
+                world_id="w1", code=code, name="Bank " + "x" * 300, psp_handle="b", online=True
+            )
+        )
+        return code
+
+    return unit
+
+
+async def test_no_checkpoint_runs_while_a_commit_is_in_flight(db: SqliteDatabase) -> None:
+    db.checkpointer.interval, db.checkpointer.idle = 0.01, 0.0
+    seen = _watch(db)
+    in_commit, go_on = threading.Event(), threading.Event()
+    held: list[float] = []
+
+    def held_commit(_conn: sa.Connection) -> None:
+        if not in_commit.is_set():  # the first COMMIT only: hold it 0.3 s
+            in_commit.set()
+            held.append(time.monotonic())
+            go_on.wait(5)
+            held.append(time.monotonic())
+
+    db.start()
+    try:
+        await db.write(_insert("BEFORE"))
+        sa.event.listen(db.engine, "commit", held_commit)
+        in_commit.clear()
+        writing = asyncio.ensure_future(db.write(_insert("HELD")))
+        assert await asyncio.to_thread(in_commit.wait, 5)
+        await asyncio.sleep(0.3)  # thirty of the checkpointer's rounds fall due meanwhile
+        go_on.set()
+        await writing
+        sa.event.remove(db.engine, "commit", held_commit)
+        for _ in range(100):  # and it runs again once the writer is free
+            if any(start > held[1] for start, _, _ in seen):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        db.close()
+    begun, ended = held
+    assert [s for s in seen if s[0] < ended and s[1] > begun] == []
+    assert any(start > ended for start, _, _ in seen)
+
+
+async def test_a_writer_never_idle_still_has_its_wal_copied_and_restarted(
+    db: SqliteDatabase,
+) -> None:
+    """Writes back to back leave no idle gap of ``idle``: after ``max_wait`` each checkpoint
+    runs between two batches anyway, copies the whole WAL (nothing commits meanwhile), and the
+    next batch writes the WAL from its start again, so it stays a fraction of what was
+    written."""
+    db.checkpointer.interval, db.checkpointer.idle, db.checkpointer.max_wait = 0.05, 60.0, 0.2
+    seen = _watch(db)
+    db.start()
+    try:
+        path = db.read_sync(
+            lambda c: next(
+                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
+            )
+        )
+        wal_sizes = []
+        deadline = time.monotonic() + 1.5
+        n = 0
+        while time.monotonic() < deadline:
+            await asyncio.gather(*(db.write(_insert(f"C{n}-{i}")) for i in range(5)))
+            n += 1
+            wal_sizes.append(await asyncio.to_thread(lambda: _size(f"{path}-wal")))
+        written = db.read_sync(
+            lambda c: c.execute(sa.select(sa.func.count()).select_from(banks)).scalar_one()
+        )
+    finally:
+        db.close()
+    assert len(seen) >= 3
+    rows = [row for _, _, row in seen if row[1] > 0]
+    assert rows
+    assert all(busy == 0 and frames == copied for busy, frames, copied in rows)
+    total_frames = sum(frames for _, frames, _ in rows)
+    assert max(frames for _, frames, _ in rows) < total_frames  # restarted in between
+    assert max(wal_sizes) < 4096 * total_frames
+    assert written == n * 5
+
+
+def _size(path: str) -> int:
+    return os.stat(path).st_size
+
+
+def test_the_defaults_keep_each_copy_small_and_bounded() -> None:
+    assert sqlite_engine.CHECKPOINT_SECONDS <= 1.0
+    assert sqlite_engine.CHECKPOINT_IDLE_SECONDS < sqlite_engine.CHECKPOINT_MAX_WAIT_SECONDS
