@@ -6,12 +6,17 @@ driven through ``httpx.ASGITransport`` by ``--clients`` concurrent tasks, no net
 
 A round trip is a wait of the event loop for the server's answer (psycopg registers the
 socket with ``loop.add_reader`` when a result is not there yet; nothing else in the process
-uses a socket). Statements are counted at the driver (``AsyncCursor.execute``/``executemany``,
-``AsyncConnection.commit``, and the ``BEGIN`` psycopg sends itself before a transaction's first
-statement), each CTE of ``pg_queue``'s one-statement batch counted. Backend CPU is ``utime +
+uses a socket). Statements are counted at the driver (``pg_wire.Wire.send``'s commands, BEGIN
+and COMMIT among them; ``AsyncCursor.execute``/``executemany``, ``AsyncConnection.commit``, and
+the ``BEGIN`` psycopg sends itself before a transaction's first statement), each CTE of
+``pg_queue``'s one-statement batch counted. Backend CPU is ``utime +
 stime`` of the database's server processes (``/proc/<pid>/stat``, so the server must run on
 this machine). On a shared machine compare two builds by alternating runs; the counts do not
-depend on the machine.
+depend on the machine. Under callgrind each round's payments are counted alone (dumps labelled
+``round0``, ``round1``...; ``loadtests.callgrind``):
+
+    valgrind --tool=callgrind --instr-atstart=no .venv/bin/python -m loadtests.pg_pay_cost \
+        --payments 100 --rounds 2 --residents 2000
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from loadtests import callgrind
 from loadtests.bench.postgres import scratch_database
 from loadtests.config import PAY_PATH
 from loadtests.inprocess import migrated_settings, partner_client
@@ -85,6 +91,24 @@ class Counter:
                 counter.statements += 1
             await commit(self)
 
+        try:
+            wire = importlib.import_module("sandbox.storage.pg_wire").Wire
+        except ImportError:  # a build from before pg_wire (an A/B run against an older one)
+            wire = None
+        wire_send = getattr(wire, "send", None)
+
+        async def counted_send(self: Any, commands: Any, *, many: Any = ()) -> Any:
+            for command in commands:  # BEGIN, COMMIT, or a statement (its CTEs counted)
+                text = command if isinstance(command, bytes) else command[0]
+                counter.statements += max(
+                    1, text.count(b" AS (INSERT") + text.count(b" AS (UPDATE")
+                )
+            counter.statements += len(many)
+            assert wire_send is not None
+            return await wire_send(self, commands, many=many)
+
+        if wire is not None:
+            wire.send = counted_send
         cursor.execute = counted_execute  # type: ignore[method-assign]
         cursor.executemany = counted_many  # type: ignore[method-assign,assignment]
         conn.commit = counted_commit  # type: ignore[method-assign]
@@ -138,7 +162,7 @@ async def measure(
                 if response.status_code != 200 or response.json().get("status") != "SUCCESS":
                     raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
 
-            async def drive(n: int) -> dict[str, float]:
+            async def drive(n: int, label: str = "") -> dict[str, float]:
                 left = iter(range(n))
 
                 async def worker() -> None:
@@ -149,7 +173,8 @@ async def measure(
                 trips, stmts = counter.round_trips, counter.statements
                 cpu, backend = time.process_time(), backend_cpu(pids)
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-                await asyncio.gather(*(worker() for _ in range(clients)))
+                with callgrind.counting(label):
+                    await asyncio.gather(*(worker() for _ in range(clients)))
                 cpu = time.process_time() - cpu
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys_cpu
                 backend = backend_cpu(db.backend_pids()) - backend
@@ -162,8 +187,8 @@ async def measure(
                 }
 
             await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
-            for _ in range(rounds):
-                results.append(await drive(payments))
+            for i in range(rounds):
+                results.append(await drive(payments, f"round{i}"))
         return results
 
 
@@ -194,6 +219,13 @@ def main() -> None:
         f"{med['worker_us']:.0f} us (kernel {med['worker_sys_us']:.0f}), backend CPU "
         f"{med['backend_us']:.0f} us per payment"
     )
+    if callgrind.running():
+        counted = callgrind.totals()
+        per_round = [counted[f"round{i}"] / args.payments / 1000 for i in range(args.rounds)]
+        print(
+            "worker instructions per payment (callgrind, each round): "
+            + ", ".join(f"{k:.0f} k" for k in per_round)
+        )
     # the least disturbed round: on a shared machine other work only ever adds CPU time
     print(
         f"minimum: worker CPU {least['worker_us']:.0f} us, "

@@ -27,10 +27,11 @@ _ADD_BANK = Raw(
 
 
 class RoundTrips:
-    """Counts round trips to the server from psycopg's waits on the event loop: a statement
-    outside a pipeline (two when psycopg opens the transaction with it: its BEGIN), a
-    pipeline's sync or COMMIT, a pipeline left with unsynced sends. A COMMIT or ROLLBACK with
-    no transaction open sends nothing."""
+    """Counts round trips to the server from psycopg's waits on the event loop: a round trip
+    of ``pg_wire`` (its commands, BEGIN and COMMIT among them, end with one Sync), a
+    statement outside a pipeline (two when psycopg opens the transaction with it: its BEGIN),
+    a pipeline's sync or COMMIT, a pipeline left with unsynced sends. A COMMIT or ROLLBACK
+    with no transaction open sends nothing."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -39,7 +40,9 @@ class RoundTrips:
 
     def saw(self, name: str, idle: bool) -> None:
         step = name.rsplit(".", 1)[-1]
-        if step == "_enter_gen":
+        if step == "_exchange":  # pg_wire: one Sync
+            self.count += 1
+        elif step == "_enter_gen":
             self.in_pipeline, self.unsynced = True, False
         elif step == "_exit_gen":
             self.count += self.unsynced
