@@ -134,6 +134,15 @@ def backend_cpu(pids: list[int]) -> float:
     return total / _TICK
 
 
+def wal_position(admin_url: str) -> int:
+    """Bytes of WAL the server has written so far (every database's: on a server of its own
+    the difference over a round is the payments' WAL)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
 async def measure(
     admin_url: str, payments: int, clients: int, rounds: int, residents: int = RESIDENTS
 ) -> list[dict[str, float]]:
@@ -171,6 +180,7 @@ async def measure(
 
                 pids = db.backend_pids()
                 trips, stmts = counter.round_trips, counter.statements
+                wal = wal_position(admin_url)
                 cpu, backend = time.process_time(), backend_cpu(pids)
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime
                 with callgrind.counting(label):
@@ -178,12 +188,14 @@ async def measure(
                 cpu = time.process_time() - cpu
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys_cpu
                 backend = backend_cpu(db.backend_pids()) - backend
+                wal = wal_position(admin_url) - wal
                 return {
                     "round_trips": (counter.round_trips - trips) / n,
                     "statements": (counter.statements - stmts) / n,
                     "worker_us": cpu / n * 1e6,
                     "worker_sys_us": sys_cpu / n * 1e6,  # of which in the kernel
                     "backend_us": backend / n * 1e6,
+                    "wal_bytes": wal / n,
                 }
 
             await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
@@ -209,7 +221,7 @@ def main() -> None:
         print(
             f"round trips {row['round_trips']:.2f}, statements {row['statements']:.2f}, "
             f"worker CPU {row['worker_us']:.0f} us (kernel {row['worker_sys_us']:.0f}), "
-            f"backend CPU {row['backend_us']:.0f} us"
+            f"backend CPU {row['backend_us']:.0f} us, WAL {row['wal_bytes']:.0f} bytes"
         )
     least = {k: min(r[k] for r in rows) for k in rows[0]}
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
@@ -217,7 +229,7 @@ def main() -> None:
         f"median of {len(rows)} rounds of {args.payments} payments: round trips "
         f"{med['round_trips']:.2f}, statements {med['statements']:.2f}, worker CPU "
         f"{med['worker_us']:.0f} us (kernel {med['worker_sys_us']:.0f}), backend CPU "
-        f"{med['backend_us']:.0f} us per payment"
+        f"{med['backend_us']:.0f} us, WAL {med['wal_bytes']:.0f} bytes per payment"
     )
     if callgrind.running():
         counted = callgrind.totals()

@@ -115,11 +115,13 @@ class Wire:
                 reply = result[0]
                 count = reply.command_tuples
                 rowcount += count if count is not None else 0
+        if error is not None:
+            # the transaction is aborted: no DEALLOCATE now (it would fail and hide this
+            # error); the rollback that follows makes psycopg deallocate them all
+            raise error
         if prepared._to_flush:  # statements the manager evicted: deallocate them
             async with driver.lock:
                 await driver.wait(prepared.maintain_gen(driver))
-        if error is not None:
-            raise error
         return Reply(self._tx, reply, rowcount if reply is not None else -1)
 
     def _queue(
