@@ -6,12 +6,17 @@ driven through ``httpx.ASGITransport`` by ``--clients`` concurrent tasks, no net
 
 A round trip is a wait of the event loop for the server's answer (psycopg registers the
 socket with ``loop.add_reader`` when a result is not there yet; nothing else in the process
-uses a socket). Statements are counted at the driver (``AsyncCursor.execute``/``executemany``,
-``AsyncConnection.commit``, and the ``BEGIN`` psycopg sends itself before a transaction's first
-statement), each CTE of ``pg_queue``'s one-statement batch counted. Backend CPU is ``utime +
+uses a socket). Statements are counted at the driver (``pg_wire.Wire.send``'s commands, BEGIN
+and COMMIT among them; ``AsyncCursor.execute``/``executemany``, ``AsyncConnection.commit``, and
+the ``BEGIN`` psycopg sends itself before a transaction's first statement), each CTE of
+``pg_queue``'s one-statement batch counted. Backend CPU is ``utime +
 stime`` of the database's server processes (``/proc/<pid>/stat``, so the server must run on
 this machine). On a shared machine compare two builds by alternating runs; the counts do not
-depend on the machine.
+depend on the machine. Under callgrind each round's payments are counted alone (dumps labelled
+``round0``, ``round1``...; ``loadtests.callgrind``):
+
+    valgrind --tool=callgrind --instr-atstart=no .venv/bin/python -m loadtests.pg_pay_cost \
+        --payments 100 --rounds 2 --residents 2000
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from typing import Any
 import httpx
 import psycopg
 
+from loadtests import callgrind
 from loadtests.bench.postgres import scratch_database
 from loadtests.config import PAY_PATH
 from loadtests.inprocess import migrated_settings, partner_client
@@ -85,6 +91,24 @@ class Counter:
                 counter.statements += 1
             await commit(self)
 
+        try:
+            wire = importlib.import_module("sandbox.storage.pg_wire").Wire
+        except ImportError:  # a build from before pg_wire (an A/B run against an older one)
+            wire = None
+        wire_send = getattr(wire, "send", None)
+
+        async def counted_send(self: Any, commands: Any, *, many: Any = ()) -> Any:
+            for command in commands:  # BEGIN, COMMIT, or a statement (its CTEs counted)
+                text = command if isinstance(command, bytes) else command[0]
+                counter.statements += max(
+                    1, text.count(b" AS (INSERT") + text.count(b" AS (UPDATE")
+                )
+            counter.statements += len(many)
+            assert wire_send is not None
+            return await wire_send(self, commands, many=many)
+
+        if wire is not None:
+            wire.send = counted_send
         cursor.execute = counted_execute  # type: ignore[method-assign]
         cursor.executemany = counted_many  # type: ignore[method-assign,assignment]
         conn.commit = counted_commit  # type: ignore[method-assign]
@@ -108,6 +132,15 @@ def backend_cpu(pids: list[int]) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / _TICK
+
+
+def wal_position(admin_url: str) -> int:
+    """Bytes of WAL the server has written so far (every database's: on a server of its own
+    the difference over a round is the payments' WAL)."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')").fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def measure(
@@ -138,7 +171,7 @@ async def measure(
                 if response.status_code != 200 or response.json().get("status") != "SUCCESS":
                     raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
 
-            async def drive(n: int) -> dict[str, float]:
+            async def drive(n: int, label: str = "") -> dict[str, float]:
                 left = iter(range(n))
 
                 async def worker() -> None:
@@ -147,23 +180,27 @@ async def measure(
 
                 pids = db.backend_pids()
                 trips, stmts = counter.round_trips, counter.statements
+                wal = wal_position(admin_url)
                 cpu, backend = time.process_time(), backend_cpu(pids)
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime
-                await asyncio.gather(*(worker() for _ in range(clients)))
+                with callgrind.counting(label):
+                    await asyncio.gather(*(worker() for _ in range(clients)))
                 cpu = time.process_time() - cpu
                 sys_cpu = resource.getrusage(resource.RUSAGE_SELF).ru_stime - sys_cpu
                 backend = backend_cpu(db.backend_pids()) - backend
+                wal = wal_position(admin_url) - wal
                 return {
                     "round_trips": (counter.round_trips - trips) / n,
                     "statements": (counter.statements - stmts) / n,
                     "worker_us": cpu / n * 1e6,
                     "worker_sys_us": sys_cpu / n * 1e6,  # of which in the kernel
                     "backend_us": backend / n * 1e6,
+                    "wal_bytes": wal / n,
                 }
 
             await drive(min(payments, 300))  # warm-up: pools filled, statements prepared
-            for _ in range(rounds):
-                results.append(await drive(payments))
+            for i in range(rounds):
+                results.append(await drive(payments, f"round{i}"))
         return results
 
 
@@ -184,7 +221,7 @@ def main() -> None:
         print(
             f"round trips {row['round_trips']:.2f}, statements {row['statements']:.2f}, "
             f"worker CPU {row['worker_us']:.0f} us (kernel {row['worker_sys_us']:.0f}), "
-            f"backend CPU {row['backend_us']:.0f} us"
+            f"backend CPU {row['backend_us']:.0f} us, WAL {row['wal_bytes']:.0f} bytes"
         )
     least = {k: min(r[k] for r in rows) for k in rows[0]}
     med = {k: statistics.median(r[k] for r in rows) for k in rows[0]}
@@ -192,8 +229,15 @@ def main() -> None:
         f"median of {len(rows)} rounds of {args.payments} payments: round trips "
         f"{med['round_trips']:.2f}, statements {med['statements']:.2f}, worker CPU "
         f"{med['worker_us']:.0f} us (kernel {med['worker_sys_us']:.0f}), backend CPU "
-        f"{med['backend_us']:.0f} us per payment"
+        f"{med['backend_us']:.0f} us, WAL {med['wal_bytes']:.0f} bytes per payment"
     )
+    if callgrind.running():
+        counted = callgrind.totals()
+        per_round = [counted[f"round{i}"] / args.payments / 1000 for i in range(args.rounds)]
+        print(
+            "worker instructions per payment (callgrind, each round): "
+            + ", ".join(f"{k:.0f} k" for k in per_round)
+        )
     # the least disturbed round: on a shared machine other work only ever adds CPU time
     print(
         f"minimum: worker CPU {least['worker_us']:.0f} us, "

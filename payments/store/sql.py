@@ -21,10 +21,17 @@ _PARTY_JOINS = """
     LEFT JOIN residents r ON r.world_id = a.world_id AND r.uid = a.resident_uid
 """
 PARTY = Raw(f"SELECT {_PARTY_COLUMNS} {_PARTY_JOINS} WHERE v.world_id = :world_id AND v.vpa = :vpa")
-# PostgreSQL: payer and payee with their PIN tries, one round trip (``prefetch_parties``)
-PARTIES_WITH_PINS = Raw(
-    f"SELECT {_PARTY_COLUMNS}, p.failures, p.locked_until_us {_PARTY_JOINS}"
-    " LEFT JOIN pin_state p ON p.world_id = v.world_id AND p.vpa = v.vpa"
+# PostgreSQL: payer and payee with their PIN tries, one round trip (``prefetch_parties``).
+# The PIN tries as a LATERAL lookup of at most one row, not a join: psycopg prepares the
+# statement and PostgreSQL soon plans it once for any parameters (a generic plan), and before
+# ``pin_state`` was first sampled that plan read every PIN row of the world (an index scan on
+# ``world_id`` alone, materialised and filtered per party). ``LIMIT 1`` keeps the subquery
+# from being pulled up into a join, so its plan is one primary-key lookup per party whatever
+# the statistics say (tests/payments/test_plans.py).
+PARTIES_WITH_PINS = Raw(  # columns and joins are this module's constants, never input
+    f"SELECT {_PARTY_COLUMNS}, p.failures, p.locked_until_us {_PARTY_JOINS}"  # noqa: S608
+    " LEFT JOIN LATERAL (SELECT failures, locked_until_us FROM pin_state"
+    " WHERE world_id = v.world_id AND vpa = v.vpa LIMIT 1) p ON true"
     " WHERE v.world_id = :world_id AND v.vpa IN (:a, :b)"
 )
 PIN_STATE = Raw(

@@ -12,14 +12,16 @@ still run in the order the unit issued them, inside its transaction.
 
 The BEGIN and the COMMIT travel with statements too. The event loop's connections are in
 autocommit at the driver (``isolation_level="AUTOCOMMIT"`` on the engine), so psycopg sends no
-BEGIN of its own; a write unit sends ``BEGIN`` itself in one psycopg pipeline with its first
-statement (and the queued writes before it), and ``COMMIT`` in one pipeline with its last
-writes: one round trip each where psycopg's own BEGIN and ``commit()`` took one more (a
-pipeline's BEGIN from psycopg waits for its answer before the next statement). The writes
-stay one CTE statement inside it (one message to parse and plan, prepared, where a pipeline of
-the same writes would be a statement each). The first error in a pipeline
-skips the rest (the COMMIT with it) and is raised at its end; the transaction is then aborted
-and the unit rolls it back, as after any failed statement.
+BEGIN of its own; a write unit sends ``BEGIN`` itself in one round trip with its first
+statement (and the queued writes before it), and ``COMMIT`` in one round trip with its last
+writes: one round trip each where psycopg's own BEGIN and ``commit()`` took one more. Every
+statement of the loop's units goes out through ``pg_wire`` (libpq's pipeline mode driven by
+hand, one wait per round trip, a ``Transformer`` kept per connection), not through psycopg's
+cursors and pipelines, which cost more in Python than the work they wrap. The writes stay one
+CTE statement (one message to parse and plan, prepared, where a pipeline of the same writes
+would be a statement each). The first error in a round trip skips the rest (the COMMIT with
+it) and is raised at its end; the transaction is then aborted and the unit rolls it back, as
+after any failed statement.
 
 What changes is *when* a blind write's error surfaces: at the flush, not at the ``send``. A
 unit must therefore not catch a blind write's error and carry on; none does (``write_once``
@@ -29,18 +31,21 @@ thread path (``write_sync``, SQLite) runs ``send`` at once, as ``raw.execute``.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import await_only
 
+from sandbox.storage.pg_wire import Command, Reply, Wire
+
 _PENDING = "sandbox.pg.pending"
+_WIRE = "sandbox.pg.wire"  # the driver connection's Wire, in its pool record's info
+_BEGIN = b"BEGIN"
+_COMMIT = b"COMMIT"
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 _PARAM = re.compile(r"%\((\w+)\)s")
 
@@ -81,81 +86,91 @@ def flush(conn: Connection, *, commit: bool = False) -> None:
     items = list(pending or ())
     if pending:
         pending.clear()
-    driver = conn.connection.driver_connection
-    _translated(conn, items, lambda: await_only(_send_all(driver, items, commit)))
+    wire = _wire(conn)
+    _translated(conn, items, lambda: await_only(_send_all(wire, items, commit)))
 
 
 def cursor(conn: Connection) -> QueueCursor:
     """A DB-API-like cursor for ``raw`` on the event loop: each statement goes out after the
-    queued writes, on psycopg's ``AsyncConnection`` directly (no thread, no adapter)."""
+    queued writes, at the libpq level (``pg_wire``; no thread, no adapter)."""
     return QueueCursor(conn)
 
 
 class QueueCursor:
-    __slots__ = ("_conn", "_cur")
+    __slots__ = ("_conn", "_reply")
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
-        self._cur: Any = None
+        self._reply: Reply | None = None
 
     def execute(self, sql: str, params: Any) -> None:
-        self._cur = self._run(sql, params, many=False)
+        self._reply = self._run(sql, params, many=False)
 
     def executemany(self, sql: str, rows: Any) -> None:
-        self._cur = self._run(sql, rows, many=True)
+        self._reply = self._run(sql, rows, many=True)
 
-    def _run(self, sql: str, params: Any, *, many: bool) -> Any:
+    def _run(self, sql: str, params: Any, *, many: bool) -> Reply:
         pending: list[Blind] = self._conn.info[_PENDING]
-        items = [*pending, (sql, params, many)]
+        blind = list(pending)
         pending.clear()
-        driver = self._conn.connection.driver_connection
-        return await_only(_statement(driver, items))
+        wire = _wire(self._conn)
+        return await_only(_statement(wire, blind, sql, params, many))
 
     @property
     def rowcount(self) -> int:
-        return int(self._cur.rowcount)
+        assert self._reply is not None
+        return self._reply.rowcount
 
     def fetchone(self) -> Any:
-        return await_only(self._cur.fetchone())
+        assert self._reply is not None
+        rows = self._reply.rows()
+        return rows[0] if rows else None
 
     def fetchall(self) -> Any:
-        return await_only(self._cur.fetchall())
+        assert self._reply is not None
+        return self._reply.rows()
 
     def close(self) -> None:
         """Nothing to release: the results were read in full at the sync."""
 
 
+def _wire(conn: Connection) -> Wire:
+    """The ``Wire`` of the unit's driver connection, kept with it in the pool (its
+    ``Transformer`` with it: the dumpers and loaders it found stay found)."""
+    fairy = conn.connection
+    driver = fairy.driver_connection
+    wire: Wire | None = fairy.info.get(_WIRE)
+    assert driver is not None  # a checked-out connection has one
+    if wire is None or wire.driver is not driver:
+        wire = fairy.info[_WIRE] = Wire(driver)
+    return wire
+
+
 def _unbegun(driver: Any) -> bool:
     """The unit's transaction is not open yet: the loop's connections are in autocommit, and
-    the unit sends its own BEGIN with its first statement (see ``_together``)."""
+    the unit sends its own BEGIN with its first statement (see ``pg_wire``)."""
     return bool(driver.autocommit) and driver.pgconn.transaction_status == _IDLE
 
 
-async def _statement(driver: Any, items: list[Blind]) -> Any:
-    """Run ``items`` in order (the queued writes in one statement), after the BEGIN if the
-    unit has not begun; returns the cursor of the last, its results read."""
-    *blind, (sql, params, many) = items
-    cur = psycopg.AsyncRawCursor(driver)
-    if _unbegun(driver):
-        async with _together(driver):  # BEGIN, the queued writes and this: one round trip
-            await cur.execute(b"BEGIN")
-            await _send_blind(driver, blind)
-            await _execute(cur, sql, params, many)
-        return cur
-    if blind:
-        await _send_all(driver, blind, commit=False)
-    await _execute(cur, sql, params, many)
-    return cur
-
-
-async def _execute(cur: Any, sql: str, params: Any, many: bool) -> None:
-    """One statement on a raw cursor: its text numbered once (``_positional``), its
-    parameters passed in that order."""
+async def _statement(wire: Wire, blind: list[Blind], sql: str, params: Any, many: bool) -> Reply:
+    """The BEGIN if the unit has not begun, the queued writes (one statement) and this
+    statement, in one round trip; returns what this statement returned."""
+    commands = _opening(wire) + _blind_commands(blind)
     query, names = _positional(sql)
-    if many:
-        await cur.executemany(query, [[row[n] for n in names] for row in params])
-    else:
-        await cur.execute(query, [params[n] for n in names])
+    if not many:
+        commands.append((query, [params[n] for n in names]))
+        return await wire.send(commands)
+    rows = [[row[n] for n in names] for row in params]
+    if not rows:  # nothing to run; what was queued before it still goes now
+        if commands:
+            await wire.send(commands)
+        return Reply.empty()
+    commands.append((query, rows[0]))
+    return await wire.send(commands, many=rows[1:])
+
+
+def _opening(wire: Wire) -> list[Command]:
+    return [_BEGIN] if _unbegun(wire.driver) else []
 
 
 @functools.lru_cache(maxsize=512)
@@ -173,46 +188,35 @@ def _positional(sql: str, first: int = 0) -> tuple[bytes, tuple[str, ...]]:
     return _PARAM.sub(number, sql).encode(), tuple(names)
 
 
-async def _send_all(driver: Any, items: list[Blind], commit: bool) -> None:
+async def _send_all(wire: Wire, items: list[Blind], commit: bool) -> None:
     """The writes as one statement (one prepared data-modifying CTE), with the BEGIN if the
     unit has not begun and the COMMIT if asked: one round trip."""
-    unbegun = _unbegun(driver)
+    unbegun = _unbegun(wire.driver)
     if unbegun and not items:
         return  # nothing was sent, nothing to commit
-    if not unbegun and not commit:
-        await _send_blind(driver, items)
-        return
-    async with _together(driver):
-        cur = psycopg.AsyncRawCursor(driver)
-        if unbegun:
-            await cur.execute(b"BEGIN")
-        await _send_blind(driver, items)
-        if commit:
-            await cur.execute(b"COMMIT")
+    commands = _opening(wire) + _blind_commands(items)
+    if commit:
+        commands.append(_COMMIT)
+    if commands:
+        await wire.send(commands)
 
 
-@contextlib.asynccontextmanager
-async def _together(driver: Any) -> AsyncIterator[None]:
-    """psycopg's pipeline mode: the statements go out together and their results come back
-    at its end, one round trip. The first error skips the rest (the server's rule for a
-    pipeline) and is raised here; the transaction is then aborted, as after any failed
-    statement, and rolled back by the unit."""
-    async with driver.pipeline():
-        yield
-
-
-async def _send_blind(driver: Any, items: Sequence[Blind]) -> None:
+def _blind_commands(items: Sequence[Blind]) -> list[Command]:
+    """The queued writes as statements: one data-modifying CTE, or one by one (a single
+    row, or the same upsert twice)."""
     rows: list[tuple[str, Mapping[str, Any]]] = []
     for sql, params, many in items:
         rows.extend((sql, row) for row in (params if many else (params,)))  # type: ignore[misc]
     if len(rows) == 1 or (rows and _upserts_one_row_twice(rows)):
-        cur = psycopg.AsyncRawCursor(driver)
+        commands: list[Command] = []
         for sql, row in rows:
-            await _execute(cur, sql, row, many=False)
-    elif rows:
-        text, order = _as_one(tuple(sql for sql, _ in rows))
-        params = [rows[i][1][name] for i, name in order]
-        await psycopg.AsyncRawCursor(driver).execute(text, params)
+            query, names = _positional(sql)
+            commands.append((query, [row[n] for n in names]))
+        return commands
+    if not rows:
+        return []
+    text, order = _as_one(tuple(sql for sql, _ in rows))
+    return [(text, [rows[i][1][name] for i, name in order])]
 
 
 @functools.lru_cache(maxsize=256)
@@ -236,7 +240,7 @@ def _upserts_one_row_twice(rows: list[tuple[str, Any]]) -> bool:
     return len(upserts) != len(set(upserts))
 
 
-def _translated(conn: Connection, items: list[Blind], call: Callable[[], None]) -> None:
+def _translated(conn: Connection, items: list[Blind], call: Callable[[], object]) -> None:
     try:
         call()
     except Exception as exc:
@@ -255,18 +259,9 @@ def flush_before_statement(conn: Connection, *_: Any) -> None:
     pending: list[Blind] | None = conn.info.get(_PENDING)
     if pending is None:
         return
-    driver = conn.connection.driver_connection
-    if pending or _unbegun(driver):
+    wire = _wire(conn)
+    if pending or _unbegun(wire.driver):
         items = list(pending)
         pending.clear()
-        _translated(conn, items, lambda: await_only(_begun(driver, items)))
-
-
-async def _begun(driver: Any, items: list[Blind]) -> None:
-    """The BEGIN if the unit has not begun, with the queued writes: one round trip."""
-    if not _unbegun(driver):
-        await _send_blind(driver, items)
-        return
-    async with _together(driver):
-        await psycopg.AsyncRawCursor(driver).execute(b"BEGIN")
-        await _send_blind(driver, items)
+        commands = _opening(wire) + _blind_commands(items)
+        _translated(conn, items, lambda: await_only(wire.send(commands)))

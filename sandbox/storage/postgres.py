@@ -11,8 +11,9 @@ hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead 
 invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
 a fresh one. psycopg prepares a statement on its second run on a connection
 (``prepare_threshold``), and a unit's blind writes go as one statement, its BEGIN with its
-first statement and its COMMIT with its last writes (``pg_queue``; the loop's connections are
-in autocommit at the driver, so the unit sends its own BEGIN).
+first statement and its COMMIT with its last writes (``pg_queue``, sent at the libpq level by
+``pg_wire``; the loop's connections are in autocommit at the driver, so the unit sends its own
+BEGIN).
 ``write_sync`` and ``read_sync`` (CLI, tools, code on other threads) keep a small sync engine.
 """
 

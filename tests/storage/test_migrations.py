@@ -139,3 +139,20 @@ def test_a_balance_is_the_applied_balance_plus_the_queued_credits(settings: Sett
         assert all(type(r.balance) is int for r in rows)
     finally:
         engine.dispose()
+
+
+def _event_indexes(engine: Engine) -> set[str]:
+    return {str(ix["name"]) for ix in sa.inspect(engine).get_indexes("webhook_events")}
+
+
+def test_0013_drops_the_unread_event_index_and_its_downgrade_restores_it(
+    blank_engine: Engine,
+) -> None:
+    """Events are read by their primary key only; the index by world and time was one more
+    entry per payment (0013). Down to 0012 it is back, as 0001 made it."""
+    upgrade(blank_engine)
+    assert "ix_webhook_events_world_id_created_us" not in _event_indexes(blank_engine)
+    downgrade(blank_engine, "0012")
+    assert "ix_webhook_events_world_id_created_us" in _event_indexes(blank_engine)
+    upgrade(blank_engine)
+    assert "ix_webhook_events_world_id_created_us" not in _event_indexes(blank_engine)

@@ -27,10 +27,11 @@ _ADD_BANK = Raw(
 
 
 class RoundTrips:
-    """Counts round trips to the server from psycopg's waits on the event loop: a statement
-    outside a pipeline (two when psycopg opens the transaction with it: its BEGIN), a
-    pipeline's sync or COMMIT, a pipeline left with unsynced sends. A COMMIT or ROLLBACK with
-    no transaction open sends nothing."""
+    """Counts round trips to the server from psycopg's waits on the event loop: a round trip
+    of ``pg_wire`` (its commands, BEGIN and COMMIT among them, end with one Sync), a
+    statement outside a pipeline (two when psycopg opens the transaction with it: its BEGIN),
+    a pipeline's sync or COMMIT, a pipeline left with unsynced sends. A COMMIT or ROLLBACK
+    with no transaction open sends nothing."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -39,7 +40,9 @@ class RoundTrips:
 
     def saw(self, name: str, idle: bool) -> None:
         step = name.rsplit(".", 1)[-1]
-        if step == "_enter_gen":
+        if step == "_exchange":  # pg_wire: one Sync
+            self.count += 1
+        elif step == "_enter_gen":
             self.in_pipeline, self.unsynced = True, False
         elif step == "_exit_gen":
             self.count += self.unsynced
@@ -207,5 +210,46 @@ async def test_a_unit_that_fails_after_its_first_statement_leaves_nothing(
             return int(found.scalar_one())
 
         assert await db.read(count) == 0
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_statements_past_psycopgs_cache_are_deallocated_and_errors_stay_themselves(
+    settings: Settings,
+) -> None:
+    """``pg_wire`` prepares through psycopg's own ``PrepareManager``: past its 100 statements
+    per connection the oldest are deallocated (the server keeps no more than that), a unit's
+    error is still its own (IntegrityError, not a failed DEALLOCATE in an aborted
+    transaction), and the connection serves the next unit."""
+    db = open_database(settings)
+    try:
+
+        def many(conn: Connection) -> list[int]:
+            seen = []
+            for _ in range(2):  # the second run of each text prepares it
+                for n in range(130):
+                    row = raw.fetchone(conn, Raw(f"SELECT {n} WHERE :w = :w"), {"w": "x"})
+                    assert row is not None
+                    seen.append(int(row[0]))
+            return seen
+
+        assert await db.write(many) == [*range(130), *range(130)]
+
+        def prepared(conn: Connection) -> int:
+            found = conn.execute(sa.text("SELECT count(*) FROM pg_prepared_statements"))
+            return int(found.scalar_one())
+
+        assert await db.write(prepared) <= 101
+
+        def fails(conn: Connection) -> None:
+            many(conn)
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "E1"})
+            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "E1"})
+            raw.fetchone(conn, Raw("SELECT 1 WHERE :w = :w"), {"w": "x"})
+
+        with pytest.raises(sa.exc.IntegrityError):
+            await db.write(fails)
+        assert len(await db.write(many)) == 260
     finally:
         db.close()
