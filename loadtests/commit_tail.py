@@ -8,9 +8,9 @@ a checkpoint has as many distinct pages to copy as at the bench's half load. Rec
 write's latency from when it was due, each COMMIT's wall time, and each checkpoint's start and
 end, and splits the COMMITs by whether a checkpoint ran during them.
 
-``--checkpoints`` picks the checkpointer: ``gated`` (the storage's: every
-``CHECKPOINT_SECONDS``, once the writer is idle, holding it), ``beside`` (the one before
-2026-11-30: a PASSIVE checkpoint every second beside the writer, not holding it) or ``off``.
+``--checkpoints`` picks the checkpointer: ``gated`` (``sqlite_checkpoints="held"``: every
+``HELD_CHECKPOINT_SECONDS``, once the writer is idle, holding it), ``beside`` (the storage's
+default: a PASSIVE checkpoint every second beside the writer, not holding it) or ``off``.
 
     .venv/bin/python -m loadtests.commit_tail --rate 300 --seconds 15 --checkpoints beside
 
@@ -78,13 +78,14 @@ class Record:
 
 
 def use_checkpoints(db: SqliteDatabase, mode: str) -> None:
-    """Before ``db.start()``: ``gated`` (as is), ``beside`` (a PASSIVE checkpoint every second
-    beside the writer, the storage's until 2026-11-30) or ``off``."""
+    """Before ``db.start()``: ``gated`` (the held checkpointer, ``sqlite_checkpoints="held"``),
+    ``beside`` (a PASSIVE checkpoint every second beside the writer, the storage's default) or
+    ``off``."""
     url = db.settings.sqlalchemy_url
     if mode == "beside":
-        db.checkpointer = Checkpointer(
-            url, hold=lambda _i, _w, _s: True, release=lambda: None, interval=1.0
-        )
+        db.checkpointer = Checkpointer(url)
+    elif mode == "gated":
+        db.checkpointer = Checkpointer(url, hold=db._gate.hold_when_idle, release=db._release)
     elif mode == "off":
         db.checkpointer.interval = 1e9
 

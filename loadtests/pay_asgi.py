@@ -54,7 +54,7 @@ from loadtests.inprocess import migrated_settings, thread_cpu
 from loadtests.parties import Parties, world_parties
 from sandbox.app import create_app
 from sandbox.ops import gctune
-from sandbox.storage import sqlite as sqlite_storage
+from sandbox.storage import sqlite_engine as sqlite_storage
 
 Send = Callable[[], Awaitable[None]]
 NOOP, P2P = "no-op", "p2p"
@@ -196,7 +196,7 @@ def main() -> None:
     parser.add_argument("--hold-checkpoints", action="store_true", help="no WAL checkpoints")
     args = parser.parse_args()
     if args.hold_checkpoints:
-        sqlite_storage.CHECKPOINT_SECONDS = 1e9  # read by the checkpointer thread at start
+        sqlite_storage.CHECKPOINT_SECONDS = 1e9  # read when the database builds its checkpointer
     found = asyncio.run(
         measure(args.requests, args.clients, args.rounds, args.residents, args.profile)
     )

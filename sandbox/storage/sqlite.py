@@ -107,9 +107,12 @@ class SqliteDatabase:
         self._commits: queue.SimpleQueue[Sliced | None] = queue.SimpleQueue()
         self._committer: threading.Thread | None = None
         self._sliced: Sliced | None = None  # the batch the loop is running, between slices
-        self.checkpointer = Checkpointer(
-            settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
-        )
+        if settings.sqlite_checkpoints == "held":
+            self.checkpointer = Checkpointer(
+                settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
+            )
+        else:
+            self.checkpointer = Checkpointer(settings.sqlalchemy_url)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:

@@ -15,15 +15,18 @@ from sqlalchemy.engine import Connection, Engine
 
 log = logging.getLogger("sandbox.storage")
 
-CHECKPOINT_SECONDS = 0.2
-"""How often the checkpointer copies the WAL into the database file. Often, so that each copy is
-small: the writer waits for it (``Checkpointer``)."""
+CHECKPOINT_SECONDS = 1.0
+"""How often the checkpointer copies the WAL into the database file, beside the writer (the
+default, ``sqlite_checkpoints="beside"``)."""
+HELD_CHECKPOINT_SECONDS = 0.2
+"""How often the held checkpointer (``sqlite_checkpoints="held"``) copies the WAL: often, so that
+each copy is small, since the writer waits for it."""
 CHECKPOINT_IDLE_SECONDS = 0.002
-"""A checkpoint starts only once the writer has been idle this long (no batch running or
+"""Held: a checkpoint starts only once the writer has been idle this long (no batch running or
 committing), so that it falls in a gap of the load rather than in front of a batch."""
 CHECKPOINT_MAX_WAIT_SECONDS = 1.0
-"""How long a due checkpoint waits for such a gap; then it runs after the batch in flight, so a
-writer that is never idle still has its WAL copied and restarted (bounded)."""
+"""Held: how long a due checkpoint waits for such a gap; then it runs after the batch in flight,
+so a writer that is never idle still has its WAL copied and restarted (bounded)."""
 WAL_LIMIT_BYTES = 1024 * 1024 * 1024
 """journal_size_limit: when the WAL restarts (every frame copied back and no reader on an older
 snapshot: the batch after each of the checkpointer's rounds), a WAL file larger than this is cut
@@ -129,30 +132,37 @@ class WriterGate:
 
 
 class Checkpointer:
-    """A thread that copies the WAL into the database file, between the writer's batches.
+    """A thread that copies the WAL into the database file: beside the writer (the default) or
+    between its batches, holding it (``hold`` and ``release`` given: ``sqlite_checkpoints="held"``).
 
     The writer's own automatic checkpoint (every 1000 pages) would run inside a COMMIT and hold
-    every caller of that batch for the copy and the database file's fsync. A PASSIVE checkpoint
-    beside the writer, as this was until 2026-11-30, does not block the writer in SQLite, but
-    its fsync of the database file does in the kernel: a COMMIT's fdatasync of the WAL landing
-    while it runs waited for it (the tail at half load), and under a steady load it never
-    caught up, so the WAL never restarted and grew without bound. So every ``interval`` the
-    checkpoint waits for the writer to be idle (``idle`` seconds without a batch, at most
-    ``max_wait``), holds it (``hold``: no batch starts meanwhile, none is committing), copies
-    the WAL, and lets go (``release``): each copy is small, overlaps no COMMIT, and is complete,
-    so the next batch restarts the WAL from its start. Durability is the WAL's, committed with
-    synchronous=FULL; the checkpoint syncs the database file before the WAL can restart.
+    every caller of that batch for the copy and the database file's fsync; so it is off, and this
+    thread checkpoints instead.
 
-    ``on_checkpoint(start, end, cpu, result)`` (monotonic seconds, the thread's CPU seconds,
-    PRAGMA wal_checkpoint's row) lets a harness see each one.
+    Beside (no ``hold``): a PASSIVE checkpoint every ``interval``, which never blocks the writer
+    in SQLite. Under a steady load a COMMIT lands during nearly every one, so it rarely reaches
+    the WAL's end: the WAL restarts only at the first pause in the writes (bounded by
+    ``journal_size_limit`` after it), and the copied pages wait unsynced in the page cache.
+
+    Held (``hold``, ``release``): every ``interval`` the checkpoint waits for the writer to be
+    idle (``idle`` seconds without a batch, at most ``max_wait``), holds it (no batch starts
+    meanwhile, none is committing), copies the WAL, and lets go: each copy overlaps no COMMIT and
+    is complete, so the next batch restarts the WAL. It keeps the WAL small under any load, but
+    in `sandbox bench` the saturation phase after another one lost 12-20% of its rate to it
+    (decisions doc, "The checkpointer beside the writer, again"), so it is not the default.
+
+    Durability is the WAL's, committed with synchronous=FULL, either way; a checkpoint syncs the
+    database file before the WAL can restart. ``on_checkpoint(start, end, cpu, result)``
+    (monotonic seconds, the thread's CPU seconds, PRAGMA wal_checkpoint's row) lets a harness
+    see each one.
     """
 
     def __init__(
         self,
         url: str,
         *,
-        hold: Callable[[float, float, threading.Event], bool],
-        release: Callable[[], None],
+        hold: Callable[[float, float, threading.Event], bool] | None = None,
+        release: Callable[[], None] | None = None,
         interval: float | None = None,
         idle: float | None = None,
         max_wait: float | None = None,
@@ -160,7 +170,8 @@ class Checkpointer:
         self._url = url
         self._hold = hold
         self._release = release
-        self.interval = CHECKPOINT_SECONDS if interval is None else interval
+        default = CHECKPOINT_SECONDS if hold is None else HELD_CHECKPOINT_SECONDS
+        self.interval = default if interval is None else interval
         self.idle = CHECKPOINT_IDLE_SECONDS if idle is None else idle
         self.max_wait = CHECKPOINT_MAX_WAIT_SECONDS if max_wait is None else max_wait
         self.on_checkpoint: Callable[[float, float, float, tuple[int, int, int]], None] | None = (
@@ -184,7 +195,7 @@ class Checkpointer:
         conn: Connection | None = None
         try:
             while not self._stop.wait(self.interval):
-                if not self._hold(self.idle, self.max_wait, self._stop):
+                if self._hold is not None and not self._hold(self.idle, self.max_wait, self._stop):
                     return
                 try:
                     if conn is None:
@@ -195,7 +206,8 @@ class Checkpointer:
                 except Exception:  # busy or I/O: the next round tries again
                     log.warning("WAL checkpoint failed", exc_info=True)
                 finally:
-                    self._release()
+                    if self._release is not None:
+                        self._release()
         finally:
             if conn is not None:
                 conn.close()

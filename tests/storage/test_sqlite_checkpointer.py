@@ -1,6 +1,7 @@
-"""The SQLite checkpointer (sandbox/storage/sqlite_engine.py): it copies the WAL into the database
-file between the writer's batches, never while one runs or commits, and a writer that is never
-idle still has its WAL copied and restarted, so the WAL stays bounded."""
+"""The SQLite checkpointer (sandbox/storage/sqlite_engine.py). By default it copies the WAL into
+the database file beside the writer, never waiting for it. Held (``sqlite_checkpoints="held"``),
+it copies between the writer's batches, never while one runs or commits, and a writer that is
+never idle still has its WAL copied and restarted, so the WAL stays bounded."""
 
 from __future__ import annotations
 
@@ -24,9 +25,19 @@ Seen = list[tuple[float, float, tuple[int, int, int]]]
 
 @pytest.fixture
 def db(settings: Settings, engine_name: str) -> SqliteDatabase:
+    """The held checkpointer; each test starts and closes it."""
     if engine_name != "sqlite":
         pytest.skip("the SQLite checkpointer")
-    return SqliteDatabase(settings)  # each test starts and closes it
+    return SqliteDatabase(settings.model_copy(update={"sqlite_checkpoints": "held"}))
+
+
+@pytest.fixture
+def beside(settings: Settings, engine_name: str) -> SqliteDatabase:
+    """The default checkpointer; each test starts and closes it."""
+    if engine_name != "sqlite":
+        pytest.skip("the SQLite checkpointer")
+    assert settings.sqlite_checkpoints == "beside"
+    return SqliteDatabase(settings)
 
 
 def _watch(db: SqliteDatabase) -> Seen:
@@ -124,6 +135,39 @@ def _size(path: str) -> int:
     return os.stat(path).st_size
 
 
+async def test_by_default_checkpoints_run_beside_a_commit_in_flight(
+    beside: SqliteDatabase,
+) -> None:
+    """The default checkpointer never waits for the writer: its rounds copy the WAL while a
+    COMMIT is held."""
+    beside.checkpointer.interval = 0.01
+    seen = _watch(beside)
+    in_commit, go_on = threading.Event(), threading.Event()
+
+    def held_commit(_conn: sa.Connection) -> None:
+        if not in_commit.is_set():
+            in_commit.set()
+            go_on.wait(5)
+
+    beside.start()
+    try:
+        await beside.write(_insert("BEFORE"))
+        sa.event.listen(beside.engine, "commit", held_commit)
+        writing = asyncio.ensure_future(beside.write(_insert("HELD")))
+        assert await asyncio.to_thread(in_commit.wait, 5)
+        during = len(seen)
+        await asyncio.sleep(0.3)
+        during = len(seen) - during
+        go_on.set()
+        await writing
+        sa.event.remove(beside.engine, "commit", held_commit)
+    finally:
+        beside.close()
+    assert during >= 3  # about thirty rounds fall due while the COMMIT is held
+    assert any(frames > 0 and copied > 0 for _, _, (_, frames, copied) in seen)
+
+
 def test_the_defaults_keep_each_copy_small_and_bounded() -> None:
     assert sqlite_engine.CHECKPOINT_SECONDS <= 1.0
+    assert sqlite_engine.HELD_CHECKPOINT_SECONDS <= sqlite_engine.CHECKPOINT_SECONDS
     assert sqlite_engine.CHECKPOINT_IDLE_SECONDS < sqlite_engine.CHECKPOINT_MAX_WAIT_SECONDS
