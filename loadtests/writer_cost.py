@@ -13,7 +13,7 @@ Thread CPU on a shared machine moves by a third from run to run; instruction cou
 ``--wait-file F`` lets callgrind count the measured writes only: after the warm-up it writes
 ``READY`` to ``F`` and waits until ``F`` says ``GO`` (switch callgrind's instrumentation on
 then), runs one round, writes ``DONE`` and waits for ``EXIT`` (switch it off first). The script
-that drives it is in docs/load-testing.md ("A batch of one").
+that drives it is in docs/load-testing-history.md ("A batch of one").
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@
 writes. psycopg's own pipeline (``AsyncConnection.pipeline()``) does that, but pays for it in
 Python at every statement and at every enter and exit (a lock, a wait and a queue of
 callbacks each); counted with callgrind, a payment's two pipelines cost ~300 k instructions
-of the worker more than the same messages sent by hand (docs/load-testing.md, "BEGIN and
+of the worker more than the same messages sent by hand (docs/load-testing-history.md, "BEGIN and
 COMMIT at the libpq level"). So ``Wire.send`` takes the round trip's commands, puts libpq in
 pipeline mode, queues them (``BEGIN`` and ``COMMIT`` as bare commands, statements prepared
 or not), ends them with one Sync and reads every result in one wait on the event loop.
