@@ -211,7 +211,7 @@ def main() -> None:
         "--saturate", type=float, default=0.0, help="seconds of writes at full speed first"
     )
     parser.add_argument("--interval", type=float, default=0.0, help="seconds between checkpoints")
-    parser.add_argument("--checkpoints", choices=("gated", "beside", "off"), default="gated")
+    parser.add_argument("--checkpoints", choices=("gated", "beside", "off"), default="beside")
     args = parser.parse_args()
     print(json.dumps({"checkpoints": args.checkpoints, **asyncio.run(run(args))}))
 

@@ -353,7 +353,7 @@ def main() -> None:
     parser.add_argument("--threshold-ms", type=float, default=2.0)
     parser.add_argument("--residents", type=int, default=2000)
     parser.add_argument(
-        "--checkpoints", choices=("gated", "beside", "off"), default="gated",
+        "--checkpoints", choices=("gated", "beside", "off"), default="beside",
         help="the WAL checkpointer (loadtests.commit_tail.use_checkpoints)",
     )  # fmt: skip
     parser.add_argument(
