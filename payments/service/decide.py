@@ -53,11 +53,15 @@ class SwitchBooks(ledger.Postings, Protocol):
 
     def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None: ...
 
-    def lock_account(self, account: str) -> None:
-        """Hold the payer's account until the unit ends: its daily total changes one by one."""
+    def debit_within(self, account: str, day: int, amount: int, cap: int) -> tuple[int, bool]:
+        """Take ``amount`` from ``account`` and add it to what the account paid on world day
+        ``day``, if that total stays within ``cap`` and the account has the funds (never
+        overdrawn); otherwise change nothing. Returns what the account had paid that day
+        before, and whether ``amount`` was taken.
 
-    def debited_on(self, account: str, day: int) -> int:
-        """What ``account`` paid on world day ``day`` (minor units)."""
+        One payment of an account at a time: the day's total is read, checked and raised
+        under a hold on the account that lasts until the unit ends, so concurrent payments
+        cannot all pass the cap on the same total."""
 
     def add_debited(self, account: str, day: int, amount: int) -> None:
         """Add ``amount`` (negative: give back) to ``account``'s total of world day ``day``."""
@@ -133,18 +137,23 @@ def decide_payment(books: SwitchBooks, world: WorldContext, order: Order) -> Out
         return _decline("YE", f"the account behind {payer.vpa} is frozen", payer, payee)
     if payer.account_status == "DORMANT":
         return _decline("ZX", f"the account behind {payer.vpa} is dormant", payer, payee)
-    # The payer's account is held from here to the end of the unit (PostgreSQL): the day's
-    # total is read, checked and raised by one payment of this account at a time.
-    books.lock_account(payer.account_number)
-    over_limit = _check_limits(books, world, payer, order.amount)
+    over_limit = _over_per_txn_limit(world, order.amount)
     if over_limit is not None:
         return _decline(*over_limit, payer, payee)
+    # The limits (Z8 for a new VPA, then ZU) before the funds (Z9), checked where the debit
+    # happens: under the payer's hold, on the day's total as the debit finds it.
     account = payer.account_number
-    if not ledger.debit(books, order.txn_id, account, order.amount, now):
+    today, taken = books.debit_within(
+        account, world_day(now), order.amount, _day_cap(world, payer)
+    )
+    over_limit = _over_day_limits(world, payer, order.amount, today)
+    if over_limit is not None:
+        return _decline(*over_limit, payer, payee)
+    if not taken:
         return _decline(
             "Z9", f"{payer.vpa} has less than {world.money(order.amount)}", payer, payee
         )
-    books.add_debited(account, world_day(now), order.amount)
+    ledger.post_debit(books, order.txn_id, account, order.amount, now)
     if magic_amount == "RB":
         return Outcome(
             Status.DEEMED,
@@ -213,22 +222,35 @@ def check_pin(
     return Decline("ZM", f"wrong UPI PIN for {payer.vpa}; {left} tries left today")
 
 
-def _check_limits(
-    books: SwitchBooks, world: WorldContext, payer: Party, amount: int
-) -> Decline | None:
-    limits = world.country
-    if amount > limits.per_txn_limit:
+def _over_per_txn_limit(world: WorldContext, amount: int) -> Decline | None:
+    limit = world.country.per_txn_limit
+    if amount > limit:
         return Decline(
-            "Z8",
-            f"{world.money(amount)} is over the per-transaction limit "
-            f"{world.money(limits.per_txn_limit)}",
+            "Z8", f"{world.money(amount)} is over the per-transaction limit {world.money(limit)}"
         )
-    assert payer.account_number is not None
-    today = books.debited_on(payer.account_number, world_day(world.now_us))
-    if (
-        world.now_us - payer.registered_us < NEW_VPA_WINDOW_US
-        and today + amount > limits.new_vpa_24h_limit
-    ):
+    return None
+
+
+def _is_new(world: WorldContext, payer: Party) -> bool:
+    return world.now_us - payer.registered_us < NEW_VPA_WINDOW_US
+
+
+def _day_cap(world: WorldContext, payer: Party) -> int:
+    """The most ``payer`` may have paid today, this payment included: the daily limit, and
+    the new-VPA cap while the VPA is less than 24 h old."""
+    limits = world.country
+    if _is_new(world, payer):
+        return min(limits.daily_limit, limits.new_vpa_24h_limit)
+    return limits.daily_limit
+
+
+def _over_day_limits(
+    world: WorldContext, payer: Party, amount: int, today: int
+) -> Decline | None:
+    """Z8 (new VPA) then ZU, given what ``payer`` already paid today; ``None`` exactly when
+    ``today + amount`` is within ``_day_cap``."""
+    limits = world.country
+    if _is_new(world, payer) and today + amount > limits.new_vpa_24h_limit:
         return Decline(
             "Z8",
             f"{payer.vpa} is less than 24 h old: at most "

@@ -30,6 +30,12 @@ def debit(books: Postings, txn_id: str, account: str, amount: int, now_us: int) 
     """The DEBIT leg; False (and nothing written) if the account lacks the funds."""
     if not books.debit(account, amount):
         return False
+    post_debit(books, txn_id, account, amount, now_us)
+    return True
+
+
+def post_debit(books: Postings, txn_id: str, account: str, amount: int, now_us: int) -> None:
+    """The DEBIT leg's posting, for an amount already taken from ``account``."""
     books.post(
         posting_id=f"{txn_id}:DEBIT",
         txn_id=txn_id,
@@ -37,7 +43,6 @@ def debit(books: Postings, txn_id: str, account: str, amount: int, now_us: int) 
         legs=[(account, -amount), (CLEARING, amount)],
         now_us=now_us,
     )
-    return True
 
 
 def release(books: Postings, txn_id: str, leg: str, account: str, amount: int, now_us: int) -> None:

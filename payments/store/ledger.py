@@ -47,22 +47,35 @@ def posting_rows(
 
 
 class LedgerStore(WorldStore):
-    # PostgreSQL, within one unit: the account ``lock_account`` was asked to hold, whose lock
-    # ``debited_on`` takes with the day's total (one statement instead of two)
-    _holding: str | None = None
-
-    def lock_account(self, account: str) -> None:
-        """Hold ``account`` until the unit ends (PostgreSQL), so that what it already paid today
-        is read, checked against the limits and raised one payment at a time: without the
-        lock, concurrent payments all read the same daily total and all pass (ZU and the
-        new-VPA cap bypassed). SQLite's single writer already runs them one at a time.
-
-        The lock is the account's row of ``daily_debits`` for the day, taken by the next
-        ``debited_on`` of this account with the total it returns (``sql.LOCK_DAY``, one round
-        trip): nothing reads or changes the day's total before that, and a payment declined
-        before it (over the per-transaction limit) needs no lock."""
-        if self.conn.dialect.name != "sqlite":
-            self._holding = account
+    def debit_within(self, account: str, day: int, amount: int, cap: int) -> tuple[int, bool]:
+        """``decide.SwitchBooks.debit_within``. On PostgreSQL one statement
+        (``sql.DEBIT_WITHIN``): the account's row of ``daily_debits`` for the day is its hold
+        (without it, concurrent payments would all read the same total and all pass ZU and
+        the new-VPA cap). On SQLite the single writer already runs payments one at a time:
+        the day's total (from the writer's memory), the debit, then the total raised."""
+        if self.conn.dialect.name == "sqlite":
+            today = self.debited_on(account, day)
+            if today + amount > cap or not self.debit(account, amount):
+                return today, False
+            self.add_debited(account, day, amount)
+            return today, True
+        params = {
+            "world_id": self.world_id,
+            "number": account,
+            "day": day,
+            "amount": amount,
+            "cap": cap,
+        }
+        row = raw.fetchone(self.conn, sql.DEBIT_WITHIN, params)
+        assert row is not None  # a SELECT without FROM returns its row
+        total, taken = row
+        if total is None:  # over the cap: held (if the row was there), nothing changed
+            return self.debited_on(account, day), False
+        today = int(total) - amount
+        if taken or (self._roll_up(account) and self._take(account, amount)):
+            return today, True
+        self.add_debited(account, day, -amount)  # short of funds: the total given back
+        return today, False
 
     def debit(self, account: str, amount: int) -> bool:
         """Take ``amount`` from ``account`` unless that would overdraw it."""
@@ -120,13 +133,9 @@ class LedgerStore(WorldStore):
 
     # -- daily limits ------------------------------------------------------------------------
     def debited_on(self, account: str, day: int) -> int:
-        """On the SQLite writer, from its memory after the first read of the day; on
-        PostgreSQL, of an account held by ``lock_account``, read as its lock is taken."""
+        """What ``account`` paid on world day ``day``; on the SQLite writer from its memory
+        after the first read of the day."""
         params = {"world_id": self.world_id, "number": account, "day": day}
-        if self._holding == account:
-            row = raw.fetchone(self.conn, sql.LOCK_DAY, params)
-            assert row is not None  # an upsert returns its row
-            return int(row[0])
         memory = writer_memory.current()
         key = ("day", self.world_id, account, day)
         if memory is not None:

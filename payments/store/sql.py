@@ -43,14 +43,28 @@ SAVE_PIN_STATE = Raw("""
     ON CONFLICT (world_id, vpa)
     DO UPDATE SET failures = :failures, locked_until_us = :locked_until_us
 """)
-# PostgreSQL: the payer's day row, locked until the unit ends (made if missing), and its total
-# in one statement. ON CONFLICT DO UPDATE locks the row and returns its latest committed version
-# even at READ COMMITTED, so a payment that waited for a concurrent one sees that one's debit.
-LOCK_DAY = Raw("""
-    INSERT INTO daily_debits (world_id, account_number, day, total)
-    VALUES (:world_id, :number, :day, 0)
-    ON CONFLICT (world_id, account_number, day) DO UPDATE SET total = daily_debits.total
-    RETURNING total
+# PostgreSQL: the payer's hold, its limits and the debit in one statement (``debit_within``).
+# The day row's upsert raises the total only within the cap; ON CONFLICT DO UPDATE locks the
+# row until the unit ends whether or not its WHERE holds, and reads its latest committed version
+# even at READ COMMITTED, so a payment that waited for a concurrent one adds to that one's
+# total. The debit runs only if the total was raised (the account's row is re-read at its
+# latest version as it is updated). Returns the new total (NULL: over the cap, nothing changed)
+# and whether the debit happened; one version of the day row per payment.
+DEBIT_WITHIN = Raw("""
+    WITH day AS (
+        INSERT INTO daily_debits (world_id, account_number, day, total)
+        SELECT :world_id, :number, :day, :amount WHERE :amount <= :cap
+        ON CONFLICT (world_id, account_number, day)
+        DO UPDATE SET total = daily_debits.total + :amount
+        WHERE daily_debits.total + :amount <= :cap
+        RETURNING total
+    ), taken AS (
+        UPDATE accounts SET balance = balance - :amount
+        WHERE world_id = :world_id AND number = :number AND balance >= :amount
+        AND EXISTS (SELECT FROM day)
+        RETURNING number
+    )
+    SELECT (SELECT total FROM day), EXISTS (SELECT FROM taken)
 """)
 DEBIT = Raw("""
     UPDATE accounts SET balance = balance - :amount

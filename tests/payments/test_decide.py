@@ -57,11 +57,13 @@ class Books:
     def save_pin_state(self, vpa: str, failures: int, locked_until_us: int | None) -> None:
         self.pins[vpa] = (failures, locked_until_us)
 
-    def lock_account(self, account: str) -> None:
+    def debit_within(self, account: str, day: int, amount: int, cap: int) -> tuple[int, bool]:
         self.locked.append(account)
-
-    def debited_on(self, account: str, day: int) -> int:
-        return self.daily.get((account, day), 0)
+        today = self.daily.get((account, day), 0)
+        if today + amount > cap or not self.debit(account, amount):
+            return today, False
+        self.add_debited(account, day, amount)
+        return today, True
 
     def add_debited(self, account: str, day: int, amount: int) -> None:
         self.daily[account, day] = self.daily.get((account, day), 0) + amount

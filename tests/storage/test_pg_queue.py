@@ -81,21 +81,22 @@ def postgres_only(engine_name: str) -> None:
 
 
 @pytest.mark.usefixtures("postgres_only")
-async def test_a_payment_takes_five_round_trips(
+async def test_a_payment_takes_four_round_trips(
     client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
 ) -> None:
-    """The BEGIN with the key's lookup, both parties with their PIN tries, the payer's lock
-    with its day's total, the debit, every blind write in one statement with the COMMIT: five,
-    where the thread path took about eighteen (a ping, then a round trip per statement) and
-    the event loop's first version eight (its own BEGIN and COMMIT, the lock and the day's
-    total apart)."""
+    """The BEGIN with the key's lookup, both parties with their PIN tries, the payer's hold
+    with its limits and the debit in one statement, every blind write in one statement with
+    the COMMIT: four, where the thread path took about eighteen (a ping, then a round trip per
+    statement), the event loop's first version eight (its own BEGIN and COMMIT, the lock and
+    the day's total apart) and the next five (the lock with the day's total, then the
+    debit)."""
     await pay(client, partner, "asha@sandbox", "ravi@sandbox", "1.00")  # connections warm
     trips.count = 0
     response = await pay(
         client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
     )
     assert response.json()["responseCode"] == "00"
-    assert trips.count == 5
+    assert trips.count == 4
     await ledger_ok(client, partner)
 
 
