@@ -221,16 +221,22 @@ def _blind_commands(items: Sequence[Blind]) -> list[Command]:
 
 @functools.lru_cache(maxsize=256)
 def _as_one(statements: tuple[str, ...]) -> tuple[bytes, tuple[tuple[int, str], ...]]:
-    """``WITH q0 AS (INSERT ...), q1 AS (...) SELECT 1`` with PostgreSQL's ``$n`` parameters
+    """``WITH q1 AS (...), q0 AS (INSERT ...) SELECT 1`` with PostgreSQL's ``$n`` parameters
     numbered across the statements, and which statement's parameter each number is. The same
-    sequence gives the same text, so psycopg prepares it."""
+    sequence gives the same text, so psycopg prepares it.
+
+    The CTEs are listed last-queued first: PostgreSQL runs a statement's data-modifying CTEs
+    that the query does not read in the reverse of their listing (its executor keeps them in
+    a list it prepends to; the manual calls the order unpredictable), so listed so they run in
+    the order the unit queued them, and rows get their serial ids in that order (a payment's
+    DEBIT legs before its CREDIT or REVERSAL legs). ``test_pg_queue`` pins this."""
     parts = []
     order: list[tuple[int, str]] = []
     for i, sql in enumerate(statements):
         text, names = _positional(sql, len(order))
         order.extend((i, name) for name in names)
         parts.append(f"q{i} AS ({text.decode()})")
-    return ("WITH " + ", ".join(parts) + " SELECT 1").encode(), tuple(order)
+    return ("WITH " + ", ".join(reversed(parts)) + " SELECT 1").encode(), tuple(order)
 
 
 def _upserts_one_row_twice(rows: list[tuple[str, Any]]) -> bool:

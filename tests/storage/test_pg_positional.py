@@ -15,9 +15,9 @@ def test_a_batch_numbers_each_statement_after_the_ones_before() -> None:
     text, order = _as_one(
         ("INSERT INTO t VALUES (%(a)s, %(b)s, %(a)s)", "UPDATE u SET y = %(a)s WHERE id = %(id)s")
     )
-    assert text == (
-        b"WITH q0 AS (INSERT INTO t VALUES ($1, $2, $1)), "
-        b"q1 AS (UPDATE u SET y = $3 WHERE id = $4) SELECT 1"
+    assert text == (  # listed last first, so that they run in order (see ``_as_one``)
+        b"WITH q1 AS (UPDATE u SET y = $3 WHERE id = $4), "
+        b"q0 AS (INSERT INTO t VALUES ($1, $2, $1)) SELECT 1"
     )
     # the same name in two statements is two parameters: each statement's own value
     assert order == ((0, "a"), (0, "b"), (1, "a"), (1, "id"))

@@ -125,6 +125,31 @@ async def test_a_blind_write_that_fails_fails_its_unit_at_the_flush(settings: Se
 
 
 @pytest.mark.usefixtures("postgres_only")
+async def test_queued_writes_run_in_the_order_queued(settings: Settings) -> None:
+    """One batch's rows get their serial ids in the order the unit queued them (a payment's
+    DEBIT legs before its REVERSAL legs), though the batch is one statement of CTEs."""
+    db = open_database(settings)
+    post = Raw(
+        "INSERT INTO ledger_entries (world_id, posting_id, txn_id, leg, account, amount,"
+        " created_us) VALUES (:world_id, :leg, 'T-ORDER', :leg, 'A', 0, 0)"
+    )
+    legs = ["DEBIT", "CREDIT", "REVERSAL", "TCC"]
+    try:
+
+        def unit(conn: Connection) -> list[str]:
+            for leg in legs:
+                raw.send(conn, post, {"world_id": "w-order", "leg": leg})
+            found = conn.execute(
+                sa.text("SELECT leg FROM ledger_entries WHERE world_id = 'w-order' ORDER BY id")
+            )
+            return [r.leg for r in found]
+
+        assert await db.write(unit) == legs
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("postgres_only")
 async def test_a_statement_reads_what_the_queued_writes_wrote(settings: Settings) -> None:
     """Raw and SQLAlchemy statements both run after the writes queued before them."""
     db = open_database(settings)
