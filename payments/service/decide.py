@@ -143,9 +143,7 @@ def decide_payment(books: SwitchBooks, world: WorldContext, order: Order) -> Out
     # The limits (Z8 for a new VPA, then ZU) before the funds (Z9), checked where the debit
     # happens: under the payer's hold, on the day's total as the debit finds it.
     account = payer.account_number
-    today, taken = books.debit_within(
-        account, world_day(now), order.amount, _day_cap(world, payer)
-    )
+    today, taken = books.debit_within(account, world_day(now), order.amount, _day_cap(world, payer))
     over_limit = _over_day_limits(world, payer, order.amount, today)
     if over_limit is not None:
         return _decline(*over_limit, payer, payee)
@@ -244,9 +242,7 @@ def _day_cap(world: WorldContext, payer: Party) -> int:
     return limits.daily_limit
 
 
-def _over_day_limits(
-    world: WorldContext, payer: Party, amount: int, today: int
-) -> Decline | None:
+def _over_day_limits(world: WorldContext, payer: Party, amount: int, today: int) -> Decline | None:
     """Z8 (new VPA) then ZU, given what ``payer`` already paid today; ``None`` exactly when
     ``today + amount`` is within ``_day_cap``."""
     limits = world.country
