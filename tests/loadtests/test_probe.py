@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import pytest
 
@@ -19,7 +20,7 @@ from loadtests.parties import Parties, Party
 
 class _Payments(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as the sandbox's server
-    seen: list[str] = []
+    seen: ClassVar[list[str]] = []
 
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers["Content-Length"]))
@@ -61,7 +62,8 @@ def test_the_probe_runs_pinned_in_its_own_process_and_reports_its_own_wait(serve
     result = probe.stop()
     assert result.failures == {}
     assert result.histogram.count > 0
-    assert _Payments.seen and set(_Payments.seen) == {PAY_PATH}
+    assert _Payments.seen
+    assert set(_Payments.seen) == {PAY_PATH}
     assert result.cpus == [cpu]
     # measured per payment, where /proc/thread-self/schedstat exists (Linux)
     if os.path.exists("/proc/thread-self/schedstat"):
