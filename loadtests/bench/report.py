@@ -91,12 +91,14 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
 def _tail_lines(r: dict[str, Any], at: str, label: str, phase: dict[str, Any]) -> list[str]:
     """p99 and p99.9 at a paced load: locust's figures, then the ``http.client`` probe's."""
     probe = phase.get("probe") or {}
+    own = (probe.get("ownCpuWaitMs") or {}).get("p99")
+    waited = f", its own wait for a CPU p99 {_ms(own)} ms" if own is not None else ""
     return [
         f"p99 / p99.9 at {label} of saturation:     {_ms(r.get(f'p99At{at}Ms'))} / "
         f"{_ms(r.get(f'p999At{at}Ms'))} ms locust; {_ms(r.get(f'probeP99At{at}Ms'))} / "
         f"{_ms(r.get(f'probeP999At{at}Ms'))} ms probe"
         f"  (at {_num(phase.get('rps'), 0)} rps, target {_num(phase.get('targetRps'), 0)}; "
-        f"probe {probe.get('requests', 0)} payments)",
+        f"probe {probe.get('requests', 0)} payments{waited})",
     ]
 
 

@@ -165,6 +165,12 @@ def run(
     phases: dict[str, PhaseRecord] = {}
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="sandbox-bench-")))
+        if load.cpus and server_cpus:
+            # the bench's own threads (samplers, the probe's parent) beside locust, never on
+            # the server's cores: left unpinned, they took CPU from the server they measure
+            own = os.sched_getaffinity(0)
+            os.sched_setaffinity(0, load.cpus)
+            stack.callback(os.sched_setaffinity, 0, own)
         scratch: ScratchDatabase | None = None
         if options.database:
             scratch = stack.enter_context(
@@ -203,7 +209,9 @@ def run(
             if phase.load_fraction is not None:
                 target = phase.load_fraction * phases["p2p"].rps
                 phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
-                probe = Probe(host, config.api_key or "", parties, amount=options.amount)
+                probe = Probe(
+                    host, config.api_key or "", parties, amount=options.amount, cpus=load.cpus
+                )
             phases[phase.name] = _run_phase(
                 phase, server, scratch, host, load, phase_config, out_dir, target, probe
             )

@@ -295,6 +295,19 @@ def test_paced_phases_report_p99_and_p999_by_locust_and_by_the_probe(tmp_path: P
         "  (at 125 rps, target 125; probe 2001 payments)"
     ) in page
     assert "p99 / p99.9 at 50% of saturation:     9.00 / 11.0 ms locust; - / - ms probe" in page
+    # a probe that measured its own wait for a CPU says so beside its figures
+    waited = probed()
+    for ms in (0.05,) * 1990 + (4.0,) * 11:
+        waited.own_wait.add(ms)
+    phases["p2p_half"] = replace(phases["p2p_half"], probe=waited)
+    half = phases["p2p_half"].to_json()["probe"]
+    assert half["ownCpuWaitMs"]["p99"] == pytest.approx(0.05, rel=0.01)
+    lines = report.ratio_lines(json.loads(json.dumps(summary_of(phases))))
+    assert any(
+        line.startswith("p99 / p99.9 at 50% of saturation:")
+        and line.endswith("probe 2001 payments, its own wait for a CPU p99 0.05 ms)")
+        for line in lines
+    ), lines
     # the phase table has a p99.9 column
     assert "| p99 ms | p99.9 ms | max ms |" in page
     assert "| 2.50 | 6.00 | 9.00 | 11.0 | 12.0 |" in page
