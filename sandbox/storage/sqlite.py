@@ -112,7 +112,9 @@ class SqliteDatabase:
                 settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
             )
         else:
-            self.checkpointer = Checkpointer(settings.sqlalchemy_url)
+            self.checkpointer = Checkpointer(
+                settings.sqlalchemy_url, finish=self._gate.hold_when_idle, release=self._release
+            )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
