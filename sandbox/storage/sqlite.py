@@ -111,10 +111,12 @@ class SqliteDatabase:
             self.checkpointer = Checkpointer(
                 settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
             )
-        else:
+        elif settings.sqlite_checkpoints == "completed":
             self.checkpointer = Checkpointer(
                 settings.sqlalchemy_url, finish=self._gate.hold_when_idle, release=self._release
             )
+        else:
+            self.checkpointer = Checkpointer(settings.sqlalchemy_url)
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:
