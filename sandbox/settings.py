@@ -160,7 +160,7 @@ class Settings(BaseSettings):
         "(the WAL stays small under any load, but a saturated writer loses 12-20% of its rate). "
         "completed: beside, then the writer held from the end of the batch in flight for the last "
         "frames and the database file's sync, so the WAL restarts every second under any load "
-        "(holds of a few to ~100 ms on a busy disk).",
+        "(each hold ends with the database file's fsync: up to 0.3 s on a busy shared disk).",
     )
     sqlite_mmap_mb: int = Field(
         0,

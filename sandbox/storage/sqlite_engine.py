@@ -163,18 +163,18 @@ class Checkpointer:
     (decisions doc, "The checkpointer beside the writer, again"), so it is not the default.
 
     Beside, completed (``finish`` and ``release`` given: ``sqlite_checkpoints="completed"``, not
-    the default, see the decisions doc, "What grows as a run goes on"): a copy
-    beside the writer does not restart the WAL even when it reaches the WAL's end, since a batch
-    is nearly always in flight and appends to it (SQLite restarts the WAL only in a transaction
-    that began with every frame copied). So after each PASSIVE copy (while the WAL has frames
-    not followed by a restart) the thread fdatasyncs the database file if the copy stopped
-    short (still beside the writer: the copied pages go to disk while batches commit), then
-    holds the writer only from the end of the batch in flight (``finish``) and copies the frames
-    appended meanwhile: that second checkpoint is short (a batch or two's frames) and
-    complete, so SQLite syncs the database file (the few pages just copied) and the next batch
-    restarts the WAL from its start. Without it the WAL of a steady load grows by the whole load
-    (5.6 GB after 150,000 payments in process), and the commit thread's system time per payment
-    with it; the price is the held copy, whose database sync waits for the disk.
+    the default, see the decisions doc, "What grows as a run goes on"): a copy beside the writer
+    does not restart the WAL even when it reaches the WAL's end, since a batch is nearly always
+    in flight and appends to it (SQLite restarts the WAL only in a transaction that began with
+    every frame copied). So after each PASSIVE copy (while the WAL has frames not followed by a
+    restart) the thread fdatasyncs the database file if the copy stopped short and copies once
+    more (still beside the writer: the copied pages go to disk while batches commit), then holds
+    the writer only from the end of the batch in flight (``finish``) and copies the frames
+    appended meanwhile: that last checkpoint is short (a few batches' frames) and complete, so
+    SQLite syncs the database file (the few pages just copied) and the next batch restarts the
+    WAL from its start. Without it the WAL of a steady load grows by the whole load (5.6 GB
+    after 150,000 payments in process), and the commit thread's system time per payment with it;
+    the price is the held copy, whose database sync waits for the disk.
 
     Durability is the WAL's, committed with synchronous=FULL, either way; a checkpoint syncs the
     database file before the WAL can restart. ``on_checkpoint(start, end, cpu, result)``
