@@ -32,12 +32,14 @@ PASSED_THROUGH = (
     "SANDBOX_WRITER_SLICE_MS",
     "SANDBOX_SQLITE_CACHE_MB",
     "SANDBOX_SQLITE_MMAP_MB",
+    "SANDBOX_SQLITE_CHECKPOINTS",
 )
 """Server settings the benchmark takes from its own environment, to compare a run without
 ``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``), without the
 payment sweeper (``SANDBOX_SWEEP_SECONDS=0``), with each SQLite batch in one loop callback
 (``SANDBOX_WRITER_SLICE_MS=0``) or with another SQLite page cache or memory map
-(``SANDBOX_SQLITE_CACHE_MB=256``, ``SANDBOX_SQLITE_MMAP_MB``)."""
+(``SANDBOX_SQLITE_CACHE_MB=256``, ``SANDBOX_SQLITE_MMAP_MB``), or another WAL checkpointer
+(``SANDBOX_SQLITE_CHECKPOINTS=completed``)."""
 
 
 def pinned(cpus: Sequence[int] | None) -> Callable[[], None] | None:

@@ -111,6 +111,10 @@ class SqliteDatabase:
             self.checkpointer = Checkpointer(
                 settings.sqlalchemy_url, hold=self._gate.hold_when_idle, release=self._release
             )
+        elif settings.sqlite_checkpoints == "completed":
+            self.checkpointer = Checkpointer(
+                settings.sqlalchemy_url, finish=self._gate.hold_when_idle, release=self._release
+            )
         else:
             self.checkpointer = Checkpointer(settings.sqlalchemy_url)
 
