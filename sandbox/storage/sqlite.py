@@ -48,6 +48,7 @@ from sandbox.storage.sqlite_batch import (
 )
 from sandbox.storage.sqlite_engine import (
     CHECKPOINT_SECONDS,
+    WAL_FRAME_BYTES,
     WAL_LIMIT_BYTES,
     Checkpointer,
     WriterGate,
@@ -115,8 +116,13 @@ class SqliteDatabase:
             self.checkpointer = Checkpointer(
                 settings.sqlalchemy_url, finish=self._gate.hold_when_idle, release=self._release
             )
-        else:
-            self.checkpointer = Checkpointer(settings.sqlalchemy_url)
+        else:  # beside, bounded by journal_size_limit: see Checkpointer
+            self.checkpointer = Checkpointer(
+                settings.sqlalchemy_url,
+                finish=self._gate.hold_when_idle,
+                release=self._release,
+                finish_from_frames=WAL_LIMIT_BYTES // WAL_FRAME_BYTES,
+            )
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> None:

@@ -36,7 +36,12 @@ size it ever reached (10.5 GB after a million preloaded payments). Large, becaus
 again by appending, and an append's fsync also writes the file's size: measured with `sandbox
 bench --duration 15 --phases p2p_half`, a 64 MB limit raised the p50/p99 at half load from 8/24
 ms to 13/44 ms, and truncating the WAL whenever it passed 64 MB (a TRUNCATE checkpoint) to 24/78
-ms: so no truncate under load."""
+ms: so no truncate under load.
+
+It is also the WAL's bound under a load with no pause: the checkpointer beside the writer (the
+default) completes a copy holding the writer once the WAL reaches it (see ``Checkpointer``)."""
+WAL_FRAME_BYTES = 4096 + 24
+"""One WAL frame: a page (SQLite's default page size, which the sandbox keeps) and its header."""
 
 
 def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -153,7 +158,8 @@ class Checkpointer:
     Beside (no ``hold``): a PASSIVE checkpoint every ``interval``, which never blocks the writer
     in SQLite. Under a steady load a COMMIT lands during nearly every one, so it rarely reaches
     the WAL's end: the WAL restarts only at the first pause in the writes (bounded by
-    ``journal_size_limit`` after it), and the copied pages wait unsynced in the page cache.
+    ``journal_size_limit`` after it) or, bounded as below, once it is that large; and the copied
+    pages wait unsynced in the page cache.
 
     Held (``hold``, ``release``): every ``interval`` the checkpoint waits for the writer to be
     idle (``idle`` seconds without a batch, at most ``max_wait``), holds it (no batch starts
@@ -176,6 +182,12 @@ class Checkpointer:
     after 150,000 payments in process), and the commit thread's system time per payment with it;
     the price is the held copy, whose database sync waits for the disk.
 
+    Beside, bounded (the default: ``finish``, ``release`` and ``finish_from_frames`` given, the
+    frames of ``WAL_LIMIT_BYTES``): copies beside the writer, and completes a copy as above only
+    once the WAL holds ``finish_from_frames`` frames, so that the WAL of a load with no pause
+    restarts near that size (one short hold each time it gets there, every ~20 s at saturation
+    here) instead of growing with the load until the disk is full.
+
     Durability is the WAL's, committed with synchronous=FULL, either way; a checkpoint syncs the
     database file before the WAL can restart. ``on_checkpoint(start, end, cpu, result)``
     (monotonic seconds, the thread's CPU seconds, PRAGMA wal_checkpoint's row) lets a harness
@@ -192,12 +204,15 @@ class Checkpointer:
         idle: float | None = None,
         max_wait: float | None = None,
         finish: Callable[[float, float, threading.Event], bool] | None = None,
+        finish_from_frames: int = 0,
     ) -> None:
         if hold is not None and finish is not None:
             raise ValueError("give hold (every copy holds the writer) or finish, not both")
         self._url = url
         self._hold = hold
         self._finish = finish
+        # finish a copy only once the WAL holds this many frames (0: every copy)
+        self.finish_from_frames = finish_from_frames
         self._release = release
         default = CHECKPOINT_SECONDS if hold is None else HELD_CHECKPOINT_SECONDS
         self.interval = default if interval is None else interval
@@ -236,7 +251,12 @@ class Checkpointer:
                     raw_conn = conn.connection.dbapi_connection
                     assert raw_conn is not None
                     busy, frames, copied = self._checkpoint(raw_conn)
-                    if self._finish is not None and not busy and frames != self._finished_at:
+                    if (
+                        self._finish is not None
+                        and not busy
+                        and frames != self._finished_at
+                        and frames >= self.finish_from_frames
+                    ):
                         self._complete(raw_conn, synced=copied == frames)
                 except Exception:  # busy or I/O: the next round tries again
                     log.warning("WAL checkpoint failed", exc_info=True)

@@ -1,7 +1,8 @@
 """The SQLite checkpointer (sandbox/storage/sqlite_engine.py). By default it copies the WAL into
 the database file beside the writer, never waiting for it. Held (``sqlite_checkpoints="held"``),
 it copies between the writer's batches, never while one runs or commits, and a writer that is
-never idle still has its WAL copied and restarted, so the WAL stays bounded. Completed
+never idle still has its WAL copied and restarted, so the WAL stays bounded. The default also
+completes a copy, holding the writer briefly, once the WAL reaches its bound. Completed
 (``sqlite_checkpoints="completed"``), it copies beside the writer, then holds it from the end of
 the batch in flight for the last few frames, so that the WAL restarts under any load."""
 
@@ -145,6 +146,40 @@ def _size(path: str) -> int:
     return os.stat(path).st_size
 
 
+async def _back_to_back(db: SqliteDatabase, seconds: float) -> tuple[Seen, list[int], int, int]:
+    """Twenty writers back to back for ``seconds`` (a batch is always in flight): what the
+    checkpointer saw, the WAL's sizes along the way, the rows written and the rows counted."""
+    seen = _watch(db)
+    db.start()
+    try:
+        path = db.read_sync(
+            lambda c: next(
+                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
+            )
+        )
+        wal_sizes: list[int] = []
+        deadline = time.monotonic() + seconds
+        n = 0
+
+        async def writer(w: int) -> None:
+            nonlocal n
+            i = 0
+            while time.monotonic() < deadline:
+                await db.write(_insert(f"C{w}-{i}"))
+                i += 1
+                n += 1
+                if w == 0:
+                    wal_sizes.append(_size(f"{path}-wal"))
+
+        await asyncio.gather(*(writer(w) for w in range(20)))
+        written = db.read_sync(
+            lambda c: c.execute(sa.select(sa.func.count()).select_from(banks)).scalar_one()
+        )
+    finally:
+        db.close()
+    return seen, wal_sizes, written, n
+
+
 async def test_a_writer_never_idle_has_its_wal_restarted_when_copies_are_completed(
     completed: SqliteDatabase,
 ) -> None:
@@ -154,34 +189,7 @@ async def test_a_writer_never_idle_has_its_wal_restarted_when_copies_are_complet
     largest saw a third to a half of them here, and in process the WAL grew by the whole load,
     5.6 GB after 150,000 payments)."""
     completed.checkpointer.interval = 0.2
-    seen = _watch(completed)
-    completed.start()
-    try:
-        path = completed.read_sync(
-            lambda c: next(
-                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
-            )
-        )
-        wal_sizes = []
-        deadline = time.monotonic() + 2.0
-        n = 0
-
-        async def writer(w: int) -> None:  # twenty of them: a batch is always in flight
-            nonlocal n
-            i = 0
-            while time.monotonic() < deadline:
-                await completed.write(_insert(f"C{w}-{i}"))
-                i += 1
-                n += 1
-                if w == 0:
-                    wal_sizes.append(_size(f"{path}-wal"))
-
-        await asyncio.gather(*(writer(w) for w in range(20)))
-        written = completed.read_sync(
-            lambda c: c.execute(sa.select(sa.func.count()).select_from(banks)).scalar_one()
-        )
-    finally:
-        completed.close()
+    seen, wal_sizes, written, n = await _back_to_back(completed, 2.0)
     rows = [row for _, _, row in seen if row[1] > 0]
     assert all(busy == 0 for busy, _, _ in rows)
     most = max(frames for _, frames, _ in rows)
@@ -189,6 +197,36 @@ async def test_a_writer_never_idle_has_its_wal_restarted_when_copies_are_complet
     assert max(wal_sizes) < 4096 * 2 * most
     assert written == n
     assert completed.checkpointer.finished >= 3
+
+
+async def test_by_default_the_wal_of_a_writer_never_idle_restarts_at_its_bound(
+    beside: SqliteDatabase,
+) -> None:
+    """The default copies beside the writer and completes a copy (holding the writer briefly)
+    only once the WAL holds ``finish_from_frames`` frames (``WAL_LIMIT_BYTES`` of them), so a
+    load with no pause cannot grow the WAL until the disk is full. Here the bound is lowered
+    to 40 frames: the WAL restarts again and again, and no copy finds it much past the bound
+    plus what a round's writes append."""
+    bound = sqlite_engine.WAL_LIMIT_BYTES // sqlite_engine.WAL_FRAME_BYTES
+    assert beside.checkpointer.finish_from_frames == bound
+    beside.checkpointer.interval = 0.2
+    beside.checkpointer.finish_from_frames = 40
+    seen, wal_sizes, written, n = await _back_to_back(beside, 2.0)
+    rows = [row for _, _, row in seen if row[1] > 0]
+    assert written == n
+    assert beside.checkpointer.finished >= 3
+    most = max(frames for _, frames, _ in rows)
+    assert most * 4 < sum(frames for _, frames, _ in rows)  # restarted again and again
+    assert max(wal_sizes) < 4096 * 2 * most
+
+
+async def test_by_default_a_wal_below_its_bound_is_never_held_for(beside: SqliteDatabase) -> None:
+    """Below the bound the default never holds the writer: every copy is beside it."""
+    beside.checkpointer.interval = 0.2
+    _, _, written, n = await _back_to_back(beside, 1.0)
+    assert written == n
+    assert beside.checkpointer.finished == 0
+    assert beside.checkpointer.held_seconds == 0.0
 
 
 async def test_by_default_checkpoints_run_beside_a_commit_in_flight(
