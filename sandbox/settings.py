@@ -155,8 +155,9 @@ class Settings(BaseSettings):
     sqlite_checkpoints: Literal["beside", "held", "completed"] = Field(
         "beside",
         description="SQLite: how the WAL is copied into the database file. beside: a PASSIVE "
-        "checkpoint every second beside the writer (under a steady load the WAL restarts only at "
-        "the first pause). held: every 0.2 s, in a gap between the writer's batches, holding it "
+        "checkpoint every second beside the writer (under a steady load the WAL restarts at the "
+        "first pause, or once it reaches 1 GB: that copy is completed holding the writer for "
+        "tens of ms). held: every 0.2 s, in a gap between the writer's batches, holding it "
         "(the WAL stays small under any load, but a saturated writer loses 12-20% of its rate). "
         "completed: beside, then the writer held from the end of the batch in flight for the last "
         "frames and the database file's sync, so the WAL restarts every second under any load "
