@@ -19,16 +19,18 @@ BEGIN).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from sandbox.settings import Settings
 from sandbox.storage import pg_queue
@@ -67,7 +69,7 @@ class PostgresDatabase:
             isolation_level="AUTOCOMMIT",
             connect_args={"prepare_threshold": PREPARE_THRESHOLD},
         )
-        loop_engine = self.async_engine.sync_engine
+        loop_engine = self._loop_engine = self.async_engine.sync_engine
         sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
         sa.event.listen(loop_engine, "connect", self._opened)
@@ -101,8 +103,7 @@ class PostgresDatabase:
         for attempt in range(_ATTEMPTS):
             unit = _Unit(fn)
             try:
-                async with self.async_engine.connect() as conn:
-                    return await conn.run_sync(unit.write)
+                return await self._in_greenlet(unit.write)
             except sa.exc.DBAPIError as exc:
                 if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
@@ -114,13 +115,28 @@ class PostgresDatabase:
         for attempt in range(_ATTEMPTS):
             unit = _Unit(fn)
             try:
-                async with self.async_engine.connect() as conn:
-                    await _snapshot(conn)
-                    return await conn.run_sync(unit.read)
+                return await self._in_greenlet(unit.read)
             except sa.exc.DBAPIError as exc:
                 if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
         raise AssertionError("unreachable")
+
+    async def _in_greenlet(self, body: Callable[[Connection], T]) -> T:
+        """Check out a connection, run ``body`` on it and check it in, all in one greenlet.
+
+        ``AsyncConnection`` spends three greenlets on that (``connect``, ``run_sync``,
+        ``close``) and a task for the close; the work is the same sync SQLAlchemy calls. After
+        an error, or a cancellation, the connection is closed as ``AsyncConnection.__aexit__``
+        closes it: in a task of its own that a cancellation cannot abandon halfway (the unit's
+        transaction was already rolled back by ``Connection.begin``'s context)."""
+        held = _Checkout()
+        try:
+            return await greenlet_spawn(_unit_body, self._loop_engine, body, held)
+        except BaseException:
+            conn = held.conn
+            if conn is not None and not conn.closed:
+                await _to_completion(greenlet_spawn(conn.close))
+            raise
 
     # -- units on the caller's thread ------------------------------------------------------
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
@@ -155,8 +171,42 @@ class PostgresDatabase:
                 self._idle.notify_all()
 
 
-async def _snapshot(conn: AsyncConnection) -> None:
-    await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+class _Checkout:
+    """The connection a unit's greenlet checked out, for the cleanup after a failure."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+
+
+def _unit_body(engine: sa.Engine, body: Callable[[Connection], T], held: _Checkout) -> T:
+    """In the unit's greenlet: check out, run the unit, check in. On an error the connection
+    is left to ``_in_greenlet``'s cleanup, which closes it even if the caller is cancelled."""
+    conn = held.conn = engine.connect()
+    result = body(conn)
+    held.conn = None
+    conn.close()  # after a COMMIT: the pool's reset finds the connection idle, no round trip
+    return result
+
+
+async def _to_completion(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` in a task of its own and wait for it to complete even if the caller is
+    cancelled meanwhile; a cancellation received meanwhile is raised once it has completed
+    (as SQLAlchemy's ``AsyncConnection.__aexit__`` closes its connection)."""
+    task = asyncio.ensure_future(coro)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as exc:
+            if task.done():
+                raise
+            cancelled = exc
+        else:
+            break
+    if cancelled is not None:
+        raise cancelled
 
 
 class _Unit:
@@ -186,6 +236,7 @@ class _Unit:
             pg_queue.close_queue(conn)
 
     def read(self, conn: Connection) -> Any:
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         try:
             with conn.begin():
                 return self.fn(conn)
