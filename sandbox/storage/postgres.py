@@ -39,6 +39,7 @@ T = TypeVar("T")
 
 _RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
 _ATTEMPTS = 5
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 PREPARE_THRESHOLD = 2  # psycopg prepares a statement on its 2nd run on a connection
 
 
@@ -71,6 +72,7 @@ class PostgresDatabase:
         )
         loop_engine = self._loop_engine = self.async_engine.sync_engine
         sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
+        _skip_when_idle(loop_engine.dialect)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
         sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
@@ -169,6 +171,31 @@ class PostgresDatabase:
             with self._idle:
                 self._in_flight -= 1
                 self._idle.notify_all()
+
+
+def _skip_when_idle(dialect: sa.Dialect) -> None:
+    """The loop engine's COMMIT and ROLLBACK are not sent to the driver when its connection has
+    no transaction open: a write unit's COMMIT already went with its last writes (``pg_queue``),
+    so SQLAlchemy's commit that follows, and the pool's rollback-on-return after it, would each
+    reach psycopg only for it to find the connection idle and send nothing (its
+    ``_commit_gen``/``_rollback_gen``), at the cost of a greenlet switch, a coroutine, a lock
+    and a wait each. A transaction still open (a failed unit, a read) is committed or rolled
+    back as before; a broken connection's status is not idle either, so its error is raised as
+    before. Only the loop engine: it never uses psycopg's pipelines or two-phase commits, the
+    two cases where psycopg would act on an idle connection."""
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def do_commit(dbapi_conn: Any) -> None:
+        if dbapi_conn.driver_connection.pgconn.transaction_status != _IDLE:
+            commit(dbapi_conn)
+
+    def do_rollback(dbapi_conn: Any) -> None:
+        if dbapi_conn.driver_connection.pgconn.transaction_status != _IDLE:
+            rollback(dbapi_conn)
+
+    # this engine's own dialect instance (create_async_engine makes one per engine)
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
 
 
 class _Checkout:
