@@ -5,9 +5,9 @@ conditional updates instead of locks, and a unit that loses a serialization race
 (40001, 40P01) is run again from the start. Reads run at REPEATABLE READ, one snapshot each.
 
 ``write`` and ``read`` (every request) run the unit on the event loop: SQLAlchemy's asyncio
-engine over psycopg's ``AsyncConnection``, the unit's sync code in a greenlet
-(``AsyncConnection.run_sync``), each statement an ``await`` on the loop: no thread hop, no GIL
-hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
+engine over psycopg's ``AsyncConnection``, the unit's sync code in one greenlet with its
+checkout and checkin (``_in_greenlet``), each statement an ``await`` on the loop: no thread
+hop, no GIL hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
 invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
 a fresh one. psycopg prepares a statement on its second run on a connection
 (``prepare_threshold``), and a unit's blind writes go as one statement, its BEGIN with its
