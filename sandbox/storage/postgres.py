@@ -185,12 +185,16 @@ def _skip_when_idle(dialect: sa.Dialect) -> None:
     two cases where psycopg would act on an idle connection."""
     commit, rollback = dialect.do_commit, dialect.do_rollback
 
+    def idle(dbapi_conn: Any) -> bool:
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        return driver is not None and driver.pgconn.transaction_status == _IDLE
+
     def do_commit(dbapi_conn: Any) -> None:
-        if dbapi_conn.driver_connection.pgconn.transaction_status != _IDLE:
+        if not idle(dbapi_conn):
             commit(dbapi_conn)
 
     def do_rollback(dbapi_conn: Any) -> None:
-        if dbapi_conn.driver_connection.pgconn.transaction_status != _IDLE:
+        if not idle(dbapi_conn):
             rollback(dbapi_conn)
 
     # this engine's own dialect instance (create_async_engine makes one per engine)
