@@ -5,9 +5,9 @@ conditional updates instead of locks, and a unit that loses a serialization race
 (40001, 40P01) is run again from the start. Reads run at REPEATABLE READ, one snapshot each.
 
 ``write`` and ``read`` (every request) run the unit on the event loop: SQLAlchemy's asyncio
-engine over psycopg's ``AsyncConnection``, the unit's sync code in a greenlet
-(``AsyncConnection.run_sync``), each statement an ``await`` on the loop: no thread hop, no GIL
-hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
+engine over psycopg's ``AsyncConnection``, the unit's sync code in one greenlet with its
+checkout and checkin (``_in_greenlet``), each statement an ``await`` on the loop: no thread
+hop, no GIL hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
 invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
 a fresh one. psycopg prepares a statement on its second run on a connection
 (``prepare_threshold``), and a unit's blind writes go as one statement, its BEGIN with its
@@ -19,16 +19,18 @@ BEGIN).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.util import greenlet_spawn
 
 from sandbox.settings import Settings
 from sandbox.storage import pg_queue
@@ -37,6 +39,7 @@ T = TypeVar("T")
 
 _RETRYABLE = ("40001", "40P01")  # serialization_failure, deadlock_detected
 _ATTEMPTS = 5
+_IDLE = psycopg.pq.TransactionStatus.IDLE
 PREPARE_THRESHOLD = 2  # psycopg prepares a statement on its 2nd run on a connection
 
 
@@ -67,8 +70,9 @@ class PostgresDatabase:
             isolation_level="AUTOCOMMIT",
             connect_args={"prepare_threshold": PREPARE_THRESHOLD},
         )
-        loop_engine = self.async_engine.sync_engine
+        loop_engine = self._loop_engine = self.async_engine.sync_engine
         sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
+        _skip_when_idle(loop_engine.dialect)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
         sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
@@ -101,8 +105,7 @@ class PostgresDatabase:
         for attempt in range(_ATTEMPTS):
             unit = _Unit(fn)
             try:
-                async with self.async_engine.connect() as conn:
-                    return await conn.run_sync(unit.write)
+                return await self._in_greenlet(unit.write)
             except sa.exc.DBAPIError as exc:
                 if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
@@ -114,13 +117,28 @@ class PostgresDatabase:
         for attempt in range(_ATTEMPTS):
             unit = _Unit(fn)
             try:
-                async with self.async_engine.connect() as conn:
-                    await _snapshot(conn)
-                    return await conn.run_sync(unit.read)
+                return await self._in_greenlet(unit.read)
             except sa.exc.DBAPIError as exc:
                 if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
         raise AssertionError("unreachable")
+
+    async def _in_greenlet(self, body: Callable[[Connection], T]) -> T:
+        """Check out a connection, run ``body`` on it and check it in, all in one greenlet.
+
+        ``AsyncConnection`` spends three greenlets on that (``connect``, ``run_sync``,
+        ``close``) and a task for the close; the work is the same sync SQLAlchemy calls. After
+        an error, or a cancellation, the connection is closed as ``AsyncConnection.__aexit__``
+        closes it: in a task of its own that a cancellation cannot abandon halfway (the unit's
+        transaction was already rolled back by ``Connection.begin``'s context)."""
+        held = _Checkout()
+        try:
+            return await greenlet_spawn(_unit_body, self._loop_engine, body, held)
+        except BaseException:
+            conn = held.conn
+            if conn is not None and not conn.closed:
+                await _to_completion(greenlet_spawn(conn.close))
+            raise
 
     # -- units on the caller's thread ------------------------------------------------------
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
@@ -155,8 +173,71 @@ class PostgresDatabase:
                 self._idle.notify_all()
 
 
-async def _snapshot(conn: AsyncConnection) -> None:
-    await conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+def _skip_when_idle(dialect: sa.Dialect) -> None:
+    """The loop engine's COMMIT and ROLLBACK are not sent to the driver when its connection has
+    no transaction open: a write unit's COMMIT already went with its last writes (``pg_queue``),
+    so SQLAlchemy's commit that follows, and the pool's rollback-on-return after it, would each
+    reach psycopg only for it to find the connection idle and send nothing (its
+    ``_commit_gen``/``_rollback_gen``), at the cost of a greenlet switch, a coroutine, a lock
+    and a wait each. A transaction still open (a failed unit, a read) is committed or rolled
+    back as before; a broken connection's status is not idle either, so its error is raised as
+    before. Only the loop engine: it never uses psycopg's pipelines or two-phase commits, the
+    two cases where psycopg would act on an idle connection."""
+    commit, rollback = dialect.do_commit, dialect.do_rollback
+
+    def idle(dbapi_conn: Any) -> bool:
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        return driver is not None and driver.pgconn.transaction_status == _IDLE
+
+    def do_commit(dbapi_conn: Any) -> None:
+        if not idle(dbapi_conn):
+            commit(dbapi_conn)
+
+    def do_rollback(dbapi_conn: Any) -> None:
+        if not idle(dbapi_conn):
+            rollback(dbapi_conn)
+
+    # this engine's own dialect instance (create_async_engine makes one per engine)
+    setattr(dialect, "do_commit", do_commit)  # noqa: B010
+    setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
+
+
+class _Checkout:
+    """The connection a unit's greenlet checked out, for the cleanup after a failure."""
+
+    __slots__ = ("conn",)
+
+    def __init__(self) -> None:
+        self.conn: Connection | None = None
+
+
+def _unit_body(engine: sa.Engine, body: Callable[[Connection], T], held: _Checkout) -> T:
+    """In the unit's greenlet: check out, run the unit, check in. On an error the connection
+    is left to ``_in_greenlet``'s cleanup, which closes it even if the caller is cancelled."""
+    conn = held.conn = engine.connect()
+    result = body(conn)
+    held.conn = None
+    conn.close()  # after a COMMIT: the pool's reset finds the connection idle, no round trip
+    return result
+
+
+async def _to_completion(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro`` in a task of its own and wait for it to complete even if the caller is
+    cancelled meanwhile; a cancellation received meanwhile is raised once it has completed
+    (as SQLAlchemy's ``AsyncConnection.__aexit__`` closes its connection)."""
+    task = asyncio.ensure_future(coro)
+    cancelled: asyncio.CancelledError | None = None
+    while True:
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError as exc:
+            if task.done():
+                raise
+            cancelled = exc
+        else:
+            break
+    if cancelled is not None:
+        raise cancelled
 
 
 class _Unit:
@@ -186,6 +267,7 @@ class _Unit:
             pg_queue.close_queue(conn)
 
     def read(self, conn: Connection) -> Any:
+        conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
         try:
             with conn.begin():
                 return self.fn(conn)
