@@ -423,23 +423,32 @@ class SqliteDatabase:
         self, conn: Connection, batch: list[Pending], start: int, budget: float | None
     ) -> int:
         """Units from ``start``, each in its SAVEPOINT, until ``budget`` seconds have passed
-        (at least one unit); the index of the next unit. Raises when SQLite itself fails."""
+        (at least one unit); the index of the next unit. Raises when SQLite itself fails.
+
+        A batch of one (most batches at a quiet load) has no SAVEPOINT: its transaction holds
+        its unit alone, so a unit that raises rolls the transaction back, which is what
+        ``ROLLBACK TO`` would have undone, and ``_commit`` then has nothing to commit."""
         # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more CPU
         # than a whole payment's statements
         raw_conn = self._raw
         memory = self.memory
-        # the last unit needs no deadline (a batch of one: most batches at a quiet load)
+        alone = len(batch) == 1
+        # the last unit needs no deadline
         last = budget is None or start + 1 == len(batch)
         deadline = None if last or budget is None else time.perf_counter() + budget
         writer_memory.bind(memory)  # the stores see the memory while this batch runs
         try:
             for index in range(start, len(batch)):
                 item = batch[index]
-                raw_conn.execute("SAVEPOINT unit")
+                if not alone:
+                    raw_conn.execute("SAVEPOINT unit")
                 try:
                     item.result = item.fn(conn)
                 except Exception as exc:  # the unit's own failure, rolled back alone
-                    raw_conn.execute("ROLLBACK TO unit")
+                    if alone:
+                        self._roll_back(conn)
+                    else:
+                        raw_conn.execute("ROLLBACK TO unit")
                     memory.unit_rolled_back()
                     item.error = exc
                 except BaseException as exc:  # the caller's batch rolls back (_run_units)
@@ -447,12 +456,21 @@ class SqliteDatabase:
                     raise
                 else:
                     memory.unit_done()
-                raw_conn.execute("RELEASE unit")
+                if not alone:
+                    raw_conn.execute("RELEASE unit")
                 if deadline is not None and time.perf_counter() >= deadline:
                     return index + 1
             return len(batch)
         finally:
             writer_memory.bind(None)
+
+    def _roll_back(self, conn: Connection) -> None:
+        """Roll the batch's transaction back: SQLAlchemy's, if a unit began it, and SQLite's
+        (unless SQLite already did, as after SQLITE_FULL)."""
+        if conn.in_transaction():
+            conn.rollback()
+        if self._raw.in_transaction:
+            self._raw.execute("ROLLBACK")
 
     def _commit(self, conn: Connection, batch: list[Pending]) -> None:
         """COMMIT (synchronous=FULL: returns once the WAL is on disk). Through SQLAlchemy when a
@@ -461,7 +479,7 @@ class SqliteDatabase:
         try:
             if conn.in_transaction():
                 conn.commit()
-            else:
+            elif self._raw.in_transaction:  # not: a batch of one whose unit was rolled back
                 dispatch = conn.dispatch.commit
                 if dispatch:
                     dispatch(conn)
