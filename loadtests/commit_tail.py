@@ -93,9 +93,9 @@ def use_checkpoints(db: SqliteDatabase, mode: str) -> None:
 def _instrument(db: SqliteDatabase, rec: Record, mode: str, wal: Path) -> None:
     commit = db._commit
 
-    def timed_commit(trans: Any, batch: list[Any]) -> None:
+    def timed_commit(conn: Any, batch: list[Any]) -> None:
         t0 = time.monotonic()
-        commit(trans, batch)
+        commit(conn, batch)
         rec.commits.append((t0, time.monotonic()))
 
     db._commit = timed_commit  # type: ignore[method-assign]

@@ -187,18 +187,18 @@ def instrument_writes(rec: Recorder) -> None:
             if marks is not None:
                 marks[key] = t
 
-    def timed_commit_then_answer(self: Any, trans: Any, batch: list[Any]) -> None:
+    def timed_commit_then_answer(self: Any, conn: Any, batch: list[Any]) -> None:
         marked(batch, "commitBegin")
-        commit_then_answer(self, trans, batch)
+        commit_then_answer(self, conn, batch)
 
     def counted_begin(self: Any, batch: list[Any]) -> Any:
         if rec.active:
             rec.batches.append(len(batch))
         return begin(self, batch)
 
-    def timed_run_some(self: Any, trans: Any, batch: list[Any], start: int, budget: Any) -> int:
+    def timed_run_some(self: Any, conn: Any, batch: list[Any], start: int, budget: Any) -> int:
         try:
-            done: int = run_some(self, trans, batch, start, budget)
+            done: int = run_some(self, conn, batch, start, budget)
         except BaseException:
             marked(batch, "batchEnd")
             raise
@@ -210,8 +210,8 @@ def instrument_writes(rec: Recorder) -> None:
         marked(items, "onLoop")
         resolve(items)
 
-    def timed_commit(self: Any, trans: Any, batch: list[Any]) -> None:
-        commit(self, trans, batch)
+    def timed_commit(self: Any, conn: Any, batch: list[Any]) -> None:
+        commit(self, conn, batch)
         marked(batch, "commitEnd")
 
     commit = db_class._commit

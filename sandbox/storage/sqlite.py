@@ -30,7 +30,6 @@ import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
@@ -99,6 +98,7 @@ class SqliteDatabase:
         self._read_lock = threading.Lock()
         # the write connection and who may use it: one batch at a time, on any thread
         self._conn: Connection | None = None
+        self._raw: Any = None  # its driver connection (sqlite3.Connection)
         self._gate = WriterGate()
         self._waiting: dict[asyncio.AbstractEventLoop, LoopQueue] = {}  # loops to flush next
         self._loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopQueue] = (
@@ -158,7 +158,7 @@ class SqliteDatabase:
                 deliver(left)
             if self._conn is not None:
                 self._conn.close()
-                self._conn = None
+                self._conn = self._raw = None
         finally:
             self._release()
         if self._committer is not None:
@@ -269,7 +269,7 @@ class SqliteDatabase:
             # the single writer's cache stays valid from batch to batch (nobody else writes)
             raw_conn.execute(f"PRAGMA cache_size={-1024 * self.settings.sqlite_cache_mb}")
             raw_conn.execute(f"PRAGMA mmap_size={1024 * 1024 * self.settings.sqlite_mmap_mb}")
-            self._conn = conn
+            self._conn, self._raw = conn, raw_conn
         return self._conn
 
     # -- group commit on the event loop ----------------------------------------------------
@@ -292,13 +292,13 @@ class SqliteDatabase:
             self._release()
             resolve_on_loop(batch)
             return
-        trans = self._begin(batch)
-        if trans is None:
+        conn = self._begin(batch)
+        if conn is None:
             self._release()
             resolve_on_loop(batch)
             return
         budget = self.settings.writer_slice_ms / 1000.0
-        self._sliced = Sliced(loop, trans, batch, budget or None)
+        self._sliced = Sliced(loop, conn, batch, budget or None)
         self._run_slices(self._sliced)
 
     def _run_slices(self, s: Sliced, ticket: SliceTicket | None = None) -> None:
@@ -308,11 +308,11 @@ class SqliteDatabase:
         if self._sliced is not s:  # close() ran the rest
             return
         try:
-            s.next = self._run_some(s.trans, s.batch, s.next, s.budget)
+            s.next = self._run_some(s.conn, s.batch, s.next, s.budget)
         except BaseException as exc:  # SQLite failed, or the loop is interrupted: batch lost
             self._sliced = None
             lost = exc if isinstance(exc, Exception) else BatchAbandoned(f"interrupted: {exc!r}")
-            self._batch_failed(s.trans, s.batch, lost)
+            self._batch_failed(s.conn, s.batch, lost)
             self._release()
             resolve_on_loop(s.batch)
             if lost is not exc:
@@ -328,7 +328,7 @@ class SqliteDatabase:
         """The commit thread: each batch the loop ran, COMMIT and answers, in order."""
         while (s := self._commits.get()) is not None:
             try:
-                self._commit_then_answer(s.trans, s.batch)
+                self._commit_then_answer(s.conn, s.batch)
             except Exception:  # a bug, not SQLite's refusal (_commit answers that): keep going
                 log.exception("the SQLite commit thread failed on a batch")
 
@@ -338,15 +338,15 @@ class SqliteDatabase:
         if self._sliced is not s:  # close() ran the rest, or the batch ended
             return
         self._sliced = None
-        self._batch_failed(s.trans, s.batch, BatchAbandoned("its event loop was closed"))
+        self._batch_failed(s.conn, s.batch, BatchAbandoned("its event loop was closed"))
         self._release()
 
-    def _commit_then_answer(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
+    def _commit_then_answer(self, conn: Connection, batch: list[Pending]) -> None:
         """On the commit thread: COMMIT (or forget and roll back), free the connection for the
         next batch, then answer the batch's callers on their loop, with one wake-up that also
         starts the next batch there once they are answered."""
         try:
-            self._commit(trans, batch)
+            self._commit(conn, batch)
         finally:
             self._release(batch)
 
@@ -379,32 +379,40 @@ class SqliteDatabase:
 
     def _run_batch(self, batch: list[Pending]) -> None:
         """The batch's units and its COMMIT, on the calling thread (which holds the gate)."""
-        trans = self._run_units(batch)
-        if trans is not None:
-            self._commit(trans, batch)
+        conn = self._run_units(batch)
+        if conn is not None:
+            self._commit(conn, batch)
 
-    def _run_units(self, batch: list[Pending]) -> sa.RootTransaction | None:
+    def _run_units(self, batch: list[Pending]) -> Connection | None:
         """BEGIN and each unit in its SAVEPOINT; None (every unit answered with the reason)
         when there is no transaction to commit."""
-        trans = self._begin(batch)
-        if trans is None:
+        conn = self._begin(batch)
+        if conn is None:
             return None
         try:
-            self._run_some(trans, batch, 0, None)
+            self._run_some(conn, batch, 0, None)
         except Exception as exc:  # SQLite itself failed between units: the batch is lost
-            self._batch_failed(trans, batch, exc)
+            self._batch_failed(conn, batch, exc)
             return None
         except BaseException as exc:  # a unit raised SystemExit or the like: so is the batch
             culprit = [item for item in batch if item.error is exc]
-            self._batch_failed(trans, batch, BatchAbandoned(f"a unit of its batch raised {exc!r}"))
+            self._batch_failed(conn, batch, BatchAbandoned(f"a unit of its batch raised {exc!r}"))
             for item in culprit:
                 item.error = exc  # re-raised in its caller's thread, not the writer's
             return None
-        return trans
+        return conn
 
-    def _begin(self, batch: list[Pending]) -> sa.RootTransaction | None:
+    def _begin(self, batch: list[Pending]) -> Connection | None:
+        """BEGIN IMMEDIATE on the driver connection: SQLAlchemy's begin() (a RootTransaction,
+        its events, its bookkeeping) and commit() cost the loop and the commit thread more per
+        batch of one than the statements themselves (decisions doc, "SQLAlchemy's transaction
+        off the writer's batch"). The units still get the SQLAlchemy connection: one that runs
+        Core autobegins SQLAlchemy's transaction inside this one (the engine's begin listener
+        then issues nothing), and ``_commit`` ends it through SQLAlchemy."""
         try:
-            return self._connection().begin()
+            conn = self._conn if self._conn is not None else self._connection()
+            self._raw.execute("BEGIN IMMEDIATE")
+            return conn
         except Exception as exc:  # no connection or no BEGIN: answer, never hang
             log.exception("the SQLite writer cannot begin a batch")
             for item in batch:
@@ -412,26 +420,35 @@ class SqliteDatabase:
             return None
 
     def _run_some(
-        self, trans: sa.RootTransaction, batch: list[Pending], start: int, budget: float | None
+        self, conn: Connection, batch: list[Pending], start: int, budget: float | None
     ) -> int:
         """Units from ``start``, each in its SAVEPOINT, until ``budget`` seconds have passed
-        (at least one unit); the index of the next unit. Raises when SQLite itself fails."""
+        (at least one unit); the index of the next unit. Raises when SQLite itself fails.
+
+        A batch of one (most batches at a quiet load) has no SAVEPOINT: its transaction holds
+        its unit alone, so a unit that raises rolls the transaction back, which is what
+        ``ROLLBACK TO`` would have undone, and ``_commit`` then has nothing to commit."""
         # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more CPU
         # than a whole payment's statements
-        conn = trans.connection
-        raw_conn = conn.connection.dbapi_connection
-        assert raw_conn is not None
+        raw_conn = self._raw
         memory = self.memory
-        deadline = None if budget is None else time.perf_counter() + budget
+        alone = len(batch) == 1
+        # the last unit needs no deadline
+        last = budget is None or start + 1 == len(batch)
+        deadline = None if last or budget is None else time.perf_counter() + budget
         writer_memory.bind(memory)  # the stores see the memory while this batch runs
         try:
             for index in range(start, len(batch)):
                 item = batch[index]
-                raw_conn.execute("SAVEPOINT unit")
+                if not alone:
+                    raw_conn.execute("SAVEPOINT unit")
                 try:
                     item.result = item.fn(conn)
                 except Exception as exc:  # the unit's own failure, rolled back alone
-                    raw_conn.execute("ROLLBACK TO unit")
+                    if alone:
+                        self._roll_back(conn)
+                    else:
+                        raw_conn.execute("ROLLBACK TO unit")
                     memory.unit_rolled_back()
                     item.error = exc
                 except BaseException as exc:  # the caller's batch rolls back (_run_units)
@@ -439,28 +456,44 @@ class SqliteDatabase:
                     raise
                 else:
                     memory.unit_done()
-                raw_conn.execute("RELEASE unit")
+                if not alone:
+                    raw_conn.execute("RELEASE unit")
                 if deadline is not None and time.perf_counter() >= deadline:
                     return index + 1
             return len(batch)
         finally:
             writer_memory.bind(None)
 
-    def _commit(self, trans: sa.RootTransaction, batch: list[Pending]) -> None:
-        try:
-            trans.commit()
-        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
-            self._batch_failed(trans, batch, exc)
+    def _roll_back(self, conn: Connection) -> None:
+        """Roll the batch's transaction back: SQLAlchemy's, if a unit began it, and SQLite's
+        (unless SQLite already did, as after SQLITE_FULL)."""
+        if conn.in_transaction():
+            conn.rollback()
+        if self._raw.in_transaction:
+            self._raw.execute("ROLLBACK")
 
-    def _batch_failed(
-        self, trans: sa.RootTransaction, batch: list[Pending], exc: Exception
-    ) -> None:
+    def _commit(self, conn: Connection, batch: list[Pending]) -> None:
+        """COMMIT (synchronous=FULL: returns once the WAL is on disk). Through SQLAlchemy when a
+        unit began its transaction (Core); else on the driver connection, after the engine's
+        ``commit`` event (its listeners see every batch's COMMIT, as through SQLAlchemy)."""
+        try:
+            if conn.in_transaction():
+                conn.commit()
+            elif self._raw.in_transaction:  # not: a batch of one whose unit was rolled back
+                dispatch = conn.dispatch.commit
+                if dispatch:
+                    dispatch(conn)
+                self._raw.execute("COMMIT")
+        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
+            self._batch_failed(conn, batch, exc)
+
+    def _batch_failed(self, conn: Connection, batch: list[Pending], exc: Exception) -> None:
         """What the batch's units changed in memory goes, and its transaction is rolled back,
         before any caller is answered."""
         self.memory.batch_failed()
         log.error("group commit failed; %d units rolled back", len(batch), exc_info=exc)
         with contextlib.suppress(Exception):
-            trans.rollback()
+            conn.rollback()  # SQLAlchemy's transaction, if a unit began one
         self._end_failed_transaction()
         for item in batch:
             item.result, item.error = None, exc

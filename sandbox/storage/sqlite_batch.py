@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 log = logging.getLogger("sandbox.storage")
@@ -35,7 +34,8 @@ class Sliced:
     """A batch the event loop is running a slice at a time (it holds ``_busy``)."""
 
     loop: asyncio.AbstractEventLoop
-    trans: sa.RootTransaction
+    conn: Connection
+    """The write connection, in the batch's transaction (begun on its driver connection)."""
     batch: list[Pending]
     budget: float | None
     """Seconds per slice (None: the rest at once)."""

@@ -78,7 +78,10 @@ def sqlite_engine(url: str, begin: str | None, *, shared: bool = False) -> Engin
             # its batch bookkeeping together (decisions doc, "A batch of one")
             raw_conn = conn.connection.dbapi_connection
             assert raw_conn is not None
-            raw_conn.execute(begin)
+            # the SQLite writer begins each batch on the driver connection itself; a unit that
+            # then runs SQLAlchemy Core autobegins SQLAlchemy's bookkeeping inside that batch
+            if not raw_conn.in_transaction:
+                raw_conn.execute(begin)
 
     return engine
 
