@@ -115,11 +115,7 @@ async def test_a_writer_never_idle_still_has_its_wal_copied_and_restarted(
     seen = _watch(db)
     db.start()
     try:
-        path = db.read_sync(
-            lambda c: next(
-                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
-            )
-        )
+        path = _db_path(db)
         wal_sizes = []
         deadline = time.monotonic() + 1.5
         n = 0
@@ -146,17 +142,24 @@ def _size(path: str) -> int:
     return os.stat(path).st_size
 
 
+def _db_path(db: SqliteDatabase) -> str:
+    """The database file's path (its WAL is ``<path>-wal``)."""
+    return str(
+        db.read_sync(
+            lambda c: next(
+                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
+            )
+        )
+    )
+
+
 async def _back_to_back(db: SqliteDatabase, seconds: float) -> tuple[Seen, list[int], int, int]:
     """Twenty writers back to back for ``seconds`` (a batch is always in flight): what the
     checkpointer saw, the WAL's sizes along the way, the rows written and the rows counted."""
     seen = _watch(db)
     db.start()
     try:
-        path = db.read_sync(
-            lambda c: next(
-                r[2] for r in c.exec_driver_sql("PRAGMA database_list") if r[1] == "main"
-            )
-        )
+        path = _db_path(db)
         wal_sizes: list[int] = []
         deadline = time.monotonic() + seconds
         n = 0
