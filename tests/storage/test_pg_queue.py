@@ -122,7 +122,8 @@ async def test_a_read_sent_ahead_goes_with_the_next_round_trip(
 
         def unit(conn: Connection) -> tuple[Any, ...]:
             first = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
-            assert first is not None and first.rows is None
+            assert first is not None
+            assert first.rows is None
             raw.send(conn, _ADD_BANK, {"world_id": "w-ahead", "code": "A1"})
             after = raw.fetchone(conn, _BANKS, {"world_id": "w-ahead"})
             with_statement = trips.count
