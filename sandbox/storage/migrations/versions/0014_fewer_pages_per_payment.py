@@ -65,14 +65,15 @@ def _rebuild(table: str, *, with_rowid: bool) -> None:
         sa.text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :name"),
         {"name": table},
     ).scalar_one()
-    indexes = conn.execute(  # named ones; the key's own index comes with the table
-        sa.text(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :name"
-            " AND sql IS NOT NULL"
-        ),
-        {"name": table},
-    ).scalars()
-    indexes = list(indexes)
+    indexes = list(  # named ones; the key's own index comes with the table
+        conn.execute(
+            sa.text(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :name"
+                " AND sql IS NOT NULL"
+            ),
+            {"name": table},
+        ).scalars()
+    )
     body = create.rstrip()
     if body.upper().endswith(_SUFFIX):
         body = body[: -len(_SUFFIX)]
