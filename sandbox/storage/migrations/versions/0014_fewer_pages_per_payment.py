@@ -14,8 +14,9 @@ pages per payment: ..."):
   inserts on PostgreSQL.
 - On SQLite ``daily_debits`` becomes a ``WITHOUT ROWID`` table: its primary key (world, account,
   day) is its only access path (the upsert, the day's total), so the row lives in the key's
-  B-tree instead of a rowid table beside an automatic index: one B-tree, one leaf per payment
-  less. PostgreSQL has no such option (a heap and its key, unchanged).
+  B-tree instead of a rowid table beside an automatic index: one B-tree instead of two (WAL
+  frames per payment alone in its batch 1.8 -> 1.2). PostgreSQL has no such option (a heap
+  and its key, unchanged).
 
 Existing rows are kept both ways (SQLite copies the table into its new form).
 
