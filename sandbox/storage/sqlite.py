@@ -321,7 +321,19 @@ class SqliteDatabase(BatchRunner):
             s.loop.call_soon(self._run_slices, s, SliceTicket(lambda: self._abandon(s)))
             return
         self._sliced = None
-        self._commits.put(s)
+        if len(s.batch) <= self.settings.sqlite_commit_on_loop_max:
+            self._commit_on_loop(s.conn, s.batch)
+        else:
+            self._commits.put(s)
+
+    def _commit_on_loop(self, conn: Connection, batch: list[Pending]) -> None:
+        """A small batch's COMMIT right here on the loop (``sqlite_commit_on_loop_max``): free
+        the connection, answer the callers, then flush the units queued meanwhile, as the
+        commit thread's ``deliver`` would, without its two thread hand-offs."""
+        try:
+            self._commit(conn, batch)
+        finally:
+            self._release(batch)
 
     def _commit_loop(self) -> None:
         """The commit thread: each batch the loop ran, COMMIT and answers, in order."""

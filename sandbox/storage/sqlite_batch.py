@@ -97,7 +97,11 @@ def deliver(
                 cfut.set_result(item.result)
         else:
             by_loop.setdefault(item.loop, []).append(item)
+    here = running_loop()
     for loop, items in by_loop.items():
+        if loop is here:  # a COMMIT on the loop itself: no wake-up needed
+            _answer(loop, items, (then or {}).get(loop))
+            continue
         # a closed loop raises RuntimeError: nobody is waiting any more
         with contextlib.suppress(RuntimeError):
             loop.call_soon_threadsafe(_answer, loop, items, (then or {}).get(loop))
