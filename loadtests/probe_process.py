@@ -29,6 +29,8 @@ from loadtests.config import PAY_PATH
 from loadtests.latency import Histogram
 from loadtests.parties import Parties
 
+NOOP_PATH = "/healthz"
+
 DEFAULT_RATE = 20.0
 """Payments per second: a few tens, small beside the paced phases' rate."""
 
@@ -98,6 +100,8 @@ class Schedule:
     rate: float = DEFAULT_RATE
     timeout: float = 10.0
     cpus: list[int] | None = None
+    noop: bool = False
+    """Send the no-op (``GET /healthz``) instead of payments: the harness's own floor."""
 
 
 def run(schedule: Schedule, stop: Event, out: Connection) -> None:
@@ -116,7 +120,8 @@ def run(schedule: Schedule, stop: Event, out: Connection) -> None:
             if pause > 0 and stop.wait(pause):
                 break
             sent += 1
-            conn = _one(schedule, conn, _body(schedule, rng), result)
+            body = b"" if schedule.noop else _body(schedule, rng)
+            conn = _one(schedule, conn, body, result)
     finally:
         conn.close()
         out.send(result)
@@ -146,7 +151,10 @@ def _one(
     waited = _runnable_wait_ns()
     began = time.perf_counter()
     try:
-        conn.request("POST", PAY_PATH, body=body, headers=headers)
+        if schedule.noop:
+            conn.request("GET", NOOP_PATH)
+        else:
+            conn.request("POST", PAY_PATH, body=body, headers=headers)
         response = conn.getresponse()
         payload = response.read()
     except (OSError, http.client.HTTPException) as exc:
@@ -158,7 +166,7 @@ def _one(
     if response.status != 200:
         _fail(result, f"HTTP {response.status}")
         return conn
-    code = json.loads(payload).get("responseCode")
+    code = "00" if schedule.noop else json.loads(payload).get("responseCode")
     if code != "00":
         _fail(result, f"responseCode {code}")
         return conn

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import NamedTuple
 
 from sandbox.kit import wire
-from sandbox.kit.ids import TIME_DIGITS, base36, random_digits, time_prefix
+from sandbox.kit.ids import TIME_DIGITS, base36, random_below, random_digits, time_prefix
 
 # The wire types' own patterns (stated in the OpenAPI): one rule, whichever layer checks it.
 TXN_ID = re.compile(wire.TXN_ID.pattern)  # 35 alphanumerics (special characters blocked 2025)
@@ -336,7 +336,7 @@ def _rrn_hour(hour: int) -> str:
 
 def new_rrn(world_now_us: int) -> str:
     """12 digits shaped like an RRN: YDDDHH (last digit of the year, day of year, hour) + 6."""
-    return f"{_rrn_hour(world_now_us // _HOUR_US)}{secrets.randbelow(10**6):06d}"
+    return f"{_rrn_hour(world_now_us // _HOUR_US)}{random_below(10**6):06d}"
 
 
 def world_day(world_now_us: int) -> int:

@@ -144,6 +144,13 @@ class Settings(BaseSettings):
         description="SQLite: longest the event loop runs a batch's units before it lets other "
         "callbacks run (the batch keeps its one transaction and COMMIT; 0: a batch in one go).",
     )
+    sqlite_commit_on_loop_max: int = Field(
+        0,
+        ge=0,
+        description="SQLite: batches of at most this many units COMMIT on the event loop itself "
+        "(no hand-off to the commit thread and back; the loop waits for the COMMIT's fsync); "
+        "larger batches COMMIT on the commit thread (0: every batch there).",
+    )
     sqlite_cache_mb: int = Field(
         256,
         ge=1,

@@ -4,11 +4,15 @@ sort by the millisecond they were made in and keep their shapes."""
 from __future__ import annotations
 
 import itertools
+import os
 import random
 import re
 from collections import Counter
 
+import pytest
+
 from payments.models import new_txn_id, txn_id_at
+from sandbox.kit import ids as kit_ids
 from sandbox.kit.ids import TIME_DIGITS, base36, new_id, ordered_id, time_prefix
 from sandbox.webhooks.service import CURSOR_ID
 
@@ -129,3 +133,44 @@ def test_iso_gives_each_instant_its_own_text_though_it_keeps_the_last() -> None:
     assert iso(NOW_US) == "2027-01-15T08:00:00.123Z"
     assert iso(0) == "1970-01-01T00:00:00.000Z"
     assert iso(NOW_US + 1000) == "2027-01-15T08:00:00.124Z"
+
+
+def test_random_bytes_read_the_os_once_per_pool_and_hand_each_byte_out_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    draws: list[int] = []
+    counter = itertools.count()
+
+    def urandom(n: int) -> bytes:
+        draws.append(n)
+        return bytes(next(counter) % 256 for _ in range(n))  # distinct runs, easy to follow
+
+    monkeypatch.setattr(kit_ids, "_pool", kit_ids._Pool())
+    monkeypatch.setattr(os, "urandom", urandom)
+    taken = [kit_ids.random_bytes(16) for _ in range(kit_ids.POOL_BYTES // 16 + 1)]
+    assert draws == [kit_ids.POOL_BYTES, kit_ids.POOL_BYTES]  # one system call per 256 request ids
+    assert b"".join(taken[:-1]) == bytes(i % 256 for i in range(kit_ids.POOL_BYTES))
+    assert taken[-1] == bytes(i % 256 for i in range(kit_ids.POOL_BYTES, kit_ids.POOL_BYTES + 16))
+    assert len(kit_ids.random_bytes(kit_ids.POOL_BYTES + 1)) == kit_ids.POOL_BYTES + 1
+
+
+def test_a_forked_child_does_not_hand_out_its_parents_random_bytes() -> None:
+    kit_ids.random_bytes(1)  # the pool holds bytes now
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        os.write(write, kit_ids.random_bytes(32))
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    childs = os.read(read, 64)
+    os.close(read)
+    assert len(childs) == 32
+    assert childs != kit_ids.random_bytes(32)
+
+
+def test_random_below_is_even_and_in_range() -> None:
+    draws = [kit_ids.random_below(10) for _ in range(20_000)]
+    assert set(draws) == set(range(10))
+    assert max(Counter(draws).values()) - min(Counter(draws).values()) < 400
+    assert all(0 <= kit_ids.random_below(10**6) < 10**6 for _ in range(1000))

@@ -39,6 +39,7 @@ class Probe:
         rate: float = DEFAULT_RATE,
         timeout: float = 10.0,
         cpus: Sequence[int] | None = None,
+        noop: bool = False,
     ) -> None:
         url = urlsplit(host)
         self._schedule = Schedule(
@@ -49,6 +50,7 @@ class Probe:
             rate=rate,
             timeout=timeout,
             cpus=list(cpus) if cpus else None,
+            noop=noop,
         )
         context = multiprocessing.get_context("spawn")  # no fork of the bench's threads
         self._stop = context.Event()

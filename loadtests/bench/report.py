@@ -54,6 +54,7 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
     r = summary["ratios"]
     half = summary["phases"].get("p2p_half", {})
     quarter = summary["phases"].get("p2p_quarter", {})
+    floor = summary["phases"].get("noop_half", {})
     lines = [
         f"payment rps / no-op rps:                 {_num(r['paymentToNoopRps'], 3)}"
         f"  ({_num(r['paymentRps'], 0)} / {_num(r['noopRps'], 0)})",
@@ -61,6 +62,7 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
         f"  ({_num(r['cpuUsPerPayment'], 0)} us / {_num(r['cpuUsPerNoop'], 0)} us)",
         *_tail_lines(r, "QuarterLoad", "25%", quarter),
         *_tail_lines(r, "HalfLoad", "50%", half),
+        *_floor_lines(r, floor),
         f"hot-merchant (P2M) rps / P2P rps:        {_num(r['hotMerchantToP2pRps'], 3)}"
         f"  ({_num(r['hotMerchantRps'], 0)} / {_num(r['paymentRps'], 0)})",
         f"identity auth rps / no-op rps:           {_num(r.get('identityAuthToNoopRps'), 3)}"
@@ -74,7 +76,10 @@ def ratio_lines(summary: dict[str, Any]) -> list[str]:
     ]
     # one phase per line above, in this order; a phase left out by --phases has no line
     ran = summary["phases"]
-    of = ("p2p", "p2p", "p2p_quarter", "p2p_half", "p2m", "identity", "identity", "consent")
+    of = (
+        *("p2p", "p2p", "p2p_quarter", "p2p_half", "noop_half"),
+        *("p2m", "identity", "identity", "consent"),
+    )
     lines = [line for line, phase in zip(lines, (*of, "consent"), strict=True) if phase in ran]
     preload = summary.get("preload")
     if preload:
@@ -99,6 +104,19 @@ def _tail_lines(r: dict[str, Any], at: str, label: str, phase: dict[str, Any]) -
         f"{_ms(r.get(f'probeP999At{at}Ms'))} ms probe"
         f"  (at {_num(phase.get('rps'), 0)} rps, target {_num(phase.get('targetRps'), 0)}; "
         f"probe {probe.get('requests', 0)} payments{waited})",
+    ]
+
+
+def _floor_lines(r: dict[str, Any], phase: dict[str, Any]) -> list[str]:
+    """The no-op paced at p2p_half's rate, locust's and the probe's p99: the latency the load
+    generator, the probe and the framework give with no payment behind them, so that a reader
+    can tell the server's share of the p99 at 50% from the harness's."""
+    probe = phase.get("probe") or {}
+    return [
+        f"  harness floor (no-op at that rate):   {_ms(r.get('p99AtHalfLoadNoopMs'))} / "
+        f"{_ms(r.get('p999AtHalfLoadNoopMs'))} ms locust; "
+        f"{_ms(r.get('probeP99AtHalfLoadNoopMs'))} / {_ms(r.get('probeP999AtHalfLoadNoopMs'))} "
+        f"ms probe  (at {_num(phase.get('rps'), 0)} rps; probe {probe.get('requests', 0)} no-ops)",
     ]
 
 

@@ -67,6 +67,12 @@ PHASES = (
     Phase("p2m", "P2MPayUser", "P2M pay into one hot merchant, saturation"),
     Phase("p2p_quarter", "P2PPayUser", "P2P pay at 25% of saturation", load_fraction=0.25),
     Phase("p2p_half", "P2PPayUser", "P2P pay at 50% of saturation", load_fraction=0.5),
+    Phase(
+        "noop_half",
+        "HealthzUser",
+        "no-op GET /healthz at p2p_half's rate (the harness's floor)",
+        load_fraction=0.5,
+    ),
     Phase("identity", "DemoAuthUser", "encrypted demographic auth (Auth 2.5 JSON), saturation"),
     Phase("consent", "FiFetchUser", "AA FI request + fetch + decrypt of a year, saturation"),
 )
@@ -79,13 +85,17 @@ PHASE_NAMES = tuple(p.name for p in PHASES)
 
 def selected(names: Sequence[str] | None) -> tuple[Phase, ...]:
     """The phases to run, in their usual order: all by default; the no-op always (every ratio
-    is against it), and ``p2p`` with a paced phase (its rate is a fraction of ``p2p``'s)."""
+    is against it), ``p2p`` with a paced phase (its rate is a fraction of ``p2p``'s), and
+    ``noop_half`` with ``p2p_half`` (the no-op at the same rate, locust and the probe alike:
+    the latency the harness and the framework give with no payment behind it)."""
     if not names:
         return PHASES
     unknown = sorted(set(names) - set(PHASE_NAMES))
     if unknown:
         raise ValueError(f"unknown phase(s) {', '.join(unknown)}; known: {', '.join(PHASE_NAMES)}")
     wanted = {"noop", *names}
+    if "p2p_half" in wanted:
+        wanted.add("noop_half")  # its floor: what the harness alone gives at that rate
     if any(p.load_fraction is not None and p.name in wanted for p in PHASES):
         wanted.add("p2p")
     return tuple(p for p in PHASES if p.name in wanted)
@@ -210,7 +220,12 @@ def run(
                 target = phase.load_fraction * phases["p2p"].rps
                 phase_config = replace(config, user_rps=max(target, 0.1) / load.users)
                 probe = Probe(
-                    host, config.api_key or "", parties, amount=options.amount, cpus=load.cpus
+                    host,
+                    config.api_key or "",
+                    parties,
+                    amount=options.amount,
+                    cpus=load.cpus,
+                    noop=phase.user_class == "HealthzUser",
                 )
             phases[phase.name] = _run_phase(
                 phase, server, scratch, host, load, phase_config, out_dir, target, probe

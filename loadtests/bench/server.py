@@ -33,6 +33,7 @@ PASSED_THROUGH = (
     "SANDBOX_SQLITE_CACHE_MB",
     "SANDBOX_SQLITE_MMAP_MB",
     "SANDBOX_SQLITE_CHECKPOINTS",
+    "SANDBOX_SQLITE_COMMIT_ON_LOOP_MAX",
 )
 """Server settings the benchmark takes from its own environment, to compare a run without
 ``sandbox serve``'s GC tuning (``SANDBOX_GC_GEN0_THRESHOLD=0 sandbox bench``), without the

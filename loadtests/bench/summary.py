@@ -38,6 +38,7 @@ def _ratios(phases: dict[str, PhaseRecord]) -> dict[str, float | None]:
     noop = phases["noop"]
     p2p, p2m = phases.get("p2p"), phases.get("p2m")
     quarter, half = phases.get("p2p_quarter"), phases.get("p2p_half")
+    floor = phases.get("noop_half")
     auth, fi = phases.get("identity"), phases.get("consent")
     # one fetch = FI/request + FI/fetch of a year (the decrypt is the load generator's);
     # locust's rps is over the phase's requests
@@ -57,6 +58,7 @@ def _ratios(phases: dict[str, PhaseRecord]) -> dict[str, float | None]:
         "cpuPerPaymentToNoop": _div(cpu_pay, cpu_noop),
         **(_tail(quarter, "QuarterLoad") if quarter else _no_tail("QuarterLoad")),
         **(_tail(half, "HalfLoad") if half else _no_tail("HalfLoad")),
+        **(_tail(floor, "HalfLoadNoop") if floor else _no_tail("HalfLoadNoop")),
         "hotMerchantToP2pRps": _div(p2m.rps, p2p.rps) if p2m and p2p else None,
         "identityAuthRps": auth.rps if auth else None,
         "identityAuthToNoopRps": _div(auth.rps, noop.rps) if auth else None,

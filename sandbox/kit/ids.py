@@ -1,5 +1,6 @@
 """Identifiers: prefixed random ids for platform objects (``prt_``, ``key_``, ``evt_``...), and
-time-ordered ones for the rows every payment inserts (``evt_``, ``whd_``).
+time-ordered ones for the rows every payment inserts (``evt_``, ``whd_``), and the random
+bytes they are drawn from (``random_bytes``).
 
 A random primary key puts each insert on a random leaf of its B-tree: once the table outgrows
 the page cache, every insert reads a leaf from disk and dirties one more 4 KB page, which each
@@ -10,7 +11,8 @@ was made appends to the right-most leaf instead (``ordered_id``, ``time_prefix``
 from __future__ import annotations
 
 import functools
-import secrets
+import os
+import threading
 
 _ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"  # in ASCII order (see time_prefix)
 
@@ -33,6 +35,54 @@ def base36(n: int, length: int, alphabet: str = _ALPHABET) -> str:
     if length % 2:
         out.append(alphabet[n % 36])
     return "".join(out)
+
+
+POOL_BYTES = 4096
+"""How many bytes ``random_bytes`` draws from the operating system at a time."""
+
+
+class _Pool:
+    """Bytes from ``os.urandom``, handed out once each, ``POOL_BYTES`` drawn at a time."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        """Empty (a forked child must not hand out the bytes its parent or a sibling will)."""
+        self.lock = threading.Lock()
+        self.data = b""
+        self.at = 0
+
+    def take(self, n: int) -> bytes:
+        with self.lock:
+            if self.at + n > len(self.data):
+                self.data, self.at = os.urandom(max(POOL_BYTES, n)), 0
+            out = self.data[self.at : self.at + n]
+            self.at += n
+        return out
+
+
+_pool = _Pool()
+os.register_at_fork(after_in_child=_pool.reset)
+
+
+def random_bytes(n: int) -> bytes:
+    """``n`` random bytes from the operating system's CSPRNG, as ``secrets.token_bytes(n)``,
+    but read ``POOL_BYTES`` at a time: each ``os.urandom`` is a ``getrandom`` system call that
+    releases the GIL, and a payment made four of them on the event loop, each a point where a
+    waiting thread (the SQLite commit thread) took the GIL, and the loop then waited to get it
+    back (decisions doc, "GIL hand-offs on the loop"). Each byte is handed out once; a forked
+    child starts a pool of its own."""
+    return _pool.take(n)
+
+
+def random_below(n: int) -> int:
+    """A uniformly drawn integer in ``[0, n)`` for ``0 < n <= 2**32``, as ``secrets.randbelow``,
+    from ``random_bytes`` (values that would favour the low numbers are drawn again)."""
+    limit = (1 << 32) - (1 << 32) % n
+    while (r := int.from_bytes(random_bytes(4), "big")) >= limit:
+        pass
+    return r % n
 
 
 TIME_DIGITS = 9
@@ -67,7 +117,7 @@ def random_digits(length: int, alphabet: str = _ALPHABET) -> str:
     table = _digit_of_byte(alphabet)
     digits = b""
     while len(digits) < length:
-        digits += secrets.token_bytes(length + 8).translate(table, _UNEVEN)
+        digits += random_bytes(length + 8).translate(table, _UNEVEN)
     return digits[:length].decode("ascii")
 
 
@@ -79,5 +129,5 @@ def ordered_id(prefix: str, now_us: int, length: int = 20) -> str:
 
 def new_id(prefix: str, length: int = 20) -> str:
     """``prefix_`` followed by ``length`` random base-36 characters (about 103 bits for 20)."""
-    n = int.from_bytes(secrets.token_bytes(length), "big")  # 8 bits per char > log2(36)
+    n = int.from_bytes(random_bytes(length), "big")  # 8 bits per char > log2(36)
     return prefix + "_" + base36(n, length)

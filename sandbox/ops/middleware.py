@@ -11,7 +11,6 @@ import json
 import logging
 import re
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -19,6 +18,8 @@ from urllib.parse import parse_qsl
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sandbox.kit.ids import random_bytes
 
 log = logging.getLogger("sandbox.access")
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{8,128}$")
@@ -92,7 +93,7 @@ class RequestContext:
                     request_id = candidate
                 break
         if not request_id:
-            request_id = uuid.uuid4().hex
+            request_id = random_bytes(16).hex()  # no system call per request (random_bytes)
         scope.setdefault("state", {})["request_id"] = request_id
         rid_header = (b"x-request-id", request_id.encode())
         status = 500

@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import contextlib
 import functools
 import logging
 import queue
 import threading
-import time
 import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -37,6 +35,7 @@ from sandbox.settings import Settings
 from sandbox.storage import writer_memory
 from sandbox.storage.sqlite_batch import (
     BatchAbandoned,
+    BatchRunner,
     LoopQueue,
     Pending,
     Sliced,
@@ -71,7 +70,7 @@ class DatabaseClosed(RuntimeError):
     """A unit was submitted after the database was closed."""
 
 
-class SqliteDatabase:
+class SqliteDatabase(BatchRunner):
     """Runs units of work on SQLite; ``start()`` before use, ``close()`` at shutdown."""
 
     is_sqlite = True
@@ -322,7 +321,19 @@ class SqliteDatabase:
             s.loop.call_soon(self._run_slices, s, SliceTicket(lambda: self._abandon(s)))
             return
         self._sliced = None
-        self._commits.put(s)
+        if len(s.batch) <= self.settings.sqlite_commit_on_loop_max:
+            self._commit_on_loop(s.conn, s.batch)
+        else:
+            self._commits.put(s)
+
+    def _commit_on_loop(self, conn: Connection, batch: list[Pending]) -> None:
+        """A small batch's COMMIT right here on the loop (``sqlite_commit_on_loop_max``): free
+        the connection, answer the callers, then flush the units queued meanwhile, as the
+        commit thread's ``deliver`` would, without its two thread hand-offs."""
+        try:
+            self._commit(conn, batch)
+        finally:
+            self._release(batch)
 
     def _commit_loop(self) -> None:
         """The commit thread: each batch the loop ran, COMMIT and answers, in order."""
@@ -376,137 +387,6 @@ class SqliteDatabase:
             deliver(batch)
             if stop:
                 return
-
-    def _run_batch(self, batch: list[Pending]) -> None:
-        """The batch's units and its COMMIT, on the calling thread (which holds the gate)."""
-        conn = self._run_units(batch)
-        if conn is not None:
-            self._commit(conn, batch)
-
-    def _run_units(self, batch: list[Pending]) -> Connection | None:
-        """BEGIN and each unit in its SAVEPOINT; None (every unit answered with the reason)
-        when there is no transaction to commit."""
-        conn = self._begin(batch)
-        if conn is None:
-            return None
-        try:
-            self._run_some(conn, batch, 0, None)
-        except Exception as exc:  # SQLite itself failed between units: the batch is lost
-            self._batch_failed(conn, batch, exc)
-            return None
-        except BaseException as exc:  # a unit raised SystemExit or the like: so is the batch
-            culprit = [item for item in batch if item.error is exc]
-            self._batch_failed(conn, batch, BatchAbandoned(f"a unit of its batch raised {exc!r}"))
-            for item in culprit:
-                item.error = exc  # re-raised in its caller's thread, not the writer's
-            return None
-        return conn
-
-    def _begin(self, batch: list[Pending]) -> Connection | None:
-        """BEGIN IMMEDIATE on the driver connection: SQLAlchemy's begin() (a RootTransaction,
-        its events, its bookkeeping) and commit() cost the loop and the commit thread more per
-        batch of one than the statements themselves (decisions doc, "SQLAlchemy's transaction
-        off the writer's batch"). The units still get the SQLAlchemy connection: one that runs
-        Core autobegins SQLAlchemy's transaction inside this one (the engine's begin listener
-        then issues nothing), and ``_commit`` ends it through SQLAlchemy."""
-        try:
-            conn = self._conn if self._conn is not None else self._connection()
-            self._raw.execute("BEGIN IMMEDIATE")
-            return conn
-        except Exception as exc:  # no connection or no BEGIN: answer, never hang
-            log.exception("the SQLite writer cannot begin a batch")
-            for item in batch:
-                item.result, item.error = None, exc
-            return None
-
-    def _run_some(
-        self, conn: Connection, batch: list[Pending], start: int, budget: float | None
-    ) -> int:
-        """Units from ``start``, each in its SAVEPOINT, until ``budget`` seconds have passed
-        (at least one unit); the index of the next unit. Raises when SQLite itself fails.
-
-        A batch of one (most batches at a quiet load) has no SAVEPOINT: its transaction holds
-        its unit alone, so a unit that raises rolls the transaction back, which is what
-        ``ROLLBACK TO`` would have undone, and ``_commit`` then has nothing to commit."""
-        # SAVEPOINTs on the driver connection: SQLAlchemy's begin_nested() costs more CPU
-        # than a whole payment's statements
-        raw_conn = self._raw
-        memory = self.memory
-        alone = len(batch) == 1
-        # the last unit needs no deadline
-        last = budget is None or start + 1 == len(batch)
-        deadline = None if last or budget is None else time.perf_counter() + budget
-        writer_memory.bind(memory)  # the stores see the memory while this batch runs
-        try:
-            for index in range(start, len(batch)):
-                item = batch[index]
-                if not alone:
-                    raw_conn.execute("SAVEPOINT unit")
-                try:
-                    item.result = item.fn(conn)
-                except Exception as exc:  # the unit's own failure, rolled back alone
-                    if alone:
-                        self._roll_back(conn)
-                    else:
-                        raw_conn.execute("ROLLBACK TO unit")
-                    memory.unit_rolled_back()
-                    item.error = exc
-                except BaseException as exc:  # the caller's batch rolls back (_run_units)
-                    item.error = exc
-                    raise
-                else:
-                    memory.unit_done()
-                if not alone:
-                    raw_conn.execute("RELEASE unit")
-                if deadline is not None and time.perf_counter() >= deadline:
-                    return index + 1
-            return len(batch)
-        finally:
-            writer_memory.bind(None)
-
-    def _roll_back(self, conn: Connection) -> None:
-        """Roll the batch's transaction back: SQLAlchemy's, if a unit began it, and SQLite's
-        (unless SQLite already did, as after SQLITE_FULL)."""
-        if conn.in_transaction():
-            conn.rollback()
-        if self._raw.in_transaction:
-            self._raw.execute("ROLLBACK")
-
-    def _commit(self, conn: Connection, batch: list[Pending]) -> None:
-        """COMMIT (synchronous=FULL: returns once the WAL is on disk). Through SQLAlchemy when a
-        unit began its transaction (Core); else on the driver connection, after the engine's
-        ``commit`` event (its listeners see every batch's COMMIT, as through SQLAlchemy)."""
-        try:
-            if conn.in_transaction():
-                conn.commit()
-            elif self._raw.in_transaction:  # not: a batch of one whose unit was rolled back
-                dispatch = conn.dispatch.commit
-                if dispatch:
-                    dispatch(conn)
-                self._raw.execute("COMMIT")
-        except Exception as exc:  # COMMIT failed: nothing of the batch is durable
-            self._batch_failed(conn, batch, exc)
-
-    def _batch_failed(self, conn: Connection, batch: list[Pending], exc: Exception) -> None:
-        """What the batch's units changed in memory goes, and its transaction is rolled back,
-        before any caller is answered."""
-        self.memory.batch_failed()
-        log.error("group commit failed; %d units rolled back", len(batch), exc_info=exc)
-        with contextlib.suppress(Exception):
-            conn.rollback()  # SQLAlchemy's transaction, if a unit began one
-        self._end_failed_transaction()
-        for item in batch:
-            item.result, item.error = None, exc
-
-    def _end_failed_transaction(self) -> None:
-        """A COMMIT that failed may leave SQLite's transaction open (SQLITE_BUSY does): roll it
-        back, or every later batch would fail on BEGIN."""
-        raw_conn = self._conn.connection.dbapi_connection if self._conn is not None else None
-        if raw_conn is not None and raw_conn.in_transaction:
-            try:
-                raw_conn.execute("ROLLBACK")
-            except Exception:
-                log.exception("rolling back the failed batch failed")
 
 
 _DML = frozenset({"INSERT", "UPDATE", "DELETE", "REPLAC"})

@@ -20,7 +20,7 @@ from tests.support.engines import PG_ADMIN_URL
 
 pytestmark = pytest.mark.slow
 
-PHASES = ("noop", "p2p", "p2m", "p2p_quarter", "p2p_half", "identity", "consent")
+PHASES = ("noop", "p2p", "p2m", "p2p_quarter", "p2p_half", "noop_half", "identity", "consent")
 REPORT_FILES = (
     "summary.json",
     "summary.md",

@@ -16,6 +16,7 @@ import pytest
 from loadtests.bench.probe import Probe
 from loadtests.config import PAY_PATH
 from loadtests.parties import Parties, Party
+from loadtests.probe_process import NOOP_PATH
 
 
 class _Payments(BaseHTTPRequestHandler):
@@ -31,6 +32,13 @@ class _Payments(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def do_GET(self) -> None:
+        _Payments.seen.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
 
     def log_message(self, *_args: object) -> None:
         pass
@@ -79,3 +87,13 @@ def test_a_probe_whose_server_is_gone_reports_failures_not_a_hang() -> None:
     result = probe.stop()
     assert result.histogram.count == 0
     assert sum(result.failures.values()) > 0
+
+
+def test_a_no_op_probe_sends_the_no_op_and_counts_its_answers(server: str) -> None:
+    _Payments.seen.clear()
+    probe = Probe(server, "key", PARTIES, amount="1.00", rate=50.0, noop=True).start()
+    time.sleep(3.0)  # the spawned process imports its modules first
+    result = probe.stop()
+    assert result.failures == {}
+    assert result.histogram.count > 0
+    assert set(_Payments.seen) == {NOOP_PATH}

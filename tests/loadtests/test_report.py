@@ -103,7 +103,7 @@ def measured(
 
 
 def synthetic_run(database_cpu: float | None = None) -> dict[str, PhaseRecord]:
-    noop, p2p, p2m, quarter, half, identity, consent = runner.PHASES
+    noop, p2p, p2m, quarter, half, _floor, identity, consent = runner.PHASES
     return {
         "noop": measured(noop, 2000.0, database_cpu=database_cpu),
         "p2p": measured(p2p, 500.0, database_cpu=database_cpu),
@@ -200,6 +200,11 @@ def test_the_summary_takes_its_ratios_from_the_named_phases() -> None:
         "p999AtHalfLoadMs": 11.0,
         "probeP99AtHalfLoadMs": None,
         "probeP999AtHalfLoadMs": None,
+        # the no-op at p2p_half's rate: not run here
+        "p99AtHalfLoadNoopMs": None,
+        "p999AtHalfLoadNoopMs": None,
+        "probeP99AtHalfLoadNoopMs": None,
+        "probeP999AtHalfLoadNoopMs": None,
         "hotMerchantToP2pRps": 0.5,
         "identityAuthRps": 400.0,
         "identityAuthToNoopRps": 0.2,
@@ -247,12 +252,15 @@ def test_phases_picks_a_subset_in_order_with_the_noop_and_what_a_phase_needs() -
     assert runner.selected(()) == runner.PHASES
     assert [p.name for p in runner.selected(["identity"])] == ["noop", "identity"]
     # the half-load phase paces at half of p2p's rate, so p2p comes with it, before it
+    # ... and the no-op at the same rate after it, the harness's floor
     assert [p.name for p in runner.selected(["p2p_half", "consent"])] == [
         "noop",
         "p2p",
         "p2p_half",
+        "noop_half",
         "consent",
     ]
+    assert [p.name for p in runner.selected(["p2p_quarter"])] == ["noop", "p2p", "p2p_quarter"]
     with pytest.raises(ValueError, match="unknown phase"):
         runner.selected(["identity", "idnetity"])
 
@@ -354,3 +362,26 @@ def test_the_preload_comparison_says_whether_rps_stayed_within_ten_percent(
         "P2P rps, 1000 past payments / empty ledger: 0.880  (440 / 500, NOT within 10%; "
         "filled in 1.5 s)"
     ) in page
+
+
+def test_the_half_load_line_has_the_no_op_at_the_same_rate_beneath_it() -> None:
+    phases = synthetic_run()
+    floor = next(p for p in runner.PHASES if p.name == "noop_half")
+    assert (floor.user_class, floor.load_fraction) == ("HealthzUser", 0.5)  # p2p_half's rate
+    phases["noop_half"] = measured(
+        floor, 250.0, {"GET /healthz": 1000}, target_rps=250.0, per_user_rps=12.5, probe=probed()
+    )
+    summary = json.loads(json.dumps(summary_of(phases)))
+    assert summary["ratios"]["p99AtHalfLoadNoopMs"] == 9.0
+    assert summary["ratios"]["probeP99AtHalfLoadNoopMs"] == pytest.approx(1.0, rel=0.01)
+    lines = report.ratio_lines(summary)
+    at = next(i for i, line in enumerate(lines) if line.startswith("p99 / p99.9 at 50%"))
+    assert lines[at + 1] == (
+        "  harness floor (no-op at that rate):   9.00 / 11.0 ms locust; 1.00 / 15.0 ms probe"
+        "  (at 250 rps; probe 2001 no-ops)"
+    )
+    # the p99 at 50% is still the payments' own
+    assert lines[at].startswith("p99 / p99.9 at 50% of saturation:     9.00 / 11.0 ms locust")
+    del phases["noop_half"]
+    lines = report.ratio_lines(json.loads(json.dumps(summary_of(phases))))
+    assert not any("harness floor" in line for line in lines)

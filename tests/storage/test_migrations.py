@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -156,3 +157,76 @@ def test_0013_drops_the_unread_event_index_and_its_downgrade_restores_it(
     assert "ix_webhook_events_world_id_created_us" in _event_indexes(blank_engine)
     upgrade(blank_engine)
     assert "ix_webhook_events_world_id_created_us" not in _event_indexes(blank_engine)
+
+
+def _without_rowid(engine: Engine) -> set[str]:
+    """SQLite: the tables stored in their primary key's B-tree (``WITHOUT ROWID``)."""
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        return {name for name, sql in rows if sql.rstrip().upper().endswith("WITHOUT ROWID")}
+
+
+def test_the_tables_without_rowid_are_the_declared_ones(blank_engine: Engine) -> None:
+    """``compare_metadata`` does not see a table's storage: the migrations and the declarations
+    (``sqlite_with_rowid=False``) must agree on it here."""
+    if blank_engine.dialect.name != "sqlite":
+        pytest.skip("a SQLite storage option")
+    upgrade(blank_engine)
+    declared = {
+        name
+        for name, table in metadata.tables.items()
+        if table.dialect_options["sqlite"].get("with_rowid") is False
+    }
+    assert declared == {"daily_debits"}
+    assert _without_rowid(blank_engine) == declared
+
+
+def _ledger_indexes(engine: Engine) -> set[str]:
+    return {str(ix["name"]) for ix in sa.inspect(engine).get_indexes("ledger_entries")}
+
+
+def test_0014_keeps_the_rows_both_ways(blank_engine: Engine) -> None:
+    """0014 drops the ledger's unread index by transaction and (SQLite) moves ``daily_debits``
+    into its key's B-tree; the rows of a store in use survive the upgrade and the downgrade."""
+    upgrade(blank_engine, "0013")
+    day = {"world_id": "w1", "account_number": "A1", "day": 20_000, "total": 12_345}
+    entry = {
+        "world_id": "w1",
+        "posting_id": "T1:DEBIT",
+        "txn_id": "T1",
+        "leg": "DEBIT",
+        "account": "A1",
+        "amount": -100,
+        "created_us": 1,
+    }
+    dd, le = sa.table("daily_debits", *map(sa.column, day)), sa.table("ledger_entries")
+    with blank_engine.begin() as conn:
+        conn.execute(sa.insert(dd), [day, {**day, "day": 20_001, "total": 5}])
+        conn.execute(sa.insert(sa.table("ledger_entries", *map(sa.column, entry))), entry)
+
+    def rows() -> tuple[list[tuple[Any, ...]], int]:
+        with blank_engine.connect() as conn:
+            days = conn.execute(sa.select(sa.text("*")).select_from(dd).order_by(sa.text("day")))
+            entries = conn.execute(sa.select(sa.func.count()).select_from(le)).scalar_one()
+            return [tuple(r) for r in days], entries
+
+    before = rows()
+    assert before == ([("w1", "A1", 20_000, 12_345), ("w1", "A1", 20_001, 5)], 1)
+    sqlite = blank_engine.dialect.name == "sqlite"
+
+    upgrade(blank_engine)
+    assert "ix_ledger_entries_world_id_txn_id" not in _ledger_indexes(blank_engine)
+    assert "ix_ledger_entries_world_id_account" in _ledger_indexes(blank_engine)
+    if sqlite:
+        assert _without_rowid(blank_engine) == {"daily_debits"}
+    assert rows() == before
+    with blank_engine.connect() as conn:  # the key still refuses a second row for the day
+        with pytest.raises(sa.exc.IntegrityError):
+            conn.execute(sa.insert(dd), day)
+        conn.rollback()
+
+    downgrade(blank_engine, "0013")
+    assert "ix_ledger_entries_world_id_txn_id" in _ledger_indexes(blank_engine)
+    if sqlite:
+        assert _without_rowid(blank_engine) == set()
+    assert rows() == before
