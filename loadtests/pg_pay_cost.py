@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 import psycopg
+import uvloop
 
 from loadtests import callgrind
 from loadtests.bench.postgres import scratch_database
@@ -97,7 +98,7 @@ class Counter:
             wire = None
         wire_send = getattr(wire, "send", None)
 
-        async def counted_send(self: Any, commands: Any, *, many: Any = ()) -> Any:
+        async def counted_send(self: Any, commands: Any, *, many: Any = (), **kw: Any) -> Any:
             for command in commands:  # BEGIN, COMMIT, or a statement (its CTEs counted)
                 text = command if isinstance(command, bytes) else command[0]
                 counter.statements += max(
@@ -105,7 +106,7 @@ class Counter:
                 )
             counter.statements += len(many)
             assert wire_send is not None
-            return await wire_send(self, commands, many=many)
+            return await wire_send(self, commands, many=many, **kw)
 
         if wire is not None:
             wire.send = counted_send
@@ -144,7 +145,12 @@ def wal_position(admin_url: str) -> int:
 
 
 async def measure(
-    admin_url: str, payments: int, clients: int, rounds: int, residents: int = RESIDENTS
+    admin_url: str,
+    payments: int,
+    clients: int,
+    rounds: int,
+    residents: int = RESIDENTS,
+    keys: bool = False,
 ) -> list[dict[str, float]]:
     name = f"pg_pay_cost_{uuid.uuid4().hex[:8]}"
     with scratch_database(admin_url, name) as db:
@@ -167,7 +173,8 @@ async def measure(
                     "amount": "1.00",
                     "note": "cost",
                 }
-                response = await c.post(PAY_PATH, json=body)
+                headers = {"Idempotency-Key": uuid.uuid4().hex} if keys else None
+                response = await c.post(PAY_PATH, json=body, headers=headers)
                 if response.status_code != 200 or response.json().get("status") != "SUCCESS":
                     raise SystemExit(f"unexpected answer {response.status_code}: {response.text}")
 
@@ -212,11 +219,16 @@ def main() -> None:
     # 2000: the world of ``sandbox bench``; a small world's tables are planned differently
     # (PostgreSQL's generic plans scan a table of a few pages rather than descend an index)
     parser.add_argument("--residents", type=int, default=RESIDENTS)
+    # each payment with an Idempotency-Key, as ``sandbox bench``'s payments by default
+    parser.add_argument("--keys", action="store_true")
+    # on uvloop, the event loop ``sandbox serve`` runs (a round trip's wait costs less there)
+    parser.add_argument("--uvloop", action="store_true")
     parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    rows = asyncio.run(
-        measure(args.admin_url, args.payments, args.clients, args.rounds, args.residents)
+    run = measure(
+        args.admin_url, args.payments, args.clients, args.rounds, args.residents, args.keys
     )
+    rows = uvloop.run(run) if args.uvloop else asyncio.run(run)
     for row in rows:
         print(
             f"round trips {row['round_trips']:.2f}, statements {row['statements']:.2f}, "

@@ -25,13 +25,21 @@ with it) and the request is run again the usual way, keys first, which replays o
 Anything else unusual in the optimistic try (a ``SandboxError`` to answer, an exception, a
 batch that did not commit) is likewise rolled back and decided again the usual way, so the
 answer is always the one reading the keys first would give.
+
+On PostgreSQL's event loop the optimistic try reads the keys all the same, but in the effect's
+first round trip instead of one of their own (``pg_queue.read_ahead``: the reads go out first,
+with the effect's first statement). Once the effect has run, or failed, a used key rolls the
+try back and the request is decided again the usual way, keys first; a new key costs no round
+trip. Only when the round trip that carried the keys' reads failed (the transaction is then
+aborted and they cannot be read again in it) is the unit's error raised without them, as any
+failed unit's (a lost connection or a lost serialization race runs the whole unit again).
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -40,7 +48,7 @@ from pydantic_core import to_json
 from sqlalchemy.engine import Connection
 
 from sandbox.errors import IdempotencyConflict, SandboxError
-from sandbox.storage import raw
+from sandbox.storage import pg_queue, raw
 from sandbox.storage.database import Database
 from sandbox.storage.raw import Raw
 from sandbox.storage.scoped import WorldStore
@@ -98,13 +106,19 @@ class Remembered:
 class IdempotencyStore(WorldStore):
     def recall(self, key: str) -> Remembered | None:
         row = raw.fetchone(self.conn, _RECALL, {"world_id": self.world_id, "key": key})
-        if row is None:
-            return None
-        stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
-        operation = None
-        if _ANSWER in stored:
-            operation, stored = stored.get(_OPERATION), stored[_ANSWER]
-        return Remembered(row[0], int(row[1]), stored, operation)
+        return None if row is None else _remembered(row)
+
+    def recall_ahead(self, keys: list[Key]) -> _KeysAhead | None:
+        """PostgreSQL's event loop: the keys' reads sent with the unit's next round trip
+        (``pg_queue.read_ahead``). None: read them now (``recall``)."""
+        aheads = []
+        for key in keys:
+            params = {"world_id": self.world_id, "key": key.stored}
+            ahead = pg_queue.read_ahead(self.conn, _RECALL.pg, params)
+            if ahead is None:
+                return None  # (the first key's: nothing is queued then)
+            aheads.append(ahead)
+        return _KeysAhead(self.conn, aheads)
 
     def remember(
         self,
@@ -131,6 +145,33 @@ class IdempotencyStore(WorldStore):
         )
 
 
+class _KeysAhead:
+    """The keys' reads sent ahead with a unit's next round trip."""
+
+    __slots__ = ("_aheads", "_conn")
+
+    def __init__(self, conn: Connection, aheads: list[pg_queue.Ahead]) -> None:
+        self._conn = conn
+        self._aheads = aheads
+
+    def readable(self) -> bool:
+        """Whether the reads came back, or can still be sent: not after a failed statement
+        aborted the transaction before they went."""
+        return all(a.rows is not None for a in self._aheads) or not pg_queue.aborted(self._conn)
+
+    def used(self) -> bool:
+        """Whether a key is used already (the reads are sent now if still queued)."""
+        return any(pg_queue.arrived(self._conn, ahead) for ahead in self._aheads)
+
+
+def _remembered(row: Sequence[Any]) -> Remembered:
+    stored = json.loads(row[2]) if isinstance(row[2], str) else row[2]
+    operation = None
+    if _ANSWER in stored:
+        operation, stored = stored.get(_OPERATION), stored[_ANSWER]
+    return Remembered(row[0], int(row[1]), stored, operation)
+
+
 class Answer(NamedTuple):
     status: int
     body: dict[str, Any]
@@ -139,6 +180,11 @@ class Answer(NamedTuple):
 
 class _Undecided(Exception):
     """The optimistic try found something to decide with the keys read first: rolled back."""
+
+
+class _Used(Exception):
+    """PostgreSQL's optimistic try: a key read with the effect's first statement was used
+    already; its effect is rolled back and the request decided again, keys first."""
 
 
 class Raced(Exception):
@@ -176,15 +222,17 @@ async def write_once(
     expiry it noticed, is kept) and stored under no key, so a retry is decided afresh.
     ``conflict_extra`` goes into the 409 a reused key gets (UPI: ``responseCode`` U01).
     ``optimistic``: the effect writes nothing outside its unit, so on SQLite the keys may be
-    read only when their insert fails (see the module's docstring).
+    read only when their insert fails, and on PostgreSQL with the effect's first statement
+    (see the module's docstring).
     """
     extra = dict(conflict_extra or {})
 
     def unit(
-        conn: Connection, *, first_try: bool = True, recall: bool = True
+        conn: Connection, *, first_try: bool = True, recall: bool = True, ahead: bool = False
     ) -> Answer | SandboxError:
         store = IdempotencyStore(conn, world_id)
-        for key in keys if recall else ():
+        sent = store.recall_ahead(keys) if ahead else None
+        for key in keys if recall and sent is None else ():
             seen = store.recall(key.stored)
             if seen is None:
                 continue
@@ -194,13 +242,19 @@ async def write_once(
         try:
             result = effect(conn)
         except Raced as raced:
+            if sent is not None and sent.used():
+                raise _Used from None
             if first_try:
                 raise
             raise _conflict(Key(raced.field, ""), extra) from None
         except Exception as exc:
             if not recall:
                 raise _Undecided from exc
+            if sent is not None and sent.readable() and sent.used():
+                raise _Used from exc  # a used key answers its first answer instead
             raise
+        if sent is not None and sent.used():
+            raise _Used  # a used key answers its first answer instead
         if isinstance(result, SandboxError):
             if not recall:
                 raise _Undecided  # a used key answers its first answer instead
@@ -216,6 +270,13 @@ async def write_once(
             outcome = await db.write(functools.partial(unit, recall=False))
         except Exception:  # rolled back, whatever it was: decided again, keys first
             outcome = None
+    elif optimistic and keys:  # PostgreSQL: the keys read with the effect's first statement
+        try:
+            outcome = await db.write(functools.partial(unit, ahead=True))
+        except _Used:  # rolled back: decided again, keys first
+            outcome = None
+        except (sa.exc.IntegrityError, Raced):
+            outcome = await db.write(functools.partial(unit, first_try=False))
     if outcome is None:
         try:
             outcome = await db.write(unit)

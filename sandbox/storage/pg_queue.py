@@ -44,9 +44,11 @@ from sandbox.storage.pg_wire import Command, Reply, Wire
 
 _PENDING = "sandbox.pg.pending"
 _WIRE = "sandbox.pg.wire"  # the driver connection's Wire, in its pool record's info
+_AHEAD = "sandbox.pg.ahead"  # reads to send with the unit's next round trip
 _BEGIN = b"BEGIN"
 _COMMIT = b"COMMIT"
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+_INERROR = 3  # psycopg.pq.TransactionStatus.INERROR: the transaction is aborted
 _PARAM = re.compile(r"%\((\w+)\)s")
 
 Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool]  # sql, params, many
@@ -60,6 +62,45 @@ def open_queue(conn: Connection) -> None:
 def close_queue(conn: Connection) -> None:
     """Forget the queue (the unit ended: flushed before its COMMIT, or rolled back)."""
     conn.info.pop(_PENDING, None)
+    conn.info.pop(_AHEAD, None)
+
+
+class Ahead:
+    """A read sent ahead (``read_ahead``): ``rows`` is what it returned, None until its round
+    trip has come back (or if that round trip failed)."""
+
+    __slots__ = ("command", "rows")
+
+    def __init__(self, command: Command) -> None:
+        self.command = command
+        self.rows: list[tuple[Any, ...]] | None = None
+
+
+def read_ahead(conn: Connection, sql: str, params: Mapping[str, Any]) -> Ahead | None:
+    """Queue a read to go out with the unit's next round trip, first after its BEGIN, so it
+    costs no round trip of its own (``sandbox.storage.idempotency``: the keys, read with the
+    effect's first statement). ``arrived`` gives its rows. None: not the event loop's unit, or
+    blind writes are queued already (the read would overtake them): run it now instead."""
+    pending: list[Blind] | None = conn.info.get(_PENDING)
+    if pending is None or pending:
+        return None
+    query, names = _positional(sql)
+    ahead = Ahead((query, [params[n] for n in names]))
+    conn.info.setdefault(_AHEAD, []).append(ahead)
+    return ahead
+
+
+def aborted(conn: Connection) -> bool:
+    """Whether a failed statement aborted the unit's transaction (nothing more can run)."""
+    return bool(_wire(conn).driver.pgconn.transaction_status == _INERROR)
+
+
+def arrived(conn: Connection, ahead: Ahead) -> list[tuple[Any, ...]]:
+    """The rows of a read sent ahead; sent now (with what is queued) if it has not gone yet."""
+    if ahead.rows is None:
+        flush(conn)
+    assert ahead.rows is not None  # flush sent it, or raised
+    return ahead.rows
 
 
 def queue(conn: Connection, sql: str, params: Any, *, many: bool = False) -> bool:
@@ -81,13 +122,14 @@ def flush(conn: Connection, *, commit: bool = False) -> None:
     """Send the queued writes in one statement (then the COMMIT); their errors
     are SQLAlchemy's (IntegrityError), as if SQLAlchemy had run them."""
     pending: list[Blind] | None = conn.info.get(_PENDING)
-    if not pending and not commit:
+    if not pending and not commit and not conn.info.get(_AHEAD):
         return
     items = list(pending or ())
     if pending:
         pending.clear()
     wire = _wire(conn)
-    _translated(conn, items, lambda: await_only(_send_all(wire, items, commit)))
+    aheads = _aheads(conn)
+    _translated(conn, items, lambda: await_only(_send_all(wire, aheads, items, commit)))
 
 
 def cursor(conn: Connection) -> QueueCursor:
@@ -114,7 +156,7 @@ class QueueCursor:
         blind = list(pending)
         pending.clear()
         wire = _wire(self._conn)
-        return await_only(_statement(wire, blind, sql, params, many))
+        return await_only(_statement(wire, _aheads(self._conn), blind, sql, params, many))
 
     @property
     def rowcount(self) -> int:
@@ -152,25 +194,47 @@ def _unbegun(driver: Any) -> bool:
     return bool(driver.autocommit) and driver.pgconn.transaction_status == _IDLE
 
 
-async def _statement(wire: Wire, blind: list[Blind], sql: str, params: Any, many: bool) -> Reply:
-    """The BEGIN if the unit has not begun, the queued writes (one statement) and this
-    statement, in one round trip; returns what this statement returned."""
-    commands = _opening(wire) + _blind_commands(blind)
+async def _statement(
+    wire: Wire, aheads: list[Ahead], blind: list[Blind], sql: str, params: Any, many: bool
+) -> Reply:
+    """The BEGIN if the unit has not begun, the reads sent ahead, the queued writes (one
+    statement) and this statement, in one round trip; returns what this statement returned."""
+    commands = _opening(wire, aheads) + _blind_commands(blind)
     query, names = _positional(sql)
     if not many:
         commands.append((query, [params[n] for n in names]))
-        return await wire.send(commands)
+        return await _send(wire, commands, aheads)
     rows = [[row[n] for n in names] for row in params]
     if not rows:  # nothing to run; what was queued before it still goes now
         if commands:
-            await wire.send(commands)
+            await _send(wire, commands, aheads)
         return Reply.empty()
     commands.append((query, rows[0]))
-    return await wire.send(commands, many=rows[1:])
+    return await _send(wire, commands, aheads, many=rows[1:])
 
 
-def _opening(wire: Wire) -> list[Command]:
-    return [_BEGIN] if _unbegun(wire.driver) else []
+def _opening(wire: Wire, aheads: list[Ahead]) -> list[Command]:
+    """The round trip's first commands: the BEGIN if the unit has not begun, and the reads
+    sent ahead (whose results ``_send`` hands back)."""
+    begin: list[Command] = [_BEGIN] if _unbegun(wire.driver) else []
+    return begin + [ahead.command for ahead in aheads]
+
+
+def _aheads(conn: Connection) -> list[Ahead]:
+    """The reads sent ahead that go with this round trip (taken off the unit's queue)."""
+    aheads: list[Ahead] | None = conn.info.pop(_AHEAD, None)
+    return aheads or []
+
+
+async def _send(
+    wire: Wire, commands: list[Command], aheads: list[Ahead], *, many: Sequence[Any] = ()
+) -> Reply:
+    """One round trip; the reads sent ahead get their rows (loaded at once: the rows of every
+    reply are loaded by the one ``Transformer`` of the connection)."""
+    reply = await wire.send(commands, many=many, leading=len(aheads))
+    for ahead, got in zip(aheads, reply.leading, strict=True):
+        ahead.rows = got.rows()
+    return reply
 
 
 @functools.lru_cache(maxsize=512)
@@ -188,17 +252,17 @@ def _positional(sql: str, first: int = 0) -> tuple[bytes, tuple[str, ...]]:
     return _PARAM.sub(number, sql).encode(), tuple(names)
 
 
-async def _send_all(wire: Wire, items: list[Blind], commit: bool) -> None:
+async def _send_all(wire: Wire, aheads: list[Ahead], items: list[Blind], commit: bool) -> None:
     """The writes as one statement (one prepared data-modifying CTE), with the BEGIN if the
-    unit has not begun and the COMMIT if asked: one round trip."""
+    unit has not begun, the reads sent ahead, and the COMMIT if asked: one round trip."""
     unbegun = _unbegun(wire.driver)
-    if unbegun and not items:
+    if unbegun and not items and not aheads:
         return  # nothing was sent, nothing to commit
-    commands = _opening(wire) + _blind_commands(items)
+    commands = _opening(wire, aheads) + _blind_commands(items)
     if commit:
         commands.append(_COMMIT)
     if commands:
-        await wire.send(commands)
+        await _send(wire, commands, aheads)
 
 
 def _blind_commands(items: Sequence[Blind]) -> list[Command]:
@@ -266,8 +330,9 @@ def flush_before_statement(conn: Connection, *_: Any) -> None:
     if pending is None:
         return
     wire = _wire(conn)
-    if pending or _unbegun(wire.driver):
+    if pending or _unbegun(wire.driver) or conn.info.get(_AHEAD):
         items = list(pending)
         pending.clear()
-        commands = _opening(wire) + _blind_commands(items)
-        _translated(conn, items, lambda: await_only(wire.send(commands)))
+        aheads = _aheads(conn)
+        commands = _opening(wire, aheads) + _blind_commands(items)
+        _translated(conn, items, lambda: await_only(_send(wire, commands, aheads)))

@@ -49,14 +49,16 @@ _AUTO = PyFormat.AUTO
 
 
 class Reply:
-    """What the last statement of a round trip returned: its row count and rows."""
+    """What the last statement of a round trip returned: its row count and rows; and, in
+    ``leading``, what the round trip's first statements returned, if ``send`` was asked."""
 
-    __slots__ = ("_result", "_tx", "rowcount")
+    __slots__ = ("_result", "_tx", "leading", "rowcount")
 
     def __init__(self, tx: Adaptation | None, result: PGresult | None, rowcount: int) -> None:
         self._tx = tx
         self._result = result
         self.rowcount = rowcount
+        self.leading: list[Reply] = []
 
     @classmethod
     def empty(cls) -> Reply:
@@ -80,25 +82,32 @@ class Wire:
         self.driver = driver
         self._tx = Transformer(driver)
 
-    async def send(self, commands: Sequence[Command], *, many: Sequence[Any] = ()) -> Reply:
+    async def send(
+        self, commands: Sequence[Command], *, many: Sequence[Any] = (), leading: int = 0
+    ) -> Reply:
         """Send ``commands`` in one round trip, then return what the last statement returned.
 
         ``many``: more parameter rows for the last statement, each one more execution in the
-        same round trip (its row count is then their sum, as ``executemany``'s)."""
+        same round trip (its row count is then their sum, as ``executemany``'s). ``leading``:
+        how many of the first statements' results to return too, in the reply's ``leading``
+        (reads sent ahead with the round trip, ``pg_queue.read_ahead``)."""
         driver = self.driver
         pgconn = driver.pgconn
         prepared = driver._prepared  # psycopg-private: see the module docstring
         sends: list[Callable[[], None]] = []
         expect: list[_Expect | None] = []  # per message sent: a statement's, or None
         last = max((i for i, c in enumerate(commands) if not isinstance(c, bytes)), default=-1)
+        kept: list[PGresult] = []
         for i, command in enumerate(commands):
             if isinstance(command, bytes):
                 sends.append(partial(pgconn.send_query_params, command, None))
                 expect.append(None)
                 continue
             text, params = command
+            keep = leading > 0
+            leading -= keep
             for row in (params, *many) if i == last else (params,):
-                self._queue(prepared, pgconn, text, row, sends, expect, last=i == last)
+                self._queue(prepared, pgconn, text, row, sends, expect, last=i == last, keep=keep)
         async with driver.lock:
             results = await driver.wait(_exchange(pgconn, sends))
         error: psycopg.Error | None = None
@@ -111,7 +120,11 @@ class Wire:
                 if error is None:
                     error = _error(driver, result[0] if result else None)
                 continue
-            if pending is not None and pending.last:
+            if pending is None:
+                continue
+            if pending.keep:
+                kept.append(result[0])
+            if pending.last:
                 reply = result[0]
                 count = reply.command_tuples
                 rowcount += count if count is not None else 0
@@ -122,7 +135,9 @@ class Wire:
         if prepared._to_flush:  # statements the manager evicted: deallocate them
             async with driver.lock:
                 await driver.wait(prepared.maintain_gen(driver))
-        return Reply(self._tx, reply, rowcount if reply is not None else -1)
+        answer = Reply(self._tx, reply, rowcount if reply is not None else -1)
+        answer.leading = [Reply(self._tx, r, r.command_tuples or 0) for r in kept]
+        return answer
 
     def _queue(
         self,
@@ -134,6 +149,7 @@ class Wire:
         expect: list[_Expect | None],
         *,
         last: bool,
+        keep: bool = False,
     ) -> None:
         tx = self._tx
         values = tx.dump_sequence(params, [_AUTO] * len(params))
@@ -164,20 +180,22 @@ class Wire:
                 )
             )
         key = prepared.maybe_add_to_cache(query, prep, name)
-        expect.append(_Expect(key, prep, name, last))
+        expect.append(_Expect(key, prep, name, last, keep))
 
 
 class _Expect:
     """A statement's execution in a round trip: what to tell psycopg's ``PrepareManager``
-    of its result (``key`` None: nothing), and whether it is the last statement's."""
+    of its result (``key`` None: nothing), whether it is the last statement's, and whether its
+    result is returned too (``keep``)."""
 
-    __slots__ = ("key", "last", "name", "prep")
+    __slots__ = ("keep", "key", "last", "name", "prep")
 
-    def __init__(self, key: Any, prep: Prepare, name: bytes, last: bool) -> None:
+    def __init__(self, key: Any, prep: Prepare, name: bytes, last: bool, keep: bool) -> None:
         self.key = key
         self.prep = prep
         self.name = name
         self.last = last
+        self.keep = keep  # one of the round trip's leading statements (``send``'s ``leading``)
 
 
 class _Query:

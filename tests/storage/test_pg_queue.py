@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from sandbox.settings import Settings
-from sandbox.storage import raw
+from sandbox.storage import pg_queue, raw
 from sandbox.storage.database import open_database
 from sandbox.storage.postgres import PostgresDatabase
 from sandbox.storage.raw import Raw
@@ -81,23 +81,69 @@ def postgres_only(engine_name: str) -> None:
 
 
 @pytest.mark.usefixtures("postgres_only")
-async def test_a_payment_takes_four_round_trips(
+async def test_a_payment_takes_three_round_trips(
     client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
 ) -> None:
-    """The BEGIN with the key's lookup, both parties with their PIN tries, the payer's hold
-    with its limits and the debit in one statement, every blind write in one statement with
-    the COMMIT: four, where the thread path took about eighteen (a ping, then a round trip per
-    statement), the event loop's first version eight (its own BEGIN and COMMIT, the lock and
-    the day's total apart) and the next five (the lock with the day's total, then the
-    debit)."""
+    """The BEGIN with the key's lookup and both parties with their PIN tries, the payer's
+    hold with its limits and the debit in one statement, every blind write in one statement
+    with the COMMIT: three, where the thread path took about eighteen (a ping, then a round
+    trip per statement), the event loop's first version eight (its own BEGIN and COMMIT, the
+    lock and the day's total apart), the next five (the lock with the day's total, then the
+    debit) and the next four (the key's lookup in a round trip of its own)."""
     await pay(client, partner, "asha@sandbox", "ravi@sandbox", "1.00")  # connections warm
     trips.count = 0
     response = await pay(
         client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
     )
     assert response.json()["responseCode"] == "00"
-    assert trips.count == 4
+    assert trips.count == 3
+    trips.count = 0
+    again = await pay(
+        client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
+    )
+    assert again.json() == {**response.json(), "replayed": True}
+    # the try that found its key used (three, rolled back), then the key read first (two)
+    assert trips.count == 3 + 2
     await ledger_ok(client, partner)
+
+
+_BANKS = Raw("SELECT count(*) FROM banks WHERE world_id = :world_id")
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_read_sent_ahead_goes_with_the_next_round_trip(
+    settings: Settings, trips: RoundTrips
+) -> None:
+    """``read_ahead``: the read goes out with the unit's next round trip, before the writes
+    queued after it; alone, it is sent when its rows are asked for; once writes are queued,
+    none is taken (it would overtake them)."""
+    db = open_database(settings)
+    try:
+
+        def unit(conn: Connection) -> tuple[Any, ...]:
+            first = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
+            assert first is not None
+            assert first.rows is None
+            raw.send(conn, _ADD_BANK, {"world_id": "w-ahead", "code": "A1"})
+            after = raw.fetchone(conn, _BANKS, {"world_id": "w-ahead"})
+            with_statement = trips.count
+            assert first.rows is not None  # came back with that statement
+            second = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
+            assert second is not None
+            raw.send(conn, _ADD_BANK, {"world_id": "w-ahead", "code": "A2"})
+            refused = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
+            alone = pg_queue.arrived(conn, second)  # sent now, before the write after it
+            return first.rows[0][0], after, with_statement, alone[0][0], trips.count, refused
+
+        await db.write(lambda conn: raw.fetchone(conn, _BANKS, {"world_id": "w"}))  # warm
+        trips.count = 0
+        assert await db.write(unit) == (0, (1,), 1, 1, 2, None)
+        assert trips.count == 3  # and the COMMIT with the second write
+        assert await db.read(lambda conn: raw.fetchone(conn, _BANKS, {"world_id": "w-ahead"})) == (
+            2,
+        )
+    finally:
+        db.close()
 
 
 @pytest.mark.usefixtures("postgres_only")
