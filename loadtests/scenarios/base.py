@@ -17,10 +17,10 @@ from typing import Any
 import gevent  # type: ignore[import-untyped]
 from locust import FastHttpUser
 from locust.exception import StopUser
-from locust.user.wait_time import constant_throughput
 
 from loadtests import hooks  # noqa: F401 - registers the listeners every scenario gets
 from loadtests.config import PAY_PATH, LoadConfig, current
+from loadtests.pacing import PoissonSchedule
 from loadtests.parties import Party
 from loadtests.world import World, world_for
 
@@ -28,11 +28,14 @@ log = logging.getLogger("loadtests")
 
 
 def paced_wait(user: Any, config: LoadConfig) -> float:
-    """No wait (saturation), or the wait that holds the user at ``LOADTEST_USER_RPS`` tasks/s."""
+    """No wait (saturation), or the wait that holds the user at ``LOADTEST_USER_RPS`` tasks/s
+    on a Poisson schedule of its own (``loadtests.pacing``)."""
     if config.user_rps is None:
         return 0.0
-    wait: float = constant_throughput(config.user_rps)(user)
-    return wait
+    schedule: PoissonSchedule | None = getattr(user, "_schedule", None)
+    if schedule is None or schedule.rate != config.user_rps:
+        schedule = user._schedule = PoissonSchedule(config.user_rps)
+    return schedule.wait()
 
 
 class PacedUser(FastHttpUser):
