@@ -5,15 +5,15 @@ SQLAlchemy Core or the driver connection commit alike, alone or together."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
-from sandbox.settings import Settings
 from sandbox.storage import writer_memory
 from sandbox.storage.database import SqliteDatabase
 from sandbox.storage.schema import banks
+from tests.storage.bank_units import bank_codes
 
 pytestmark = pytest.mark.anyio
 
@@ -21,15 +21,8 @@ _RAW_INSERT = "INSERT INTO banks (world_id, code, name, psp_handle, online) VALU
 
 
 @pytest.fixture
-def db(settings: Settings, engine_name: str) -> Iterator[SqliteDatabase]:
-    if engine_name != "sqlite":
-        pytest.skip("the SQLite writer")
-    database = SqliteDatabase(settings)
-    database.start()
-    try:
-        yield database
-    finally:
-        database.close()
+def db(sqlite_writer: Callable[..., SqliteDatabase]) -> SqliteDatabase:
+    return sqlite_writer()
 
 
 def _core(code: str, *, fail: bool = False):  # type: ignore[no-untyped-def]
@@ -59,10 +52,6 @@ def _raw(code: str, *, fail: bool = False):  # type: ignore[no-untyped-def]
     return unit
 
 
-def _codes(conn: sa.Connection) -> list[str]:
-    return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
-
-
 async def test_a_batch_of_one_runs_begin_its_unit_and_commit_only(db: SqliteDatabase) -> None:
     await db.write(_raw("WARM"))  # the write connection exists
     raw = db._raw  # the statements SQLite itself runs on it
@@ -87,7 +76,7 @@ async def test_a_failed_unit_alone_in_its_batch_leaves_nothing(db: SqliteDatabas
     assert await db.write(_core("CORE")) == "CORE"
     assert await db.write(_raw("RAW")) == "RAW"
     assert len(commits) == 2
-    assert db.read_sync(_codes) == ["CORE", "RAW"]
+    assert db.read_sync(bank_codes) == ["CORE", "RAW"]
     assert len(db.memory) == 1
 
 
@@ -102,7 +91,7 @@ async def test_core_and_driver_units_share_a_batch_and_its_one_commit(
     assert isinstance(answers[2], ValueError)
     assert answers[3:] == ["R2", "C2"]
     assert len(commits) == 1
-    assert db.read_sync(_codes) == ["C1", "C2", "R1", "R2"]
+    assert db.read_sync(bank_codes) == ["C1", "C2", "R1", "R2"]
     # and SQLAlchemy's transaction ended with the batch's COMMIT: a driver batch follows
     assert await db.write(_raw("R3")) == "R3"
-    assert db.read_sync(_codes) == ["C1", "C2", "R1", "R2", "R3"]
+    assert db.read_sync(bank_codes) == ["C1", "C2", "R1", "R2", "R3"]

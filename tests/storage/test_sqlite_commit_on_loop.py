@@ -7,48 +7,20 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 import sqlalchemy as sa
 
-from sandbox.settings import Settings
-from sandbox.storage import writer_memory
 from sandbox.storage.database import SqliteDatabase
-from sandbox.storage.schema import banks
+from tests.storage.bank_units import bank_codes, insert_bank
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def db(settings: Settings, engine_name: str) -> Iterator[SqliteDatabase]:
-    if engine_name != "sqlite":
-        pytest.skip("the SQLite writer")
-    database = SqliteDatabase(settings.model_copy(update={"sqlite_commit_on_loop_max": 2}))
-    database.start()
-    try:
-        yield database
-    finally:
-        database.close()
-
-
-def _insert(code: str):  # type: ignore[no-untyped-def]
-    def unit(conn: sa.Connection) -> str:
-        conn.execute(
-            banks.insert().values(
-                world_id="w1", code=code, name="Bank", psp_handle="bank", online=True
-            )
-        )
-        memory = writer_memory.current()
-        assert memory is not None
-        memory.put(("seen", code), 1)  # as a store does beside its row
-        return code
-
-    return unit
-
-
-def _codes(conn: sa.Connection) -> list[str]:
-    return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
+def db(sqlite_writer: Callable[..., SqliteDatabase]) -> SqliteDatabase:
+    return sqlite_writer(sqlite_commit_on_loop_max=2)
 
 
 async def test_small_batches_commit_on_the_loop_large_ones_on_the_commit_thread(
@@ -57,17 +29,21 @@ async def test_small_batches_commit_on_the_loop_large_ones_on_the_commit_thread(
     commits: list[int] = []
     sa.event.listen(db.engine, "commit", lambda _conn: commits.append(threading.get_ident()))
     loop_thread = threading.get_ident()
-    assert await db.write(_insert("ONE")) == "ONE"
-    assert list(await asyncio.gather(db.write(_insert("T1")), db.write(_insert("T2")))) == [
+    assert await db.write(insert_bank("ONE", remember=True)) == "ONE"
+    assert list(
+        await asyncio.gather(
+            db.write(insert_bank("T1", remember=True)), db.write(insert_bank("T2", remember=True))
+        )
+    ) == [
         "T1",
         "T2",
     ]
     assert commits == [loop_thread, loop_thread]  # a batch of one, then of two: on the loop
     codes = [f"L{i:02d}" for i in range(5)]
-    assert await asyncio.gather(*(db.write(_insert(c)) for c in codes)) == codes
+    assert await asyncio.gather(*(db.write(insert_bank(c, remember=True)) for c in codes)) == codes
     assert len(commits) == 3
     assert commits[2] != loop_thread  # a batch of five: the commit thread's
-    assert db.read_sync(_codes) == sorted(["ONE", "T1", "T2", *codes])
+    assert db.read_sync(bank_codes) == sorted(["ONE", "T1", "T2", *codes])
 
 
 async def test_a_refused_commit_on_the_loop_answers_its_callers_after_the_rollback(
@@ -78,7 +54,7 @@ async def test_a_refused_commit_on_the_loop_answers_its_callers_after_the_rollba
 
     async def caller(code: str) -> tuple[str, int]:
         try:
-            await db.write(_insert(code))
+            await db.write(insert_bank(code, remember=True))
         except OSError as exc:
             return str(exc), len(db.memory)  # what the memory holds the moment it is answered
         return "committed", len(db.memory)
@@ -89,4 +65,4 @@ async def test_a_refused_commit_on_the_loop_answers_its_callers_after_the_rollba
     assert list(answers) == [("disk full", 0)] * 2
     # rolled back: the next batch begins and commits, the lost rows are gone
     assert await caller("AFTER") == ("committed", 1)
-    assert db.read_sync(_codes) == ["AFTER"]
+    assert db.read_sync(bank_codes) == ["AFTER"]

@@ -8,7 +8,7 @@ import asyncio
 import concurrent.futures
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,38 +19,14 @@ from sandbox.storage import writer_memory
 from sandbox.storage.database import SqliteDatabase
 from sandbox.storage.schema import banks
 from sandbox.storage.sqlite_batch import BatchAbandoned
+from tests.storage.bank_units import bank_codes, insert_bank
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-def db(settings: Settings, engine_name: str) -> Iterator[SqliteDatabase]:
-    if engine_name != "sqlite":
-        pytest.skip("the SQLite writer")
-    database = SqliteDatabase(settings)
-    database.start()
-    try:
-        yield database
-    finally:
-        database.close()
-
-
-def _insert(code: str, seen: list[int] | None = None):  # type: ignore[no-untyped-def]
-    def unit(conn: sa.Connection) -> str:
-        if seen is not None:
-            seen.append(threading.get_ident())
-        conn.execute(
-            banks.insert().values(
-                world_id="w1", code=code, name="Bank", psp_handle="bank", online=True
-            )
-        )
-        return code
-
-    return unit
-
-
-def _codes(conn: sa.Connection) -> list[str]:
-    return sorted(r.code for r in conn.execute(sa.select(banks.c.code)))
+def db(sqlite_writer: Callable[..., SqliteDatabase]) -> SqliteDatabase:
+    return sqlite_writer()
 
 
 async def test_units_run_on_the_loop_and_one_commit_off_it_answers_them_all(
@@ -60,11 +36,11 @@ async def test_units_run_on_the_loop_and_one_commit_off_it_answers_them_all(
     commits: list[int] = []
     sa.event.listen(db.engine, "commit", lambda _conn: commits.append(threading.get_ident()))
     codes = [f"L{i:02d}" for i in range(20)]
-    assert await asyncio.gather(*(db.write(_insert(c, units)) for c in codes)) == codes
+    assert await asyncio.gather(*(db.write(insert_bank(c, seen=units)) for c in codes)) == codes
     assert set(units) == {threading.get_ident()}  # no thread hop per unit
     assert len(commits) == 1  # queued in one loop turn: one batch, one COMMIT
     assert commits[0] != threading.get_ident()  # the fsync does not hold the loop
-    assert db.read_sync(_codes) == codes
+    assert db.read_sync(bank_codes) == codes
 
 
 async def test_the_memory_is_seen_only_inside_a_batch(db: SqliteDatabase) -> None:
@@ -82,7 +58,7 @@ async def test_write_sync_from_threads_and_write_on_the_loop_never_overlap(
     overlaps: list[str] = []
 
     def unit(code: str):  # type: ignore[no-untyped-def]
-        insert = _insert(code)
+        insert = insert_bank(code)
 
         def guarded(conn: sa.Connection) -> None:
             if not running.acquire(blocking=False):
@@ -107,16 +83,16 @@ async def test_write_sync_from_threads_and_write_on_the_loop_never_overlap(
     for t in threads:
         await asyncio.to_thread(t.join)
     assert overlaps == []
-    assert len(db.read_sync(_codes)) == 3 * 25 + 100
+    assert len(db.read_sync(bank_codes)) == 3 * 25 + 100
 
 
 async def test_a_failed_commit_forgets_and_rolls_back_before_any_caller_hears(
     db: SqliteDatabase,
 ) -> None:
-    await db.write(_insert("KEPT"))
+    await db.write(insert_bank("KEPT"))
 
     def remembering(code: str):  # type: ignore[no-untyped-def]
-        insert = _insert(code)
+        insert = insert_bank(code)
 
         def unit(conn: sa.Connection) -> str:
             insert(conn)
@@ -144,7 +120,7 @@ async def test_a_failed_commit_forgets_and_rolls_back_before_any_caller_hears(
     assert answers == [("disk full", 0)] * 5
     # the transaction was rolled back: the next batch begins and commits, the lost rows are gone
     assert await db.write(remembering("AFTER")) == "AFTER"
-    assert db.read_sync(_codes) == ["AFTER", "KEPT"]
+    assert db.read_sync(bank_codes) == ["AFTER", "KEPT"]
     assert len(db.memory) == 1
 
 
@@ -162,7 +138,7 @@ async def test_callers_are_answered_before_the_units_queued_behind_their_commit_
             go_on.wait(5)
 
     def unit(code: str):  # type: ignore[no-untyped-def]
-        insert = _insert(code)
+        insert = insert_bank(code)
 
         def run(conn: sa.Connection) -> None:
             order.append(f"unit {code}")
@@ -192,7 +168,7 @@ def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_
     database.start()
 
     async def queue_then_close() -> list[str]:
-        tasks = [asyncio.ensure_future(database.write(_insert(f"Q{i}"))) for i in range(3)]
+        tasks = [asyncio.ensure_future(database.write(insert_bank(f"Q{i}"))) for i in range(3)]
         await asyncio.sleep(0)  # the units are queued, their flush not run yet
         database.close()
         return list(await asyncio.gather(*tasks))
@@ -200,7 +176,7 @@ def test_close_finishes_units_still_queued_on_a_loop(settings: Settings, engine_
     assert asyncio.run(queue_then_close()) == ["Q0", "Q1", "Q2"]
     reopened = SqliteDatabase(settings)
     try:
-        assert reopened.read_sync(_codes) == ["Q0", "Q1", "Q2"]
+        assert reopened.read_sync(bank_codes) == ["Q0", "Q1", "Q2"]
     finally:
         reopened.close()
 
@@ -236,7 +212,7 @@ async def test_a_restarted_wal_is_cut_back_to_its_limit(
                 break
         assert grown > 64 * 1024
         assert _size(wal) <= 64 * 1024
-        count = database.read_sync(lambda conn: len(_codes(conn)))
+        count = database.read_sync(lambda conn: len(bank_codes(conn)))
         assert count == 40 * 50 + attempt + 1  # every row is in the database file, none lost
     finally:
         database.close()
@@ -301,10 +277,10 @@ def test_a_unit_raising_system_exit_on_the_writer_thread_rolls_its_batch_back(
     def first(conn: sa.Connection) -> str:
         blocking.set()
         go_on.wait(5)  # the next two units queue behind it: one batch of their own
-        return _insert("FIRST")(conn)  # type: ignore[no-any-return]
+        return insert_bank("FIRST")(conn)
 
     def exits(conn: sa.Connection) -> None:
-        _insert("EXITS")(conn)
+        insert_bank("EXITS")(conn)
         raise SystemExit(3)
 
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=3)
@@ -313,7 +289,7 @@ def test_a_unit_raising_system_exit_on_the_writer_thread_rolls_its_batch_back(
         assert blocking.wait(5)
         exiting = pool.submit(database.write_sync, exits)
         time.sleep(0.05)
-        mate = pool.submit(database.write_sync, _insert("MATE"))
+        mate = pool.submit(database.write_sync, insert_bank("MATE"))
         time.sleep(0.05)
         go_on.set()
         assert first_done.result(timeout=5) == "FIRST"
@@ -321,8 +297,8 @@ def test_a_unit_raising_system_exit_on_the_writer_thread_rolls_its_batch_back(
             exiting.result(timeout=5)
         with pytest.raises(BatchAbandoned, match="SystemExit"):
             mate.result(timeout=5)
-        assert pool.submit(database.write_sync, _insert("AFTER")).result(timeout=5) == "AFTER"
-        assert database.read_sync(_codes) == ["AFTER", "FIRST"]
+        assert pool.submit(database.write_sync, insert_bank("AFTER")).result(timeout=5) == "AFTER"
+        assert database.read_sync(bank_codes) == ["AFTER", "FIRST"]
     finally:
         go_on.set()
         pool.shutdown(wait=False, cancel_futures=True)
