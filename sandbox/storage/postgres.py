@@ -5,15 +5,16 @@ conditional updates instead of locks, and a unit that loses a serialization race
 (40001, 40P01) is run again from the start. Reads run at REPEATABLE READ, one snapshot each.
 
 ``write`` and ``read`` (every request) run the unit on the event loop: SQLAlchemy's asyncio
-engine over psycopg's ``AsyncConnection``, the unit's sync code in one greenlet with its
-checkout and checkin (``_in_greenlet``), each statement an ``await`` on the loop: no thread
-hop, no GIL hand-off. No ping per checkout (``pool_pre_ping`` off): a connection found dead is
-invalidated with the pool, and a unit that failed on it before its COMMIT is run once more on
-a fresh one. psycopg prepares a statement on its second run on a connection
-(``prepare_threshold``), and a unit's blind writes go as one statement, its BEGIN with its
-first statement and its COMMIT with its last writes (``pg_queue``, sent at the libpq level by
-``pg_wire``; the loop's connections are in autocommit at the driver, so the unit sends its own
-BEGIN).
+engine over psycopg's ``AsyncConnection``, the unit's sync code in one greenlet, each statement
+an ``await`` on the loop: no thread hop, no GIL hand-off. A write unit runs on a connection held
+checked out between units (``_Held``): no pool checkout and checkin, no ``Connection`` made and
+closed per unit; a read checks one out of the pool and back in (``_in_greenlet``). No ping per
+checkout (``pool_pre_ping`` off): a connection found dead is invalidated, and a unit that failed
+on it before its COMMIT is run once more on a fresh one. psycopg prepares a statement on its
+second run on a connection (``prepare_threshold``), and a unit's blind writes go as one
+statement, its BEGIN with its first statement and its COMMIT with its last writes (``pg_queue``,
+sent at the libpq level by ``pg_wire``; the loop's connections are in autocommit at the driver,
+so the unit sends its own BEGIN).
 ``write_sync`` and ``read_sync`` (CLI, tools, code on other threads) keep a small sync engine.
 """
 
@@ -74,6 +75,7 @@ class PostgresDatabase:
         sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
         _skip_when_idle(loop_engine.dialect)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._held = _Held(loop_engine, settings.pg_pool_size)
         sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
         self._in_flight = 0
@@ -98,6 +100,7 @@ class PostgresDatabase:
         for driver in list(self._drivers):
             if not driver.closed:
                 driver.pgconn.finish()
+        self._held.forget()
         self.async_engine.sync_engine.dispose(close=False)
 
     # -- units on the event loop -----------------------------------------------------------
@@ -105,7 +108,7 @@ class PostgresDatabase:
         for attempt in range(_ATTEMPTS):
             unit = _Unit(fn)
             try:
-                return await self._in_greenlet(unit.write)
+                return await self._held.run(unit.write)
             except sa.exc.DBAPIError as exc:
                 if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
@@ -202,6 +205,70 @@ def _skip_when_idle(dialect: sa.Dialect) -> None:
     setattr(dialect, "do_rollback", do_rollback)  # noqa: B010
 
 
+class _Held:
+    """The write units' connections, held checked out of the loop engine's pool between units.
+
+    A unit takes one (the last one put back, else a new checkout) and puts it back once
+    committed: SQLAlchemy's checkout and checkin (``Engine.connect``, the pool's fairy, its
+    reset, ``Connection.close``) cost a unit of one statement ~130 k of its ~700 k
+    instructions. The pool still bounds them: a held connection counts as checked out, so a
+    worker never opens more than ``SANDBOX_PG_POOL_SIZE`` + ``SANDBOX_PG_MAX_OVERFLOW``. At
+    most ``SANDBOX_PG_POOL_SIZE`` are held; past a peak the others go back to the pool, which
+    keeps up to as many idle (for reads, and for writes when none is held) and closes the rest.
+    Only a connection whose unit committed is put back (idle, autocommit, its queue gone); a
+    unit that fails or is cancelled closes its connection into the pool as before (the pool's
+    reset rolls it back, or a dead one is replaced). A dead connection means the server may
+    have dropped them all (a restart): every held one is closed and replaced at its next use,
+    as SQLAlchemy invalidates its whole pool on a disconnect."""
+
+    __slots__ = ("_conns", "_engine", "_keep")
+
+    def __init__(self, engine: sa.Engine, keep: int) -> None:
+        self._engine = engine
+        self._keep = keep
+        self._conns: list[Connection] = []
+
+    def __len__(self) -> int:
+        return len(self._conns)
+
+    async def run(self, body: Callable[[Connection], T]) -> T:
+        taken = _Checkout()
+        try:
+            return await greenlet_spawn(self._in_greenlet, body, taken)
+        except BaseException as exc:
+            conn = taken.conn
+            if conn is not None and not conn.closed:
+                await _to_completion(greenlet_spawn(conn.close))
+            if isinstance(exc, sa.exc.DBAPIError) and _lost_connection(exc):
+                await _to_completion(greenlet_spawn(self._drop))
+            raise
+
+    def _in_greenlet(self, body: Callable[[Connection], T], taken: _Checkout) -> T:
+        conns = self._conns
+        conn = taken.conn = conns.pop() if conns else self._engine.connect()
+        result = body(conn)
+        taken.conn = None
+        if len(conns) < self._keep:
+            conns.append(conn)
+        else:  # past a peak: to the pool, which keeps it or closes it as an overflow one
+            conn.close()
+        return result
+
+    def _drop(self) -> None:
+        """Close every held connection (a lost one was found); the pool reconnects them."""
+        conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.invalidate()
+            conn.close()
+
+    def forget(self) -> None:
+        """At shutdown, once their drivers are closed at the libpq level: let go of the held
+        connections without a checkin (it would need the event loop)."""
+        conns, self._conns = self._conns, []
+        for conn in conns:
+            conn.detach()
+
+
 class _Checkout:
     """The connection a unit's greenlet checked out, for the cleanup after a failure."""
 
@@ -252,15 +319,21 @@ class _Unit:
     def write(self, conn: Connection) -> Any:
         pg_queue.open_queue(conn)
         try:
-            with conn.begin():
-                result = self.fn(conn)
-                self.committing = True
-                # the blind writes, then the COMMIT; SQLAlchemy's own COMMIT then finds the
-                # transaction closed and sends nothing
-                pg_queue.flush(conn, commit=True)
+            # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
+            # first statement (pg_queue); SQLAlchemy begins a transaction of its own only at a
+            # Core statement, committed below (the driver is idle by then: nothing is sent)
+            result = self.fn(conn)
+            self.committing = True
+            pg_queue.flush(conn, commit=True)  # the blind writes, then the COMMIT
+            if conn.in_transaction():
+                conn.commit()
             return result
-        except sa.exc.DBAPIError as exc:
-            if _lost_connection(exc) and not conn.invalidated:
+        except BaseException as exc:
+            began = conn.get_transaction()
+            if began is not None:  # rolled back, as ``Connection.begin()``'s context would
+                began.rollback()
+            lost = isinstance(exc, sa.exc.DBAPIError) and _lost_connection(exc)
+            if lost and not conn.invalidated:
                 conn.invalidate(exc)  # never back into the pool
             raise
         finally:

@@ -34,9 +34,11 @@ def postgres_only(engine_name: str) -> None:
 
 
 def _all_clean(db: PostgresDatabase) -> None:
-    """Nothing checked out; every connection still open is idle, autocommit, read-write (one
-    found broken, as after a cancelled statement, was closed and is out of the pool)."""
-    assert db.async_engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    """Nothing checked out but the connections held for the next write unit; every connection
+    still open is idle, autocommit, read-write (one found broken, as after a cancelled
+    statement, was closed and is out of the pool)."""
+    pool = db.async_engine.sync_engine.pool
+    assert pool.checkedout() == len(db._held)  # type: ignore[attr-defined]
     drivers = [d for d in db._drivers if not d.closed]
     for driver in drivers:
         assert driver.pgconn.transaction_status == pq.TransactionStatus.IDLE
