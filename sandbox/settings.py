@@ -157,7 +157,9 @@ class Settings(BaseSettings):
         description="SQLite: the most the writer connection's page cache holds, in MB (SQLite's "
         "own default is 2 MB; filled only as pages are read). The pages a payment reads and "
         "changes (index leaves of its payer and payee, their accounts) stay in memory instead "
-        "of being read again from the file; 256 keeps a world of a million payments' hot pages.",
+        "of being read again from the file; 256 keeps a world of a million payments' hot pages. "
+        "While the database is under 1 GB the writer keeps at most 32 MB: there SQLite walks "
+        "the whole cache at a COMMIT after a B-tree split.",
     )
     sqlite_checkpoints: Literal["beside", "held", "completed"] = Field(
         "beside",

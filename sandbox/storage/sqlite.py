@@ -265,10 +265,9 @@ class SqliteDatabase(BatchRunner):
             # journal to a temporary file for the rest of the batch: two pwrite calls per page
             # per unit, most of a payment's system calls. In memory it is a copy.
             raw_conn.execute("PRAGMA temp_store=MEMORY")
-            # the single writer's cache stays valid from batch to batch (nobody else writes)
-            raw_conn.execute(f"PRAGMA cache_size={-1024 * self.settings.sqlite_cache_mb}")
             raw_conn.execute(f"PRAGMA mmap_size={1024 * 1024 * self.settings.sqlite_mmap_mb}")
             self._conn, self._raw = conn, raw_conn
+            self._size_cache()
         return self._conn
 
     # -- group commit on the event loop ----------------------------------------------------

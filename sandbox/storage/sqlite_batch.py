@@ -14,10 +14,15 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from sandbox.settings import Settings
 from sandbox.storage import writer_memory
+from sandbox.storage.sqlite_engine import writer_cache_mb
 from sandbox.storage.writer_memory import WriterMemory
 
 log = logging.getLogger("sandbox.storage")
+
+CACHE_CHECK_BATCHES = 1024
+"""How often (in batches) the writer sizes its page cache again for the database's size."""
 
 
 class BatchAbandoned(RuntimeError):
@@ -140,12 +145,24 @@ class BatchRunner:
     unless alone), COMMIT, and what a failed batch undoes. ``SqliteDatabase`` runs its batches
     through these, on whichever thread holds the writer's gate."""
 
+    settings: Settings
     memory: WriterMemory
     _conn: Connection | None
     _raw: Any  # the write connection's driver connection (sqlite3.Connection)
+    _batches_begun = 0
 
     def _connection(self) -> Connection:
         raise NotImplementedError
+
+    def _size_cache(self) -> None:
+        """The write connection's page cache for the database's size now (``writer_cache_mb``:
+        capped while the database is under 1 GB). The single writer's cache stays valid from
+        batch to batch (nobody else writes), so it is a ceiling that fills as pages are read."""
+        raw_conn = self._raw
+        pages = raw_conn.execute("PRAGMA page_count").fetchone()[0]
+        page_size = raw_conn.execute("PRAGMA page_size").fetchone()[0]
+        mb = writer_cache_mb(self.settings.sqlite_cache_mb, pages, page_size)
+        raw_conn.execute(f"PRAGMA cache_size={-1024 * mb}")
 
     def _run_batch(self, batch: list[Pending]) -> None:
         """The batch's units and its COMMIT, on the calling thread (which holds the gate)."""
@@ -182,6 +199,9 @@ class BatchRunner:
         try:
             conn = self._conn if self._conn is not None else self._connection()
             self._raw.execute("BEGIN IMMEDIATE")
+            self._batches_begun += 1
+            if not self._batches_begun % CACHE_CHECK_BATCHES:
+                self._size_cache()  # a database that grew past 1 GB gets the whole cache
             return conn
         except Exception as exc:  # no connection or no BEGIN: answer, never hang
             log.exception("the SQLite writer cannot begin a batch")

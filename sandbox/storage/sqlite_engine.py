@@ -42,6 +42,21 @@ It is also the WAL's bound under a load with no pause: the checkpointer beside t
 default) completes a copy holding the writer once the WAL reaches it (see ``Checkpointer``)."""
 WAL_FRAME_BYTES = 4096 + 24
 """One WAL frame: a page (SQLite's default page size, which the sandbox keeps) and its header."""
+PENDING_BYTE = 0x40000000
+"""SQLite's lock byte, 1 GB into the database file; the page that holds it is never used."""
+SMALL_DATABASE_CACHE_MB = 32
+"""The most page cache the writer keeps while the database is smaller than ``PENDING_BYTE``.
+
+SQLite's B-tree balance swaps pages through the lock byte's page number (``balance_nonroot``),
+which raises the page cache's highest key past the database's end; every COMMIT truncates the
+cache to the database's size (``pager_end_transaction``), and with the highest key that far out
+it walks the whole cache's hash table to do it. So below 1 GB a COMMIT after a split costs
+time in proportion to the pages cached: with 256 MB (the setting) and a database of ~34,000
+pages, 37-40% of the commit thread's CPU at 600 payments/s, paid whole by a batch of one
+(decisions doc, "The page cache walked at every COMMIT"). A database past 1 GB holds that page
+number itself, so the walk never happens there and the setting applies in full. 32 MB keeps the
+pages a bench world's payments read (the same read calls per payment as 256 MB with 100,000
+past payments, ``loadtests.pay_pages``)."""
 
 
 def _set_sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -84,6 +99,14 @@ def sqlite_engine(url: str, begin: str | None, *, shared: bool = False) -> Engin
                 raw_conn.execute(begin)
 
     return engine
+
+
+def writer_cache_mb(setting_mb: int, page_count: int, page_size: int) -> int:
+    """The writer's page cache for a database of ``page_count`` pages: the setting once the
+    database reaches the lock byte's page, else at most ``SMALL_DATABASE_CACHE_MB``."""
+    if page_count > PENDING_BYTE // page_size:
+        return setting_mb
+    return min(setting_mb, SMALL_DATABASE_CACHE_MB)
 
 
 def _sync_database(raw_conn: Any) -> None:

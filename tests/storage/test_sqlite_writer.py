@@ -15,10 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.settings import Settings
-from sandbox.storage import writer_memory
+from sandbox.storage import sqlite_batch, sqlite_engine, writer_memory
 from sandbox.storage.database import SqliteDatabase
 from sandbox.storage.schema import banks
 from sandbox.storage.sqlite_batch import BatchAbandoned
+from sandbox.storage.sqlite_engine import PENDING_BYTE, SMALL_DATABASE_CACHE_MB, writer_cache_mb
 from tests.storage.bank_units import bank_codes, insert_bank
 
 pytestmark = pytest.mark.anyio
@@ -258,6 +259,35 @@ async def test_the_write_connection_takes_its_cache_and_map_from_the_settings(
         assert read == 1024 * 1024
     finally:
         database.close()
+
+
+def test_the_writer_caps_its_page_cache_while_the_database_is_under_a_gigabyte() -> None:
+    """Below the lock byte's page (1 GB of 4 KB pages) a COMMIT after a B-tree split walks the
+    whole page cache, so the writer keeps at most ``SMALL_DATABASE_CACHE_MB`` there; from that
+    page on the walk never happens and the setting applies."""
+    pending_page = PENDING_BYTE // 4096 + 1
+    assert writer_cache_mb(256, 40_000, 4096) == SMALL_DATABASE_CACHE_MB
+    assert writer_cache_mb(256, pending_page - 1, 4096) == SMALL_DATABASE_CACHE_MB
+    assert writer_cache_mb(256, pending_page, 4096) == 256
+    assert writer_cache_mb(8, 40_000, 4096) == 8  # a smaller setting is kept as it is
+    assert writer_cache_mb(256, PENDING_BYTE // 8192 + 1, 8192) == 256
+
+
+async def test_a_small_database_gets_the_capped_cache_and_keeps_it_as_batches_go_by(
+    sqlite_writer: Callable[..., SqliteDatabase], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write connection of a database under 1 GB opens with the capped cache, and sizes it
+    again every ``CACHE_CHECK_BATCHES`` batches (then for a database that grew past 1 GB)."""
+    monkeypatch.setattr(sqlite_batch, "CACHE_CHECK_BATCHES", 2)
+    database = sqlite_writer(sqlite_cache_mb=256)
+
+    def cache_size(conn: sa.Connection) -> int:
+        return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    assert await database.write(cache_size) == -1024 * SMALL_DATABASE_CACHE_MB
+    monkeypatch.setattr(sqlite_engine, "SMALL_DATABASE_CACHE_MB", 4)
+    await database.write(cache_size)  # the second batch sizes it again
+    assert await database.write(cache_size) == -1024 * 4
 
 
 def test_a_unit_raising_system_exit_on_the_writer_thread_rolls_its_batch_back(
