@@ -4,7 +4,8 @@ Payment ``i`` is due at ``start + i / rate`` whatever the answers before it did;
 the first idle connection of ``--connections`` keep-alive connections, its request line, headers
 and body in one ``write`` (no Nagle delay, as the bench's probe). Its latency is measured from
 when it was due (so a stalled server is not hidden by a client that waited for it) and from when
-it was sent. Prints one JSON object: both histograms' summaries and the failures.
+it was sent. Prints one JSON object: both histograms' summaries and the failures. ``--noop``
+sends the no-op (``GET /healthz``) instead, paced the same way, to compare a payment with it.
 
     .venv/bin/python -m loadtests.paced_client --port 8000 --api-key KEY --rate 500 --seconds 20
 """
@@ -28,7 +29,7 @@ class _Connection:
         self.reader = reader
         self.writer = writer
 
-    async def post(self, head: bytes, body: bytes) -> tuple[int, bytes]:
+    async def send(self, head: bytes, body: bytes) -> tuple[int, bytes]:
         self.writer.write(head + body)
         status_line = await self.reader.readline()
         status = int(status_line.split()[1])
@@ -61,8 +62,18 @@ def _request(api_key: str, parties: Parties, rng: random.Random) -> tuple[bytes,
     return head, body
 
 
+NOOP_REQUEST = b"GET /healthz HTTP/1.1\r\nHost: sandbox\r\n\r\n"
+
+
 async def run(
-    port: int, api_key: str, rate: float, seconds: float, connections: int, residents: int
+    port: int,
+    api_key: str,
+    rate: float,
+    seconds: float,
+    connections: int,
+    residents: int,
+    *,
+    noop: bool = False,
 ) -> dict[str, object]:
     parties = world_parties(residents=residents, min_balance=LoadConfig().min_payer_balance)
     rng = random.Random(7)
@@ -75,16 +86,18 @@ async def run(
     tasks: set[asyncio.Task[None]] = set()
 
     async def one(due: float, conn: _Connection) -> None:
-        head, body = _request(api_key, parties, rng)
+        head, body = (NOOP_REQUEST, b"") if noop else _request(api_key, parties, rng)
         sent = time.perf_counter()
         try:
-            status, payload = await conn.post(head, body)
+            status, payload = await conn.send(head, body)
         except (OSError, ValueError, asyncio.IncompleteReadError) as exc:
             failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
             return  # the connection is dropped
         done = time.perf_counter()
         idle.put_nowait(conn)
-        code = json.loads(payload).get("responseCode") if status == 200 else None
+        code = "00" if noop and status == 200 else None
+        if not noop and status == 200:
+            code = json.loads(payload).get("responseCode")
         if code != "00":
             key = f"HTTP {status} {code}"
             failures[key] = failures.get(key, 0) + 1
@@ -121,9 +134,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--residents", type=int, default=2000)
+    parser.add_argument("--noop", action="store_true", help="GET /healthz, not payments")
     args = parser.parse_args()
     result = asyncio.run(
-        run(args.port, args.api_key, args.rate, args.seconds, args.connections, args.residents)
+        run(
+            args.port,
+            args.api_key,
+            args.rate,
+            args.seconds,
+            args.connections,
+            args.residents,
+            noop=args.noop,
+        )
     )
     print(json.dumps(result))
 
