@@ -1,4 +1,4 @@
-"""Units the SQLite writer's tests run: insert a bank, read the banks' codes."""
+"""Units and statements the storage tests run: insert a bank, read the banks' codes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from sandbox.storage import writer_memory
+from sandbox.storage.raw import Raw
 from sandbox.storage.schema import banks
+
+ADD_BANK = Raw(
+    "INSERT INTO banks (world_id, code, name, psp_handle, online) "
+    "VALUES (:world_id, :code, 'Bank', 'bank', true)"
+)
+"""A bank of ``code`` in ``world_id``, as one raw statement (the PostgreSQL queue's tests)."""
 
 
 def insert_bank(

@@ -1,5 +1,5 @@
-"""The storage tests' fixtures: a started SQLite writer (skipped on other engines); the units
-they run are in ``tests/storage/bank_units.py``."""
+"""The storage tests' fixtures: a started SQLite writer (skipped on other engines), and a skip
+off PostgreSQL; the units they run are in ``tests/storage/bank_units.py``."""
 
 from __future__ import annotations
 
@@ -29,3 +29,10 @@ def sqlite_writer(settings: Settings, engine_name: str) -> Iterator[Callable[...
     yield start
     for database in opened:
         database.close()
+
+
+@pytest.fixture
+def postgres_only(engine_name: str) -> None:
+    """Skips the test on other engines (PostgreSQL's event-loop units and queue)."""
+    if engine_name != "postgresql":
+        pytest.skip("PostgreSQL's event-loop path")

@@ -19,20 +19,11 @@ from sandbox.settings import Settings
 from sandbox.storage import raw
 from sandbox.storage.postgres import PostgresDatabase
 from sandbox.storage.raw import Raw
+from tests.storage.bank_units import ADD_BANK
 
 pytestmark = pytest.mark.anyio
 
 _PID = Raw("SELECT pg_backend_pid()")
-_ADD_BANK = Raw(
-    "INSERT INTO banks (world_id, code, name, psp_handle, online) "
-    "VALUES (:world_id, :code, 'Bank', 'bank', true)"
-)
-
-
-@pytest.fixture
-def postgres_only(engine_name: str) -> None:
-    if engine_name != "postgresql":
-        pytest.skip("PostgreSQL's event-loop units")
 
 
 def _pid(conn: Connection) -> int:
@@ -79,7 +70,7 @@ async def test_a_failed_write_gives_its_connection_back_to_the_pool(settings: Se
         await db.write(_pid)
 
         def fails(conn: Connection) -> None:
-            raw.execute(conn, _ADD_BANK, {"world_id": "w-none", "code": "HF"})
+            raw.execute(conn, ADD_BANK, {"world_id": "w-none", "code": "HF"})
             raise RuntimeError("the unit fails inside its transaction")
 
         with pytest.raises(RuntimeError):
@@ -112,7 +103,7 @@ async def test_a_held_connection_found_dead_is_replaced_and_the_unit_runs_again(
 
         def adds(conn: Connection) -> int:
             runs[0] += 1
-            raw.execute(conn, _ADD_BANK, {"world_id": "w-none", "code": "HK"})
+            raw.execute(conn, ADD_BANK, {"world_id": "w-none", "code": "HK"})
             return _pid(conn)
 
         fresh = await db.write(adds)

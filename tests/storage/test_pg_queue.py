@@ -15,15 +15,11 @@ from sandbox.storage import pg_queue, raw
 from sandbox.storage.database import open_database
 from sandbox.storage.postgres import PostgresDatabase
 from sandbox.storage.raw import Raw
+from tests.storage.bank_units import ADD_BANK
 from tests.support.http import SignedUp
 from tests.support.upi import ledger_ok, pay
 
 pytestmark = pytest.mark.anyio
-
-_ADD_BANK = Raw(
-    "INSERT INTO banks (world_id, code, name, psp_handle, online) "
-    "VALUES (:world_id, :code, 'Bank', 'bank', true)"
-)
 
 
 class RoundTrips:
@@ -74,12 +70,6 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
     return counted
 
 
-@pytest.fixture
-def postgres_only(engine_name: str) -> None:
-    if engine_name != "postgresql":
-        pytest.skip("the PostgreSQL event-loop path")
-
-
 @pytest.mark.usefixtures("postgres_only")
 async def test_a_payment_takes_three_round_trips(
     client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
@@ -124,13 +114,13 @@ async def test_a_read_sent_ahead_goes_with_the_next_round_trip(
             first = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
             assert first is not None
             assert first.rows is None
-            raw.send(conn, _ADD_BANK, {"world_id": "w-ahead", "code": "A1"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-ahead", "code": "A1"})
             after = raw.fetchone(conn, _BANKS, {"world_id": "w-ahead"})
             with_statement = trips.count
             assert first.rows is not None  # came back with that statement
             second = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
             assert second is not None
-            raw.send(conn, _ADD_BANK, {"world_id": "w-ahead", "code": "A2"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-ahead", "code": "A2"})
             refused = pg_queue.read_ahead(conn, _BANKS.pg, {"world_id": "w-ahead"})
             alone = pg_queue.arrived(conn, second)  # sent now, before the write after it
             return first.rows[0][0], after, with_statement, alone[0][0], trips.count, refused
@@ -155,8 +145,8 @@ async def test_a_blind_write_that_fails_fails_its_unit_at_the_flush(settings: Se
     try:
 
         def twice(conn: Connection) -> None:
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "DUP"})
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "DUP"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "DUP"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "DUP"})
 
         with pytest.raises(sa.exc.IntegrityError):
             await db.write(twice)
@@ -202,11 +192,11 @@ async def test_a_statement_reads_what_the_queued_writes_wrote(settings: Settings
     try:
 
         def unit(conn: Connection) -> tuple[int, int]:
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "Q1"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "Q1"})
             seen_raw = raw.fetchone(
                 conn, Raw("SELECT count(*) FROM banks WHERE code = :code"), {"code": "Q1"}
             )
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "Q2"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "Q2"})
             seen_core = conn.execute(sa.text("SELECT count(*) FROM banks WHERE code = 'Q2'"))
             assert seen_raw is not None
             return int(seen_raw[0]), int(seen_core.scalar_one())
@@ -233,9 +223,7 @@ async def test_a_connection_killed_in_the_pool_is_replaced_and_the_unit_runs(
         )
         assert again != pid
         assert (
-            await db.write(
-                lambda conn: raw.execute(conn, _ADD_BANK, {"world_id": "w", "code": "K"})
-            )
+            await db.write(lambda conn: raw.execute(conn, ADD_BANK, {"world_id": "w", "code": "K"}))
             == 1
         )
     finally:
@@ -258,9 +246,9 @@ async def test_a_unit_that_fails_after_its_first_statement_leaves_nothing(
         def fails(conn: Connection) -> None:
             params = {"world_id": "w-none", "code": code}
             if first == "raw":
-                raw.execute(conn, _ADD_BANK, params)
+                raw.execute(conn, ADD_BANK, params)
             elif first == "many":
-                raw.executemany(conn, _ADD_BANK, [params])
+                raw.executemany(conn, ADD_BANK, [params])
             elif first == "core":
                 conn.execute(
                     sa.text(
@@ -270,7 +258,7 @@ async def test_a_unit_that_fails_after_its_first_statement_leaves_nothing(
                     {"code": code},
                 )
             else:
-                raw.send(conn, _ADD_BANK, params)
+                raw.send(conn, ADD_BANK, params)
                 raw.fetchone(conn, Raw("SELECT 1 WHERE :world_id = :world_id"), params)
             raise RuntimeError("the unit fails after its first statement")
 
@@ -316,8 +304,8 @@ async def test_statements_past_psycopgs_cache_are_deallocated_and_errors_stay_th
 
         def fails(conn: Connection) -> None:
             many(conn)
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "E1"})
-            raw.send(conn, _ADD_BANK, {"world_id": "w-none", "code": "E1"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "E1"})
+            raw.send(conn, ADD_BANK, {"world_id": "w-none", "code": "E1"})
             raw.fetchone(conn, Raw("SELECT 1 WHERE :w = :w"), {"w": "x"})
 
         with pytest.raises(sa.exc.IntegrityError):

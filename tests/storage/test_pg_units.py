@@ -17,20 +17,9 @@ from sandbox.settings import Settings
 from sandbox.storage import raw
 from sandbox.storage.database import open_database
 from sandbox.storage.postgres import PostgresDatabase
-from sandbox.storage.raw import Raw
+from tests.storage.bank_units import ADD_BANK
 
 pytestmark = pytest.mark.anyio
-
-_ADD_BANK = Raw(
-    "INSERT INTO banks (world_id, code, name, psp_handle, online) "
-    "VALUES (:world_id, :code, 'Bank', 'bank', true)"
-)
-
-
-@pytest.fixture
-def postgres_only(engine_name: str) -> None:
-    if engine_name != "postgresql":
-        pytest.skip("PostgreSQL's event-loop units")
 
 
 def _all_clean(db: PostgresDatabase) -> None:
@@ -63,7 +52,7 @@ async def test_a_unit_that_fails_is_rolled_back_and_its_connection_returned_clea
     try:
 
         def fails(conn: Connection) -> None:
-            raw.execute(conn, _ADD_BANK, {"world_id": "w-none", "code": "UF"})
+            raw.execute(conn, ADD_BANK, {"world_id": "w-none", "code": "UF"})
             raise RuntimeError("the unit fails inside its transaction")
 
         with pytest.raises(RuntimeError):
@@ -73,7 +62,7 @@ async def test_a_unit_that_fails_is_rolled_back_and_its_connection_returned_clea
         _all_clean(db)  # a read (REPEATABLE READ, read only) leaves it as it found it
 
         def adds(conn: Connection) -> None:
-            raw.execute(conn, _ADD_BANK, {"world_id": "w-none", "code": "UF"})
+            raw.execute(conn, ADD_BANK, {"world_id": "w-none", "code": "UF"})
 
         await db.write(adds)  # the same connection, its own BEGIN again
         _all_clean(db)
@@ -96,7 +85,7 @@ async def test_a_unit_cancelled_while_it_waits_returns_its_connection_clean(
 
         def waits(conn: Connection) -> None:
             if kind == "write":
-                raw.execute(conn, _ADD_BANK, {"world_id": "w-none", "code": "UC"})
+                raw.execute(conn, ADD_BANK, {"world_id": "w-none", "code": "UC"})
             started.set()
             conn.execute(sa.text("SELECT pg_sleep(30)"))
 
