@@ -135,13 +135,7 @@ class PostgresDatabase:
         closes it: in a task of its own that a cancellation cannot abandon halfway (the unit's
         transaction was already rolled back by ``Connection.begin``'s context)."""
         held = _Checkout()
-        try:
-            return await greenlet_spawn(_unit_body, self._loop_engine, body, held)
-        except BaseException:
-            conn = held.conn
-            if conn is not None and not conn.closed:
-                await _to_completion(greenlet_spawn(conn.close))
-            raise
+        return await _closing_on_error(held, _unit_body, self._loop_engine, body, held)
 
     # -- units on the caller's thread ------------------------------------------------------
     def write_sync(self, fn: Callable[[Connection], T]) -> T:
@@ -234,12 +228,9 @@ class _Held:
     async def run(self, body: Callable[[Connection], T]) -> T:
         taken = _Checkout()
         try:
-            return await greenlet_spawn(self._in_greenlet, body, taken)
-        except BaseException as exc:
-            conn = taken.conn
-            if conn is not None and not conn.closed:
-                await _to_completion(greenlet_spawn(conn.close))
-            if isinstance(exc, sa.exc.DBAPIError) and _lost_connection(exc):
+            return await _closing_on_error(taken, self._in_greenlet, body, taken)
+        except sa.exc.DBAPIError as exc:
+            if _lost_connection(exc):
                 await _to_completion(greenlet_spawn(self._drop))
             raise
 
@@ -276,6 +267,18 @@ class _Checkout:
 
     def __init__(self) -> None:
         self.conn: Connection | None = None
+
+
+async def _closing_on_error(taken: _Checkout, fn: Callable[..., T], *args: Any) -> T:
+    """Run ``fn(*args)`` in a greenlet; after an error or a cancellation, close the connection
+    it took (``taken``) in a task of its own that a cancellation cannot abandon halfway."""
+    try:
+        return await greenlet_spawn(fn, *args)
+    except BaseException:
+        conn = taken.conn
+        if conn is not None and not conn.closed:
+            await _to_completion(greenlet_spawn(conn.close))
+        raise
 
 
 def _unit_body(engine: sa.Engine, body: Callable[[Connection], T], held: _Checkout) -> T:
