@@ -75,8 +75,13 @@ class PhaseRecord:
 
     @property
     def server_other_threads_cpu_seconds(self) -> float:
-        """The server's CPU off the event loop (e.g. the SQLite writer, the checkpointer)."""
-        return self.server_cpu_seconds - self.server_event_loop_cpu_seconds
+        """The server's CPU off the event loop (e.g. the SQLite writer, the checkpointer).
+
+        The process's and its main thread's counters are read one after the other, in clock
+        ticks, so a server that runs only its loop (the no-op) can read a tick more on the loop
+        than in all: that is no CPU off the loop, not a negative amount ("-0.0" in the report).
+        """
+        return max(0.0, self.server_cpu_seconds - self.server_event_loop_cpu_seconds)
 
     @property
     def database_cpu_us_per_request(self) -> float | None:

@@ -164,6 +164,16 @@ def test_a_phase_record_writes_the_keys_summary_json_has_always_had() -> None:
     assert record.server_other_threads_cpu_seconds == 1.0
 
 
+def test_a_loop_read_a_tick_above_the_process_is_no_cpu_off_the_loop() -> None:
+    phases = synthetic_run()
+    phases["noop"] = replace(phases["noop"], server_event_loop_cpu_seconds=4.01)  # all: 4.0
+    assert phases["noop"].server_other_threads_cpu_seconds == 0.0
+    assert phases["noop"].to_json()["serverOtherThreadsCpuSeconds"] == 0.0
+    page = report.markdown({**summary_of(phases), "command": "sandbox bench --quick"}, phases)
+    assert "noop 4.0 / 0.0" in page
+    assert "-0.0" not in page
+
+
 def test_database_cpu_and_a_target_rate_add_their_keys_only_where_they_were_measured() -> None:
     on_postgres = synthetic_run(database_cpu=2.0)
     assert list(on_postgres["p2p"].to_json()) == [
