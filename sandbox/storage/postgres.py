@@ -105,14 +105,17 @@ class PostgresDatabase:
 
     # -- units on the event loop -----------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        for attempt in range(_ATTEMPTS):
-            unit = _Unit(fn)
+        speculate, failed = True, 0
+        while True:
+            unit = _Unit(fn, speculate=speculate)
             try:
                 return await self._held.run(unit.write)
+            except pg_queue.NotTaken:
+                speculate = False  # a guarded statement failed: rolled back, run unguarded
             except sa.exc.DBAPIError as exc:
-                if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
+                failed += 1
+                if failed == _ATTEMPTS or not unit.may_retry(exc):
                     raise
-        raise AssertionError("unreachable")
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """One snapshot for the whole read (REPEATABLE READ), as SQLite's WAL reader has: a
@@ -313,14 +316,15 @@ async def _to_completion(coro: Coroutine[Any, Any, None]) -> None:
 class _Unit:
     """One run of a unit on the event loop (inside ``AsyncConnection.run_sync``'s greenlet)."""
 
-    __slots__ = ("committing", "fn")
+    __slots__ = ("committing", "fn", "speculate")
 
-    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+    def __init__(self, fn: Callable[[Connection], Any], *, speculate: bool = False) -> None:
         self.fn = fn
         self.committing = False
+        self.speculate = speculate
 
     def write(self, conn: Connection) -> Any:
-        pg_queue.open_queue(conn)
+        pg_queue.open_queue(conn, speculate=self.speculate)
         try:
             # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
             # first statement (pg_queue); SQLAlchemy begins a transaction of its own only at a
