@@ -61,7 +61,8 @@ _GUARDS: set[bytes] = set()  # the ``$n`` texts of the guarded statements queued
 class NotTaken(Exception):
     """A guarded statement (``guard``) found its condition false: it raised in the server,
     which skipped the rest of its round trip (the COMMIT with it); the unit's transaction is
-    aborted and the unit is run again without guards (``PostgresDatabase.write``)."""
+    aborted, rolled back (``rollback``) and the unit run again without guards
+    (``PostgresDatabase``'s write units)."""
 
 
 def open_queue(conn: Connection, *, speculate: bool = False) -> None:
@@ -77,6 +78,14 @@ def close_queue(conn: Connection) -> None:
     conn.info.pop(_PENDING, None)
     conn.info.pop(_AHEAD, None)
     conn.info.pop(_SPECULATE, None)
+
+
+def rollback(conn: Connection) -> None:
+    """Roll the unit's transaction back at the libpq level (after ``NotTaken``): one round
+    trip, the connection's prepared statements kept (psycopg's ``rollback()`` would
+    deallocate them all)."""
+    close_queue(conn)
+    await_only(_wire(conn).send([b"ROLLBACK"]))
 
 
 def speculating(conn: Connection) -> bool:

@@ -105,17 +105,14 @@ class PostgresDatabase:
 
     # -- units on the event loop -----------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
-        speculate, failed = True, 0
-        while True:
-            unit = _Unit(fn, speculate=speculate)
+        for attempt in range(_ATTEMPTS):
+            unit = _Unit(fn, speculate=True)
             try:
                 return await self._held.run(unit.write)
-            except pg_queue.NotTaken:
-                speculate = False  # a guarded statement failed: rolled back, run unguarded
             except sa.exc.DBAPIError as exc:
-                failed += 1
-                if failed == _ATTEMPTS or not unit.may_retry(exc):
+                if attempt == _ATTEMPTS - 1 or not unit.may_retry(exc):
                     raise
+        raise AssertionError("unreachable")
 
     async def read(self, fn: Callable[[Connection], T]) -> T:
         """One snapshot for the whole read (REPEATABLE READ), as SQLite's WAL reader has: a
@@ -324,6 +321,21 @@ class _Unit:
         self.speculate = speculate
 
     def write(self, conn: Connection) -> Any:
+        try:
+            return self._write(conn)
+        except pg_queue.NotTaken:
+            # a guarded statement found its guess wrong (a debit not taken): the server
+            # skipped the rest of that round trip; rolled back (SQLAlchemy's transaction too,
+            # if a Core statement began one: the driver is idle then, nothing more is sent),
+            # and the unit run again on this connection, unguarded
+            began = conn.get_transaction()
+            pg_queue.rollback(conn)
+            if began is not None:
+                began.rollback()
+            self.speculate, self.committing = False, False
+            return self._write(conn)
+
+    def _write(self, conn: Connection) -> Any:
         pg_queue.open_queue(conn, speculate=self.speculate)
         try:
             # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
@@ -335,6 +347,8 @@ class _Unit:
             if conn.in_transaction():
                 conn.commit()
             return result
+        except pg_queue.NotTaken:
+            raise  # rolled back by ``write``, which runs the unit again
         except BaseException as exc:
             began = conn.get_transaction()
             if began is not None:  # rolled back, as ``Connection.begin()``'s context would
