@@ -85,7 +85,8 @@ def rollback(conn: Connection) -> None:
     trip, the connection's prepared statements kept (psycopg's ``rollback()`` would
     deallocate them all)."""
     close_queue(conn)
-    await_only(_wire(conn).send([b"ROLLBACK"]))
+    wire = _wire(conn)
+    _translated(conn, [], lambda: await_only(wire.send([b"ROLLBACK"])))
 
 
 def speculating(conn: Connection) -> bool:
@@ -382,7 +383,7 @@ def _translated(conn: Connection, items: list[Blind], call: Callable[[], object]
     except Exception as exc:
         dbapi = conn.dialect.loaded_dbapi
         if isinstance(exc, dbapi.Error):
-            sql, params = (items[0][0], items[0][1]) if items else ("COMMIT", None)
+            sql, params = (items[0][0], items[0][1]) if items else ("COMMIT or ROLLBACK", None)
             raise sa.exc.DBAPIError.instance(
                 sql, params, exc, dbapi.Error, dialect=conn.dialect
             ) from exc

@@ -325,19 +325,19 @@ class _Unit:
             return self._write(conn)
         except pg_queue.NotTaken:
             # a guarded statement found its guess wrong (a debit not taken): the server
-            # skipped the rest of that round trip; rolled back (SQLAlchemy's transaction too,
-            # if a Core statement began one: the driver is idle then, nothing more is sent),
-            # and the unit run again on this connection, unguarded
-            began = conn.get_transaction()
-            pg_queue.rollback(conn)
-            if began is not None:
-                began.rollback()
-            self.speculate, self.committing = False, False
-            return self._write(conn)
+            # skipped the rest of that round trip, the COMMIT with it; run again unguarded
+            self.speculate = self.committing = False
+            return self._write(conn, aborted=True)
 
-    def _write(self, conn: Connection) -> Any:
-        pg_queue.open_queue(conn, speculate=self.speculate)
+    def _write(self, conn: Connection, *, aborted: bool = False) -> Any:
         try:
+            if aborted:  # rolled back first, on this connection (SQLAlchemy's transaction
+                # too, if a Core statement began one: the driver is idle then, nothing sent)
+                began = conn.get_transaction()
+                pg_queue.rollback(conn)
+                if began is not None:
+                    began.rollback()
+            pg_queue.open_queue(conn, speculate=self.speculate)
             # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
             # first statement (pg_queue); SQLAlchemy begins a transaction of its own only at a
             # Core statement, committed below (the driver is idle by then: nothing is sent)

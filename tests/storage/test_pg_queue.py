@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -180,9 +181,11 @@ async def test_a_guard_that_fails_skips_what_went_after_it_and_the_unit_runs_aga
             raw.send(conn, ADD_BANK, {"world_id": "w-guard", "code": f"G{len(runs)}"})
             return len(runs)
 
+        def warm(code: str) -> Callable[[Connection], None]:
+            return lambda conn: raw.send(conn, ADD_BANK, {"world_id": "w-warm", "code": code})
+
         for code in ("W1", "W2"):  # run twice: psycopg prepares it at its next run
-            params = {"world_id": "w-warm", "code": code}
-            await db.write(lambda conn, params=params: raw.send(conn, ADD_BANK, params))
+            await db.write(warm(code))
         trips.count = 0
         assert await db.write(unit) == 2
         assert runs == [True, False]
