@@ -66,6 +66,26 @@ DEBIT_WITHIN = Raw("""
     )
     SELECT (SELECT total FROM day), EXISTS (SELECT FROM taken)
 """)
+# ``DEBIT_WITHIN`` sent before its answer is needed (``pg_queue.guard``): it takes the same
+# hold and changes the same rows, and divides by zero when the amount was not taken (over the
+# cap, or short of funds), so that the writes sent after it in its round trip, and the
+# COMMIT, are skipped and the unit is run again the usual way.
+DEBIT_GUARDED = Raw("""
+    WITH day AS (
+        INSERT INTO daily_debits (world_id, account_number, day, total)
+        SELECT :world_id, :number, :day, :amount WHERE :amount <= :cap
+        ON CONFLICT (world_id, account_number, day)
+        DO UPDATE SET total = daily_debits.total + :amount
+        WHERE daily_debits.total + :amount <= :cap
+        RETURNING total
+    ), taken AS (
+        UPDATE accounts SET balance = balance - :amount
+        WHERE world_id = :world_id AND number = :number AND balance >= :amount
+        AND EXISTS (SELECT FROM day)
+        RETURNING number
+    )
+    SELECT 1 / (SELECT count(*) FROM taken)::int
+""")
 DEBIT = Raw("""
     UPDATE accounts SET balance = balance - :amount
     WHERE world_id = :world_id AND number = :number AND balance >= :amount

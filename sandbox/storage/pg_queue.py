@@ -36,6 +36,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.util import await_only
@@ -43,6 +44,7 @@ from sqlalchemy.util import await_only
 from sandbox.storage.pg_wire import Command, Reply, Wire
 
 _PENDING = "sandbox.pg.pending"
+_SPECULATE = "sandbox.pg.speculate"  # the unit may queue guarded statements (``guard``)
 _WIRE = "sandbox.pg.wire"  # the driver connection's Wire, in its pool record's info
 _AHEAD = "sandbox.pg.ahead"  # reads to send with the unit's next round trip
 _BEGIN = b"BEGIN"
@@ -51,18 +53,60 @@ _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the conne
 _INERROR = 3  # psycopg.pq.TransactionStatus.INERROR: the transaction is aborted
 _PARAM = re.compile(r"%\((\w+)\)s")
 
-Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool]  # sql, params, many
+# sql, params, many, guard (a guarded statement: ``guard``)
+Blind = tuple[str, Mapping[str, Any] | Sequence[Mapping[str, Any]], bool, bool]
+_GUARDS: set[bytes] = set()  # the ``$n`` texts of the guarded statements queued so far
 
 
-def open_queue(conn: Connection) -> None:
-    """The unit on ``conn`` may queue blind writes from now on (``PostgresDatabase`` only)."""
+class NotTaken(Exception):
+    """A guarded statement (``guard``) found its condition false: it raised in the server,
+    which skipped the rest of its round trip (the COMMIT with it); the unit's transaction is
+    aborted, rolled back (``rollback``) and the unit run again without guards
+    (``PostgresDatabase``'s write units)."""
+
+
+def open_queue(conn: Connection, *, speculate: bool = False) -> None:
+    """The unit on ``conn`` may queue blind writes from now on (``PostgresDatabase`` only), and
+    with ``speculate`` guarded statements too."""
     conn.info[_PENDING] = []
+    if speculate:
+        conn.info[_SPECULATE] = True
 
 
 def close_queue(conn: Connection) -> None:
     """Forget the queue (the unit ended: flushed before its COMMIT, or rolled back)."""
     conn.info.pop(_PENDING, None)
     conn.info.pop(_AHEAD, None)
+    conn.info.pop(_SPECULATE, None)
+
+
+def rollback(conn: Connection) -> None:
+    """Roll the unit's transaction back at the libpq level (after ``NotTaken``): one round
+    trip, the connection's prepared statements kept (psycopg's ``rollback()`` would
+    deallocate them all)."""
+    close_queue(conn)
+    wire = _wire(conn)
+    _translated(conn, [], lambda: await_only(wire.send([b"ROLLBACK"])))
+
+
+def speculating(conn: Connection) -> bool:
+    """Whether the unit on ``conn`` may queue a guarded statement (``guard``)."""
+    return _SPECULATE in conn.info
+
+
+def guard(conn: Connection, sql: str, params: Mapping[str, Any]) -> bool:
+    """Queue a statement whose outcome the unit takes for granted: it changes what it changes
+    and divides by zero in the server when its condition does not hold (``division_by_zero``,
+    which nothing else the queue sends can raise). It goes out with the unit's next round trip
+    like a blind write, but as a statement of its own, before the writes queued after it, which
+    the unit wrote as if it had succeeded: if it fails, the server skips them and the COMMIT,
+    and ``NotTaken`` is raised. False: the unit may not speculate; run the statement now."""
+    pending: list[Blind] | None = conn.info.get(_PENDING)
+    if pending is None or _SPECULATE not in conn.info:
+        return False
+    _GUARDS.add(_positional(sql)[0])
+    pending.append((sql, params, False, True))
+    return True
 
 
 class Ahead:
@@ -108,7 +152,7 @@ def queue(conn: Connection, sql: str, params: Any, *, many: bool = False) -> boo
     pending: list[Blind] | None = conn.info.get(_PENDING)
     if pending is None:
         return False
-    pending.append((sql, params, many))
+    pending.append((sql, params, many, False))
     return True
 
 
@@ -231,7 +275,12 @@ async def _send(
 ) -> Reply:
     """One round trip; the reads sent ahead get their rows (loaded at once: the rows of every
     reply are loaded by the one ``Transformer`` of the connection)."""
-    reply = await wire.send(commands, many=many, leading=len(aheads))
+    try:
+        reply = await wire.send(commands, many=many, leading=len(aheads))
+    except psycopg.errors.DivisionByZero as exc:
+        if any(not isinstance(c, bytes) and c[0] in _GUARDS for c in commands):
+            raise NotTaken from exc
+        raise
     for ahead, got in zip(aheads, reply.leading, strict=True):
         ahead.rows = got.rows()
     return reply
@@ -266,10 +315,28 @@ async def _send_all(wire: Wire, aheads: list[Ahead], items: list[Blind], commit:
 
 
 def _blind_commands(items: Sequence[Blind]) -> list[Command]:
-    """The queued writes as statements: one data-modifying CTE, or one by one (a single
-    row, or the same upsert twice)."""
+    """The queued statements in order: each guarded one alone, the writes between them as one
+    data-modifying CTE each (``_writes``)."""
+    commands: list[Command] = []
+    run: list[Blind] = []
+    for item in items:
+        if not item[3]:
+            run.append(item)
+            continue
+        commands.extend(_writes(run))
+        run = []
+        query, names = _positional(item[0])
+        params: Mapping[str, Any] = item[1]  # type: ignore[assignment]
+        commands.append((query, [params[n] for n in names]))
+    commands.extend(_writes(run))
+    return commands
+
+
+def _writes(items: Sequence[Blind]) -> list[Command]:
+    """Queued writes as statements: one data-modifying CTE, or one by one (a single row, or
+    the same upsert twice)."""
     rows: list[tuple[str, Mapping[str, Any]]] = []
-    for sql, params, many in items:
+    for sql, params, many, _ in items:
         rows.extend((sql, row) for row in (params if many else (params,)))  # type: ignore[misc]
     if len(rows) == 1 or (rows and _upserts_one_row_twice(rows)):
         commands: list[Command] = []
@@ -316,7 +383,7 @@ def _translated(conn: Connection, items: list[Blind], call: Callable[[], object]
     except Exception as exc:
         dbapi = conn.dialect.loaded_dbapi
         if isinstance(exc, dbapi.Error):
-            sql, params, _ = items[0] if items else ("COMMIT", None, False)
+            sql, params = (items[0][0], items[0][1]) if items else ("COMMIT or ROLLBACK", None)
             raise sa.exc.DBAPIError.instance(
                 sql, params, exc, dbapi.Error, dialect=conn.dialect
             ) from exc

@@ -44,6 +44,7 @@ Command = bytes | tuple[bytes, Sequence[Any]]
 _TEXT = pq.Format.TEXT
 _OK = (pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK)
 _SYNC = pq.ExecStatus.PIPELINE_SYNC
+_PARSED = pq.ExecStatus.COMMAND_OK
 _BAD = pq.ConnStatus.BAD
 _AUTO = PyFormat.AUTO
 
@@ -95,7 +96,7 @@ class Wire:
         pgconn = driver.pgconn
         prepared = driver._prepared  # psycopg-private: see the module docstring
         sends: list[Callable[[], None]] = []
-        expect: list[_Expect | None] = []  # per message sent: a statement's, or None
+        expect: list[_Expect | _Parse | None] = []  # per message sent: a statement's, or None
         last = max((i for i, c in enumerate(commands) if not isinstance(c, bytes)), default=-1)
         kept: list[PGresult] = []
         for i, command in enumerate(commands):
@@ -113,7 +114,12 @@ class Wire:
         error: psycopg.Error | None = None
         reply: PGresult | None = None
         rowcount = 0
-        for pending, result in zip(expect, results, strict=True):
+        for expected, result in zip(expect, results, strict=True):
+            pending = expected if isinstance(expected, _Expect) else None
+            if isinstance(expected, _Parse) and (not result or result[0].status != _PARSED):
+                # skipped after an earlier error (or failed): the server has no such
+                # statement, whatever the manager was told when it was queued
+                prepared._names.pop(expected.key, None)
             if pending is not None and pending.key is not None:
                 prepared.validate(pending.key, pending.prep, pending.name, result)
             if not result or result[0].status not in _OK:
@@ -130,7 +136,8 @@ class Wire:
                 rowcount += count if count is not None else 0
         if error is not None:
             # the transaction is aborted: no DEALLOCATE now (it would fail and hide this
-            # error); the rollback that follows makes psycopg deallocate them all
+            # error); psycopg's rollback that follows deallocates them all, ``pg_queue``'s
+            # keeps them (the manager was told above which Parses the server skipped)
             raise error
         if prepared._to_flush:  # statements the manager evicted: deallocate them
             async with driver.lock:
@@ -146,7 +153,7 @@ class Wire:
         text: bytes,
         params: Sequence[Any],
         sends: list[Callable[[], None]],
-        expect: list[_Expect | None],
+        expect: list[_Expect | _Parse | None],
         *,
         last: bool,
         keep: bool = False,
@@ -169,7 +176,7 @@ class Wire:
         else:
             if prep is Prepare.SHOULD:
                 sends.append(partial(pgconn.send_prepare, name, text, param_types=query.types))
-                expect.append(None)
+                expect.append(_Parse(prepared.key(query)))
             sends.append(
                 partial(
                     pgconn.send_query_prepared,
@@ -196,6 +203,16 @@ class _Expect:
         self.name = name
         self.last = last
         self.keep = keep  # one of the round trip's leading statements (``send``'s ``leading``)
+
+
+class _Parse:
+    """A statement's preparation in a round trip (``Prepare.SHOULD``): the manager already
+    counts it as prepared under its name; a Parse the server skipped or refused is forgotten."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: Any) -> None:
+        self.key = key
 
 
 class _Query:

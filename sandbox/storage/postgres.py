@@ -106,7 +106,7 @@ class PostgresDatabase:
     # -- units on the event loop -----------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
         for attempt in range(_ATTEMPTS):
-            unit = _Unit(fn)
+            unit = _Unit(fn, speculate=True)
             try:
                 return await self._held.run(unit.write)
             except sa.exc.DBAPIError as exc:
@@ -313,15 +313,31 @@ async def _to_completion(coro: Coroutine[Any, Any, None]) -> None:
 class _Unit:
     """One run of a unit on the event loop (inside ``AsyncConnection.run_sync``'s greenlet)."""
 
-    __slots__ = ("committing", "fn")
+    __slots__ = ("committing", "fn", "speculate")
 
-    def __init__(self, fn: Callable[[Connection], Any]) -> None:
+    def __init__(self, fn: Callable[[Connection], Any], *, speculate: bool = False) -> None:
         self.fn = fn
         self.committing = False
+        self.speculate = speculate
 
     def write(self, conn: Connection) -> Any:
-        pg_queue.open_queue(conn)
         try:
+            return self._write(conn)
+        except pg_queue.NotTaken:
+            # a guarded statement found its guess wrong (a debit not taken): the server
+            # skipped the rest of that round trip, the COMMIT with it; run again unguarded
+            self.speculate = self.committing = False
+            return self._write(conn, aborted=True)
+
+    def _write(self, conn: Connection, *, aborted: bool = False) -> Any:
+        try:
+            if aborted:  # rolled back first, on this connection (SQLAlchemy's transaction
+                # too, if a Core statement began one: the driver is idle then, nothing sent)
+                began = conn.get_transaction()
+                pg_queue.rollback(conn)
+                if began is not None:
+                    began.rollback()
+            pg_queue.open_queue(conn, speculate=self.speculate)
             # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
             # first statement (pg_queue); SQLAlchemy begins a transaction of its own only at a
             # Core statement, committed below (the driver is idle by then: nothing is sent)
@@ -331,6 +347,8 @@ class _Unit:
             if conn.in_transaction():
                 conn.commit()
             return result
+        except pg_queue.NotTaken:
+            raise  # rolled back by ``write``, which runs the unit again
         except BaseException as exc:
             began = conn.get_transaction()
             if began is not None:  # rolled back, as ``Connection.begin()``'s context would

@@ -114,6 +114,12 @@ def send_many(conn: Connection, stmt: Raw, rows: Sequence[Mapping[str, Any]]) ->
         executemany(conn, stmt, rows)
 
 
+def guard(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> bool:
+    """Queue a guarded statement (``pg_queue.guard``: on PostgreSQL's event loop, in a unit
+    that may speculate); False: not queued, run it the usual way."""
+    return conn.dialect.name != "sqlite" and pg_queue.guard(conn, stmt.pg, params)
+
+
 def fetchone(conn: Connection, stmt: Raw, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
     def call(cur: Any, sql: str) -> tuple[Any, ...] | None:
         cur.execute(sql, params)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import psycopg
 import pytest
 import sqlalchemy as sa
+from fastapi import FastAPI
 from sqlalchemy.engine import Connection
 
 from sandbox.settings import Settings
@@ -17,7 +19,7 @@ from sandbox.storage.postgres import PostgresDatabase
 from sandbox.storage.raw import Raw
 from tests.storage.bank_units import ADD_BANK
 from tests.support.http import SignedUp
-from tests.support.upi import ledger_ok, pay
+from tests.support.upi import account_of, balances, ledger_ok, pay
 
 pytestmark = pytest.mark.anyio
 
@@ -31,6 +33,7 @@ class RoundTrips:
 
     def __init__(self) -> None:
         self.count = 0
+        self.rollbacks = 0  # psycopg's own ROLLBACKs (its prepared statements deallocated)
         self.in_pipeline = False
         self.unsynced = False
 
@@ -46,6 +49,7 @@ class RoundTrips:
         elif step in ("_commit_gen", "_rollback_gen"):
             if not idle:
                 self.count += 1
+                self.rollbacks += step == "_rollback_gen"
                 self.unsynced = False
         elif step == "_sync_gen":
             self.count += 1
@@ -71,33 +75,132 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> RoundTrips:
 
 
 @pytest.mark.usefixtures("postgres_only")
-async def test_a_payment_takes_three_round_trips(
+async def test_a_payment_takes_two_round_trips(
     client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
 ) -> None:
-    """The BEGIN with the key's lookup and both parties with their PIN tries, the payer's
-    hold with its limits and the debit in one statement, every blind write in one statement
-    with the COMMIT: three, where the thread path took about eighteen (a ping, then a round
-    trip per statement), the event loop's first version eight (its own BEGIN and COMMIT, the
-    lock and the day's total apart), the next five (the lock with the day's total, then the
-    debit) and the next four (the key's lookup in a round trip of its own)."""
+    """The BEGIN with the key's lookup and both parties with their PIN tries; then the payer's
+    hold with its limits and the debit (a guarded statement), every blind write in one
+    statement and the COMMIT: two, where the thread path took about eighteen (a ping, then a
+    round trip per statement), the event loop's first version eight (its own BEGIN and COMMIT,
+    the lock and the day's total apart), the next five (the lock with the day's total, then
+    the debit), the next four (the key's lookup in a round trip of its own) and the next three
+    (the debit's answer awaited before the writes)."""
     await pay(client, partner, "asha@sandbox", "ravi@sandbox", "1.00")  # connections warm
     trips.count = 0
     response = await pay(
         client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
     )
     assert response.json()["responseCode"] == "00"
-    assert trips.count == 3
+    assert trips.count == 2
     trips.count = 0
     again = await pay(
         client, partner, "asha@sandbox", "ravi@sandbox", "1.00", headers={"Idempotency-Key": "k1"}
     )
     assert again.json() == {**response.json(), "replayed": True}
-    # the try that found its key used (three, rolled back), then the key read first (two)
-    assert trips.count == 3 + 2
+    # the try that found its key used (its first round trip, then the rollback), then the key
+    # read first (two)
+    assert trips.count == 2 + 2
     await ledger_ok(client, partner)
 
 
+# what a payment left in the world: its legs and events, its row, and the world's queued
+# credits and the payer's day total
+_LEFT = Raw("""
+    SELECT
+        (SELECT count(*) FROM ledger_entries WHERE world_id = :world_id AND txn_id = :txn_id),
+        (SELECT count(*) FROM webhook_events
+         WHERE world_id = :world_id AND payload -> 'data' ->> 'txnId' = :txn_id),
+        (SELECT status || ' ' || response_code FROM upi_transactions
+         WHERE world_id = :world_id AND txn_id = :txn_id),
+        (SELECT count(*) FROM credit_queue WHERE world_id = :world_id),
+        (SELECT coalesce(sum(total), 0) FROM daily_debits
+         WHERE world_id = :world_id AND account_number = :number)
+""")
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_debit_not_taken_writes_nothing_sent_with_it_and_is_decided_again(
+    app: FastAPI, client: httpx.AsyncClient, partner: SignedUp, trips: RoundTrips
+) -> None:
+    """Pooja has 1.00: her payment of 5.00 is sent as if its debit succeeded, the guarded
+    debit divides by zero in the server, which skips the writes sent after it (the legs, the
+    payee's credit, the SUCCESS row, its event, the key) and the COMMIT. The unit is rolled
+    back and run again unguarded, which declines it as before (Z9, the day's total given
+    back): two round trips for the guess, one for the rollback, four for the decline (the
+    reads, the debit, the queued credits rolled up, the writes with the COMMIT)."""
+    await pay(client, partner, "asha@sandbox", "ravi@sandbox", "1.00")  # connections warm
+    number = await account_of(app, partner, "pooja@sandbox")
+    before = await balances(client, partner)
+    db = app.state.sandbox.db
+
+    def left(txn_id: str) -> Any:
+        params = {"world_id": partner.partner_id, "txn_id": txn_id, "number": number}
+        return db.read(lambda conn: raw.fetchone(conn, _LEFT, params))
+
+    _, _, _, queued, day_total = await left("none")
+    trips.count = 0
+    response = await pay(
+        client, partner, "pooja@sandbox", "ravi@sandbox", "5.00", headers={"Idempotency-Key": "z9"}
+    )
+    body = response.json()
+    assert (body["status"], body["responseCode"]) == ("FAILURE", "Z9")
+    assert "has less than" in body["detail"]
+    assert trips.count == 2 + 1 + 4
+    assert trips.rollbacks == 0
+    assert await left(body["txnId"]) == (0, 1, "FAILURE Z9", queued, day_total)
+    assert await balances(client, partner) == before
+    await ledger_ok(client, partner)
+    again = await pay(
+        client, partner, "pooja@sandbox", "ravi@sandbox", "5.00", headers={"Idempotency-Key": "z9"}
+    )
+    assert again.json() == {**body, "replayed": True}
+
+
 _BANKS = Raw("SELECT count(*) FROM banks WHERE world_id = :world_id")
+_NO_BANKS_GUARD = Raw(  # divides by zero when the world has no bank
+    "SELECT 1 / (SELECT count(*) FROM banks WHERE world_id = :world_id)::int"
+)
+
+
+@pytest.mark.usefixtures("postgres_only")
+async def test_a_guard_that_fails_skips_what_went_after_it_and_the_unit_runs_again(
+    settings: Settings, trips: RoundTrips
+) -> None:
+    """A guarded statement that divides by zero makes the server skip the rest of its round
+    trip (the write queued after it, the COMMIT); the unit is rolled back at the libpq level
+    and run again, unguarded, on the same connection. The write was due to be prepared in
+    that round trip (its third run): the server skipped its Parse, so psycopg's manager must
+    forget the name, or the run again would execute a statement that does not exist."""
+    db = open_database(settings)
+    try:
+        runs: list[bool] = []
+
+        def unit(conn: Connection) -> int:
+            runs.append(pg_queue.speculating(conn))
+            raw.guard(conn, _NO_BANKS_GUARD, {"world_id": "w-none"})  # unguarded: not sent
+            raw.send(conn, ADD_BANK, {"world_id": "w-guard", "code": f"G{len(runs)}"})
+            return len(runs)
+
+        def warm(code: str) -> Callable[[Connection], None]:
+            return lambda conn: raw.send(conn, ADD_BANK, {"world_id": "w-warm", "code": code})
+
+        for code in ("W1", "W2"):  # run twice: psycopg prepares it at its next run
+            await db.write(warm(code))
+        trips.count = 0
+        assert await db.write(unit) == 2
+        assert runs == [True, False]
+        assert trips.count == 1 + 1 + 1  # the guess, the ROLLBACK, the unit unguarded
+        assert trips.rollbacks == 0  # not psycopg's (it deallocates every statement)
+        codes = await db.read(
+            lambda conn: (
+                conn.execute(sa.text("SELECT code FROM banks WHERE world_id = 'w-guard'"))
+                .scalars()
+                .all()
+            )
+        )
+        assert codes == ["G2"]
+    finally:
+        db.close()
 
 
 @pytest.mark.usefixtures("postgres_only")
