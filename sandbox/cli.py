@@ -101,6 +101,7 @@ def serve(
     _migrate(settings)  # once, here, before any worker starts
     settings = _metrics_dir(settings)
     _log_mode(settings)
+    settings = _fit_pools(settings)
     base = f"http://{settings.host}:{settings.port}"
     if demo_partner:
         key = _demo_partner_key(settings)
@@ -142,6 +143,54 @@ def _metrics_dir(settings: Settings) -> Settings:
         stale.unlink()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
     return settings.model_copy(update={"prometheus_multiproc_dir": directory})
+
+
+def _fit_pools(settings: Settings) -> Settings:
+    """Several workers on PostgreSQL: the pools not set by the operator shrunk to fit the
+    server's ``max_connections`` (``sandbox.storage.pg_budget``), in the environment the
+    workers inherit; pools the operator set are kept, with a warning if they do not fit."""
+    if settings.is_sqlite or settings.workers <= 1:
+        return settings
+    import logging
+
+    from sandbox.storage import pg_budget
+    from sandbox.storage.database import make_engine
+
+    engine = make_engine(settings)
+    try:
+        budget = pg_budget.read_budget(engine)
+    finally:
+        engine.dispose()
+    pools = {name: getattr(settings, name) for name in pg_budget.FIELDS}
+    try:
+        fit = pg_budget.fitted(pools, settings.workers, budget)
+    except pg_budget.TooManyWorkers as exc:
+        raise click.ClickException(str(exc)) from exc
+    if fit is None:
+        return settings
+    log = logging.getLogger("sandbox.serve")
+    names = ", ".join(f"SANDBOX_{name.upper()}={value}" for name, value in fit.items())
+    set_here = sorted(set(pg_budget.FIELDS) & settings.model_fields_set)
+    if set_here:
+        log.warning(
+            "%d workers x %d connections may exceed PostgreSQL's max_connections of %d "
+            "(%s set): requests past it fail; it would take %s (docs/deploy-postgresql.md)",
+            settings.workers,
+            sum(pools.values()),
+            budget.max_connections,
+            ", ".join(f"SANDBOX_{name.upper()}" for name in set_here),
+            names,
+        )
+        return settings
+    for name, value in fit.items():
+        os.environ[f"SANDBOX_{name.upper()}"] = str(value)
+    log.info(
+        "PostgreSQL pools fitted to max_connections=%d for %d workers: %s",
+        budget.max_connections,
+        settings.workers,
+        names,
+    )
+    return settings.model_copy(update=fit)
 
 
 def _log_mode(settings: Settings) -> None:
