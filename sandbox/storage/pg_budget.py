@@ -6,8 +6,9 @@ Four workers at the defaults may open 220 against PostgreSQL's default ``max_con
 100, and the request that asks for the 98th gets ``FATAL: sorry, too many clients already``: a
 500. ``sandbox serve`` therefore fits the pools it was not told to use into the server's
 budget before its workers start (docs/deploy-postgresql.md, "Connections"): it takes from the
-overflows first (a burst waits for a pooled connection instead of failing), then from the
-pools, never below one connection each.
+background pools first (down to 2 kept and 1 more at a peak), then splits what is left for
+requests two to one between the pool and its overflow. The overflow is never 0: write units
+hold up to the pool's size of connections between units, and reads check out beside them.
 """
 
 from __future__ import annotations
@@ -19,18 +20,15 @@ import sqlalchemy as sa
 CLI_RESERVE = 15
 """Connections left for one ``sandbox`` CLI command beside the server (its sync pool, 5 + 10)."""
 
-# the order the fitting takes connections from, and how far: overflows first, pools last
-SHRINK = (
-    ("pg_max_overflow", 0),
-    ("pg_sync_max_overflow", 0),
-    ("pg_pool_size", 1),
-    ("pg_sync_pool_size", 1),
-)
-FIELDS = tuple(name for name, _ in SHRINK)
+FIELDS = ("pg_pool_size", "pg_max_overflow", "pg_sync_pool_size", "pg_sync_max_overflow")
+SYNC_LEAST = (("pg_sync_max_overflow", 1), ("pg_sync_pool_size", 2))
+"""What the background pools give up first, and down to what."""
+REQUESTS_LEAST = 3
+"""A worker's request connections at the least: a pool of 2 and an overflow of 1."""
 
 
 class TooManyWorkers(ValueError):
-    """Not even one connection per pool fits: fewer workers, or a larger ``max_connections``."""
+    """Not even the least pools fit: fewer workers, or a larger ``max_connections``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +52,26 @@ def read_budget(engine: sa.Engine) -> Budget:
 
 def fitted(pools: dict[str, int], workers: int, budget: Budget) -> dict[str, int] | None:
     """``pools`` (by ``FIELDS``) shrunk so that ``workers`` of them fit ``budget``; ``None``
-    when they already fit. ``TooManyWorkers`` when one connection per pool does not."""
+    when they already fit. ``TooManyWorkers`` when the least of them does not."""
     each = budget.for_workers // workers
     need = sum(pools[name] for name in FIELDS) - each
     if need <= 0:
         return None
-    if workers * sum(least for _, least in SHRINK) > budget.for_workers:
+    least = REQUESTS_LEAST + sum(floor for _, floor in SYNC_LEAST)
+    if each < least:
         raise TooManyWorkers(
-            f"{workers} workers need at least {2 * workers} PostgreSQL connections besides "
+            f"{workers} workers need at least {least * workers} PostgreSQL connections besides "
             f"{CLI_RESERVE} for a CLI command, and the server allows "
             f"{budget.max_connections} ({budget.reserved} reserved for superusers): use fewer "
             "workers (--workers) or raise max_connections"
         )
     out = dict(pools)
-    for name, least in SHRINK:
-        taken = min(need, out[name] - least)
+    for name, floor in SYNC_LEAST:
+        taken = max(0, min(need, out[name] - floor))
         out[name] -= taken
         need -= taken
+    if need > 0:
+        requests = out["pg_pool_size"] + out["pg_max_overflow"] - need
+        out["pg_pool_size"] = min(out["pg_pool_size"], max(2, requests * 2 // 3))
+        out["pg_max_overflow"] = requests - out["pg_pool_size"]
     return out

@@ -75,7 +75,10 @@ class PostgresDatabase:
         sa.event.listen(loop_engine, "before_cursor_execute", pg_queue.flush_before_statement)
         _skip_when_idle(loop_engine.dialect)
         self._drivers: weakref.WeakSet[Any] = weakref.WeakSet()
-        self._held = _Held(loop_engine, settings.pg_pool_size)
+        # never the whole pool: a read checks out beside the held ones (with no overflow, a
+        # pool all held would make every read wait out pool_timeout)
+        keep = min(settings.pg_pool_size, settings.pg_pool_size + settings.pg_max_overflow - 1)
+        self._held = _Held(loop_engine, keep)
         sa.event.listen(loop_engine, "connect", self._opened)
         # Units running on worker threads; ``close`` waits for them (see there).
         self._in_flight = 0
@@ -207,8 +210,10 @@ class _Held:
     reset, ``Connection.close``) cost a unit of one statement ~130 k of its ~700 k
     instructions. The pool still bounds them: a held connection counts as checked out, so a
     worker never opens more than ``SANDBOX_PG_POOL_SIZE`` + ``SANDBOX_PG_MAX_OVERFLOW``. At
-    most ``SANDBOX_PG_POOL_SIZE`` are held; past a peak the others go back to the pool, which
-    keeps up to as many idle (for reads, and for writes when none is held) and closes the rest.
+    most ``SANDBOX_PG_POOL_SIZE`` are held, and one less than the pool's whole bound (a
+    read's connection comes from the pool beside them); past a peak the others go back to the
+    pool, which keeps up to as many idle (for reads, and for writes when none is held) and
+    closes the rest.
     Only a connection whose unit committed is put back (idle, autocommit, its queue gone); a
     unit that fails or is cancelled closes its connection into the pool as before (the pool's
     reset rolls it back, or a dead one is replaced). A dead connection means the server may

@@ -25,28 +25,38 @@ DEFAULTS = {
 STOCK = Budget(max_connections=100, reserved=3)  # PostgreSQL's defaults: 82 for the workers
 
 
-def test_one_or_two_workers_at_the_defaults_fit_or_lose_only_overflow() -> None:
+def test_one_worker_at_the_defaults_fits_and_two_lose_background_connections_first() -> None:
     assert pg_budget.fitted(DEFAULTS, 1, STOCK) is None  # 55 <= 82
-    two = pg_budget.fitted(DEFAULTS, 2, STOCK)
-    assert two == {**DEFAULTS, "pg_max_overflow": 6}  # 41 each
-    assert 2 * sum(two.values()) <= STOCK.for_workers
+    two = pg_budget.fitted(DEFAULTS, 2, STOCK)  # 41 each
+    assert two == {
+        "pg_pool_size": 20,
+        "pg_max_overflow": 18,
+        "pg_sync_pool_size": 2,
+        "pg_sync_max_overflow": 1,
+    }
 
 
-def test_four_workers_give_up_the_overflows_first_then_some_pool() -> None:
-    four = pg_budget.fitted(DEFAULTS, 4, STOCK)
+def test_four_workers_split_what_is_left_for_requests_two_to_one() -> None:
+    four = pg_budget.fitted(DEFAULTS, 4, STOCK)  # 20 each
     assert four == {
-        "pg_pool_size": 15,
-        "pg_max_overflow": 0,
-        "pg_sync_pool_size": 5,
-        "pg_sync_max_overflow": 0,
+        "pg_pool_size": 11,
+        "pg_max_overflow": 6,  # never 0: reads check out beside the held write connections
+        "pg_sync_pool_size": 2,
+        "pg_sync_max_overflow": 1,
     }
     assert 4 * sum(four.values()) + pg_budget.CLI_RESERVE <= 100 - 3
 
 
+def test_an_operator_overflow_of_zero_still_leaves_one_when_fitted() -> None:
+    fit = pg_budget.fitted({**DEFAULTS, "pg_max_overflow": 0}, 4, STOCK)
+    assert fit is not None
+    assert fit["pg_max_overflow"] >= 1
+
+
 def test_a_server_too_small_for_the_workers_is_refused_with_what_to_change() -> None:
-    assert pg_budget.fitted(DEFAULTS, 41, STOCK) is not None  # two each still fit
-    with pytest.raises(pg_budget.TooManyWorkers, match=r"42 workers need at least 84") as exc:
-        pg_budget.fitted(DEFAULTS, 42, STOCK)
+    assert pg_budget.fitted(DEFAULTS, 13, STOCK) is not None  # 6 each still fit
+    with pytest.raises(pg_budget.TooManyWorkers, match=r"14 workers need at least 84") as exc:
+        pg_budget.fitted(DEFAULTS, 14, STOCK)
     assert "max_connections" in str(exc.value)
     assert "--workers" in str(exc.value)
 
@@ -121,4 +131,4 @@ def test_serve_refuses_more_workers_than_the_server_has_connections_for(
 ) -> None:
     budget = _server_budget(make_settings())
     with pytest.raises(click.ClickException, match="use fewer workers"):
-        cli._fit_pools(make_settings(workers=budget.for_workers // 2 + 1))
+        cli._fit_pools(make_settings(workers=budget.for_workers // 6 + 1))

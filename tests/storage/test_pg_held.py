@@ -147,6 +147,21 @@ async def test_the_pool_bounds_the_held_connections(
 
 
 @pytest.mark.usefixtures("postgres_only")
+async def test_with_no_overflow_the_held_connections_leave_one_for_reads(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Pool 2, no overflow: a peak of writes holds at most one afterwards, so a read gets the
+    other at once instead of waiting out the pool's timeout behind connections held idle."""
+    db = PostgresDatabase(make_settings(pg_pool_size=2, pg_max_overflow=0))
+    try:
+        await asyncio.gather(*(db.write(_slow_pid) for _ in range(4)))
+        assert len(db._held) == 1
+        assert await asyncio.wait_for(db.read(_pid), timeout=5) > 0
+    finally:
+        db.close()
+
+
+@pytest.mark.usefixtures("postgres_only")
 async def test_close_lets_go_of_the_held_connections(settings: Settings) -> None:
     db = PostgresDatabase(settings)
     await asyncio.gather(*(db.write(_slow_pid) for _ in range(3)))
