@@ -109,7 +109,7 @@ class PostgresDatabase:
     # -- units on the event loop -----------------------------------------------------------
     async def write(self, fn: Callable[[Connection], T]) -> T:
         for attempt in range(_ATTEMPTS):
-            unit = _Unit(fn, speculate=True)
+            unit = _Unit(fn)
             try:
                 return await self._held.run(unit.write)
             except sa.exc.DBAPIError as exc:
@@ -318,12 +318,11 @@ async def _to_completion(coro: Coroutine[Any, Any, None]) -> None:
 class _Unit:
     """One run of a unit on the event loop (inside ``AsyncConnection.run_sync``'s greenlet)."""
 
-    __slots__ = ("committing", "fn", "speculate")
+    __slots__ = ("committing", "fn")
 
-    def __init__(self, fn: Callable[[Connection], Any], *, speculate: bool = False) -> None:
+    def __init__(self, fn: Callable[[Connection], Any]) -> None:
         self.fn = fn
         self.committing = False
-        self.speculate = speculate
 
     def write(self, conn: Connection) -> Any:
         try:
@@ -331,7 +330,7 @@ class _Unit:
         except pg_queue.NotTaken:
             # a guarded statement found its guess wrong (a debit not taken): the server
             # skipped the rest of that round trip, the COMMIT with it; run again unguarded
-            self.speculate = self.committing = False
+            self.committing = False
             return self._write(conn, aborted=True)
 
     def _write(self, conn: Connection, *, aborted: bool = False) -> Any:
@@ -342,7 +341,7 @@ class _Unit:
                 pg_queue.rollback(conn)
                 if began is not None:
                     began.rollback()
-            pg_queue.open_queue(conn, speculate=self.speculate)
+            pg_queue.open_queue(conn, speculate=not aborted)  # the run again guesses nothing
             # no ``conn.begin()`` (~40 k instructions a unit): the unit's BEGIN goes with its
             # first statement (pg_queue); SQLAlchemy begins a transaction of its own only at a
             # Core statement, committed below (the driver is idle by then: nothing is sent)
