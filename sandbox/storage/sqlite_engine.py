@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
+from sandbox.storage.core_priority import CorePriority
+
 log = logging.getLogger("sandbox.storage")
 
 CHECKPOINT_SECONDS = 1.0
@@ -28,6 +30,10 @@ committing), so that it falls in a gap of the load rather than in front of a bat
 CHECKPOINT_MAX_WAIT_SECONDS = 1.0
 """Held: how long a due checkpoint waits for such a gap; then it runs after the batch in flight,
 so a writer that is never idle still has its WAL copied and restarted (bounded)."""
+NORMAL_ROUNDS_AFTER_SLOW = 10
+"""Beside the writer, after a copy in the idle CPU class took longer than the interval (the
+core had no gaps), this many copies run in the normal class before the idle one is tried again
+(``Checkpointer._choose_class``)."""
 WAL_LIMIT_BYTES = 1024 * 1024 * 1024
 """journal_size_limit: when the WAL restarts (every frame copied back and no reader on an older
 snapshot: the batch after each of the checkpointer's rounds), a WAL file larger than this is cut
@@ -214,6 +220,15 @@ class Checkpointer:
     restarts near that size (one short hold each time it gets there, every ~20 s at saturation
     here) instead of growing with the load until the disk is full.
 
+    Beside the writer (the default and completed), the thread copies in the ``SCHED_IDLE`` CPU
+    class (``core_priority``): its copies take the core's gaps, not time slices from the event
+    loop and the commit thread, which the server's one core would otherwise share with them for
+    the copy's tens of ms. The copies that complete the WAL run in the normal class (they bound
+    the WAL and one holds the writer), and so do the next ``NORMAL_ROUNDS_AFTER_SLOW`` rounds
+    after an idle copy that took longer than the interval (a saturated core has no gaps). Where
+    the process may not leave ``SCHED_IDLE`` (unprivileged, no ``RLIMIT_NICE``), it never enters
+    it. The held checkpointer holds the writer at every copy, so it stays in the normal class.
+
     Durability is the WAL's, committed with synchronous=FULL, either way; a checkpoint syncs the
     database file before the WAL can restart. ``on_checkpoint(start, end, cpu, result)``
     (monotonic seconds, the thread's CPU seconds, PRAGMA wal_checkpoint's row) lets a harness
@@ -251,6 +266,11 @@ class Checkpointer:
         self._finished_at = 0  # the WAL's frames after the last of them (0: an empty WAL)
         self.held_seconds = 0.0  # how long those copies held the writer, in all
         self.held_max = 0.0  # and the longest of them
+        # beside the writer, the copies run at SCHED_IDLE (core_priority); a held copy holds the
+        # writer, so it never waits for the core's gaps
+        self.yield_core = hold is None
+        self._priority: CorePriority | None = None
+        self._normal_rounds = 0  # copies left in the normal class after a slow idle one
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -267,6 +287,9 @@ class Checkpointer:
     def _run(self) -> None:
         engine = sqlite_engine(self._url, None)
         conn: Connection | None = None
+        if self.yield_core:
+            self._priority = CorePriority()
+            self._priority.idle(True)
         try:
             while not self._stop.wait(self.interval):
                 if self._hold is not None and not self._hold(self.idle, self.max_wait, self._stop):
@@ -276,7 +299,10 @@ class Checkpointer:
                         conn = engine.connect()
                     raw_conn = conn.connection.dbapi_connection
                     assert raw_conn is not None
+                    started = time.monotonic()
                     busy, frames, copied = self._checkpoint(raw_conn)
+                    if self._priority is not None:
+                        self._choose_class(slow=time.monotonic() - started > self.interval)
                     if (
                         self._finish is not None
                         and not busy
@@ -294,11 +320,36 @@ class Checkpointer:
                 conn.close()
             engine.dispose()
 
+    def _choose_class(self, *, slow: bool) -> None:
+        """The next copy's CPU class. A copy in the idle class slower than the interval found
+        no gaps in the core (a saturated server): the next ``NORMAL_ROUNDS_AFTER_SLOW`` copies
+        run in the normal class, so that they keep up with the WAL, and the idle class is tried
+        again after them."""
+        assert self._priority is not None
+        if slow and self._priority.is_idle:
+            self._normal_rounds = NORMAL_ROUNDS_AFTER_SLOW
+        elif self._normal_rounds:
+            self._normal_rounds -= 1
+        self._priority.idle(self._normal_rounds == 0)
+
     def _complete(self, raw_conn: Any, *, synced: bool) -> None:
         """Finish a copy made beside the writer: the copied pages synced beside it (unless
         SQLite did, ``synced``: the copy reached the WAL's end), then the writer held from the
         end of the batch in flight for the frames appended since, so that the next batch
-        starts on a WAL that is all in the database file and restarts it."""
+        starts on a WAL that is all in the database file and restarts it.
+
+        In the normal CPU class throughout: these copies bound the WAL, and the held one holds
+        the writer, so none of them waits for the core's gaps."""
+        if self._priority is None:
+            self._complete_now(raw_conn, synced=synced)
+            return
+        self._priority.idle(False)
+        try:
+            self._complete_now(raw_conn, synced=synced)
+        finally:
+            self._priority.idle(self._normal_rounds == 0)
+
+    def _complete_now(self, raw_conn: Any, *, synced: bool) -> None:
         if not synced:
             _sync_database(raw_conn)
         # once more beside the writer: the frames appended during the first copy (a second's

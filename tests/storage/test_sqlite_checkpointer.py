@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from sandbox.settings import Settings
-from sandbox.storage import sqlite_engine
+from sandbox.storage import core_priority, sqlite_engine
 from sandbox.storage.database import SqliteDatabase
 from sandbox.storage.schema import banks
 
@@ -268,3 +268,120 @@ def test_the_defaults_keep_each_copy_small_and_bounded() -> None:
     assert sqlite_engine.CHECKPOINT_SECONDS <= 1.0
     assert sqlite_engine.HELD_CHECKPOINT_SECONDS <= sqlite_engine.CHECKPOINT_SECONDS
     assert sqlite_engine.CHECKPOINT_IDLE_SECONDS < sqlite_engine.CHECKPOINT_MAX_WAIT_SECONDS
+
+
+# The checkpointer's CPU class (sandbox/storage/core_priority.py): beside the writer its copies
+# run at SCHED_IDLE, in the core's gaps; the copies that complete the WAL and the held
+# checkpointer's run in the normal class.
+
+needs_idle_class = pytest.mark.skipif(
+    not core_priority.idle_class_available(), reason="this process may not leave SCHED_IDLE"
+)
+
+
+def _record_classes(db: SqliteDatabase) -> tuple[list[int], list[int]]:
+    """The calling thread's scheduling policy at each copy, and at each hold of a completion."""
+    copies: list[int] = []
+    holds: list[int] = []
+    checkpointer = db.checkpointer
+    copy, finish = checkpointer._checkpoint, checkpointer._finish
+
+    def classed_copy(raw_conn):  # type: ignore[no-untyped-def]
+        copies.append(os.sched_getscheduler(0))
+        return copy(raw_conn)
+
+    def classed_finish(idle: float, max_wait: float, stop: threading.Event) -> bool:
+        holds.append(os.sched_getscheduler(0))
+        assert finish is not None
+        return finish(idle, max_wait, stop)
+
+    checkpointer._checkpoint = classed_copy  # type: ignore[method-assign]
+    if finish is not None:
+        checkpointer._finish = classed_finish
+    return copies, holds
+
+
+@needs_idle_class
+async def test_by_default_copies_take_the_cores_gaps_and_completions_do_not(
+    beside: SqliteDatabase,
+) -> None:
+    """Beside the writer the rounds copy at SCHED_IDLE; a completion (which bounds the WAL and
+    holds the writer) runs in the normal class, and the WAL still restarts at its bound."""
+    beside.checkpointer.interval = 0.2
+    beside.checkpointer.finish_from_frames = 40
+    copies, holds = _record_classes(beside)
+    _, _, written, n = await _back_to_back(beside, 2.0)
+    assert written == n
+    assert beside.checkpointer.finished >= 3
+    assert os.SCHED_IDLE in copies  # the rounds
+    assert os.SCHED_OTHER in copies  # the completions' copies
+    assert holds
+    assert set(holds) == {os.SCHED_OTHER}
+
+
+@needs_idle_class
+async def test_the_held_checkpointer_never_waits_for_the_cores_gaps(db: SqliteDatabase) -> None:
+    db.checkpointer.interval, db.checkpointer.idle = 0.02, 0.0
+    copies, _ = _record_classes(db)
+    db.start()
+    try:
+        for i in range(20):
+            await db.write(_insert(f"H{i}"))
+            await asyncio.sleep(0.01)
+    finally:
+        db.close()
+    assert copies
+    assert set(copies) == {os.SCHED_OTHER}
+
+
+class _Class:
+    """A stand-in for CorePriority: the class asked for, no system call."""
+
+    def __init__(self) -> None:
+        self.is_idle = True
+        self.enabled = True
+
+    def idle(self, idle: bool) -> None:
+        self.is_idle = idle
+
+
+def test_a_slow_idle_copy_sends_the_next_rounds_to_the_normal_class() -> None:
+    """A copy in the idle class slower than the interval found no gaps (a saturated core): the
+    next ``NORMAL_ROUNDS_AFTER_SLOW`` copies run in the normal class, then idle is tried again;
+    a slow copy in the normal class changes nothing."""
+    checkpointer = sqlite_engine.Checkpointer("sqlite://")
+    checkpointer._priority = klass = _Class()  # type: ignore[assignment]
+    checkpointer._choose_class(slow=False)
+    assert klass.is_idle
+    checkpointer._choose_class(slow=True)
+    normal = 0
+    while not klass.is_idle:
+        normal += 1
+        checkpointer._choose_class(slow=True)  # slow, but not idle: no new count
+    assert normal == sqlite_engine.NORMAL_ROUNDS_AFTER_SLOW
+
+
+def test_where_the_idle_class_cannot_be_left_it_is_not_entered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An unprivileged thread may enter SCHED_IDLE but not leave it: the checkpointer would be
+    stuck there for the copies that bound the WAL, so it keeps the normal class."""
+    calls: list[int] = []
+
+    def refused_to_leave(pid: int, policy: int, param: os.sched_param) -> None:
+        calls.append(policy)
+        if policy != os.SCHED_IDLE:
+            raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "sched_setscheduler", refused_to_leave)
+    core_priority.idle_class_available.cache_clear()
+    try:
+        klass = core_priority.CorePriority()
+        assert not klass.enabled
+        calls.clear()
+        klass.idle(True)
+        assert calls == []
+        assert not klass.is_idle
+    finally:
+        monkeypatch.undo()
+        core_priority.idle_class_available.cache_clear()
