@@ -164,8 +164,8 @@ class Settings(BaseSettings):
     sqlite_checkpoints: Literal["beside", "held", "completed"] = Field(
         "beside",
         description="SQLite: how the WAL is copied into the database file. beside: a PASSIVE "
-        "checkpoint every second beside the writer, in the core's idle time (SCHED_IDLE, where "
-        "the process may leave it again) (under a steady load the WAL restarts at the "
+        "checkpoint every second beside the writer, at SCHED_IDLE where the process may leave "
+        "that class again (under a steady load the WAL restarts at the "
         "first pause, or once it reaches 1 GB: that copy is completed holding the writer for "
         "tens of ms). held: every 0.2 s, in a gap between the writer's batches, holding it "
         "(the WAL stays small under any load, but a saturated writer loses 12-20% of its rate). "
