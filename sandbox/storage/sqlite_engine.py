@@ -266,9 +266,8 @@ class Checkpointer:
         self._finished_at = 0  # the WAL's frames after the last of them (0: an empty WAL)
         self.held_seconds = 0.0  # how long those copies held the writer, in all
         self.held_max = 0.0  # and the longest of them
-        # beside the writer, the copies run at SCHED_IDLE (core_priority); a held copy holds the
-        # writer, so it never waits for the core's gaps
-        self.yield_core = hold is None
+        # beside the writer (no ``hold``), the copies run at SCHED_IDLE (core_priority); a held
+        # copy holds the writer, so it never waits for the core's gaps: None
         self._priority: CorePriority | None = None
         self._normal_rounds = 0  # copies left in the normal class after a slow idle one
         self._stop = threading.Event()
@@ -287,7 +286,7 @@ class Checkpointer:
     def _run(self) -> None:
         engine = sqlite_engine(self._url, None)
         conn: Connection | None = None
-        if self.yield_core:
+        if self._hold is None:
             self._priority = CorePriority()
             self._priority.idle(True)
         try:
@@ -340,9 +339,7 @@ class Checkpointer:
 
         In the normal CPU class throughout: these copies bound the WAL, and the held one holds
         the writer, so none of them waits for the core's gaps."""
-        if self._priority is None:
-            self._complete_now(raw_conn, synced=synced)
-            return
+        assert self._priority is not None  # set in _run: a completion never holds (no ``hold``)
         self._priority.idle(False)
         try:
             self._complete_now(raw_conn, synced=synced)
